@@ -1,0 +1,70 @@
+"""Settings read from the environment, once, into one frozen object.
+
+Every knob an operator may turn is here, with its default; nothing else reads os.environ.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_CHANNEL_SECRET = "kairan-simulator-channel-secret"
+DEV_ACCESS_TOKEN = "kairan-simulator-access-token"
+# Bump when the privacy notice changes materially: members are asked to consent again.
+PRIVACY_POLICY_VERSION = "2026-11"
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{ROOT / 'var' / 'kairan.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    channel_secret: str = DEV_CHANNEL_SECRET
+    channel_access_token: str = DEV_ACCESS_TOKEN
+    simulator: bool = True
+    line_api_base_url: str = "https://api.line.me"
+    line_data_api_base_url: str = "https://api-data.line.me"
+    database_url: str = field(default_factory=_default_db_url)
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Tokyo"
+    secret_key: str = "kairan-dev-secret-key"
+    association_slug: str | None = None
+    line_timeout_seconds: float = 10.0
+    # tests set this to handle webhook events inside the request (deterministic)
+    handle_events_inline: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
+    env = dict(os.environ if env is None else env)
+    secret = env.get("LINE_CHANNEL_SECRET", "")
+    token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "")
+    simulator = not (secret and token)
+    port = env.get("PORT", "8000")
+    local = f"http://127.0.0.1:{port}"
+    s = Settings(
+        channel_secret=secret or DEV_CHANNEL_SECRET,
+        channel_access_token=token or DEV_ACCESS_TOKEN,
+        simulator=simulator,
+        # In simulator mode the bot talks to the fake LINE API mounted in this same app.
+        line_api_base_url=env.get("LINE_API_BASE_URL")
+        or (f"{local}/_fake_line" if simulator else "https://api.line.me"),
+        line_data_api_base_url=env.get("LINE_DATA_API_BASE_URL")
+        or (f"{local}/_fake_line" if simulator else "https://api-data.line.me"),
+        database_url=env.get("DATABASE_URL") or _default_db_url(),
+        base_url=(env.get("KAIRAN_BASE_URL") or local).rstrip("/"),
+        timezone=env.get("KAIRAN_TIMEZONE", "Asia/Tokyo"),
+        secret_key=env.get("KAIRAN_SECRET_KEY") or (secret and f"kairan:{secret}") or "kairan-dev-secret-key",
+        association_slug=env.get("KAIRAN_ASSOCIATION") or None,
+        log_level=env.get("KAIRAN_LOG_LEVEL", "INFO"),
+    )
+    return s.with_(**overrides) if overrides else s

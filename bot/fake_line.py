@@ -1,0 +1,261 @@
+"""A fake LINE Messaging API, in-process: the simulator's and the tests' LINE.
+
+It serves the endpoints kairan calls (reply, push, multicast, quota, content, profile) with
+LINE's documented behaviour: reply tokens are single-use, a retry key already accepted answers
+409 with `x-line-accepted-request-id`, a retry key on reply is a 400. Faults (500, 429, latency)
+can be queued to test the outbox. Every request is recorded as sent, with headers and JSON body.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask, Response, request
+
+from . import line_limits
+
+
+@dataclass
+class Recorded:
+    seq: int
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    status: int
+
+    @property
+    def retry_key(self) -> str | None:
+        return self.headers.get("x-line-retry-key")
+
+
+@dataclass
+class Delivered:
+    seq: int
+    user_id: str
+    message: dict
+    via: str  # reply / push / multicast
+
+
+@dataclass
+class Fault:
+    status: int
+    body: dict
+    headers: dict[str, str] = field(default_factory=dict)
+    path_contains: str = ""
+    accept_anyway: bool = False  # LINE accepted, but the answer never reached us (timeout-like)
+
+
+class FakeLine:
+    def __init__(self, validator: Callable[[str, dict], list[str]] | None = None):
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self.requests: list[Recorded] = []
+        self.delivered: list[Delivered] = []
+        self.accepted_keys: dict[str, str] = {}
+        self.reply_tokens: dict[str, str | None] = {}  # token -> user id (None once used)
+        self.content: dict[str, tuple[bytes, str]] = {}
+        self.profiles: dict[str, str] = {}
+        self.faults: list[Fault] = []
+        self.latency = 0.0
+        self.quota_limit: int | None = 200
+        self.validator = validator or self._limits_only
+        self.invalid: list[tuple[str, list[str]]] = []  # requests that broke LINE's rules
+
+    # --- helpers for tests and the simulator -------------------------------------------
+    @staticmethod
+    def _limits_only(kind: str, body: dict) -> list[str]:
+        return line_limits.check_request(kind, body)
+
+    def issue_reply_token(self, user_id: str) -> str:
+        token = uuid.uuid4().hex
+        with self._lock:
+            self.reply_tokens[token] = user_id
+        return token
+
+    def fail_next(self, status: int, times: int = 1, body: dict | None = None, path_contains: str = "",
+                  headers: dict[str, str] | None = None, accept_anyway: bool = False) -> None:
+        with self._lock:
+            for _ in range(times):
+                self.faults.append(Fault(status, body or {"message": "fake failure"}, headers or {},
+                                         path_contains, accept_anyway))
+
+    def sends(self, path_suffix: str | None = None) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and (path_suffix is None or r.path.endswith(path_suffix))]
+
+    def messages_for(self, user_id: str, after: int = 0) -> list[Delivered]:
+        with self._lock:
+            return [d for d in self.delivered if d.user_id == user_id and d.seq > after]
+
+    def texts_for(self, user_id: str) -> list[str]:
+        """Plain text of everything a user received (flex: all text components), for assertions."""
+        return [message_text(d.message) for d in self.messages_for(user_id)]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.delivered.clear()
+            self.accepted_keys.clear()
+            self.faults.clear()
+            self.invalid.clear()
+
+    # --- the WSGI app ------------------------------------------------------------------
+    def app(self) -> Flask:
+        app = Flask("fake_line")
+        fake = self
+
+        def record(status: int, body: Any) -> Recorded:
+            rec = Recorded(next(fake._seq), request.method, request.path,
+                           {k.lower(): v for k, v in request.headers.items()}, body, status)
+            fake.requests.append(rec)
+            return rec
+
+        def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+            h = {"x-line-request-id": uuid.uuid4().hex}
+            h.update(headers or {})
+            return Response(json.dumps(body), status=status, headers=h, content_type="application/json")
+
+        def take_fault() -> Fault | None:
+            for i, f in enumerate(fake.faults):
+                if f.path_contains in request.path:
+                    return fake.faults.pop(i)
+            return None
+
+        @app.post("/v2/bot/message/<kind>")
+        def send(kind: str):
+            if fake.latency:
+                time.sleep(fake.latency)
+            if request.headers.get("Authorization", "") == "":
+                return answer(401, {"message": "Authentication failed"})
+            body = request.get_json(silent=True)
+            with fake._lock:
+                if body is None:
+                    record(400, None)
+                    return answer(400, {"message": "The request body has 1 error(s)"})
+                if kind not in ("reply", "push", "multicast"):
+                    record(404, body)
+                    return answer(404, {"message": "Not found"})
+                key = request.headers.get("X-Line-Retry-Key")
+                if kind == "reply" and key:
+                    record(400, body)
+                    return answer(400, {"message": "The retry key cannot be used for this API"})
+                errors = fake.validator(kind, body)
+                if errors:
+                    fake.invalid.append((kind, errors))
+                    record(400, body)
+                    return answer(400, {"message": "The request body has errors",
+                                        "details": [{"message": e} for e in errors]})
+                if key and key in fake.accepted_keys:
+                    record(409, body)
+                    return answer(409, {"message": "The retry key is already accepted"},
+                                  {"x-line-accepted-request-id": fake.accepted_keys[key]})
+                fault = take_fault()
+                if fault and not fault.accept_anyway:
+                    record(fault.status, body)
+                    return answer(fault.status, fault.body, fault.headers)
+                if kind == "reply":
+                    user = fake.reply_tokens.get(body["replyToken"])
+                    if user is None:
+                        record(400, body)
+                        return answer(400, {"message": "Invalid reply token"})
+                    fake.reply_tokens[body["replyToken"]] = None
+                    recipients = [user]
+                else:
+                    recipients = [body["to"]] if kind == "push" else list(body["to"])
+                request_id = uuid.uuid4().hex
+                if key:
+                    fake.accepted_keys[key] = request_id
+                rec = record(200 if not fault else fault.status, body)
+                for user in recipients:
+                    for m in body["messages"]:
+                        fake.delivered.append(Delivered(rec.seq, user, m, kind))
+                if fault:  # accepted, but the caller sees an error (as after a timeout)
+                    return answer(fault.status, fault.body, fault.headers)
+                resp = {"sentMessages": [{"id": uuid.uuid4().hex[:18]} for _ in body["messages"]]}
+                return answer(200, resp if kind != "multicast" else {}, {"x-line-request-id": request_id})
+
+        @app.get("/v2/bot/message/quota")
+        def quota():
+            record(200, None)
+            if fake.quota_limit is None:
+                return answer(200, {"type": "none"})
+            return answer(200, {"type": "limited", "value": fake.quota_limit})
+
+        @app.get("/v2/bot/message/quota/consumption")
+        def consumption():
+            record(200, None)
+            with fake._lock:
+                used = sum(len(body_recipients(r)) for r in fake.requests
+                           if r.status == 200 and r.path.endswith(("/push", "/multicast")))
+            return answer(200, {"totalUsage": used})
+
+        @app.get("/v2/bot/message/<message_id>/content")
+        def content(message_id: str):
+            record(200, None)
+            item = fake.content.get(message_id)
+            if item is None:
+                return answer(404, {"message": "Not found"})
+            return Response(item[0], content_type=item[1])
+
+        @app.get("/v2/bot/profile/<user_id>")
+        def profile(user_id: str):
+            record(200, None)
+            name = fake.profiles.get(user_id)
+            if name is None:
+                return answer(404, {"message": "Not found"})
+            return answer(200, {"userId": user_id, "displayName": name, "language": "ja"})
+
+        return app
+
+
+def body_recipients(r: Recorded) -> list[str]:
+    if not isinstance(r.body, dict):
+        return []
+    to = r.body.get("to")
+    return [to] if isinstance(to, str) else list(to or [])
+
+
+def message_text(m: dict) -> str:
+    """All human-readable text of a message object (flex: every text, button label and altText)."""
+    if m.get("type") == "text":
+        return m["text"]
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text" and "text" in node:
+                out.append(node["text"])
+            if node.get("type") == "button":
+                out.append(node.get("action", {}).get("label", ""))
+            for v in node.values():
+                if isinstance(v, (dict, list)):
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(m.get("contents", {}))
+    return "\n".join([m.get("altText", "")] + out)
+
+
+class ServedFake:
+    """The fake on a real port (127.0.0.1), in a thread: for tests and benchmarks."""
+
+    def __init__(self, fake: FakeLine | None = None, app=None):
+        from werkzeug.serving import make_server
+
+        self.fake = fake or FakeLine()
+        self.server = make_server("127.0.0.1", 0, app or self.fake.app(), threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,137 @@
+"""The only place that talks to LINE: line-bot-sdk's own clients, with timeouts and typed outcomes.
+
+Messages travel as LINE JSON dicts (what `Message.to_dict()` gives) so the outbox can store them;
+they are turned back into the SDK's request models here, right before sending.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob, MulticastRequest,
+    PushMessageRequest, ReplyMessageRequest,
+)
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How a send went, in the terms the dispatcher needs."""
+
+    ok: bool
+    status: int | None = None  # HTTP status; None for a network error or timeout
+    error: str | None = None  # LINE's error body or the exception text
+    retry_after: float | None = None
+    request_id: str | None = None
+
+    @property
+    def already_accepted(self) -> bool:  # 409: LINE accepted this retry key before
+        return self.status == 409
+
+    @property
+    def retryable(self) -> bool:
+        if self.ok or self.already_accepted:
+            return False
+        return self.status is None or self.status >= 500 or self.status == 429
+
+    @property
+    def monthly_limit(self) -> bool:
+        return self.status == 429 and "monthly limit" in (self.error or "")
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for k, v in dict(headers).items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+class LineClient:
+    """One per process, created lazily (never before gunicorn forks)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.timeout = (min(3.0, settings.line_timeout_seconds), settings.line_timeout_seconds)
+        self._lock = threading.Lock()
+        self._api: MessagingApi | None = None
+        self._blob: MessagingApiBlob | None = None
+
+    def _client(self, host: str) -> ApiClient:
+        cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
+        cfg.retries = False  # we retry ourselves, with retry keys, in the outbox
+        return ApiClient(cfg)
+
+    @property
+    def api(self) -> MessagingApi:
+        with self._lock:
+            if self._api is None:
+                self._api = MessagingApi(self._client(self.settings.line_api_base_url))
+            return self._api
+
+    @property
+    def blob(self) -> MessagingApiBlob:
+        with self._lock:
+            if self._blob is None:
+                self._blob = MessagingApiBlob(self._client(self.settings.line_data_api_base_url))
+            return self._blob
+
+    def _call(self, what: str, fn, *args, **kwargs) -> SendResult:
+        try:
+            resp = fn(*args, _request_timeout=self.timeout, **kwargs)
+        except ApiException as e:
+            retry_after = _header(e.headers, "retry-after")
+            log.warning("LINE %s failed: HTTP %s request_id=%s", what, e.status, _header(e.headers, "x-line-request-id"))
+            return SendResult(
+                ok=False, status=e.status, error=(e.body or str(e.reason or ""))[:1000],
+                retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+                request_id=_header(e.headers, "x-line-accepted-request-id"),
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            log.warning("LINE %s failed: %s", what, type(e).__name__)
+            return SendResult(ok=False, status=None, error=f"{type(e).__name__}: {e}"[:1000])
+        request_id = _header(getattr(resp, "headers", None), "x-line-request-id")
+        log.info("LINE %s ok request_id=%s", what, request_id)
+        return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id)
+
+    def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
+        req = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        return self._call("reply", self.api.reply_message_with_http_info, req)
+
+    def push(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
+        req = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
+        req = MulticastRequest.from_dict({"to": to, "messages": messages})
+        return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key)
+
+    def get_content(self, message_id: str) -> tuple[bytes, str] | None:
+        """Download an image or file the user sent (None when LINE has none ready)."""
+        try:
+            resp = self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
+            log.warning("LINE content download failed: %s", type(e).__name__)
+            return None
+        if resp.status_code != 200 or resp.data is None:
+            return None
+        return bytes(resp.data), _header(resp.headers, "content-type") or "application/octet-stream"
+
+    def quota(self) -> tuple[int | None, int | None]:
+        """(monthly limit or None when unlimited, used this month); (None, None) when unknown."""
+        try:
+            q = self.api.get_message_quota(_request_timeout=self.timeout)
+            c = self.api.get_message_quota_consumption(_request_timeout=self.timeout)
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
+            log.warning("LINE quota lookup failed: %s", type(e).__name__)
+            return None, None
+        limit = q.value if q.type == "limited" else None
+        return limit, c.total_usage

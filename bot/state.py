@@ -1,0 +1,36 @@
+"""Per-app state (settings, database, LINE client) kept in app.extensions, as Flask extensions do."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from models import Database
+
+from .config import Settings
+
+
+@dataclass
+class Kairan:
+    settings: Settings
+    db: Database
+    line: Any  # bot.line.LineClient
+    processor: Any  # bot.inbox.Processor
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def kairan() -> Kairan:
+    return current_app.extensions["kairan"]
+
+
+def build(settings: Settings) -> Kairan:
+    """Everything a process needs to work: used by the web app and the scheduler alike."""
+    from .inbox import Processor
+    from .line import LineClient
+
+    import handlers  # noqa: F401 - registers every handler on the router
+
+    db = Database(settings.database_url)
+    line = LineClient(settings)
+    return Kairan(settings, db, line, Processor(db, settings, line))

@@ -1,0 +1,333 @@
+"""Circulars: officers draft (回覧) → preview → [送信]; residents tap [読みました] / [全文を見る].
+
+The draft lives in the `circulars` table (state draft) and the dialog step in `dialog_states`,
+so any gunicorn worker can take the next message. Every button carries the circular id (and
+the preview's version), and is re-checked here: a stale or forged tap changes nothing.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot import messages as msg
+from bot import texts
+from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
+from models.circulars import audience, delivery_for, mark_sent, target_label
+from models.roster import officers_for_block
+
+from .router import Ctx, pb, router
+
+MAX_TITLE = 40
+MAX_BODY = 4500
+FULL_TEXT_MAX = 4900
+
+
+# --- drafting --------------------------------------------------------------------------------
+def own_draft(ctx: Ctx) -> Circular | None:
+    """The draft this officer's button or dialog refers to, if it is still a draft of theirs."""
+    cid = ctx.data.get("c") or (ctx.dialog.data.get("circular_id") if ctx.dialog and ctx.dialog.flow == "circular" else None)
+    c = ctx.session.get(Circular, int(cid)) if cid else None
+    if c is None or c.association_id != ctx.association.id or c.author_id != ctx.member.id \
+            or c.state != CircularState.draft:
+        ctx.reply(msg.text(texts.STALE_DRAFT))
+        return None
+    return c
+
+
+def ask(ctx: Ctx, c: Circular, step: str, edit: bool = False) -> None:
+    ctx.start_dialog("circular", step, circular_id=c.id, edit=edit)
+    cancel = [msg.say(texts.CANCEL)]
+    if step == "title":
+        ctx.reply(msg.text(texts.ASK_TITLE, cancel))
+    elif step == "body":
+        ctx.reply(msg.text(texts.ASK_BODY, cancel))
+    elif step == "attach":
+        ctx.reply(msg.text(texts.ASK_ATTACH, [msg.say(texts.NEXT), msg.say(texts.CANCEL)]))
+    elif step == "target":
+        if ctx.member.role == Role.block_leader:  # a block leader circulates in their own 班
+            c.target, c.target_block_ids = Target.blocks, [ctx.member.led_block_id]
+            preview(ctx, c)
+            return
+        ctx.reply(msg.text(texts.ASK_TARGET, [
+            msg.postback(texts.TARGET_ALL, pb("circ_target", c=c.id, t="all")),
+            msg.postback(texts.TARGET_BLOCKS, pb("circ_target", c=c.id, t="blocks")),
+            msg.postback(texts.TARGET_OFFICERS, pb("circ_target", c=c.id, t="officers")),
+            msg.say(texts.CANCEL),
+        ]))
+
+
+def next_step(ctx: Ctx, c: Circular, step: str) -> None:
+    """After an answer: back to the preview when editing, else on to the next question."""
+    if ctx.dialog and ctx.dialog.data.get("edit"):
+        preview(ctx, c)
+    else:
+        ask(ctx, c, step)
+
+
+def new_draft(ctx: Ctx, title: str = "", body: str = "") -> Circular:
+    old = ctx.dialog
+    if old is not None and old.flow == "circular":
+        prev = ctx.session.get(Circular, old.data.get("circular_id") or 0)
+        if prev is not None and prev.state == CircularState.draft:
+            ctx.session.delete(prev)
+    c = Circular(association_id=ctx.association.id, author_id=ctx.member.id, title=title[:MAX_TITLE],
+                 body=body[:MAX_BODY], target=Target.all)
+    ctx.session.add(c)
+    ctx.session.flush()
+    return c
+
+
+@router.command(texts.CMD_CIRCULAR, roles=OFFICER_ROLES)
+def start(ctx: Ctx) -> None:
+    rest = ctx.text[len(texts.CMD_CIRCULAR):].strip()
+    title, _, body = rest.partition("\n")
+    c = new_draft(ctx, title.strip(), body.strip())
+    if not c.title:
+        ask(ctx, c, "title")
+    elif not c.body:
+        ask(ctx, c, "body")
+    else:  # one-shot form 「回覧 タイトル」+ newline + body: straight to the preview
+        ask(ctx, c, "target") if ctx.member.role == Role.block_leader else preview(ctx, c)
+
+
+@router.dialog("circular", "title")
+def on_title(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return ctx.end_dialog()
+    if not ctx.text:
+        return ctx.reply(msg.text(texts.ASK_TITLE))
+    if len(ctx.text) > MAX_TITLE:
+        return ctx.reply(msg.text(texts.TITLE_TOO_LONG))
+    c.title, c.version = ctx.text, c.version + 1
+    next_step(ctx, c, "body")
+
+
+@router.dialog("circular", "body")
+def on_body(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return ctx.end_dialog()
+    if ctx.event.message.type in ("image", "file"):
+        return attach(ctx, c)
+    if not ctx.text:
+        return ctx.reply(msg.text(texts.BODY_EMPTY))
+    c.body, c.version = ctx.text[:MAX_BODY], c.version + 1
+    next_step(ctx, c, "attach")
+
+
+@router.dialog("circular", "attach")
+def on_attach(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return ctx.end_dialog()
+    if ctx.event.message.type in ("image", "file"):
+        return attach(ctx, c)
+    if ctx.text in (texts.NEXT, texts.NO_ATTACHMENT):
+        return ask(ctx, c, "target")
+    ctx.reply(msg.text(texts.ASK_ATTACH, [msg.say(texts.NEXT), msg.say(texts.CANCEL)]))
+
+
+def attach(ctx: Ctx, c: Circular) -> None:
+    m = ctx.event.message
+    is_pdf = m.type == "file" and (m.file_name or "").lower().endswith(".pdf")
+    content = ctx.line.get_content(m.id) if (m.type == "image" or is_pdf) else None
+    if content is None:
+        return ctx.reply(msg.text(texts.ATTACH_FAILED))
+    data, ctype = content
+    filename = m.file_name if m.type == "file" else f"写真{len(c.attachments) + 1}.jpg"
+    c.attachments.append(Attachment(association_id=c.association_id, kind=m.type, filename=filename[:200],
+                                    content_type="application/pdf" if is_pdf else ctype, data=data))
+    c.version += 1
+    ctx.reply(msg.text(texts.ATTACHED.format(filename=filename), [msg.say(texts.NEXT), msg.say(texts.CANCEL)]))
+
+
+@router.postback("circ_target", roles=OFFICER_ROLES)
+def on_target(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None or ctx.member.role == Role.block_leader:
+        return
+    t = ctx.data.get("t")
+    if t == "blocks":
+        c.target = Target.blocks
+        c.target_block_ids = []
+        return block_picker(ctx, c)
+    c.target, c.target_block_ids, c.version = Target(t) if t in ("all", "officers") else Target.all, [], c.version + 1
+    preview(ctx, c)
+
+
+def block_picker(ctx: Ctx, c: Circular) -> None:
+    chosen = set(c.target_block_ids or [])
+    blocks = ctx.association.blocks[:11]
+    actions = [msg.postback(("✓" if b.id in chosen else "") + b.name, pb("circ_block", c=c.id, b=b.id)) for b in blocks]
+    actions += [msg.postback(texts.DONE, pb("circ_blocks_done", c=c.id)), msg.say(texts.CANCEL)]
+    names = "・".join(b.name for b in blocks if b.id in chosen) or "なし"
+    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names), actions))
+
+
+@router.postback("circ_block", roles=OFFICER_ROLES)
+def on_block_toggle(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    block = ctx.session.get(Block, int(ctx.data.get("b", 0) or 0))
+    if c is None or block is None or block.association_id != ctx.association.id:
+        return
+    chosen = list(c.target_block_ids or [])
+    chosen.remove(block.id) if block.id in chosen else chosen.append(block.id)
+    c.target_block_ids = chosen
+    block_picker(ctx, c)
+
+
+@router.postback("circ_blocks_done", roles=OFFICER_ROLES)
+def on_blocks_done(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return
+    if not c.target_block_ids:
+        return block_picker(ctx, c)
+    c.version += 1
+    preview(ctx, c)
+
+
+# --- preview, edit, send, cancel -----------------------------------------------------------
+def resident_message(ctx: Ctx, c: Circular) -> dict:
+    return msg.circular(association_name=ctx.association.name, title=c.title, body=c.body,
+                        when=c.sent_at or ctx.now, tz=ctx.settings.timezone, read_data=pb("read", c=c.id),
+                        full_data=pb("full", c=c.id), attachments=len(c.attachments))
+
+
+def preview(ctx: Ctx, c: Circular) -> None:
+    aud = audience(ctx.session, c)
+    ctx.start_dialog("circular", "preview", circular_id=c.id)
+    summary = texts.PREVIEW_SUMMARY.format(
+        target=target_label(ctx.session, c), line_households=len(aud.line_households),
+        recipients=len(aud.recipients), paper_households=len(aud.paper_households), pushes=len(aud.recipients))
+    limit, used = ctx.line.quota() if ctx.line else (None, None)
+    if limit is not None and used is not None:
+        summary += "\n" + texts.PREVIEW_QUOTA.format(remaining=max(0, limit - used))
+    ctx.reply(
+        msg.text(texts.PREVIEW_INTRO),
+        resident_message(ctx, c),
+        msg.card(texts.CONFIRM_QUESTION, summary, [
+            msg.postback(texts.SEND, pb("circ_send", c=c.id, v=c.version)),
+            msg.postback(texts.EDIT, pb("circ_edit", c=c.id)),
+            msg.postback(texts.CANCEL, pb("circ_cancel", c=c.id)),
+        ]),
+    )
+
+
+@router.dialog("circular", "preview")
+def on_preview_text(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return ctx.end_dialog()
+    preview(ctx, c)
+
+
+@router.postback("circ_edit", roles=OFFICER_ROLES)
+def on_edit(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return
+    fields = [msg.postback(texts.FIELD_TITLE, pb("circ_field", c=c.id, f="title")),
+              msg.postback(texts.FIELD_BODY, pb("circ_field", c=c.id, f="body"))]
+    if ctx.member.role != Role.block_leader:
+        fields.append(msg.postback(texts.FIELD_TARGET, pb("circ_field", c=c.id, f="target")))
+    ctx.reply(msg.text(texts.EDIT_WHICH, fields))
+
+
+@router.postback("circ_field", roles=OFFICER_ROLES)
+def on_field(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return
+    f = ctx.data.get("f")
+    ask(ctx, c, f if f in ("title", "body", "target") else "title", edit=True)
+
+
+@router.postback("circ_cancel", roles=OFFICER_ROLES)
+def on_cancel(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return
+    ctx.session.delete(c)
+    ctx.end_dialog()
+    ctx.reply(msg.text(texts.CIRCULAR_CANCELLED))
+
+
+@router.postback("circ_send", roles=OFFICER_ROLES)
+def on_send(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return
+    if str(c.version) != ctx.data.get("v"):
+        return ctx.reply(msg.text(texts.STALE_PREVIEW))
+    if ctx.member.role == Role.block_leader and (c.target != Target.blocks or c.target_block_ids != [ctx.member.led_block_id]):
+        return ctx.reply(msg.text(texts.OFFICERS_ONLY))
+    aud = audience(ctx.session, c)
+    mark_sent(ctx.session, c, aud, ctx.now)
+    ctx.push(aud.user_ids, [resident_message(ctx, c)], purpose=f"circular:{c.id}")
+    notify_paper(ctx, c, aud.paper_households)
+    ctx.end_dialog()
+    ctx.audit("circular.send", f"circular:{c.id}", households=len(aud.households), pushes=len(aud.recipients))
+    ctx.reply(msg.text(texts.CIRCULAR_SENT.format(households=len(aud.households),
+                                                 line_households=len(aud.line_households),
+                                                 paper_households=len(aud.paper_households))))
+
+
+def notify_paper(ctx: Ctx, c: Circular, paper: list) -> None:
+    """Tell each 班's block leader (or the author) which households to hand the circular on paper."""
+    by_block: dict[int, list] = {}
+    for h in paper:
+        by_block.setdefault(h.block_id, []).append(h)
+    for block_id, households in by_block.items():
+        leaders = [m for m in officers_for_block(ctx.session, ctx.association.id, block_id) if m.role == Role.block_leader]
+        to = [m.line_user_id for m in leaders] or [ctx.member.line_user_id]
+        text = texts.PAPER_LIST.format(title=c.title, block=households[0].block.name,
+                                       names="\n".join(f"・{h.name}様" for h in households))
+        ctx.push(to, [msg.text(text)], purpose=f"paper:{c.id}:{block_id}")
+
+
+# --- residents -------------------------------------------------------------------------------
+def sent_circular_and_delivery(ctx: Ctx):
+    c = ctx.session.get(Circular, int(ctx.data.get("c", 0) or 0))
+    if c is None or c.association_id != ctx.association.id or c.state != CircularState.sent:
+        ctx.reply(msg.text(texts.CIRCULAR_GONE))
+        return None, None
+    if not ctx.is_member:
+        ctx.reply(msg.text(texts.NOT_REGISTERED))
+        return None, None
+    d = delivery_for(ctx.session, c, ctx.member.household_id)
+    if d is None:
+        ctx.reply(msg.text(texts.READ_NOT_FOR_YOU))
+        return None, None
+    return c, d
+
+
+def who_read(ctx: Ctx, d) -> tuple[str, str]:
+    who = "ご自身" if d.read_by_id == ctx.member.id else (f"{d.read_by.name}さん" if d.read_by and d.read_by.name else "ご家族")
+    local = d.read_at.astimezone(ZoneInfo(ctx.settings.timezone))
+    return who, f"{local.month}月{local.day}日"
+
+
+@router.postback("read")
+def on_read(ctx: Ctx) -> None:
+    c, d = sent_circular_and_delivery(ctx)
+    if d is None:
+        return
+    if d.mark_read(ctx.member, "button", ctx.now):
+        ctx.reply(msg.text(texts.READ_THANKS.format(title=c.title)))
+    else:
+        who, when = who_read(ctx, d)
+        ctx.reply(msg.text(texts.READ_ALREADY.format(title=c.title, who=who, when=when)))
+
+
+@router.postback("full")
+def on_full(ctx: Ctx) -> None:
+    """[全文を見る]: counts as read; the full text comes as a free reply, with this household's page."""
+    c, d = sent_circular_and_delivery(ctx)
+    if d is None:
+        return
+    d.mark_read(ctx.member, "button", ctx.now)
+    body = c.body if len(c.body) <= FULL_TEXT_MAX else c.body[:FULL_TEXT_MAX] + "…"
+    ctx.reply(msg.text(f"【{c.title}】\n{body}"),
+              msg.link(c.title, f"添付 {len(c.attachments)}件" if c.attachments else "ページで読む",
+                       texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}"))

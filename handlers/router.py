@@ -1,0 +1,242 @@
+"""One small router: handlers register by decorator; the router picks one per event.
+
+    @router.postback("read")                    # postback data "a=read&c=12"
+    @router.command("状況", roles=OFFICER_ROLES)  # typed officer shortcut
+    @router.dialog("circular", "title")         # a step of a multi-step dialog
+    @router.follow() / @router.unfollow() / @router.message("location")
+
+Order for a text message: cancel word in a dialog → the dialog's step → a command →
+registration (if not yet a member) → help. Roles are checked here, from the database, at the
+moment of the tap: a resident pressing an officer's button gets a polite refusal, nothing else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.config import Settings
+from models import (
+    Association, AuditLog, DialogState, Member, MemberStatus, OutboxMessage, Role, utcnow,
+)
+
+log = logging.getLogger(__name__)
+Handler = Callable[["Ctx"], None]
+MULTICAST_MAX = 500
+
+
+def pb(action: str, **ids: Any) -> str:
+    """Compact postback data: pb("read", c=12) -> "a=read&c=12" (LINE allows 300 chars)."""
+    return urlencode({"a": action, **ids})
+
+
+def normalize(text: str) -> str:
+    """NFKC (full/half width), no spaces: for comparing names, codes and commands."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+@dataclass
+class Route:
+    fn: Handler
+    roles: frozenset[Role] | None = None
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the event, who sent it, the session, and ways to answer."""
+
+    session: Session
+    settings: Settings
+    association: Association
+    event: Any  # the line-bot-sdk webhook event model
+    user_id: str
+    member: Optional[Member]
+    now: dt.datetime = field(default_factory=utcnow)
+    line: Any = None  # bot.line.LineClient, for downloading content
+    data: dict[str, str] = field(default_factory=dict)  # parsed postback data
+    text: str = ""  # the text message, stripped
+    replies: list[dict] = field(default_factory=list)
+    _dialog: Optional[DialogState] = None
+
+    # -- answering ----------------------------------------------------------------------
+    def reply(self, *messages: Any) -> None:
+        """Answer the user who acted (a free reply; a push only if the reply token is gone)."""
+        for m in messages:
+            self.replies.append(m if isinstance(m, dict) else m.to_dict())
+
+    def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
+        """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
+        ids = list(dict.fromkeys(u for u in user_ids if u))
+        return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
+
+    # -- dialog state (in the database: gunicorn runs many workers) ---------------------
+    @property
+    def dialog(self) -> Optional[DialogState]:
+        if self._dialog is None:
+            self._dialog = self.session.scalar(select(DialogState).where(DialogState.line_user_id == self.user_id))
+        return self._dialog
+
+    def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
+        d = self.dialog
+        if d is None:
+            d = DialogState(association_id=self.association.id, line_user_id=self.user_id, flow=flow, step=step, data=data)
+            self.session.add(d)
+            self._dialog = d
+        else:
+            d.flow, d.step, d.data = flow, step, dict(data)
+        return d
+
+    def goto(self, step: str, **data: Any) -> None:
+        d = self.dialog
+        assert d is not None, "goto without a dialog"
+        d.step = step
+        if data:
+            d.data = {**d.data, **data}
+
+    def end_dialog(self) -> None:
+        if self.dialog is not None:
+            self.session.delete(self.dialog)
+            self._dialog = None
+
+    def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
+        self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
+                                  action=action, target=target, detail=detail or None, at=self.now))
+
+    @property
+    def is_member(self) -> bool:
+        return self.member is not None and self.member.status == MemberStatus.active
+
+
+def enqueue(session: Session, association_id: int, user_ids: list[str], messages: list[Any], purpose: str,
+            priority: int = 0, now: dt.datetime | None = None) -> int:
+    """Write outbox rows: one push for one recipient, multicasts of at most 500 otherwise."""
+    bodies = [m if isinstance(m, dict) else m.to_dict() for m in messages]
+    rows = 0
+    for i in range(0, len(user_ids), MULTICAST_MAX):
+        chunk = user_ids[i:i + MULTICAST_MAX]
+        session.add(OutboxMessage(
+            association_id=association_id, kind="push" if len(user_ids) == 1 else "multicast",
+            recipients=chunk, messages=bodies, purpose=purpose, priority=priority,
+            next_attempt_at=now or utcnow(),
+        ))
+        rows += 1
+    return rows
+
+
+class Router:
+    def __init__(self) -> None:
+        self.postbacks: dict[str, Route] = {}
+        self.commands: dict[str, Route] = {}
+        self.dialogs: dict[tuple[str, str], Route] = {}
+        self.messages: dict[str, Route] = {}
+        self.events: dict[str, Route] = {}
+
+    # -- registration -------------------------------------------------------------------
+    def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None):
+        def deco(fn: Handler) -> Handler:
+            if key in table:
+                raise ValueError(f"route {key!r} registered twice")
+            table[key] = Route(fn, frozenset(roles) if roles else None)
+            return fn
+        return deco
+
+    def postback(self, action: str, roles: Iterable[Role] | None = None):
+        return self._add(self.postbacks, action, roles)
+
+    def command(self, word: str, roles: Iterable[Role] | None = None):
+        return self._add(self.commands, word, roles)
+
+    def dialog(self, flow: str, step: str):
+        """A dialog step; it receives every message (text, image, file, location) in that step."""
+        return self._add(self.dialogs, (flow, step))
+
+    def message(self, kind: str):
+        """Non-text messages outside dialogs: "location", "image", "file"; "text" = fallback."""
+        return self._add(self.messages, kind)
+
+    def follow(self):
+        return self._add(self.events, "follow")
+
+    def unfollow(self):
+        return self._add(self.events, "unfollow")
+
+    # -- dispatch -----------------------------------------------------------------------
+    def _allowed(self, ctx: Ctx, route: Route) -> bool:
+        if route.roles is None:
+            return True
+        m = ctx.member
+        return m is not None and m.status == MemberStatus.active and m.role in route.roles
+
+    def _run(self, ctx: Ctx, route: Route) -> None:
+        if not self._allowed(ctx, route):
+            log.info("refused: user lacks role for %s", route.fn.__name__)
+            ctx.reply(text_message(texts.OFFICERS_ONLY))
+            return
+        route.fn(ctx)
+
+    def match_command(self, text: str) -> Optional[str]:
+        first = unicodedata.normalize("NFKC", text).split(maxsplit=1)
+        if not first:
+            return None
+        head = first[0]
+        return head if head in self.commands else None
+
+    def dispatch(self, ctx: Ctx) -> None:
+        etype = ctx.event.type
+        if etype in ("follow", "unfollow"):
+            route = self.events.get(etype)
+            if route:
+                route.fn(ctx)
+            return
+        if etype == "postback":
+            ctx.data = dict(parse_qsl(ctx.event.postback.data or ""))
+            route = self.postbacks.get(ctx.data.get("a", ""))
+            if route is None:
+                log.debug("unknown postback action")
+                ctx.reply(text_message(texts.STALE_BUTTON))
+                return
+            self._run(ctx, route)
+            return
+        if etype != "message":
+            return
+        kind = ctx.event.message.type
+        if kind == "text":
+            ctx.text = (ctx.event.message.text or "").strip()
+        dialog = ctx.dialog
+        if dialog is not None:
+            if kind == "text" and normalize(ctx.text) in texts.CANCEL_WORDS:
+                ctx.end_dialog()
+                ctx.reply(text_message(texts.CANCELLED))
+                return
+            route = self.dialogs.get((dialog.flow, dialog.step))
+            if route is not None:
+                route.fn(ctx)
+                return
+            log.warning("dialog step %s/%s has no handler; dropping state", dialog.flow, dialog.step)
+            ctx.end_dialog()
+        if kind == "text":
+            word = self.match_command(ctx.text)
+            if word is not None:
+                self._run(ctx, self.commands[word])
+                return
+        route = self.messages.get(kind) or self.messages.get("text")
+        if route is not None:
+            route.fn(ctx)
+
+
+def text_message(text: str, quick: list[tuple[str, Any]] | None = None) -> dict:
+    """Shortcut used by the router itself; builders proper live in bot.messages."""
+    from bot.messages import text as build_text
+
+    return build_text(text, quick)
+
+
+router = Router()

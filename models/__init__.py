@@ -1,0 +1,16 @@
+"""Typed SQLAlchemy 2 models. Import everything from here."""
+from .base import Base, utcnow
+from .circulars import Attachment, Circular, CircularState, Target
+from .db import Database
+from .delivery import Delivery, DeliveryHistory
+from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
+from .roster import (
+    BOARD_ROLES, OFFICER_ROLES, ROLE_LABELS, Association, Block, Household, Member, MemberStatus, Role,
+)
+
+__all__ = [
+    "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
+    "Database", "Delivery", "DeliveryHistory", "DialogState", "Household", "LoginToken", "Member",
+    "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Role", "Target", "WebhookEvent",
+    "new_retry_key", "utcnow",
+]

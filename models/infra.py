@@ -1,0 +1,97 @@
+"""Plumbing tables: webhook inbox, outbox, dialog state, audit log, sign-in tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Optional
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, association_fk, created, intpk, utcnow
+
+
+class WebhookEvent(Base):
+    """Inbox: one row per `webhookEventId`. The primary key is the de-duplication.
+
+    `payload` (the raw event, which may hold a resident's text or location) is cleared once
+    the event is handled; the id stays so a redelivery is still recognised.
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_status", "status", "received_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # webhookEventId (ULID)
+    received_at: Mapped[created]
+    event_type: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="received")  # received/processing/done/failed
+    locked_until: Mapped[Optional[dt.datetime]]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[Optional[dt.datetime]]
+    error: Mapped[Optional[str]] = mapped_column(String(500))
+
+
+def new_retry_key() -> str:
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(Base):
+    """A push or multicast waiting to leave. Written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    kind: Mapped[str] = mapped_column(String(10))  # push / multicast
+    recipients: Mapped[list[Any]]  # LINE user ids (1 for push, ≤500 for multicast)
+    messages: Mapped[list[Any]]  # message objects as LINE JSON (camelCase dicts)
+    retry_key: Mapped[str] = mapped_column(String(36), unique=True, default=new_retry_key)
+    purpose: Mapped[str] = mapped_column(String(40))  # e.g. circular:12, approval:5
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher goes first
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending/sending/sent/failed/held
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[Optional[dt.datetime]]
+    created_at: Mapped[created]
+    sent_at: Mapped[Optional[dt.datetime]]
+    last_status: Mapped[Optional[int]] = mapped_column(Integer)
+    last_error: Mapped[Optional[str]] = mapped_column(String(1000))
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))  # x-line-request-id of the success
+
+
+class DialogState(Base):
+    """Where a user stands in a multi-step dialog; kept here because gunicorn runs many workers."""
+
+    __tablename__ = "dialog_states"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[str] = mapped_column(String(30))
+    step: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditLog(Base):
+    """What officers did (and what the system did on their behalf). No message bodies here."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[Optional[str]] = mapped_column(String(60))
+    detail: Mapped[Optional[dict[str, Any]]]
+    at: Mapped[created]
+
+
+class LoginToken(Base):
+    """A one-time sign-in link for the web pages; the signed token carries this row's `jti`."""
+
+    __tablename__ = "login_tokens"
+    jti: Mapped[str] = mapped_column(String(40), primary_key=True)
+    association_id: Mapped[int] = association_fk()
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[created]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[Optional[dt.datetime]]

@@ -1,0 +1,42 @@
+"""Alembic environment: the URL comes from the caller (kairan db upgrade) or DATABASE_URL."""
+from __future__ import annotations
+
+from alembic import context
+
+from bot.config import load_settings
+from models import Base
+from models.db import make_engine, normalize_url
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    return normalize_url(config.get_main_option("sqlalchemy.url") or load_settings().database_url)
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(_url())
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,199 @@
+"""The association and who is in it: 班 (blocks), households and members."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import secrets
+import unicodedata
+from typing import Optional
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, association_fk, created, intpk
+
+
+class Role(str, enum.Enum):
+    chair = "chair"  # 会長
+    officer = "officer"  # 役員
+    disaster_officer = "disaster_officer"  # 防災担当
+    block_leader = "block_leader"  # 班長
+    member = "member"
+    prospective = "prospective"  # 入会希望者 (waiting for approval)
+
+
+OFFICER_ROLES = frozenset({Role.chair, Role.officer, Role.disaster_officer, Role.block_leader})
+# Roles that act for the whole association (a block leader acts for their own 班 only).
+BOARD_ROLES = frozenset({Role.chair, Role.officer, Role.disaster_officer})
+ROLE_LABELS = {
+    Role.chair: "会長",
+    Role.officer: "役員",
+    Role.disaster_officer: "防災担当",
+    Role.block_leader: "班長",
+    Role.member: "会員",
+    Role.prospective: "入会希望者",
+}
+
+
+class MemberStatus(str, enum.Enum):
+    declined = "declined"  # refused consent: nothing but the refusal is kept
+    registering = "registering"  # consented, answering 班 and name
+    pending = "pending"  # waiting for an officer's approval
+    active = "active"
+    unfollowed = "unfollowed"  # blocked the account: no pushes
+    withdrawn = "withdrawn"  # 退会: personal data erased
+
+
+class Association(Base):
+    __tablename__ = "associations"
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[created]
+    blocks: Mapped[list["Block"]] = relationship(
+        back_populates="association", order_by="Block.position", cascade="all, delete-orphan"
+    )
+
+
+class Block(Base):
+    """A 班 (block) of the association."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("association_id", "name"),)
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    name: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    association: Mapped[Association] = relationship(back_populates="blocks")
+    households: Mapped[list["Household"]] = relationship(back_populates="block", order_by="Household.id")
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), index=True)
+    # the representative's name (世帯代表)
+    name: Mapped[str] = mapped_column(String(100))
+    # roster says the household uses LINE (有) or gets everything on paper (無)
+    on_line: Mapped[bool] = mapped_column(Boolean, default=True)
+    needs_support: Mapped[bool] = mapped_column(Boolean, default=False)  # 要支援
+    join_code: Mapped[str] = mapped_column(String(9), unique=True)  # "4821-3307"
+    address: Mapped[Optional[str]] = mapped_column(String(200))  # optional, never asked by the bot
+    phone: Mapped[Optional[str]] = mapped_column(String(40))  # optional, never asked by the bot
+    created_at: Mapped[created]
+    block: Mapped[Block] = relationship(back_populates="households")
+    members: Mapped[list["Member"]] = relationship(back_populates="household")
+
+    @property
+    def active_members(self) -> list["Member"]:
+        return [m for m in self.members if m.status == MemberStatus.active]
+
+
+class Member(Base):
+    """A LINE user of the association. Personal fields are erased on 退会."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("association_id", "line_user_id"),)
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    line_user_id: Mapped[Optional[str]] = mapped_column(String(64))
+    household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"), index=True)
+    # the 班 the member said they live in (for pending members) / lead (for block leaders)
+    block_id: Mapped[Optional[int]] = mapped_column(ForeignKey("blocks.id"))
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20), default=Role.member)
+    status: Mapped[MemberStatus] = mapped_column(
+        Enum(MemberStatus, native_enum=False, length=20), default=MemberStatus.registering
+    )
+    language: Mapped[str] = mapped_column(String(10), default="ja")
+    consent_at: Mapped[Optional[dt.datetime]]
+    consent_policy_version: Mapped[Optional[str]] = mapped_column(String(20))
+    declined_at: Mapped[Optional[dt.datetime]]
+    created_at: Mapped[created]
+    household: Mapped[Optional[Household]] = relationship(back_populates="members")
+    block: Mapped[Optional[Block]] = relationship()
+
+    @property
+    def is_officer(self) -> bool:
+        return self.status == MemberStatus.active and self.role in OFFICER_ROLES
+
+    @property
+    def is_board(self) -> bool:
+        return self.status == MemberStatus.active and self.role in BOARD_ROLES
+
+    @property
+    def led_block_id(self) -> Optional[int]:
+        """The 班 a block leader is limited to (None for board members = everything)."""
+        if self.role == Role.block_leader:
+            return self.block_id or (self.household.block_id if self.household else None)
+        return None
+
+
+# --- roster operations ---------------------------------------------------------------------
+
+
+def normalize_name(name: str) -> str:
+    """Names compare ignoring spaces and full/half-width differences (NFKC)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def code_digits(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isdigit())
+
+
+def new_join_code(session: Session) -> str:
+    while True:
+        digits = f"{secrets.randbelow(10**8):08d}"
+        code = f"{digits[:4]}-{digits[4:]}"
+        if session.scalar(select(Household.id).where(Household.join_code == code)) is None:
+            return code
+
+
+def household_by_code(session: Session, association_id: int, text: str) -> Household | None:
+    digits = code_digits(text)
+    if len(digits) != 8:
+        return None
+    code = f"{digits[:4]}-{digits[4:]}"
+    return session.scalar(select(Household).where(Household.association_id == association_id,
+                                                   Household.join_code == code))
+
+
+def match_household(session: Session, block: Block, name: str) -> Household | None:
+    """The one household of the 班 whose representative has this name, or None (none or ambiguous)."""
+    key = normalize_name(name)
+    hits = [h for h in block.households if normalize_name(h.name) == key]
+    return hits[0] if len(hits) == 1 else None
+
+
+def link_member(member: Member, household: Household) -> None:
+    member.household = household
+    member.block_id = member.block_id if member.role == Role.block_leader else household.block_id
+    member.status = MemberStatus.active
+    if member.role == Role.prospective:
+        member.role = Role.member
+    household.on_line = True
+
+
+def officers_for_block(session: Session, association_id: int, block_id: int | None) -> list[Member]:
+    """Who approves for / is told about a 班: its block leaders, the chair and the officers."""
+    rows = session.scalars(select(Member).where(
+        Member.association_id == association_id, Member.status == MemberStatus.active,
+        Member.role.in_([Role.chair, Role.officer, Role.block_leader]))).all()
+    return [m for m in rows if m.role != Role.block_leader or m.led_block_id == block_id]
+
+
+def erase_member(member: Member) -> None:
+    """退会: erase every personal field at once; the household and the anonymous row stay."""
+    household = member.household
+    member.line_user_id = None
+    member.name = None
+    member.household = None
+    member.block_id = None
+    member.consent_at = None
+    member.consent_policy_version = None
+    member.role = Role.member
+    member.status = MemberStatus.withdrawn
+    if household is not None and not [m for m in household.members if m is not member and m.status == MemberStatus.active]:
+        household.on_line = False

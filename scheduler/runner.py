@@ -1,0 +1,48 @@
+"""APScheduler 3: `kairan scheduler` runs it blocking (the Procfile's scheduler: process);
+`kairan serve` (make run) runs the same jobs in a background thread. gunicorn workers never do."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.state import Kairan
+
+from . import jobs
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(fn: Callable[[Kairan], object], k: Kairan) -> Callable[[], None]:
+    @functools.wraps(fn)
+    def run() -> None:
+        try:
+            fn(k)
+        except Exception:  # noqa: BLE001 - a crashing job is logged and tried again next tick
+            log.exception("job %s failed; it runs again at its next tick", fn.__name__)
+    return run
+
+
+def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+    sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch", **common)
+    sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
+    sched.add_job(_guarded(jobs.purge, k), "cron", hour=3, minute=17, id="purge",
+                  timezone=k.settings.timezone, **common)
+    return sched
+
+
+def start_background(k: Kairan) -> BackgroundScheduler:
+    sched = add_jobs(BackgroundScheduler(timezone=k.settings.timezone), k)
+    sched.start()
+    return sched
+
+
+def run_blocking(k: Kairan) -> None:
+    sched = add_jobs(BlockingScheduler(timezone=k.settings.timezone), k)
+    log.info("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
+    sched.start()

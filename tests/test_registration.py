@@ -1,0 +1,220 @@
+"""Residents register: consent, 班, name matched against the roster, join codes, approval, 退会."""
+from sqlalchemy import func, select
+
+from bot import texts
+from bot.demo import demo_user_id
+from bot.outbox import drain
+from conftest import all_text, tap, user_id
+from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
+
+CHAIR = demo_user_id("山田 太郎")
+LEADER2 = demo_user_id("田中 実")  # 班長 of 2班
+LEADER_OTHER = demo_user_id("小林 修")  # 防災担当 in 3班 (not an approver)
+
+
+def member(db, uid):
+    with db.session() as s:
+        m = s.scalar(select(Member).where(Member.line_user_id == uid))
+        if m is not None:
+            _ = m.household and m.household.name
+        return m
+
+
+def consent_and_block(line, uid, block="2班"):
+    card = line.follow(uid)
+    q = line.postback(uid, tap(card, texts.AGREE)["data"])
+    return line.postback(uid, tap(q, block)["data"])
+
+
+def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, db):
+    uid = user_id("newcomer")
+    card = line.follow(uid)
+    text = all_text(card)
+    assert "お名前と班だけ" in text and "住所・電話番号はうかがいません" in text
+    assert tap(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
+    assert member(db, uid) is None
+
+
+def test_privacy_page_is_served(line, demo):
+    page = line.client.get("/privacy")
+    assert page.status_code == 200
+    assert "住所と電話番号はうかがいません" in page.get_data(as_text=True)
+
+
+def test_refusing_consent_stores_only_the_refusal(line, demo, db):
+    uid = user_id("refuser")
+    card = line.follow(uid)
+    reply = line.postback(uid, tap(card, texts.DISAGREE)["data"])
+    assert "登録は行いません" in all_text(reply)
+    m = member(db, uid)
+    assert m.status == MemberStatus.declined and m.declined_at is not None
+    assert m.name is None and m.household_id is None and m.consent_at is None and m.block_id is None
+
+
+def test_match_links_to_roster_household(line, demo, db):
+    uid = user_id("watanabe")
+    ask_name = consent_and_block(line, uid, "2班")
+    assert "お名前" in all_text(ask_name)
+    done = line.text(uid, "渡辺　健")  # full-width space: matched anyway
+    assert "登録が完了しました" in all_text(done)
+    m = member(db, uid)
+    assert m.status == MemberStatus.active and m.role == Role.member
+    assert m.household.name == "渡辺 健"
+    assert m.consent_at is not None and m.consent_policy_version == "2026-11"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(DialogState)) == 0
+
+
+def test_quick_reply_lists_the_blocks(line, demo):
+    uid = user_id("blocks")
+    card = line.follow(uid)
+    q = line.postback(uid, tap(card, texts.AGREE)["data"])
+    items = q[-1]["quickReply"]["items"]
+    assert [i["action"]["label"] for i in items] == ["1班", "2班", "3班"]
+
+
+def test_no_match_goes_pending_and_asks_block_leader_and_officers(line, demo, db, fake, k):
+    uid = user_id("stranger")
+    consent_and_block(line, uid, "2班")
+    reply = line.text(uid, "青木 次郎")
+    assert "確認をお願いしました" in all_text(reply)
+    m = member(db, uid)
+    assert m.status == MemberStatus.pending and m.role == Role.prospective and m.household_id is None
+    drain(db, k.line)
+    (push,) = fake.sends("/multicast")
+    # chair, officers and the 2班 leader; not the 3班 防災担当
+    assert set(push.body["to"]) == {CHAIR, LEADER2}
+    assert "青木 次郎" in all_text(push.body["messages"])
+    assert push.retry_key  # every push carries its own X-Line-Retry-Key
+
+
+def pending(line, db, fake, k, name="青木 次郎"):
+    uid = user_id(name)
+    consent_and_block(line, uid, "2班")
+    line.text(uid, name)
+    drain(db, k.line)
+    card = fake.sends("/multicast")[-1].body["messages"]
+    return uid, card
+
+
+def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, k):
+    uid, card = pending(line, db, fake, k)
+    pick = line.postback(LEADER2, tap(card, texts.APPROVE)["data"])
+    labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
+    assert labels[-1] == texts.NEW_HOUSEHOLD and "伊藤 美咲" in labels
+    done = line.postback(LEADER2, tap(pick, "伊藤 美咲")["data"])
+    assert "承認しました" in all_text(done)
+    m = member(db, uid)
+    assert m.status == MemberStatus.active and m.household.name == "伊藤 美咲"
+    drain(db, k.line)
+    assert texts.APPROVED_NOTICE in fake.texts_for(uid)
+    with db.session() as s:
+        assert s.scalar(select(AuditLog).where(AuditLog.action == "member.approve")) is not None
+    # the same button again: already handled, nothing changes
+    again = line.postback(LEADER2, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    assert texts.ALREADY_HANDLED in all_text(again)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 12
+
+
+def test_chair_approves_as_new_household(line, demo, db, fake, k):
+    uid, card = pending(line, db, fake, k)
+    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
+    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    m = member(db, uid)
+    assert m.household.name == "青木 次郎"
+    with db.session() as s:
+        h = s.get(Household, m.household_id)
+        assert s.get(Block, h.block_id).name == "2班" and len(h.join_code) == 9
+
+
+def test_reject_deletes_the_applicant(line, demo, db, fake, k):
+    uid, card = pending(line, db, fake, k)
+    reply = line.postback(CHAIR, tap(card, texts.REJECT)["data"])
+    assert "却下しました" in all_text(reply)
+    assert member(db, uid) is None
+    drain(db, k.line)
+    assert texts.REJECTED_NOTICE in fake.texts_for(uid)
+
+
+def test_residents_and_other_blocks_cannot_approve(line, demo, db, fake, k):
+    uid, card = pending(line, db, fake, k)
+    data = tap(card, texts.APPROVE)["data"]
+    resident = demo_user_id("佐藤 花子")
+    assert texts.OFFICERS_ONLY in all_text(line.postback(resident, data))
+    leader3 = user_id("leader3")
+    with db.session() as s:  # make a 3班 block leader
+        b3 = s.scalar(select(Block).where(Block.name == "3班"))
+        h = s.scalar(select(Household).where(Household.name == "加藤 恵子"))
+        s.add(Member(association_id=b3.association_id, line_user_id=leader3, household_id=h.id, block_id=b3.id,
+                     name="加藤 恵子", role=Role.block_leader, status=MemberStatus.active))
+    assert texts.OFFICERS_ONLY in all_text(line.postback(leader3, data))
+    assert member(db, uid).status == MemberStatus.pending
+
+
+def test_join_code_links_directly(line, demo, db):
+    with db.session() as s:
+        h = s.scalar(select(Household).where(Household.name == "高橋 和子"))  # the paper household
+        code, hid = h.join_code, h.id
+    uid = user_id("takahashi-son")
+    card = line.follow(uid)
+    line.postback(uid, tap(card, texts.AGREE)["data"])
+    reply = line.text(uid, f"登録コード {code.replace('-', '')}")
+    assert "登録が完了しました" in all_text(reply)
+    m = member(db, uid)
+    assert m.household_id == hid and m.status == MemberStatus.active
+    with db.session() as s:
+        assert s.get(Household, hid).on_line is True
+
+
+def test_join_code_before_consent_asks_consent_first(line, demo, db):
+    with db.session() as s:
+        code = s.scalar(select(Household.join_code).where(Household.name == "吉田 勇"))
+    uid = user_id("eager")
+    reply = line.text(uid, f"登録コード {code}")
+    assert texts.CONSENT_FIRST in all_text(reply) and texts.AGREE in all_text(reply)
+    assert member(db, uid) is None
+
+
+def test_unknown_join_code(line, demo, db):
+    uid = user_id("typo")
+    card = line.follow(uid)
+    line.postback(uid, tap(card, texts.AGREE)["data"])
+    reply = line.text(uid, "登録コード 0000-0000")
+    assert texts.JOIN_CODE_UNKNOWN in all_text(reply)
+    assert member(db, uid).status == MemberStatus.registering
+
+
+def test_unfollow_stops_pushes_and_refollow_restores(line, demo, db):
+    uid = demo_user_id("佐藤 花子")
+    line.unfollow(uid)
+    assert member(db, uid).status == MemberStatus.unfollowed
+    reply = line.follow(uid)
+    assert texts.WELCOME_BACK in all_text(reply)
+    assert member(db, uid).status == MemberStatus.active
+
+
+def test_withdrawal_deletes_personal_data_and_keeps_household(line, demo, db):
+    uid = demo_user_id("佐藤 花子")
+    confirm = line.text(uid, "退会")
+    assert texts.WITHDRAW_CONFIRM in all_text(confirm)
+    assert member(db, uid).status == MemberStatus.active  # nothing before the confirm
+    done = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    assert texts.WITHDRAWN in all_text(done)
+    assert member(db, uid) is None  # no row carries that LINE id any more
+    with db.session() as s:
+        gone = s.scalar(select(Member).where(Member.status == MemberStatus.withdrawn))
+        assert gone.name is None and gone.line_user_id is None and gone.household_id is None
+        assert gone.consent_at is None
+        h = s.scalar(select(Household).where(Household.name == "佐藤 花子"))
+        assert h is not None and h.on_line is False
+    # the old confirm button, tapped again, changes nothing
+    again = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    assert texts.AGREE in all_text(again) or texts.NOT_REGISTERED in all_text(again)
+
+
+def test_withdraw_cancelled_keeps_member(line, demo, db):
+    uid = demo_user_id("佐藤 花子")
+    confirm = line.text(uid, "退会")
+    line.postback(uid, tap(confirm, texts.WITHDRAW_NO)["data"])
+    assert member(db, uid).name == "佐藤 花子"
