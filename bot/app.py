@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask
@@ -12,17 +13,33 @@ from .state import build
 log = logging.getLogger(__name__)
 
 
+SECRET_PATHS = re.compile(r"/(c|admin/login)/[^/\s?\"]+")
+
+
+class RedactPaths(logging.Filter):
+    """Request logs name paths; page tokens and sign-in links in them are secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(SECRET_PATHS.sub(r"/\1/…", a) if isinstance(a, str) else a for a in record.args)
+        record.msg = SECRET_PATHS.sub(r"/\1/…", str(record.msg))
+        return True
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # urllib3 logs request lines at DEBUG only; keep bodies and tokens out of INFO logs
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    for name in ("werkzeug", "gunicorn.access"):
+        logging.getLogger(name).addFilter(RedactPaths())
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings()
     if overrides:
         settings = settings.with_(**overrides)
+    if not logging.getLogger().handlers:  # under gunicorn nobody else configures it
+        configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -44,5 +61,4 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if settings.simulator:
         from . import simulator
         simulator.init_app(app)
-        log.warning("simulator mode: no LINE credentials set; LINE is faked at %s", settings.line_api_base_url)
     return app

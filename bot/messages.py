@@ -18,18 +18,24 @@ from . import texts
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
 QUICK_REPLY_MAX = 13
+LABEL_MAX = 20
 GREEN = "#06C755"  # LINE green, high contrast with white text
 GREY = "#666666"
 
 
 # --- actions -------------------------------------------------------------------------------
-def postback(label: str, data: str, display: str | None = None) -> PostbackAction:
+def label(s: str) -> str:
+    """Labels work in quick replies (20) and buttons (40): keep every one within 20."""
+    return s if len(s) <= LABEL_MAX else s[: LABEL_MAX - 1] + "…"
+
+
+def postback(text: str, data: str, display: str | None = None) -> PostbackAction:
     # displayText makes the tap visible in the chat, as if the user had typed the label.
-    return PostbackAction(label=label, data=data, display_text=display or label)
+    return PostbackAction(label=label(text), data=data, display_text=(display or text)[:300])
 
 
-def say(label: str, text: str | None = None) -> MessageAction:
-    return MessageAction(label=label, text=text or label)
+def say(text: str, message: str | None = None) -> MessageAction:
+    return MessageAction(label=label(text), text=(message or text)[:300])
 
 
 def location(label: str = "現在地を送る") -> LocationAction:

@@ -1,7 +1,7 @@
 """Public pages: the privacy notice, each household's circular page (全文), health check."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template
 from sqlalchemy import select
 
 from models import Association, Attachment, Circular, Delivery, utcnow
@@ -13,6 +13,13 @@ from .messages import local_date
 from .state import kairan
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index() -> Response:
+    if kairan().settings.simulator:
+        return redirect("/simulator")
+    return Response("kairan: LINE webhook at /callback", mimetype="text/plain")
 
 
 @bp.get("/healthz")

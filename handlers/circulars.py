@@ -115,7 +115,7 @@ def on_body(ctx: Ctx) -> None:
     next_step(ctx, c, "attach")
 
 
-@router.dialog("circular", "attach")
+@router.dialog("circular", "attach", takes_text=False)
 def on_attach(ctx: Ctx) -> None:
     c = own_draft(ctx)
     if c is None:
@@ -139,6 +139,14 @@ def attach(ctx: Ctx, c: Circular) -> None:
                                     content_type="application/pdf" if is_pdf else ctype, data=data))
     c.version += 1
     ctx.reply(msg.text(texts.ATTACHED.format(filename=filename), [msg.say(texts.NEXT), msg.say(texts.CANCEL)]))
+
+
+@router.dialog("circular", "target", takes_text=False)
+def on_target_text(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is None:
+        return ctx.end_dialog()
+    ask(ctx, c, "target")
 
 
 @router.postback("circ_target", roles=OFFICER_ROLES)
@@ -214,7 +222,7 @@ def preview(ctx: Ctx, c: Circular) -> None:
     )
 
 
-@router.dialog("circular", "preview")
+@router.dialog("circular", "preview", takes_text=False)
 def on_preview_text(ctx: Ctx) -> None:
     c = own_draft(ctx)
     if c is None:

@@ -194,7 +194,7 @@ def on_approve(ctx: Ctx) -> None:
     offset = int(ctx.data.get("o", 0) or 0)
     households = list(target.block.households) if target.block else []
     page = households[offset:offset + PICK_PAGE]
-    actions = [msg.postback(h.name[:20], pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯") for h in page]
+    actions = [msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯") for h in page]
     if offset + PICK_PAGE < len(households):
         actions.append(msg.postback(texts.NEXT, pb("approve", m=target.id, o=offset + PICK_PAGE)))
     actions.append(msg.postback(texts.NEW_HOUSEHOLD, pb("approve_to", m=target.id, h=0)))

@@ -47,6 +47,7 @@ def normalize(text: str) -> str:
 class Route:
     fn: Handler
     roles: frozenset[Role] | None = None
+    takes_text: bool = True  # a dialog step whose typed text is content (a title, a name)
 
 
 @dataclass
@@ -140,11 +141,11 @@ class Router:
         self.events: dict[str, Route] = {}
 
     # -- registration -------------------------------------------------------------------
-    def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None):
+    def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True):
         def deco(fn: Handler) -> Handler:
             if key in table:
                 raise ValueError(f"route {key!r} registered twice")
-            table[key] = Route(fn, frozenset(roles) if roles else None)
+            table[key] = Route(fn, frozenset(roles) if roles else None, takes_text)
             return fn
         return deco
 
@@ -154,9 +155,13 @@ class Router:
     def command(self, word: str, roles: Iterable[Role] | None = None):
         return self._add(self.commands, word, roles)
 
-    def dialog(self, flow: str, step: str):
-        """A dialog step; it receives every message (text, image, file, location) in that step."""
-        return self._add(self.dialogs, (flow, step))
+    def dialog(self, flow: str, step: str, takes_text: bool = True):
+        """A dialog step; it receives every message (text, image, file, location) in that step.
+
+        With takes_text=False (a step that waits for a button), a typed command such as 「状況」
+        runs as a command instead of being taken as the answer.
+        """
+        return self._add(self.dialogs, (flow, step), takes_text=takes_text)
 
     def message(self, kind: str):
         """Non-text messages outside dialogs: "location", "image", "file"; "text" = fallback."""
@@ -217,8 +222,12 @@ class Router:
                 ctx.reply(text_message(texts.CANCELLED))
                 return
             route = self.dialogs.get((dialog.flow, dialog.step))
-            if route is not None:
+            command = self.match_command(ctx.text) if kind == "text" else None
+            if route is not None and (route.takes_text or command is None):
                 route.fn(ctx)
+                return
+            if route is not None:
+                self._run(ctx, self.commands[command])
                 return
             log.warning("dialog step %s/%s has no handler; dropping state", dialog.flow, dialog.step)
             ctx.end_dialog()

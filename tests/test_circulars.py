@@ -227,7 +227,7 @@ def test_multicast_batches_of_500(line, demo, db, fake, k):
         assoc = s.scalar(select(Association))
         block = s.scalar(select(Block).where(Block.name == "3班"))
         for i in range(1100):
-            h = Household(association_id=assoc.id, block_id=block.id, name=f"住民{i}", join_code=f"9{i:03d}-{i:04d}")
+            h = Household(association_id=assoc.id, block_id=block.id, name=f"住民{i}", join_code=f"8{i // 1000:03d}-{i % 1000:04d}")
             s.add(h)
             s.flush()
             s.add(Member(association_id=assoc.id, line_user_id="U%032x" % (10**6 + i), household_id=h.id,
@@ -272,3 +272,17 @@ def test_read_button_of_a_draft_or_missing_circular(line, demo, db):
     assert texts.CIRCULAR_GONE in all_text(line.postback(SATO, tap(preview, texts.READ)["data"]))
     assert texts.CIRCULAR_GONE in all_text(line.postback(SATO, "a=read&c=99999"))
     assert texts.STALE_BUTTON in all_text(line.postback(SATO, "a=nonsense"))
+
+
+def test_commands_work_while_a_preview_waits(line, demo, db):
+    line.text(CHAIR, "回覧 テスト\n本文")
+    status = all_text(line.text(CHAIR, "状況"))
+    assert texts.STATUS_NONE in status
+    # typed text at the target question re-asks instead of dropping the draft
+    line.text(CHAIR, "回覧")
+    line.text(CHAIR, "題")
+    line.text(CHAIR, "本文")
+    line.text(CHAIR, texts.NEXT)
+    again = line.text(CHAIR, "全員に")
+    assert texts.ASK_TARGET in all_text(again)
+    assert texts.SEND in all_text(line.postback(CHAIR, tap(again, texts.TARGET_ALL)["data"]))

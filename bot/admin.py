@@ -1,0 +1,231 @@
+"""Officers' web pages under /admin, behind a one-time sign-in link.
+
+Sign-in: 「管理画面」 in chat gives `{base_url}/admin/login/<token>` (bot.signin). GET of that
+link only shows a confirm button — LINE fetches links in chat to build previews, so a GET must
+not use the link up. The POST (same URL: the token in the path is the secret, so a forged form
+cannot sign anyone in without knowing it) consumes the token row atomically and starts a signed
+cookie session of at most 8 hours.
+
+Every signed-in request loads the member again and checks their *current* status and role: a
+member who left the board, or withdrew, loses access at once. Block leaders see their own 班 only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from models import (
+    OFFICER_ROLES, ROLE_LABELS, Association, Block, Circular, CircularState, LoginToken, Member, MemberStatus,
+    Role, utcnow,
+)
+from models.circulars import target_label
+from models.stats import read_stats, recent_circulars
+
+from .messages import local_date
+from .signin import consume, peek
+from .state import kairan
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SESSION_LIFETIME = dt.timedelta(hours=8)
+LIST_LIMIT = 50
+UNREAD_SHOWN = 300  # more than any association has households; a guard against huge pages
+
+# session keys (the cookie is signed by Flask with SECRET_KEY, not encrypted: ids only)
+K_MEMBER = "admin_member"
+K_AT = "admin_login_at"  # unix seconds of the sign-in
+
+MSG_BAD_LINK = "このリンクは使えません。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+MSG_USED_LINK = ("このリンクはすでに使われたか、有効期限（10分）が切れています。"
+                 "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+MSG_SIGN_IN = "管理画面を見るには、LINEで「管理画面」と送って、届いたリンクを開いてください。"
+MSG_NOT_OFFICER = ("管理画面は役員・班長の方だけが使えます。"
+                   "役員・班長の方は、LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+MSG_EXPIRED = "ログインの有効時間（8時間）が過ぎました。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+MSG_CROSS_SITE = "この操作は受け付けられません。LINEで「管理画面」と送って、届いたリンクから開き直してください。"
+MSG_LOGGED_OUT = "ログアウトしました。また使うときは、LINEで「管理画面」と送ってください。"
+
+
+@bp.record_once
+def _session_lifetime(state: Any) -> None:
+    # The cookie of a permanent session expires with this; the login time in the session is also
+    # checked on every request (below), so the 8 hours hold even if a browser keeps the cookie.
+    state.app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+
+
+@bp.after_request
+def _headers(resp):
+    # personal data (names of unread households): never stored by browsers or proxies
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the login URL carries the token
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers.setdefault("Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    return resp
+
+
+def message(text: str, status: int, title: str = "管理画面") -> tuple[str, int]:
+    return render_template("admin_message.html", title=title, text=text), status
+
+
+def _same_origin() -> bool:
+    """A POST must come from our own pages (defence in depth against login CSRF)."""
+    if request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # older browsers send no Origin on same-origin POSTs
+    allowed = {request.host_url.rstrip("/"), _origin_of(kairan().settings.base_url)}
+    return _origin_of(origin) in allowed
+
+
+def _origin_of(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}".lower()
+
+
+def _now_ts() -> int:
+    return int(utcnow().timestamp())
+
+
+def _deny(text: str) -> tuple[str, int]:
+    session.clear()
+    return message(text, 403, "ログインが必要です")
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Runs the view inside one DB session, with the signed-in officer (loaded now) in `g.member`."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        member_id, at = session.get(K_MEMBER), session.get(K_AT)
+        if not isinstance(member_id, int) or not isinstance(at, int):
+            return _deny(MSG_SIGN_IN)
+        now = _now_ts()
+        if not (at - 60 <= now < at + int(SESSION_LIFETIME.total_seconds())):
+            return _deny(MSG_EXPIRED)
+        with kairan().db.session() as s:
+            member = s.get(Member, member_id)
+            if member is None or not _allowed(member):
+                return _deny(MSG_NOT_OFFICER)
+            g.db, g.member = s, member
+            g.block_id = member.led_block_id  # None = the whole association
+            assoc = s.get(Association, member.association_id)
+            block = s.get(Block, g.block_id) if g.block_id is not None else None
+            # plain strings for the page header (safe to render even after the session is gone)
+            g.header = {"association": assoc.name if assoc else "", "name": member.name or "",
+                        "role": ROLE_LABELS.get(member.role, ""), "block": block.name if block else ""}
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _allowed(member: Member) -> bool:
+    if member.status != MemberStatus.active or member.role not in OFFICER_ROLES:
+        return False
+    # a block leader without a 班 would otherwise see everything: refuse instead
+    return member.role != Role.block_leader or member.led_block_id is not None
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+@bp.get("/login/<token>")
+def login_page(token: str):
+    """Shows the confirm button. Does NOT use the link up (LINE's preview fetches it too)."""
+    jti = peek(kairan().settings, token)
+    if jti is None:
+        return message(MSG_BAD_LINK, 400, "リンクが使えません")
+    with kairan().db.session() as s:
+        row = s.get(LoginToken, jti)
+        if row is None:
+            return message(MSG_BAD_LINK, 400, "リンクが使えません")
+        if row.used_at is not None or row.expires_at <= utcnow():
+            return message(MSG_USED_LINK, 410, "リンクが使えません")
+        member = s.get(Member, row.member_id)
+        if member is None or not _allowed(member):
+            return message(MSG_NOT_OFFICER, 403, "リンクが使えません")
+        assoc = s.get(Association, row.association_id)
+        return render_template("admin_login.html", token=token, association=assoc.name if assoc else "")
+
+
+@bp.post("/login/<token>")
+def login(token: str):
+    settings = kairan().settings
+    if not _same_origin():
+        return message(MSG_CROSS_SITE, 403, "リンクが使えません")
+    if peek(settings, token) is None:
+        return message(MSG_BAD_LINK, 400, "リンクが使えません")
+    with kairan().db.session() as s:
+        member_id = consume(s, settings, token)  # atomic: the link works once
+        member = s.get(Member, member_id) if member_id is not None else None
+        if member is None:
+            fail = message(MSG_USED_LINK, 410, "リンクが使えません")
+        elif not _allowed(member):
+            fail = message(MSG_NOT_OFFICER, 403, "リンクが使えません")
+        else:
+            fail = None
+            member_id = member.id
+    if fail is not None:
+        session.clear()
+        return fail
+    session.clear()  # nothing of an earlier sign-in carries over
+    session[K_MEMBER] = member_id
+    session[K_AT] = _now_ts()
+    session.permanent = True
+    return redirect(url_for("admin.index"), 303)
+
+
+@bp.post("/logout")
+def logout():
+    if not _same_origin():
+        return message(MSG_CROSS_SITE, 403)
+    session.clear()
+    return message(MSG_LOGGED_OUT, 200, "ログアウトしました")
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _rate(read: int, total: int) -> int:
+    return round(100 * read / total) if total else 0
+
+
+@bp.get("/")
+@login_required
+def index():
+    tz = kairan().settings.timezone
+    rows = []
+    for c in recent_circulars(g.db, g.member.association_id, limit=LIST_LIMIT):
+        st = read_stats(g.db, c, g.block_id)
+        if g.block_id is not None and st.total == 0:
+            continue  # not delivered in this block leader's 班
+        rows.append({"c": c, "st": st, "date": local_date(c.sent_at, tz),
+                     "blocks": [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]})
+    return render_template("admin_index.html", rows=rows, limit=LIST_LIMIT)
+
+
+@bp.get("/circulars/<int:circular_id>")
+@login_required
+def circular(circular_id: int):
+    c = g.db.get(Circular, circular_id)
+    if c is None or c.association_id != g.member.association_id or c.state != CircularState.sent:
+        return not_found()
+    st = read_stats(g.db, c, g.block_id)
+    if g.block_id is not None and st.total == 0:
+        return not_found()  # a block leader sees circulars of their own 班 only
+    blocks = [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]
+    unread = [{"h": h, "block": h.block.name, "paper": h.id in st.unread_paper} for h in st.unread[:UNREAD_SHOWN]]
+    return render_template("admin_circular.html", c=c, st=st, blocks=blocks, unread=unread,
+                           more=max(0, len(st.unread) - UNREAD_SHOWN),
+                           date=local_date(c.sent_at, kairan().settings.timezone),
+                           target=target_label(g.db, c))
+
+
+@bp.errorhandler(404)
+def not_found(_e: Any = None):
+    return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")

@@ -1,0 +1,68 @@
+"""Every message builder, at its limits, validates against LINE's OpenAPI spec and documented limits."""
+import datetime as dt
+import inspect
+
+import pytest
+
+from bot import messages as msg
+from bot import texts
+from bot.line_limits import check_message
+from line_spec import validate_request
+
+NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
+LONG = "長" * 60  # longer than any label may be
+
+
+def valid(m: dict) -> dict:
+    validate_request("push", {"to": "U" + "0" * 32, "messages": [m]})
+    assert check_message(m) == []
+    return m
+
+
+CASES = {
+    "text": lambda: msg.text("こんにちは", [msg.postback(f"{i}班{LONG}", f"a=x&b={i}") for i in range(12)]
+                              + [msg.location()]),
+    "text_long": lambda: msg.text("あ" * 5000),
+    "card": lambda: msg.card(LONG, "本文" * 100, [msg.postback(LONG, "a=1"), msg.say(LONG)], note="注",
+                             quick=[msg.say(texts.CANCEL)]),
+    "consent": lambda: msg.consent("東町自治会" * 5, "https://kairan.example.jp/privacy", "a=consent&v=1&p=2026-11",
+                                   "a=consent&v=0"),
+    "link": lambda: msg.link(LONG, "本文", texts.OPEN_PAGE, "https://kairan.example.jp/c/" + "x" * 22),
+    "circular": lambda: msg.circular(association_name="東町自治会", title="タ" * 40, body="本" * 4500, when=NOW,
+                                     tz="Asia/Tokyo", read_data="a=read&c=123456", full_data="a=full&c=123456",
+                                     attachments=3),
+    "circular_short": lambda: msg.circular(association_name="東町自治会", title="t", body="", when=NOW,
+                                           tz="Asia/Tokyo", read_data="a=read&c=1", full_data=None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_builder_output_is_valid_line_json(name):
+    valid(CASES[name]())
+
+
+def test_every_builder_is_covered():
+    builders = {n for n, f in inspect.getmembers(msg, inspect.isfunction)
+                if f.__module__ == msg.__name__ and inspect.signature(f).return_annotation in ("dict", dict)}
+    covered = {n.split("_short")[0].split("_long")[0] for n in CASES}
+    assert builders <= covered, f"builders without a validation case: {builders - covered}"
+
+
+def test_labels_are_cut_to_twenty():
+    m = msg.text("x", [msg.postback(LONG, "a=1")])
+    assert len(m["quickReply"]["items"][0]["action"]["label"]) == 20
+
+
+def test_too_many_quick_replies_refused():
+    with pytest.raises(ValueError):
+        msg.text("x", [msg.say(str(i)) for i in range(14)])
+
+
+def test_circular_bubble_shows_title_date_and_read_button():
+    m = msg.circular(association_name="東町自治会", title="清掃", body="本文", when=NOW, tz="Asia/Tokyo",
+                     read_data="a=read&c=1", full_data="a=full&c=1")
+    from bot.fake_line import message_text
+    shown = message_text(m)
+    assert m["altText"] == "清掃"
+    assert "東町自治会 回覧板" in shown and "2026年11月22日" in shown and texts.READ in shown
+    assert texts.FULL_TEXT not in shown  # short body, no attachment: no second button
