@@ -35,6 +35,10 @@ class Settings:
     # tests set this to handle webhook events inside the request (deterministic)
     handle_events_inline: bool = False
     log_level: str = "INFO"
+    quiet_start_hour: int = 21  # reminders wait from 21:00 …
+    quiet_end_hour: int = 8  # … until 08:00 (disaster messages never wait)
+    reminder_hour: int = 9  # planned reminders go at 09:00 local time
+    reminder_days: int = 2  # default plan: one reminder 2 days after sending
 
     @property
     def secure_cookies(self) -> bool:
@@ -66,5 +70,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         secret_key=env.get("KAIRAN_SECRET_KEY") or (secret and f"kairan:{secret}") or "kairan-dev-secret-key",
         association_slug=env.get("KAIRAN_ASSOCIATION") or None,
         log_level=env.get("KAIRAN_LOG_LEVEL", "INFO"),
+        quiet_start_hour=int(env.get("KAIRAN_QUIET_HOURS", "21-8").split("-")[0]),
+        quiet_end_hour=int(env.get("KAIRAN_QUIET_HOURS", "21-8").split("-")[1]),
+        reminder_hour=int(env.get("KAIRAN_REMINDER_HOUR", "9")),
+        reminder_days=int(env.get("KAIRAN_REMINDER_DAYS", "2")),
     )
     return s.with_(**overrides) if overrides else s

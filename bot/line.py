@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,37 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
+class RateLimiter:
+    """A token bucket per endpoint, so a big fan-out paces itself instead of tripping 429s.
+
+    LINE's limits (per channel): multicast 200 requests/s, push and reply 2,000/s. We keep a
+    margin below them; several dispatcher processes each take their share (`share`).
+    """
+
+    LIMITS = {"multicast": 150.0, "push": 1500.0}
+
+    def __init__(self, share: int = 1):
+        self._lock = threading.Lock()
+        self._rate = {k: v / max(1, share) for k, v in self.LIMITS.items()}
+        self._tokens = dict(self._rate)
+        self._at = {k: time.monotonic() for k in self._rate}
+
+    def acquire(self, endpoint: str) -> None:
+        rate = self._rate.get(endpoint)
+        if rate is None:
+            return
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens[endpoint] = min(rate, self._tokens[endpoint] + (now - self._at[endpoint]) * rate)
+                self._at[endpoint] = now
+                if self._tokens[endpoint] >= 1:
+                    self._tokens[endpoint] -= 1
+                    return
+                wait = (1 - self._tokens[endpoint]) / rate
+            time.sleep(wait)
+
+
 class LineClient:
     """One per process, created lazily (never before gunicorn forks)."""
 
@@ -64,6 +96,7 @@ class LineClient:
         self._lock = threading.Lock()
         self._api: MessagingApi | None = None
         self._blob: MessagingApiBlob | None = None
+        self.limiter = RateLimiter()
 
     def _client(self, host: str) -> ApiClient:
         cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
@@ -108,10 +141,12 @@ class LineClient:
 
     def push(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
         req = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        self.limiter.acquire("push")
         return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key)
 
     def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
         req = MulticastRequest.from_dict({"to": to, "messages": messages})
+        self.limiter.acquire("multicast")
         return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key)
 
     def get_content(self, message_id: str) -> tuple[bytes, str] | None:

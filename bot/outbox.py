@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
@@ -32,13 +33,24 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return cap / 2 + random.uniform(0, cap / 2)
 
 
+def next_month_start(now: dt.datetime, tz: str = "Asia/Tokyo") -> dt.datetime:
+    """When LINE's monthly quota resets (the 1st, Japan time): held rows are tried again then."""
+    local = now.astimezone(ZoneInfo(tz))
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return dt.datetime(year, month, 1, 0, 5, tzinfo=ZoneInfo(tz)).astimezone(dt.timezone.utc)
+
+
+def due_filter(now: dt.datetime):
+    return or_((OutboxMessage.status.in_(("pending", "held"))) & (OutboxMessage.next_attempt_at <= now),
+               (OutboxMessage.status == "sending") & (OutboxMessage.locked_until < now))
+
+
 def claim(db: Database, limit: int = 20, now: dt.datetime | None = None) -> list[OutboxMessage]:
     now = now or utcnow()
     with db.session() as s:
         q = (
             select(OutboxMessage)
-            .where(or_((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                       (OutboxMessage.status == "sending") & (OutboxMessage.locked_until < now)))
+            .where(due_filter(now))
             .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -65,7 +77,8 @@ def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | Non
             row.status, row.sent_at, row.request_id = "sent", now, result.request_id
             row.last_error = None
         elif result.monthly_limit:
-            row.status, row.last_error = "held", result.error
+            # not retried now: held until the quota resets; 「状況」 tells the officers
+            row.status, row.last_error, row.next_attempt_at = "held", result.error, next_month_start(now)
             log.error("outbox %s held: monthly message limit reached", row.id)
         elif result.retryable and now - row.created_at < KEY_LIFETIME:
             row.status = "pending"
@@ -90,16 +103,8 @@ def drain(db: Database, line: LineClient, rounds: int = 50) -> int:
     """Dispatch until nothing is due (tests, the simulator's "send now")."""
     total = 0
     for _ in range(rounds):
-        n = len(claim_preview(db))
-        if not n:
-            break
+        with db.session() as s:
+            if s.scalar(select(OutboxMessage.id).where(due_filter(utcnow())).limit(1)) is None:
+                break
         total += dispatch_once(db, line, limit=100)
     return total
-
-
-def claim_preview(db: Database) -> list[int]:
-    now = utcnow()
-    with db.session() as s:
-        return list(s.scalars(select(OutboxMessage.id).where(
-            or_((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == "sending") & (OutboxMessage.locked_until < now))).limit(1)))

@@ -118,6 +118,16 @@ NO_ATTACHMENTS_YET = "（添付はまだありません）"
 TARGET_LABEL_OFFICERS = "役員のみ"
 TARGET_LABEL_ALL = "全体"
 
+REMINDER_PLAN = "リマインド：{when}に、まだ読んでいない世帯にだけ送ります（最大{pushes}通）。"
+REMINDER_NONE = "リマインド：なし"
+REMINDER_HINT = "リマインドを変えるときは下のボタンか「リマインド: 3日後」と送ってください。"
+REMINDER_OFF_WORDS = ("なし", "しない", "オフ", "不要")
+REMINDER_TITLE = "回覧のお知らせ"
+REMINDER_BODY = "「{title}」をまだお読みでないようです。お手すきのときにご覧ください。"
+QUOTA_OVER = "今月の残り{remaining:,}通に対し、この送信には{pushes:,}通が必要です。足りない分は届きません。それでも送信しますか。"
+QUOTA_OVER_TITLE = "今月の送信上限に近づいています"
+SEND_ANYWAY = "それでも送信"
+
 # --- status ------------------------------------------------------------------------------
 STATUS_NONE = "まだ送信した回覧はありません。"
 STATUS_HEADER = "最近の回覧の既読状況です。"
@@ -125,6 +135,10 @@ STATUS_ITEM = "■{title}（{date}）\n既読 {read}/{total}世帯（{rate}%）"
 STATUS_BLOCK = "・{block} {read}/{total}"
 STATUS_UNREAD = "未読：{names}"
 STATUS_ALL_READ = "全世帯が既読です。"
+STATUS_REMINDER = "リマインド予定：{when}（いま未読{households}世帯・{pushes}通）"
+STATUS_REMINDER_DONE = "リマインド済み：{when}（{households}世帯・{pushes}通）"
+STATUS_FAILED = "⚠ 送れなかったメッセージが{n}件あります（LINEの応答：{error}）。"
+STATUS_HELD = "⚠ 今月の送信上限に達したため、{n}件の送信を来月まで保留しています。"
 PAPER_MARK = "（紙）"
 
 # --- officers / general ------------------------------------------------------------------

@@ -6,12 +6,15 @@ the preview's version), and is re-checked here: a stale or forged tap changes no
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from bot import messages as msg
 from bot import texts
 from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
-from models.circulars import audience, delivery_for, mark_sent, target_label
+from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_label
+from models.reminders import plan_times, schedule
 from models.roster import officers_for_block
 
 from .router import Ctx, pb, router
@@ -69,8 +72,9 @@ def new_draft(ctx: Ctx, title: str = "", body: str = "") -> Circular:
         prev = ctx.session.get(Circular, old.data.get("circular_id") or 0)
         if prev is not None and prev.state == CircularState.draft:
             ctx.session.delete(prev)
+    days = ctx.settings.reminder_days
     c = Circular(association_id=ctx.association.id, author_id=ctx.member.id, title=title[:MAX_TITLE],
-                 body=body[:MAX_BODY], target=Target.all)
+                 body=body[:MAX_BODY], target=Target.all, reminder_plan=[days] if days > 0 else [])
     ctx.session.add(c)
     ctx.session.flush()
     return c
@@ -202,15 +206,31 @@ def resident_message(ctx: Ctx, c: Circular) -> dict:
                         full_data=pb("full", c=c.id), attachments=len(c.attachments))
 
 
+def reminder_times(ctx: Ctx, c: Circular):
+    st = ctx.settings
+    return plan_times(c.sent_at or ctx.now, c.reminder_plan or [], st.timezone, st.reminder_hour,
+                      (st.quiet_start_hour, st.quiet_end_hour))
+
+
+def when_text(ctx: Ctx, at) -> str:
+    local = at.astimezone(ZoneInfo(ctx.settings.timezone))
+    return f"{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+
+
 def preview(ctx: Ctx, c: Circular) -> None:
     aud = audience(ctx.session, c)
     ctx.start_dialog("circular", "preview", circular_id=c.id)
+    pushes = len(aud.recipients)
     summary = texts.PREVIEW_SUMMARY.format(
         target=target_label(ctx.session, c), line_households=len(aud.line_households),
-        recipients=len(aud.recipients), paper_households=len(aud.paper_households), pushes=len(aud.recipients))
+        recipients=pushes, paper_households=len(aud.paper_households), pushes=pushes)
     limit, used = ctx.line.quota() if ctx.line else (None, None)
     if limit is not None and used is not None:
         summary += "\n" + texts.PREVIEW_QUOTA.format(remaining=max(0, limit - used))
+    times = reminder_times(ctx, c)
+    summary += "\n\n" + (texts.REMINDER_PLAN.format(when="・".join(when_text(ctx, t) for t in times),
+                                                    pushes=pushes * len(times)) if times else texts.REMINDER_NONE)
+    choices = [msg.say(f"{n}日後", f"リマインド: {n}日後") for n in (1, 2, 3, 7)] + [msg.say("リマインドなし", "リマインド: なし")]
     ctx.reply(
         msg.text(texts.PREVIEW_INTRO),
         resident_message(ctx, c),
@@ -218,8 +238,19 @@ def preview(ctx: Ctx, c: Circular) -> None:
             msg.postback(texts.SEND, pb("circ_send", c=c.id, v=c.version)),
             msg.postback(texts.EDIT, pb("circ_edit", c=c.id)),
             msg.postback(texts.CANCEL, pb("circ_cancel", c=c.id)),
-        ]),
+        ], note=texts.REMINDER_HINT, quick=choices),
     )
+
+
+def parse_reminder(text: str) -> list[int] | None:
+    """「リマインド: 3日後」 → [3]; 「リマインド: 2日後と5日後」 → [2, 5]; 「リマインド なし」 → []."""
+    t = unicodedata.normalize("NFKC", text)
+    if not t.startswith("リマインド"):
+        return None
+    if any(w in t for w in texts.REMINDER_OFF_WORDS):
+        return []
+    days = sorted({int(n) for n in re.findall(r"\d+", t) if 0 < int(n) <= 30})
+    return days[:3] or None
 
 
 @router.dialog("circular", "preview", takes_text=False)
@@ -227,6 +258,9 @@ def on_preview_text(ctx: Ctx) -> None:
     c = own_draft(ctx)
     if c is None:
         return ctx.end_dialog()
+    plan = parse_reminder(ctx.text)
+    if plan is not None:
+        c.reminder_plan, c.version = plan, c.version + 1
     preview(ctx, c)
 
 
@@ -271,14 +305,28 @@ def on_send(ctx: Ctx) -> None:
     if ctx.member.role == Role.block_leader and (c.target != Target.blocks or c.target_block_ids != [ctx.member.led_block_id]):
         return ctx.reply(msg.text(texts.OFFICERS_ONLY))
     aud = audience(ctx.session, c)
+    if ctx.data.get("force") != "1" and not within_quota(ctx, c, len(aud.recipients)):
+        return
     mark_sent(ctx.session, c, aud, ctx.now)
     ctx.push(aud.user_ids, [resident_message(ctx, c)], purpose=f"circular:{c.id}")
+    schedule(ctx.session, c.association_id, SUBJECT, c.id, reminder_times(ctx, c))
     notify_paper(ctx, c, aud.paper_households)
     ctx.end_dialog()
     ctx.audit("circular.send", f"circular:{c.id}", households=len(aud.households), pushes=len(aud.recipients))
     ctx.reply(msg.text(texts.CIRCULAR_SENT.format(households=len(aud.households),
                                                  line_households=len(aud.line_households),
                                                  paper_households=len(aud.paper_households))))
+
+
+def within_quota(ctx: Ctx, c: Circular, pushes: int) -> bool:
+    """Ask again before a send that needs more messages than this month has left."""
+    limit, used = ctx.line.quota() if ctx.line else (None, None)
+    if limit is None or used is None or pushes <= limit - used:
+        return True
+    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes),
+                       [msg.postback(texts.SEND_ANYWAY, pb("circ_send", c=c.id, v=c.version, force=1)),
+                        msg.postback(texts.CANCEL, pb("circ_cancel", c=c.id))]))
+    return False
 
 
 def notify_paper(ctx: Ctx, c: Circular, paper: list) -> None:

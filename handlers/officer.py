@@ -1,21 +1,61 @@
 """Officer shortcuts: 「状況」 (read rates) and 「管理画面」 (one-time sign-in link)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
 from bot import messages as msg
 from bot import texts
 from bot.signin import issue_login_link
-from models import OFFICER_ROLES
+from models import OFFICER_ROLES, OutboxMessage
+from models.circulars import SUBJECT
+from models.reminders import planned, unread_recipients
 from models.stats import read_stats, recent_circulars
 
 from .router import Ctx, router
 
 
+def when_text(ctx: Ctx, at) -> str:
+    local = at.astimezone(ZoneInfo(ctx.settings.timezone))
+    return f"{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+
+
+def reminder_lines(ctx: Ctx, circular_id: int) -> list[str]:
+    lines = []
+    for r in planned(ctx.session, SUBJECT, circular_id):
+        if r.status == "planned":
+            users, households = unread_recipients(ctx.session, SUBJECT, circular_id)
+            lines.append(texts.STATUS_REMINDER.format(when=when_text(ctx, r.due_at), households=households,
+                                                      pushes=len(users)))
+        elif r.status == "sent":
+            lines.append(texts.STATUS_REMINDER_DONE.format(when=when_text(ctx, r.sent_at), households=r.households,
+                                                           pushes=r.recipients))
+    return lines
+
+
+def delivery_problems(ctx: Ctx) -> list[str]:
+    """Sends that did not go out: failed (with LINE's answer) and held for the monthly quota."""
+    out = []
+    rows = ctx.session.execute(select(OutboxMessage.status, func.count(), func.max(OutboxMessage.last_error))
+                               .where(OutboxMessage.association_id == ctx.association.id,
+                                      OutboxMessage.status.in_(("failed", "held")))
+                               .group_by(OutboxMessage.status)).all()
+    for status, n, error in rows:
+        if status == "failed":
+            out.append(texts.STATUS_FAILED.format(n=n, error=(error or "不明")[:120]))
+        else:
+            out.append(texts.STATUS_HELD.format(n=n))
+    return out
+
+
 def status_text(ctx: Ctx) -> str:
     block = ctx.member.led_block_id  # block leaders see their own 班 only
     circulars = recent_circulars(ctx.session, ctx.association.id)
+    problems = delivery_problems(ctx) if block is None else []
     if not circulars:
-        return texts.STATUS_NONE
-    parts = [texts.STATUS_HEADER]
+        return "\n".join(problems + [texts.STATUS_NONE])
+    parts = problems + [texts.STATUS_HEADER]
     for c in circulars:
         st = read_stats(ctx.session, c, block)
         lines = [texts.STATUS_ITEM.format(title=c.title, date=msg.local_date(c.sent_at, ctx.settings.timezone),
@@ -28,6 +68,8 @@ def status_text(ctx: Ctx) -> str:
             lines.append(texts.STATUS_UNREAD.format(names=names + more))
         else:
             lines.append(texts.STATUS_ALL_READ)
+        if block is None:
+            lines += reminder_lines(ctx, c.id)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

@@ -3,6 +3,7 @@ from .base import Base, utcnow
 from .circulars import Attachment, Circular, CircularState, Target
 from .db import Database
 from .delivery import Delivery, DeliveryHistory
+from .reminders import Reminder
 from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
 from .roster import (
     BOARD_ROLES, OFFICER_ROLES, ROLE_LABELS, Association, Block, Household, Member, MemberStatus, Role,
@@ -11,6 +12,6 @@ from .roster import (
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
     "Database", "Delivery", "DeliveryHistory", "DialogState", "Household", "LoginToken", "Member",
-    "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Role", "Target", "WebhookEvent",
+    "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Reminder", "Role", "Target", "WebhookEvent",
     "new_retry_key", "utcnow",
 ]

@@ -43,6 +43,8 @@ class Circular(Base):
     created_at: Mapped[created]
     sent_at: Mapped[Optional[dt.datetime]]
     push_count: Mapped[int] = mapped_column(Integer, default=0)  # push messages this circular consumed
+    # days after sending at which unread households get a reminder ([] = none)
+    reminder_plan: Mapped[list[Any]] = mapped_column(default=lambda: [2])
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="circular", cascade="all, delete-orphan", order_by="Attachment.id"
     )

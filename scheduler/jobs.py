@@ -10,6 +10,8 @@ from bot.outbox import dispatch_once
 from bot.state import Kairan
 from models import LoginToken, WebhookEvent, utcnow
 
+from . import reminders
+
 log = logging.getLogger(__name__)
 EVENT_ID_RETENTION = dt.timedelta(days=30)  # redeliveries stop long before this
 
@@ -23,6 +25,10 @@ def dispatch_outbox(k: Kairan) -> int:
         if sent < 20:
             break
     return total
+
+
+def send_reminders(k: Kairan) -> int:
+    return reminders.send_due(k)
 
 
 def sweep_inbox(k: Kairan) -> int:

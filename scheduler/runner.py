@@ -31,6 +31,7 @@ def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch", **common)
     sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
+    sched.add_job(_guarded(jobs.send_reminders, k), "interval", seconds=60, id="reminders", **common)
     sched.add_job(_guarded(jobs.purge, k), "cron", hour=3, minute=17, id="purge",
                   timezone=k.settings.timezone, **common)
     return sched

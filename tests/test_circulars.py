@@ -223,6 +223,7 @@ def test_attachments_image_and_pdf(line, demo, db, fake, k):
 
 
 def test_multicast_batches_of_500(line, demo, db, fake, k):
+    fake.quota_limit = None  # a paid plan without a monthly cap
     with db.session() as s:
         assoc = s.scalar(select(Association))
         block = s.scalar(select(Block).where(Block.name == "3班"))
@@ -286,3 +287,14 @@ def test_commands_work_while_a_preview_waits(line, demo, db):
     again = line.text(CHAIR, "全員に")
     assert texts.ASK_TARGET in all_text(again)
     assert texts.SEND in all_text(line.postback(CHAIR, tap(again, texts.TARGET_ALL)["data"]))
+
+
+def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake, k):
+    fake.quota_limit = 5  # fewer left than the 9 members
+    preview = line.text(CHAIR, "回覧 上限テスト\n本文")
+    assert "今月の残り 5通" in all_text(preview)
+    warn = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    assert "この送信には9通が必要です" in all_text(warn)
+    assert circular(db).state == CircularState.draft
+    line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
+    assert circular(db).state == CircularState.sent

@@ -1,0 +1,60 @@
+"""Sending the planned reminders that are due: only to households that have still not read."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from sqlalchemy import select
+
+from bot import messages as msg
+from bot import texts
+from bot.state import Kairan
+from handlers.router import enqueue, pb
+from models import Circular, Reminder, utcnow
+from models.reminders import in_quiet_hours, out_of_quiet_hours, unread_recipients
+
+log = logging.getLogger(__name__)
+
+
+def circular_reminder(session, subject_id: int) -> tuple[list[dict], str] | None:
+    c = session.get(Circular, subject_id)
+    if c is None:
+        return None
+    card = msg.card(texts.REMINDER_TITLE, texts.REMINDER_BODY.format(title=c.title),
+                    [msg.postback(texts.READ, pb("read", c=c.id)), msg.postback(texts.FULL_TEXT, pb("full", c=c.id))],
+                    alt=f"{texts.REMINDER_TITLE}：{c.title}")
+    return [card], f"reminder:circular:{c.id}"
+
+
+# subject type → builder of the reminder message; events register theirs here
+BUILDERS: dict[str, Callable] = {"circular": circular_reminder}
+
+
+def send_due(k: Kairan, limit: int = 20) -> int:
+    """Send each due reminder step once. Returns the number of steps handled."""
+    s_ = k.settings
+    quiet = (s_.quiet_start_hour, s_.quiet_end_hour)
+    done = 0
+    for _ in range(limit):
+        now = utcnow()
+        with k.db.session() as s:
+            r = s.scalars(select(Reminder).where(Reminder.status == "planned", Reminder.due_at <= now)
+                          .order_by(Reminder.due_at, Reminder.id).limit(1).with_for_update(skip_locked=True)).first()
+            if r is None:
+                break
+            if in_quiet_hours(now, s_.timezone, *quiet):
+                r.due_at = out_of_quiet_hours(now, s_.timezone, *quiet)  # the scheduler was late: wait till morning
+                log.info("reminder %s postponed out of quiet hours", r.id)
+                continue
+            built = BUILDERS[r.subject_type](s, r.subject_id)
+            user_ids, households = unread_recipients(s, r.subject_type, r.subject_id)
+            if built is None or not user_ids:
+                r.status = "skipped"
+            else:
+                messages, purpose = built
+                enqueue(s, r.association_id, user_ids, messages, f"{purpose}:{r.step}", now=now)
+                r.status, r.households, r.recipients = "sent", households, len(user_ids)
+            r.sent_at = now
+            done += 1
+            log.info("reminder %s: %s (%d households)", r.id, r.status, households)
+    return done

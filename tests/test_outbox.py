@@ -1,0 +1,187 @@
+"""The outbox under faults: 5xx, 429, timeouts, crashes and two dispatchers — each user gets each message once."""
+import collections
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+import bot.outbox as outbox
+from bot import texts
+from bot.demo import demo_user_id
+from bot.line import LineClient
+from conftest import all_text, tap
+from handlers.router import enqueue
+from models import Association, OutboxMessage
+from scheduler.runner import _guarded
+
+CHAIR = demo_user_id("山田 太郎")
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def send_circular(line, title="清掃のお知らせ"):
+    preview = line.text(CHAIR, f"回覧 {title}\n本文です。")
+    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+
+
+def copies(fake, title):
+    """How many times each user received the circular titled `title` (its Flex has the title as altText)."""
+    return collections.Counter(d.user_id for d in fake.delivered
+                               if d.via != "reply" and d.message.get("altText") == title)
+
+
+def run_until_done(db, line_client, rounds=30):
+    """Dispatch, moving the clock past every backoff, until the outbox is settled."""
+    start = dt.datetime.now(dt.timezone.utc)
+    for i in range(rounds):
+        with time_machine.travel(start + dt.timedelta(seconds=700 * i), tick=False):
+            outbox.dispatch_once(db, line_client, limit=100)
+        with db.session() as s:
+            if not s.scalar(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.status.in_(("pending", "sending")))):
+                return i
+    raise AssertionError("outbox never settled")
+
+
+def statuses(db):
+    with db.session() as s:
+        return collections.Counter(s.scalars(select(OutboxMessage.status)))
+
+
+def test_500_and_429_for_a_while_still_exactly_once(line, demo, db, fake, k):
+    send_circular(line)
+    fake.fail_next(500, times=3, path_contains="multicast")
+    fake.fail_next(429, times=2, path_contains="multicast",
+                   body={"message": "The API rate limit has been exceeded. Try again later."},
+                   headers={"Retry-After": "1"})
+    run_until_done(db, k.line)
+    got = copies(fake, "清掃のお知らせ")
+    assert len(got) == 9 and set(got.values()) == {1}
+    attempts = [r for r in fake.sends("/multicast")]
+    assert len(attempts) == 6  # five refused, one accepted
+    assert len({r.retry_key for r in attempts}) == 1  # the same key …
+    assert len({str(r.body) for r in attempts}) == 1  # … and the same body every time
+    assert statuses(db)["sent"] == sum(statuses(db).values())
+
+
+def test_accepted_but_answer_lost_is_not_sent_twice(line, demo, db, fake, k):
+    send_circular(line)
+    fake.fail_next(500, path_contains="multicast", accept_anyway=True)  # LINE took it; we saw a 500
+    run_until_done(db, k.line)
+    assert set(copies(fake, "清掃のお知らせ").values()) == {1}
+    assert [r.status for r in fake.sends("/multicast")] == [500, 409]  # the retry was recognised
+
+
+def test_timeout_then_retry_with_same_key(line, demo, db, fake, k, settings):
+    send_circular(line)
+    slow = LineClient(settings.with_(line_timeout_seconds=0.3))
+    fake.latency = 0.6  # LINE is slow: our read times out, but it did accept the request
+    outbox.dispatch_once(db, slow, limit=100)
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "multicast"))
+        assert row.status == "pending" and row.last_status is None and "Timeout" in row.last_error
+    fake.latency = 0.0
+    run_until_done(db, k.line)
+    assert set(copies(fake, "清掃のお知らせ").values()) == {1}
+
+
+def test_dispatcher_killed_between_send_and_mark(line, demo, db, fake, k, monkeypatch):
+    send_circular(line)
+    real_settle = outbox.settle
+
+    def crash(*a, **kw):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(outbox, "settle", crash)
+    with pytest.raises(SystemExit):
+        outbox.dispatch_once(db, k.line, limit=100)
+    monkeypatch.setattr(outbox, "settle", real_settle)
+    assert statuses(db)["sending"] >= 1
+    # restarted at once: the lease still holds, nothing is sent again yet
+    outbox.dispatch_once(db, k.line, limit=100)
+    sent_before = len(fake.sends("/multicast"))
+    later = dt.datetime.now(dt.timezone.utc) + outbox.LEASE + dt.timedelta(seconds=5)
+    with time_machine.travel(later, tick=False):
+        outbox.dispatch_once(db, k.line, limit=100)
+    assert len(fake.sends("/multicast")) == sent_before + 1
+    assert fake.sends("/multicast")[-1].status == 409
+    assert set(copies(fake, "清掃のお知らせ").values()) == {1}
+    assert set(statuses(db)) == {"sent"}
+
+
+def test_monthly_limit_is_held_and_officers_are_told(line, demo, db, fake, k):
+    send_circular(line)
+    fake.fail_next(429, times=1, path_contains="multicast", body={"message": "You have reached your monthly limit."})
+    outbox.dispatch_once(db, k.line, limit=100)
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "multicast"))
+        assert row.status == "held"
+        reset = row.next_attempt_at.astimezone(JST)
+        assert reset.day == 1 and reset.hour == 0
+    status = all_text(line.text(CHAIR, "状況"))
+    assert "今月の送信上限に達したため、1件の送信を来月まで保留しています" in status
+    outbox.dispatch_once(db, k.line, limit=100)
+    assert copies(fake, "清掃のお知らせ") == {}  # not retried this month
+    with time_machine.travel(reset + dt.timedelta(minutes=1), tick=False):
+        outbox.dispatch_once(db, k.line, limit=100)
+    assert set(copies(fake, "清掃のお知らせ").values()) == {1}
+
+
+def test_unfixable_4xx_fails_visibly(line, demo, db, fake, k):
+    send_circular(line)
+    fake.fail_next(400, path_contains="multicast", body={"message": "The request body has 1 error(s)",
+                                                         "details": [{"message": "invalid", "property": "to[0]"}]})
+    run_until_done(db, k.line)
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "multicast"))
+        assert row.status == "failed" and row.last_status == 400 and "to[0]" in row.last_error
+    assert "送れなかったメッセージが1件あります" in all_text(line.text(CHAIR, "状況"))
+    # a block leader's 状況 does not show association-wide delivery problems
+    assert "送れなかった" not in all_text(line.text(demo_user_id("田中 実"), "状況"))
+
+
+def test_urgent_rows_are_claimed_first(demo, db, k):
+    with db.session() as s:
+        assoc = s.scalar(select(Association))
+        for i in range(30):
+            enqueue(s, assoc.id, ["U%032x" % i], [{"type": "text", "text": "お知らせ"}], "bulk")
+        enqueue(s, assoc.id, ["U%032x" % 999], [{"type": "text", "text": "救助要請"}], "rescue", priority=100)
+    (first,) = outbox.claim(db, limit=1)
+    assert first.purpose == "rescue"
+
+
+def test_two_dispatchers_never_double_send(demo, db, fake, k, settings):
+    with db.session() as s:
+        assoc = s.scalar(select(Association))
+        for i in range(80):
+            enqueue(s, assoc.id, ["U%032x" % i], [{"type": "text", "text": f"お知らせ{i}"}], f"n:{i}")
+    fake.latency = 0.01
+    clients = [k.line, LineClient(settings)]
+    errors = []
+
+    def worker(client):
+        try:
+            for _ in range(200):
+                if outbox.dispatch_once(db, client, limit=5) == 0 and not statuses(db).get("pending"):
+                    break
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    keys = collections.Counter(r.retry_key for r in fake.sends("/push"))
+    assert len(keys) == 80 and set(keys.values()) == {1}  # each row sent once, no 409 needed
+    assert statuses(db) == {"sent": 80}
+
+
+def test_a_crashing_job_is_logged_and_does_not_raise(caplog):
+    def broken(_k):
+        raise RuntimeError("boom")
+
+    _guarded(broken, object())()
+    assert "job broken failed" in caplog.text
