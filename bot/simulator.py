@@ -1,0 +1,454 @@
+"""LINE simulator: play several LINE users side by side at /simulator (simulator mode only).
+
+Nothing here takes a shortcut into the bot. Each tap or message becomes a complete webhook event
+of the shape LINE sends (webhook.yml), wrapped in a callback body, signed with the channel
+secret and POSTed to /callback, so it goes through the signature check, the inbox and the
+router like a real one. The bot answers through its real line-bot-sdk client, over HTTP, to a
+fake LINE API (bot.fake_line) mounted in this same app at /_fake_line; the page shows what
+that fake received for each user.
+
+JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site form cannot send):
+
+    GET  /simulator/api/users                       demo members, LINE households, added people
+    POST /simulator/api/users     {name, follow?}   a new LINE user (follows the bot by default)
+    POST /simulator/api/send      {user_id, kind, ...}  kind: text|postback|follow|unfollow|
+                                                    location|image|file (image/file: multipart)
+    GET  /simulator/api/messages?user_id=&after=    what the bot sent to the user, and what they sent
+    POST /simulator/api/dispatch                    run the outbox dispatcher once, now
+    GET  /simulator/api/content/<message_id>        bytes of an image/file a user sent
+
+The simulator keeps its state (the fake LINE, added people, what users sent) in memory in one
+process: serve it from a single process with threads (the bot calls the fake over HTTP while a
+request is running, so a single-threaded server would wait on itself).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from sqlalchemy import select
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from models import ROLE_LABELS, Household, Member, MemberStatus
+
+from .demo import demo_user_id
+from .fake_line import FakeLine
+from .inbox import current_association
+from .outbox import dispatch_once
+from .state import kairan
+from .webhook import signature
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+FAKE_PATH = "/_fake_line"
+HEADER = "X-Kairan-Simulator"
+USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+KINDS = ("text", "postback", "follow", "unfollow", "location", "image", "file")
+TEXT_MAX = 5000  # LINE's limit for a text message
+POSTBACK_MAX = 300
+NAME_MAX = 30
+LOG_MAX = 500  # items kept per user of what they sent
+STATUS_LABELS = {
+    MemberStatus.registering: "登録中",
+    MemberStatus.pending: "承認待ち",
+    MemberStatus.unfollowed: "ブロック中",
+    MemberStatus.declined: "同意せず",
+    MemberStatus.withdrawn: "退会済み",
+}
+# Places in the demo town for the location picker (the page shows them as presets).
+PLACES = [
+    {"title": "東町会館", "address": "東京都千代田区東町1-2-3", "latitude": 35.6812, "longitude": 139.7671},
+    {"title": "東町公園（避難場所）", "address": "東京都千代田区東町2-5", "latitude": 35.6830, "longitude": 139.7702},
+    {"title": "東町小学校", "address": "東京都千代田区東町3-1-1", "latitude": 35.6794, "longitude": 139.7648},
+]
+
+
+# --- webhook events, as LINE builds them --------------------------------------------------------
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid(now_ms: int | None = None) -> str:
+    """A ULID (26 characters, Crockford base32): 48 bits of milliseconds, 80 random bits."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    value = ((ms & (2 ** 48 - 1)) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def message_id() -> str:
+    """LINE message ids are decimal strings of 18 digits."""
+    return str(10 ** 17 + secrets.randbelow(9 * 10 ** 17))
+
+
+def quote_token() -> str:
+    return secrets.token_urlsafe(96)
+
+
+def new_user_id() -> str:
+    return "U" + secrets.token_hex(16)
+
+
+def bot_user_id(secret: str) -> str:
+    """The `destination` of the callback body: the bot's own user id (stable per channel)."""
+    return "U" + hashlib.sha256(f"kairan-simulator-bot:{secret}".encode()).hexdigest()[:32]
+
+
+def build_event(kind: str, user_id: str, reply_token: str | None = None, *, now_ms: int | None = None,
+                **f: Any) -> dict:
+    """One complete webhook event of `kind` from `user_id`, field for field as LINE sends it.
+
+    text: text · postback: data, params (date/time/datetime) · follow: is_unblocked ·
+    location: latitude, longitude, title, address · image: message_id · file: message_id,
+    file_name, file_size. Every kind but unfollow carries `reply_token` (required then).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    etype = kind if kind in ("postback", "follow", "unfollow") else "message"
+    e: dict[str, Any] = {"type": etype, "mode": "active", "timestamp": ms,
+                         "source": {"type": "user", "userId": user_id},
+                         "webhookEventId": ulid(ms), "deliveryContext": {"isRedelivery": False}}
+    if kind != "unfollow":  # LINE gives no reply token for unfollow (there is no one to answer)
+        if not reply_token:
+            raise ValueError(f"a {kind} event needs a reply token")
+        e["replyToken"] = reply_token
+    if kind == "follow":
+        e["follow"] = {"isUnblocked": bool(f.get("is_unblocked"))}
+    elif kind == "postback":
+        e["postback"] = {"data": f["data"]}
+        if f.get("params"):
+            e["postback"]["params"] = dict(f["params"])
+    elif kind == "text":
+        e["message"] = {"id": f.get("message_id") or message_id(), "type": "text", "text": f["text"],
+                        "quoteToken": quote_token()}
+    elif kind == "location":
+        m: dict[str, Any] = {"id": f.get("message_id") or message_id(), "type": "location"}
+        for key in ("title", "address"):
+            if f.get(key):
+                m[key] = f[key]
+        m["latitude"], m["longitude"] = float(f["latitude"]), float(f["longitude"])
+        e["message"] = m
+    elif kind == "image":
+        e["message"] = {"id": f["message_id"], "type": "image", "contentProvider": {"type": "line"},
+                        "quoteToken": quote_token()}
+    elif kind == "file":  # LINE gives file messages no quote token
+        e["message"] = {"id": f["message_id"], "type": "file", "fileName": f["file_name"],
+                        "fileSize": int(f["file_size"])}
+    return e
+
+
+def callback_body(destination: str, events: list[dict]) -> bytes:
+    """The exact bytes LINE would POST (compact JSON, UTF-8, not ASCII-escaped)."""
+    return json.dumps({"destination": destination, "events": events}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+# --- the simulator's own state ------------------------------------------------------------------
+@dataclass
+class Simulator:
+    fake: FakeLine
+    destination: str
+    added: dict[str, str] = field(default_factory=dict)  # people added on the page: id -> name
+    friend: dict[str, bool] = field(default_factory=dict)  # follow state, once known here
+    blocked_once: set[str] = field(default_factory=set)
+    sent: dict[str, list[dict]] = field(default_factory=dict)  # what each user sent, for display
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def log(self, user_id: str, item: dict) -> dict:
+        # The fake's own counter orders the user's items among the bot's messages; taking it
+        # under the fake's lock means a poll never sees a later seq before an earlier one.
+        with self.fake._lock:
+            item = {"seq": next(self.fake._seq), "from": "user", "at": int(time.time() * 1000), **item}
+            items = self.sent.setdefault(user_id, [])
+            items.append(item)
+            del items[:-LOG_MAX]
+        return item
+
+    def items_for(self, user_id: str, after: int) -> list[dict]:
+        with self.fake._lock:
+            bot = [{"seq": d.seq, "from": "bot", "via": d.via, "message": d.message}
+                   for d in self.fake.messages_for(user_id, after)]
+            own = [dict(i) for i in self.sent.get(user_id, []) if i["seq"] > after]
+        return sorted(bot + own, key=lambda i: (i["seq"], i["from"] == "bot"))
+
+
+def sim() -> Simulator:
+    return kairan().extras["simulator"]
+
+
+def init_app(app: Flask) -> None:
+    """Mount a fake LINE API at /_fake_line and the simulator at /simulator (simulator mode)."""
+    k = app.extensions["kairan"]
+    fake = FakeLine()
+    k.extras["fake_line"] = fake
+    k.extras["simulator"] = Simulator(fake, bot_user_id(k.settings.channel_secret))
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_PATH: fake.app()})
+    app.register_blueprint(bp)
+
+
+# --- who can be played --------------------------------------------------------------------------
+def list_users() -> list[dict]:
+    k, s_ = kairan(), sim()
+    out: list[dict] = []
+    seen: set[str] = set()
+    with k.db.session() as s:
+        try:
+            assoc = current_association(s, k.settings)
+        except RuntimeError:
+            assoc = None
+        if assoc is not None:
+            members = s.scalars(select(Member).where(Member.association_id == assoc.id,
+                                                     Member.line_user_id.is_not(None))).all()
+            households = s.scalars(select(Household).where(Household.association_id == assoc.id)).all()
+            linked = {m.household_id for m in members if m.household_id}
+            rows: list[tuple[tuple, dict]] = []
+            for m in members:
+                block = m.household.block if m.household else m.block
+                if m.status in (MemberStatus.active, MemberStatus.pending):
+                    label = ROLE_LABELS.get(m.role, "")
+                else:
+                    label = STATUS_LABELS.get(m.status, "")
+                name = m.name or s_.added.get(m.line_user_id) or "（名前未登録）"
+                user = {"id": m.line_user_id, "name": name, "block": block.name if block else "",
+                        "role": m.role.value if m.status == MemberStatus.active else "",
+                        "label": label, "status": m.status.value, "kind": "member",
+                        "friend": s_.friend.get(m.line_user_id, m.status != MemberStatus.unfollowed)}
+                user["blocked"] = not user["friend"] and (m.status == MemberStatus.unfollowed
+                                                          or m.line_user_id in s_.blocked_once)
+                rows.append(((block.position if block else 999, m.household_id or 10 ** 9, m.id), user))
+            for h in households:
+                if h.id in linked or not h.on_line:
+                    continue
+                uid = demo_user_id(h.name)
+                rows.append(((h.block.position, h.id, 0), {
+                    "id": uid, "name": h.name, "block": h.block.name, "role": "", "label": "LINE未登録",
+                    "status": "none", "kind": "household", "friend": s_.friend.get(uid, False),
+                    "blocked": uid in s_.blocked_once and not s_.friend.get(uid, False)}))
+            for _, user in sorted(rows, key=lambda r: r[0]):
+                if user["id"] not in seen:
+                    seen.add(user["id"])
+                    out.append(user)
+    for uid, name in list(s_.added.items()):
+        if uid not in seen:
+            out.append({"id": uid, "name": name, "block": "", "role": "", "label": "新しい人", "status": "none",
+                        "kind": "new", "friend": s_.friend.get(uid, False),
+                        "blocked": uid in s_.blocked_once and not s_.friend.get(uid, False)})
+    for u in out:  # the fake's profile API answers with these names
+        s_.fake.profiles[u["id"]] = u["name"]
+    return out
+
+
+# --- pages and API ------------------------------------------------------------------------------
+def _error(status: int, message: str):
+    return jsonify({"error": message}), status
+
+
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+@bp.before_request
+def _guard():
+    # Anyone who reaches the simulator can act as any member: only from this machine, unless
+    # KAIRAN_SIMULATOR_REMOTE=1 is set for a training session on a trusted network.
+    if request.remote_addr not in LOOPBACK and os.environ.get("KAIRAN_SIMULATOR_REMOTE") != "1":
+        return _error(403, "the simulator answers only on this machine (set KAIRAN_SIMULATOR_REMOTE=1)")
+    if request.method == "POST" and request.headers.get(HEADER) != "1":
+        return _error(403, f"header {HEADER}: 1 required")
+    return None
+
+
+@bp.get("")
+@bp.get("/")
+def page() -> str:
+    k = kairan()
+    users = list_users()
+    opened = [u for u in request.args.get("open", "").split(",") if USER_ID.match(u)]
+    return render_template("simulator.html", users=users, opened=opened, places=PLACES,
+                           base_url=k.settings.base_url, association=_association_name(), header=HEADER)
+
+
+def _association_name() -> str | None:
+    k = kairan()
+    with k.db.session() as s:
+        try:
+            return current_association(s, k.settings).name
+        except RuntimeError:
+            return None
+
+
+@bp.get("/api/users")
+def users_api():
+    return jsonify({"users": list_users()})
+
+
+@bp.post("/api/users")
+def create_user():
+    data = request.get_json(silent=True) or {}
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > NAME_MAX:
+        return _error(400, f"name: 1〜{NAME_MAX}文字で入力してください")
+    uid = new_user_id()
+    s_ = sim()
+    with s_.lock:
+        s_.added[uid] = name
+        s_.friend[uid] = False
+    s_.fake.profiles[uid] = name
+    out: dict[str, Any] = {"user": {"id": uid, "name": name}}
+    if data.get("follow", True):
+        out["follow"] = _send(uid, "follow", {})
+    return jsonify(out), 201
+
+
+def _payload() -> tuple[dict, Any]:
+    """The send request as a dict (JSON or multipart form) and the uploaded file, if any."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.to_dict(), request.files.get("file")
+    return (request.get_json(silent=True) or {}), None
+
+
+@bp.post("/api/send")
+def send_api():
+    data, upload = _payload()
+    uid, kind = str(data.get("user_id") or ""), str(data.get("kind") or "")
+    if not USER_ID.match(uid):
+        return _error(400, "user_id: U + 32 hex digits")
+    if kind not in KINDS:
+        return _error(400, f"kind: one of {', '.join(KINDS)}")
+    try:
+        fields = _fields(kind, data, upload)
+    except ValueError as e:
+        return _error(400, str(e))
+    return jsonify(_send(uid, kind, fields))
+
+
+def _fields(kind: str, data: dict, upload) -> dict:
+    """Check the page's input and turn it into build_event's fields (ValueError when invalid)."""
+    if kind == "text":
+        text = str(data.get("text") or "")
+        if not text.strip() or len(text) > TEXT_MAX:
+            raise ValueError(f"text: 1〜{TEXT_MAX}文字")
+        return {"text": text}
+    if kind == "postback":
+        pb = str(data.get("data") or "")
+        if not pb or len(pb) > POSTBACK_MAX:
+            raise ValueError(f"data: 1〜{POSTBACK_MAX}文字")
+        params = data.get("params") or {}
+        if isinstance(params, str):
+            params = json.loads(params or "{}")
+        if not isinstance(params, dict) or not set(params) <= {"date", "time", "datetime"} \
+                or not all(isinstance(v, str) for v in params.values()):
+            raise ValueError("params: date / time / datetime (strings) only")
+        display = str(data.get("displayText") or "")[:300]
+        return {"data": pb, "params": params, "display_text": display}
+    if kind == "location":
+        try:
+            lat, lng = float(data.get("latitude")), float(data.get("longitude"))
+        except (TypeError, ValueError):
+            raise ValueError("latitude / longitude: numbers") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValueError("latitude / longitude out of range")
+        return {"latitude": lat, "longitude": lng, "title": str(data.get("title") or "")[:100],
+                "address": str(data.get("address") or "")[:200]}
+    if kind in ("image", "file"):
+        if upload is None:
+            raise ValueError("file: attach the bytes as multipart field 'file'")
+        blob = upload.read()
+        if not blob:
+            raise ValueError("file: empty")
+        filename = os.path.basename(upload.filename or ("image.jpg" if kind == "image" else "file.pdf"))[:200]
+        ctype = upload.mimetype or "application/octet-stream"
+        if ctype == "application/octet-stream" and filename.lower().endswith(".pdf"):
+            ctype = "application/pdf"
+        if kind == "image" and not ctype.startswith("image/"):
+            raise ValueError("image: not an image file")
+        return {"blob": blob, "content_type": ctype, "file_name": filename, "file_size": len(blob)}
+    return {}
+
+
+def _send(uid: str, kind: str, f: dict) -> dict:
+    """Build the event, log what the user sees of it, sign and POST it to /callback."""
+    s_ = sim()
+    fake = s_.fake
+    unblocked = kind == "follow" and (uid in s_.blocked_once or _member_status(uid) == MemberStatus.unfollowed)
+    with s_.lock:
+        if kind == "follow":
+            s_.friend[uid] = True
+        elif kind == "unfollow":
+            s_.friend[uid] = False
+            s_.blocked_once.add(uid)
+    token = fake.issue_reply_token(uid) if kind != "unfollow" else None
+    shown: dict[str, Any] = {"kind": kind}
+    if kind in ("image", "file"):
+        f["message_id"] = message_id()
+        fake.content[f["message_id"]] = (f.pop("blob"), f["content_type"])
+        shown.update(url=f"{request.script_root}/simulator/api/content/{f['message_id']}",
+                     fileName=f["file_name"], fileSize=f["file_size"])
+    event = build_event(kind, uid, token, is_unblocked=unblocked, **{k: v for k, v in f.items()
+                                                                      if k not in ("display_text",)})
+    if kind == "text":
+        shown["text"] = f["text"]
+    elif kind == "postback":
+        shown.update(data=f["data"], displayText=f.get("display_text") or "", params=f.get("params") or {})
+    elif kind == "location":
+        shown.update({k: v for k, v in event["message"].items() if k in ("title", "address", "latitude", "longitude")})
+    elif kind == "follow":
+        shown["isUnblocked"] = unblocked
+    item = s_.log(uid, shown)
+    status = post_callback(event, s_.destination)
+    item["status"] = status
+    return {"status": status, "seq": item["seq"], "event": event}
+
+
+def _member_status(uid: str) -> MemberStatus | None:
+    with kairan().db.session() as s:
+        return s.scalar(select(Member.status).where(Member.line_user_id == uid).limit(1))
+
+
+def post_callback(event: dict, destination: str, secret: str | None = None) -> int:
+    """Sign the body's exact bytes and POST it to /callback through the whole app; the status."""
+    body = callback_body(destination, [event])
+    sig = signature(secret if secret is not None else kairan().settings.channel_secret, body)
+    resp = current_app.test_client().post("/callback", data=body, headers={
+        "X-Line-Signature": sig, "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "LineBotWebhook/2.0"})
+    try:
+        return resp.status_code
+    finally:
+        # /callback handles the events in call_on_close (after the answer, as under gunicorn):
+        # closing the response runs that here, so the bot's reply exists when this returns.
+        resp.close()
+
+
+@bp.get("/api/messages")
+def messages_api():
+    uid = request.args.get("user_id", "")
+    if not USER_ID.match(uid):
+        return _error(400, "user_id: U + 32 hex digits")
+    try:
+        after = int(request.args.get("after", 0))
+    except ValueError:
+        return _error(400, "after: an integer")
+    items = sim().items_for(uid, after)
+    return jsonify({"user_id": uid, "items": items, "last": max([after] + [i["seq"] for i in items])})
+
+
+@bp.post("/api/dispatch")
+def dispatch_api():
+    k = kairan()
+    return jsonify({"sent": dispatch_once(k.db, k.line, limit=100)})
+
+
+@bp.get("/api/content/<message_id>")
+def content_api(message_id: str) -> Response:
+    item = sim().fake.content.get(message_id)
+    if item is None:
+        abort(404)
+    return Response(item[0], mimetype=item[1], headers={"Cache-Control": "private, max-age=3600"})
+

@@ -1,0 +1,364 @@
+"""The LINE simulator (/simulator), served for real on a port in simulator mode.
+
+The bot's own line-bot-sdk client talks over HTTP to the fake LINE API mounted at /_fake_line in
+the same app; each simulated tap is a signed webhook event posted to /callback.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import requests
+from linebot.v3.webhooks import Event
+from werkzeug.serving import make_server
+
+from bot import texts
+from bot.app import create_app
+from bot.config import Settings
+from bot.demo import demo_user_id, seed
+from bot.simulator import HEADER, build_event, callback_body, ulid
+from bot.webhook import signature
+from conftest import SECRET, TOKEN, spec_errors
+from line_spec import validate_webhook_event
+from models import Member, MemberStatus
+
+CHAIR = demo_user_id("山田 太郎")
+HANAKO = demo_user_id("佐藤 花子")
+POST_HEADERS = {HEADER: "1"}
+
+
+class Sim:
+    """Drives the served simulator over HTTP, as the page does."""
+
+    def __init__(self, url: str, app):
+        self.url, self.app = url, app
+        self.k = app.extensions["kairan"]
+        self.fake = self.k.extras["fake_line"]
+        self.http = requests.Session()
+        self.events: list[dict] = []
+        self.seen: dict[str, int] = {}
+
+    def get(self, path: str, **params):
+        return self.http.get(self.url + path, params=params, timeout=30)
+
+    def post(self, path: str, body: dict | None = None, **kw):
+        return self.http.post(self.url + path, json=body, headers=POST_HEADERS, timeout=30, **kw)
+
+    def send(self, user: str, kind: str, **fields) -> dict:
+        resp = self.post("/simulator/api/send", {"user_id": user, "kind": kind, **fields})
+        assert resp.status_code == 200, resp.text
+        out = resp.json()
+        self.events.append(out["event"])
+        assert out["status"] == 200, out
+        return out
+
+    def upload(self, user: str, kind: str, name: str, data: bytes, ctype: str) -> dict:
+        resp = self.http.post(self.url + "/simulator/api/send", data={"user_id": user, "kind": kind},
+                              files={"file": (name, data, ctype)}, headers=POST_HEADERS, timeout=30)
+        assert resp.status_code == 200, resp.text
+        out = resp.json()
+        self.events.append(out["event"])
+        return out
+
+    def dispatch(self) -> int:
+        resp = self.post("/simulator/api/dispatch", {})
+        assert resp.status_code == 200
+        return resp.json()["sent"]
+
+    def new(self, user: str) -> list[dict]:
+        """Items for `user` since the last call (bot messages and the user's own)."""
+        resp = self.get("/simulator/api/messages", user_id=user, after=self.seen.get(user, 0))
+        assert resp.status_code == 200
+        body = resp.json()
+        self.seen[user] = body["last"]
+        return body["items"]
+
+    def bot(self, user: str) -> list[dict]:
+        return [i for i in self.new(user) if i["from"] == "bot"]
+
+
+def texts_of(items: list[dict]) -> str:
+    from bot.fake_line import message_text
+
+    return "\n".join(message_text(i["message"]) for i in items if i["from"] == "bot")
+
+
+def actions(message: dict) -> list[dict]:
+    """Every action a user can tap in a message: Flex buttons and quick-reply chips."""
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "button" and "action" in node:
+                found.append(node["action"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(message.get("contents", {}))
+    found += [i["action"] for i in (message.get("quickReply") or {}).get("items", [])]
+    return found
+
+
+def find_action(items: list[dict], label: str | None = None, data_prefix: str | None = None) -> dict:
+    for i in items:
+        if i["from"] != "bot":
+            continue
+        for a in actions(i["message"]):
+            if (label is None or a.get("label") == label) and \
+                    (data_prefix is None or str(a.get("data", "")).startswith(data_prefix)):
+                return a
+    raise AssertionError(f"no action {label or data_prefix!r} in {texts_of(items)!r}")
+
+
+def tap(sim: Sim, user: str, action: dict) -> dict:
+    assert action["type"] == "postback"
+    return sim.send(user, "postback", data=action["data"], displayText=action.get("displayText", ""))
+
+
+@pytest.fixture
+def sim(db_url):
+    holder: dict = {}
+    # The server first, on a free port; the app (which needs that port in its settings) next.
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = Settings(channel_secret=SECRET, channel_access_token=TOKEN, simulator=True, database_url=db_url,
+                        line_api_base_url=f"{url}/_fake_line", line_data_api_base_url=f"{url}/_fake_line",
+                        base_url=url, handle_events_inline=True, line_timeout_seconds=10.0)
+    app = holder["app"] = create_app(settings)
+    k = app.extensions["kairan"]
+    k.extras["fake_line"].validator = spec_errors  # every message the bot sends must match LINE's spec
+    with k.db.session() as s:
+        seed(s)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    s = Sim(url, app)
+    yield s
+    server.shutdown()
+    server.server_close()
+    k.db.dispose()
+    assert not s.fake.invalid, f"the bot sent messages that break LINE's rules: {s.fake.invalid}"
+    for e in s.events:
+        validate_webhook_event(e)
+
+
+# --- the page -------------------------------------------------------------------------------
+def test_page_lists_demo_people_with_block_and_role(sim):
+    page = sim.get("/simulator", open=f"{CHAIR},{HANAKO}")
+    assert page.status_code == 200
+    html = page.text
+    for name in ("山田 太郎", "佐藤 花子", "田中 実", "渡辺 健", "新しい人を追加"):
+        assert name in html
+    assert "/callback" in html and "simulator.js" in html
+    assert CHAIR in html and HANAKO in html  # the panes to open come with the page
+    for asset in ("simulator.js", "simulator.css"):
+        assert sim.get(f"/static/{asset}").status_code == 200
+
+    users = {u["name"]: u for u in sim.get("/simulator/api/users").json()["users"]}
+    assert users["山田 太郎"]["id"] == CHAIR
+    assert (users["山田 太郎"]["block"], users["山田 太郎"]["label"]) == ("1班", "会長")
+    assert (users["田中 実"]["block"], users["田中 実"]["label"]) == ("2班", "班長")
+    assert users["佐藤 花子"]["friend"] is True
+    # on LINE in the roster but not registered: can be played, has not added the bot yet
+    assert users["渡辺 健"]["kind"] == "household" and users["渡辺 健"]["friend"] is False
+    assert "高橋 和子" not in users  # no LINE: paper only
+
+
+def test_posts_need_the_simulator_header(sim):
+    resp = sim.http.post(sim.url + "/simulator/api/send", json={"user_id": CHAIR, "kind": "text", "text": "x"})
+    assert resp.status_code == 403
+    assert sim.post("/simulator/api/send", {"user_id": "nobody", "kind": "text", "text": "x"}).status_code == 400
+    assert sim.post("/simulator/api/send", {"user_id": CHAIR, "kind": "sticker"}).status_code == 400
+    assert sim.post("/simulator/api/send", {"user_id": CHAIR, "kind": "text", "text": " "}).status_code == 400
+    assert sim.post("/simulator/api/send", {"user_id": CHAIR, "kind": "location",
+                                            "latitude": "north", "longitude": 1}).status_code == 400
+
+
+# --- the whole story: register, circulate, receive -----------------------------------------
+def test_register_then_circulate_to_residents(sim):
+    created = sim.post("/simulator/api/users", {"name": "渡辺 健", "follow": False})
+    assert created.status_code == 201
+    me = created.json()["user"]["id"]
+    assert me.startswith("U") and len(me) == 33
+    assert any(u["id"] == me for u in sim.get("/simulator/api/users").json()["users"])
+
+    sim.send(me, "follow")
+    items = sim.new(me)
+    assert items[0]["from"] == "user" and items[0]["kind"] == "follow"
+    assert texts.AGREE in texts_of(items)
+    assert all(i["via"] == "reply" for i in items if i["from"] == "bot")
+
+    tap(sim, me, find_action(items, texts.AGREE))
+    items = sim.new(me)
+    assert items[0]["from"] == "user" and items[0]["displayText"] == texts.AGREE
+    question = [i for i in items if i["from"] == "bot"][-1]["message"]
+    assert "お住まいの班" in question["text"]
+    assert [i["action"]["label"] for i in question["quickReply"]["items"]] == ["1班", "2班", "3班"]
+
+    tap(sim, me, find_action(items, "2班"))
+    assert "お名前" in texts_of(sim.new(me))
+    sim.send(me, "text", text="渡辺 健")
+    items = sim.new(me)
+    assert items[0] == {**items[0], "from": "user", "kind": "text", "text": "渡辺 健"}
+    assert "登録が完了しました" in texts_of(items)
+    with sim.k.db.session() as s:
+        m = s.query(Member).filter_by(line_user_id=me).one()
+        assert m.status == MemberStatus.active and m.household.name == "渡辺 健"
+    listed = {u["id"]: u for u in sim.get("/simulator/api/users").json()["users"]}
+    assert listed[me]["name"] == "渡辺 健" and listed[me]["block"] == "2班" and listed[me]["label"] == "会員"
+
+    # the chair writes a circular in one message and taps [送信] on the preview
+    sim.new(HANAKO)
+    sim.send(CHAIR, "text", text="回覧 テスト\n本文です")
+    preview = sim.new(CHAIR)
+    assert "皆さんにはこのように届きます" in texts_of(preview)
+    send = find_action(preview, data_prefix="a=circ_send")
+    assert send["label"] == texts.SEND
+    tap(sim, CHAIR, send)
+    assert "送信しました" in texts_of(sim.new(CHAIR))
+
+    assert sim.dispatch() >= 1
+    got = sim.bot(HANAKO)
+    circulars = [i for i in got if i["message"]["type"] == "flex" and i["message"]["altText"] == "テスト"]
+    assert circulars and circulars[0]["via"] == "multicast"
+    assert "本文です" in texts_of(circulars)
+    assert any(i["message"].get("altText") == "テスト" for i in sim.bot(me))  # the new member too
+
+    # she taps [読みました]
+    tap(sim, HANAKO, find_action(circulars, texts.READ))
+    assert "既読にしました" in texts_of(sim.new(HANAKO))
+
+
+def test_unfollow_then_follow_again(sim):
+    out = sim.send(HANAKO, "unfollow")
+    assert "replyToken" not in out["event"]
+    with sim.k.db.session() as s:
+        assert s.query(Member).filter_by(line_user_id=HANAKO).one().status == MemberStatus.unfollowed
+    users = {u["id"]: u for u in sim.get("/simulator/api/users").json()["users"]}
+    assert users[HANAKO]["friend"] is False and users[HANAKO]["blocked"] is True
+
+    out = sim.send(HANAKO, "follow")
+    assert out["event"]["follow"] == {"isUnblocked": True}
+    assert texts.WELCOME_BACK in texts_of(sim.new(HANAKO))
+    users = {u["id"]: u for u in sim.get("/simulator/api/users").json()["users"]}
+    assert users[HANAKO]["friend"] is True
+
+
+def test_photo_and_pdf_reach_the_bot_through_the_content_api(sim):
+    sim.send(CHAIR, "text", text="回覧 写真つき")
+    sim.send(CHAIR, "text", text="本文です")
+    assert texts.ASK_ATTACH in texts_of(sim.new(CHAIR))
+
+    png = b"\x89PNG\r\n\x1a\n fake image"
+    out = sim.upload(CHAIR, "image", "photo.png", png, "image/png")
+    assert out["status"] == 200
+    mid = out["event"]["message"]["id"]
+    assert out["event"]["message"]["contentProvider"] == {"type": "line"}
+    assert sim.fake.content[mid] == (png, "image/png")
+    items = sim.new(CHAIR)
+    assert items[0]["kind"] == "image"
+    assert items[0]["url"] == f"/simulator/api/content/{mid}"
+    assert sim.get(items[0]["url"]).content == png
+    assert "写真1.jpg" in texts_of(items)  # the bot downloaded it from the fake data API
+
+    pdf = b"%PDF-1.4 fake"
+    out = sim.upload(CHAIR, "file", "お知らせ.pdf", pdf, "application/pdf")
+    assert out["event"]["message"]["fileName"] == "お知らせ.pdf"
+    assert out["event"]["message"]["fileSize"] == len(pdf)
+    assert "quoteToken" not in out["event"]["message"]
+    assert "お知らせ.pdf" in texts_of(sim.new(CHAIR))
+    assert any(r.path.endswith("/content") for r in sim.fake.requests)
+
+
+def test_location_and_datetime_events(sim):
+    out = sim.send(HANAKO, "location", latitude=35.6812, longitude=139.7671, title="東町会館")
+    m = out["event"]["message"]
+    assert (m["type"], m["latitude"], m["longitude"], m["title"]) == ("location", 35.6812, 139.7671, "東町会館")
+    assert "address" not in m
+    out = sim.send(HANAKO, "postback", data="a=unknown", params={"datetime": "2026-11-22T10:00"})
+    assert out["event"]["postback"] == {"data": "a=unknown", "params": {"datetime": "2026-11-22T10:00"}}
+    items = sim.new(HANAKO)
+    assert [i["kind"] for i in items if i["from"] == "user"] == ["location", "postback"]
+
+
+def test_bad_signature_is_refused(sim):
+    event = build_event("text", CHAIR, sim.fake.issue_reply_token(CHAIR), text="こんにちは")
+    body = callback_body("U" + "0" * 32, [event])
+    bad = requests.post(sim.url + "/callback", data=body, timeout=10, headers={
+        "X-Line-Signature": signature("not-the-secret", body), "Content-Type": "application/json"})
+    assert bad.status_code == 400
+    good = requests.post(sim.url + "/callback", data=body, timeout=10, headers={
+        "X-Line-Signature": signature(SECRET, body), "Content-Type": "application/json"})
+    assert good.status_code == 200
+
+
+def test_dispatch_sends_queued_pushes_now(sim):
+    # a stranger applies with an unknown name: the approvers (2班 leader among them) get a push
+    created = sim.post("/simulator/api/users", {"name": "新井 さくら"}).json()
+    me = created["user"]["id"]
+    assert created["follow"]["status"] == 200 and created["follow"]["event"]["type"] == "follow"
+    sim.events.append(created["follow"]["event"])
+    items = sim.new(me)
+    tap(sim, me, find_action(items, texts.AGREE))
+    tap(sim, me, find_action(sim.new(me), "2班"))
+    sim.send(me, "text", text="新井 さくら")
+    leader = demo_user_id("田中 実")
+    sim.new(leader)
+    assert sim.dispatch() >= 1
+    got = sim.bot(leader)
+    assert got and got[0]["via"] in ("push", "multicast") and "新井 さくら" in texts_of(got)
+
+
+# --- events as LINE builds them -------------------------------------------------------------
+@pytest.mark.parametrize("kind,fields", [
+    ("text", {"text": "こんにちは\n2行目"}),
+    ("postback", {"data": "a=read&c=1"}),
+    ("postback", {"data": "a=x", "params": {"datetime": "2026-11-22T10:00"}}),
+    ("follow", {"is_unblocked": False}),
+    ("follow", {"is_unblocked": True}),
+    ("unfollow", {}),
+    ("location", {"latitude": 35.6812, "longitude": 139.7671, "title": "東町会館", "address": "東町1-2-3"}),
+    ("location", {"latitude": 35.6812, "longitude": 139.7671}),
+    ("image", {"message_id": "468789577898262530"}),
+    ("file", {"message_id": "468789577898262531", "file_name": "a.pdf", "file_size": 12}),
+])
+def test_built_events_match_lines_spec(kind, fields):
+    user = "U" + "1" * 32
+    token = None if kind == "unfollow" else "0123456789abcdef0123456789abcdef"
+    e = build_event(kind, user, token, **fields)
+    validate_webhook_event(e)
+    Event.from_dict(json.loads(callback_body("U" + "f" * 32, [e]))["events"][0])  # what /callback parses
+    assert e["mode"] == "active" and e["source"] == {"type": "user", "userId": user}
+    assert e["deliveryContext"] == {"isRedelivery": False}
+    assert isinstance(e["timestamp"], int) and e["timestamp"] > 1_700_000_000_000
+    assert len(e["webhookEventId"]) == 26
+    assert ("replyToken" in e) == (kind != "unfollow")
+    if e["type"] == "message":
+        assert e["message"]["id"].isdigit()
+        assert ("quoteToken" in e["message"]) == (kind in ("text", "image"))
+
+
+def test_ulid_is_time_ordered_crockford():
+    a, b = ulid(1_700_000_000_000), ulid(1_700_000_000_001)
+    assert len(a) == 26 and a < b and a[:10] == ulid(1_700_000_000_000)[:10]
+    assert set(a) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    with pytest.raises(ValueError):
+        build_event("text", "U" + "1" * 32, None, text="x")  # a text event always has a reply token
+
+
+def test_no_simulator_outside_simulator_mode(app):
+    client = app.test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.post("/_fake_line/v2/bot/message/push").status_code == 404
+    assert "simulator" not in app.extensions["kairan"].extras
+
+
+def test_simulator_refuses_other_machines(sim):
+    client = sim.app.test_client()
+    far = {"REMOTE_ADDR": "192.0.2.10"}  # TEST-NET address: never contacted, only written in the request
+    assert client.get("/simulator", environ_base=far).status_code == 403
+    assert client.get("/simulator/api/users", environ_base=far).status_code == 403
+    assert client.get("/simulator").status_code == 200  # from this machine
