@@ -229,3 +229,6 @@ def circular(circular_id: int):
 @bp.errorhandler(404)
 def not_found(_e: Any = None):
     return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")
+
+
+from . import admin_events  # noqa: E402,F401

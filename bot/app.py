@@ -30,6 +30,7 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line per 2-second tick otherwise
     for name in ("werkzeug", "gunicorn.access"):
         logging.getLogger(name).addFilter(RedactPaths())
 
@@ -55,9 +56,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
-    from . import admin
+    from . import admin, safety_page
 
     app.register_blueprint(admin.bp)
+    app.register_blueprint(safety_page.bp)
     if settings.simulator:
         from . import simulator
         simulator.init_app(app)

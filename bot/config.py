@@ -39,6 +39,10 @@ class Settings:
     quiet_end_hour: int = 8  # … until 08:00 (disaster messages never wait)
     reminder_hour: int = 9  # planned reminders go at 09:00 local time
     reminder_days: int = 2  # default plan: one reminder 2 days after sending
+    safety_reask_minutes: int = 30  # disaster mode: silent households are asked again …
+    safety_reask_max: int = 3  # … at most this many times
+    location_retention_days: int = 30  # locations are purged this long after disaster mode ends
+    tile_url: str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"  # 国土地理院 標準地図
 
     @property
     def secure_cookies(self) -> bool:
@@ -74,5 +78,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         quiet_end_hour=int(env.get("KAIRAN_QUIET_HOURS", "21-8").split("-")[1]),
         reminder_hour=int(env.get("KAIRAN_REMINDER_HOUR", "9")),
         reminder_days=int(env.get("KAIRAN_REMINDER_DAYS", "2")),
+        safety_reask_minutes=int(env.get("KAIRAN_SAFETY_REASK_MINUTES", "30")),
+        safety_reask_max=int(env.get("KAIRAN_SAFETY_REASK_MAX", "3")),
+        location_retention_days=int(env.get("KAIRAN_LOCATION_RETENTION_DAYS", "30")),
+        tile_url=env.get("KAIRAN_TILE_URL") or Settings.tile_url,
     )
     return s.with_(**overrides) if overrides else s

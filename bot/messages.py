@@ -10,13 +10,15 @@ from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import (
-    FlexBox, FlexBubble, FlexButton, FlexMessage, FlexSeparator, FlexText, LocationAction,
+    DatetimePickerAction, FlexBox, FlexBubble, FlexButton, FlexMessage, FlexSeparator, FlexText, LocationAction,
     MessageAction, PostbackAction, QuickReply, QuickReplyItem, TextMessage, URIAction,
 )
 
 from . import texts
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
+EVENT_NOTE_CHARS = 160  # an event card shows this much of the note; the rest is behind 詳細を見る
+WEEKDAYS = "月火水木金土日"
 QUICK_REPLY_MAX = 13
 LABEL_MAX = 20
 GREEN = "#06C755"  # LINE green, high contrast with white text
@@ -40,6 +42,12 @@ def say(text: str, message: str | None = None) -> MessageAction:
 
 def location(label: str = "現在地を送る") -> LocationAction:
     return LocationAction(label=label)
+
+
+def picker(text: str, data: str, mode: str = "datetime", *, low: str | None = None,
+           high: str | None = None) -> DatetimePickerAction:
+    """LINE's date/time picker; the postback brings params {mode: "2026-12-05T10:00"} (local, no zone)."""
+    return DatetimePickerAction(label=label(text), data=data, mode=mode, min=low, max=high)
 
 
 def _quick(actions: Sequence[Any] | None) -> QuickReply | None:
@@ -95,6 +103,12 @@ def local_date(when: dt.datetime, tz: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def local_datetime(when: dt.datetime, tz: str) -> str:
+    """「12月5日(土) 10:00」"""
+    d = when.astimezone(ZoneInfo(tz))
+    return f"{d.month}月{d.day}日({WEEKDAYS[d.weekday()]}) {d.hour}:{d.minute:02d}"
+
+
 def shorten(body: str, limit: int = BODY_PREVIEW_CHARS) -> tuple[str, bool]:
     body = body.strip()
     if len(body) <= limit:
@@ -123,3 +137,35 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons),
     )
     return FlexMessage(alt_text=title[:400], contents=bubble).to_dict()  # altText is the title
+
+
+def event(*, association_name: str, name: str, when: str, place: str, deadline: str, note: str,
+          per_person: bool, answers: Sequence[Any], details: Any) -> dict:
+    """An event as residents get it: name, date, place, deadline, [参加][不参加][未定] as buttons and
+    as quick replies, and [詳細を見る]. altText is the event name."""
+    def row(key: str, value: str) -> FlexBox:
+        return FlexBox(layout="baseline", spacing="sm", margin="sm", contents=[
+            FlexText(text=key, size="sm", color=GREY, flex=2),
+            FlexText(text=value or " ", size="md", wrap=True, flex=7)])
+
+    short, _ = shorten(note, EVENT_NOTE_CHARS)
+    contents: list[Any] = [
+        FlexText(text=texts.EV_CARD_HEADER.format(association=association_name), size="sm", color=GREY),
+        FlexText(text=name, weight="bold", size="xl", wrap=True, margin="sm"),
+        FlexSeparator(margin="md"),
+        row(texts.EV_WHEN, when), row(texts.EV_PLACE, place),
+        row(texts.EV_DEADLINE, texts.EV_UNTIL.format(deadline=deadline)),
+    ]
+    if short:
+        contents.append(FlexText(text=short, size="md", wrap=True, margin="md"))
+    contents.append(FlexText(text=texts.EV_PER_PERSON if per_person else texts.EV_PER_HOUSEHOLD,
+                             size="sm", color=GREY, wrap=True, margin="md"))
+    bubble = FlexBubble(
+        body=FlexBox(layout="vertical", contents=contents),
+        footer=FlexBox(layout="vertical", spacing="sm", contents=[
+            FlexBox(layout="horizontal", spacing="sm",
+                    contents=[_button(a, primary=i == 0) for i, a in enumerate(answers)]),
+            _button(details),
+        ]),
+    )
+    return FlexMessage(alt_text=name[:400], contents=bubble, quick_reply=_quick(answers)).to_dict()

@@ -158,8 +158,8 @@ class Router:
     def dialog(self, flow: str, step: str, takes_text: bool = True):
         """A dialog step; it receives every message (text, image, file, location) in that step.
 
-        With takes_text=False (a step that waits for a button), a typed command such as 「状況」
-        runs as a command instead of being taken as the answer.
+        A command typed alone (「状況」) always runs as a command, the dialog waiting meanwhile;
+        with takes_text=False (a step that waits for a button) so does a command with arguments.
         """
         return self._add(self.dialogs, (flow, step), takes_text=takes_text)
 
@@ -223,7 +223,8 @@ class Router:
                 return
             route = self.dialogs.get((dialog.flow, dialog.step))
             command = self.match_command(ctx.text) if kind == "text" else None
-            if route is not None and (route.takes_text or command is None):
+            exact = command is not None and normalize(ctx.text) == command
+            if route is not None and ((route.takes_text and not exact) or command is None):
                 route.fn(ctx)
                 return
             if route is not None:

@@ -1,4 +1,4 @@
-"""Reminder plans: one row per planned reminder of a subject (a circular, later an event).
+"""Reminder plans: one row per planned reminder of a subject (a circular or an event).
 
 The unique (subject, step) row is what makes "never twice for the same plan step" hold: the
 job that sends a step marks its row in the same transaction that writes the outbox rows.
@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import Index, Integer, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, association_fk, created, intpk
@@ -59,6 +59,21 @@ def plan_times(sent_at: dt.datetime, days: list[int], tz: str, hour: int, quiet:
     return out
 
 
+def plan_times_before(deadline: dt.datetime, days: list[int], tz: str, hour: int, quiet: tuple[int, int],
+                      after: dt.datetime) -> list[dt.datetime]:
+    """Each plan step: N days before the deadline at `hour` local time, moved out of quiet hours;
+    steps that would fall before `after` (sending) or after the deadline are dropped."""
+    local = deadline.astimezone(ZoneInfo(tz)).date()
+    out = []
+    for n in sorted(set(days), reverse=True):
+        d = local - dt.timedelta(days=n)
+        at = dt.datetime(d.year, d.month, d.day, hour, tzinfo=ZoneInfo(tz)).astimezone(dt.timezone.utc)
+        at = out_of_quiet_hours(at, tz, *quiet)
+        if after < at < deadline:
+            out.append(at)
+    return out
+
+
 def schedule(session: Session, association_id: int, subject_type: str, subject_id: int,
              times: list[dt.datetime]) -> None:
     for step, at in enumerate(times):
@@ -66,17 +81,30 @@ def schedule(session: Session, association_id: int, subject_type: str, subject_i
                              step=step, due_at=at))
 
 
-def unread_recipients(session: Session, subject_type: str, subject_id: int) -> tuple[list[str], int]:
-    """LINE user ids of active members of households that have not read, and how many households."""
+def pending_recipients(session: Session, subject_type: str, subject_id: int,
+                       until_answered: bool = False) -> tuple[list[str], int]:
+    """Who is still waited for: LINE user ids, and how many receipts (households or persons).
+
+    A household receipt (person_key 0) reaches every active member of the household; a personal
+    one (an event answered per person) reaches that member only. Waiting means not read, or
+    with `until_answered` not answered.
+    """
+    waiting = Delivery.answer.is_(None) if until_answered else Delivery.read_at.is_(None)
+    whose = or_((Delivery.person_key == 0) & (Member.household_id == Delivery.household_id),
+                Delivery.person_key == Member.id)
     rows = session.execute(
-        select(Member.line_user_id, Delivery.household_id)
-        .join(Member, Member.household_id == Delivery.household_id)
-        .where(Delivery.subject_type == subject_type, Delivery.subject_id == subject_id,
-               Delivery.person_key == 0, Delivery.read_at.is_(None),
+        select(Member.line_user_id, Delivery.id)
+        .join(Member, whose)
+        .where(Delivery.subject_type == subject_type, Delivery.subject_id == subject_id, waiting,
                Member.status == MemberStatus.active, Member.line_user_id.is_not(None))
         .order_by(Member.id)
     ).all()
-    return [r[0] for r in rows], len({r[1] for r in rows})
+    return list(dict.fromkeys(r[0] for r in rows)), len({r[1] for r in rows})
+
+
+def unread_recipients(session: Session, subject_type: str, subject_id: int) -> tuple[list[str], int]:
+    """LINE user ids of active members of households that have not read, and how many households."""
+    return pending_recipients(session, subject_type, subject_id)
 
 
 def planned(session: Session, subject_type: str, subject_id: int) -> list[Reminder]:

@@ -10,7 +10,7 @@ from bot.outbox import dispatch_once
 from bot.state import Kairan
 from models import LoginToken, WebhookEvent, utcnow
 
-from . import reminders
+from . import reminders, safety
 
 log = logging.getLogger(__name__)
 EVENT_ID_RETENTION = dt.timedelta(days=30)  # redeliveries stop long before this
@@ -42,5 +42,6 @@ def purge(k: Kairan) -> dict[str, int]:
         events = s.execute(delete(WebhookEvent).where(WebhookEvent.status == "done",
                                                       WebhookEvent.received_at < now - EVENT_ID_RETENTION)).rowcount
         tokens = s.execute(delete(LoginToken).where(LoginToken.expires_at < now - dt.timedelta(days=1))).rowcount
-    log.info("purge: %d webhook event ids, %d sign-in links", events, tokens)
-    return {"webhook_events": events, "login_tokens": tokens}
+    locations = safety.purge_locations(k)
+    log.info("purge: %d webhook event ids, %d sign-in links, %d locations", events, tokens, locations)
+    return {"webhook_events": events, "login_tokens": tokens, "locations": locations}

@@ -1,4 +1,5 @@
-"""Sending the planned reminders that are due: only to households that have still not read."""
+"""Sending the planned reminders that are due: only to those still waited for (circulars: households
+that have not read; events: households or persons that have not answered)."""
 from __future__ import annotations
 
 import logging
@@ -9,14 +10,15 @@ from sqlalchemy import select
 from bot import messages as msg
 from bot import texts
 from bot.state import Kairan
+from handlers.attendance import reminder_card
 from handlers.router import enqueue, pb
-from models import Circular, Reminder, utcnow
-from models.reminders import in_quiet_hours, out_of_quiet_hours, unread_recipients
+from models import Circular, Event, Reminder, utcnow
+from models.reminders import in_quiet_hours, out_of_quiet_hours, pending_recipients
 
 log = logging.getLogger(__name__)
 
 
-def circular_reminder(session, subject_id: int) -> tuple[list[dict], str] | None:
+def circular_reminder(session, subject_id: int, settings) -> tuple[list[dict], str] | None:
     c = session.get(Circular, subject_id)
     if c is None:
         return None
@@ -26,8 +28,17 @@ def circular_reminder(session, subject_id: int) -> tuple[list[dict], str] | None
     return [card], f"reminder:circular:{c.id}"
 
 
-# subject type → builder of the reminder message; events register theirs here
-BUILDERS: dict[str, Callable] = {"circular": circular_reminder}
+def event_reminder(session, subject_id: int, settings) -> tuple[list[dict], str] | None:
+    ev = session.get(Event, subject_id)
+    if ev is None or not ev.is_open():  # past the deadline: nothing to remind of
+        return None
+    return [reminder_card(session, settings, ev)], f"reminder:event:{ev.id}"
+
+
+# subject type → builder of the reminder message (session, subject id, settings)
+BUILDERS: dict[str, Callable] = {"circular": circular_reminder, "event": event_reminder}
+# subject types whose reminders wait for an answer, not just for reading
+UNTIL_ANSWERED = {"event"}
 
 
 def send_due(k: Kairan, limit: int = 20) -> int:
@@ -46,8 +57,9 @@ def send_due(k: Kairan, limit: int = 20) -> int:
                 r.due_at = out_of_quiet_hours(now, s_.timezone, *quiet)  # the scheduler was late: wait till morning
                 log.info("reminder %s postponed out of quiet hours", r.id)
                 continue
-            built = BUILDERS[r.subject_type](s, r.subject_id)
-            user_ids, households = unread_recipients(s, r.subject_type, r.subject_id)
+            built = BUILDERS[r.subject_type](s, r.subject_id, s_)
+            user_ids, households = pending_recipients(s, r.subject_type, r.subject_id,
+                                                      until_answered=r.subject_type in UNTIL_ANSWERED)
             if built is None or not user_ids:
                 r.status = "skipped"
             else:

@@ -12,7 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.state import Kairan
 
-from . import jobs
+from . import jobs, safety
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
     sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch", **common)
     sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
     sched.add_job(_guarded(jobs.send_reminders, k), "interval", seconds=60, id="reminders", **common)
+    sched.add_job(_guarded(safety.reask, k), "interval", seconds=60, id="safety-reask", **common)
     sched.add_job(_guarded(jobs.purge, k), "cron", hour=3, minute=17, id="purge",
                   timezone=k.settings.timezone, **common)
     return sched

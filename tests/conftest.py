@@ -181,6 +181,13 @@ class Line:
         e["message"] = {"id": mid, "type": "file", "fileName": name, "fileSize": len(data)}
         return self._answer(user, e)
 
+    def location(self, user: str, lat: float, lng: float, address: str | None = None) -> list[dict]:
+        e = self.base(user, "message")
+        e["message"] = {"id": uuid.uuid4().hex[:16], "type": "location", "latitude": lat, "longitude": lng}
+        if address:
+            e["message"]["address"] = address
+        return self._answer(user, e)
+
     def _answer(self, user: str, event: dict) -> list[dict]:
         """Post the event; return the messages the bot sent back to this user in reply."""
         before = max((d.seq for d in self.fake.delivered), default=0)

@@ -33,6 +33,18 @@ CASES = {
                                      attachments=3),
     "circular_short": lambda: msg.circular(association_name="東町自治会", title="t", body="", when=NOW,
                                            tz="Asia/Tokyo", read_data="a=read&c=1", full_data=None),
+    "event": lambda: msg.event(association_name="東町自治会" * 5, name="行" * 40, when=msg.local_datetime(NOW, "Asia/Tokyo"),
+                               place="場" * 60, deadline=msg.local_datetime(NOW, "Asia/Tokyo"), note="案内" * 1000,
+                               per_person=True, answers=[msg.postback(LONG, f"a=ev_ans&e=123456&v={v}")
+                                                         for v in ("yes", "no", "maybe")],
+                               details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=123456")),
+    "event_short": lambda: msg.event(association_name="東町自治会", name="t", when="12月5日(土) 10:00", place="公園",
+                                     deadline="12月1日(火) 23:59", note="", per_person=False,
+                                     answers=[msg.postback(texts.ANSWER_LABELS["yes"], "a=ev_ans&e=1&v=yes")],
+                                     details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=1")),
+    "text_picker": lambda: msg.text("日時", [msg.picker(LONG, "a=ev_set&e=1&f=when", low="2026-11-22T00:00"),
+                                           msg.picker(texts.EV_PICK_DEADLINE, "a=ev_set&e=1&f=deadline", "date",
+                                                      low="2026-11-22", high="2026-12-05")]),
 }
 
 
@@ -66,3 +78,16 @@ def test_circular_bubble_shows_title_date_and_read_button():
     assert m["altText"] == "清掃"
     assert "東町自治会 回覧板" in shown and "2026年11月22日" in shown and texts.READ in shown
     assert texts.FULL_TEXT not in shown  # short body, no attachment: no second button
+
+
+def test_event_card_shows_event_deadline_and_answers():
+    from bot.fake_line import message_text
+    answers = [msg.postback(texts.ANSWER_LABELS[v], f"a=ev_ans&e=1&v={v}") for v in ("yes", "no", "maybe")]
+    m = msg.event(association_name="東町自治会", name="秋の清掃活動", when=msg.local_datetime(NOW, "Asia/Tokyo"),
+                  place="東町公園", deadline="11月20日(金) 23:59", note="軍手をお持ちください。", per_person=False,
+                  answers=answers, details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=1"))
+    shown = message_text(m)
+    assert m["altText"] == "秋の清掃活動"
+    assert "11月22日(日) 12:00" in shown and "11月20日(金) 23:59まで" in shown and "東町公園" in shown
+    assert [i["action"]["label"] for i in m["quickReply"]["items"]] == ["参加", "不参加", "未定"]
+    assert texts.EV_DETAILS in shown and texts.EV_PER_HOUSEHOLD in shown

@@ -1,0 +1,126 @@
+"""Officers' pages of events (出欠) under /admin: the list, each event's results (table with
+filters by 班 and answer, a server-rendered SVG bar chart) and the CSV download for Excel.
+
+Routes live on `bot.admin.bp`, behind its `login_required`; block leaders see their own 班 only.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Response, g, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from models import Association, Event, EventState
+from models.circulars import target_label
+from models.events import STATUSES, recent_events, results
+
+from . import texts
+from .admin import LIST_LIMIT, bp, login_required, not_found
+from .messages import local_datetime
+from .state import kairan
+
+BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
+COLORS = {"yes": "#06C755", "no": "#b00020", "maybe": "#e8a200", "unanswered": "#777777", "unread": "#bbbbbb"}
+CSV_FORMULA = tuple("=+-@\t\r")  # a cell starting so is a formula in Excel: neutralised with a quote
+
+
+def bar_chart(counts: dict[str, int]) -> Markup:
+    """One horizontal bar per answer (参加 … 未読), its length proportional to the count, with the count."""
+    row, bar, left, width = 46, 30, 96, 560
+    top = max(counts.values(), default=0) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="回答の内訳" '
+             f'viewBox="0 0 {left + width + 60} {row * len(STATUSES)}" font-size="20">']
+    for i, code in enumerate(STATUSES):
+        n, y, label = counts.get(code, 0), i * row + 8, escape(texts.STATUS_LABELS[code])
+        w = round(width * n / top)
+        parts += [f'<text x="{left - 12}" y="{y + 22}" text-anchor="end">{label}</text>',
+                  f'<rect data-answer="{code}" x="{left}" y="{y}" width="{w}" height="{bar}" fill="{COLORS[code]}">'
+                  f'<title>{label} {n}</title></rect>',
+                  f'<text class="count" x="{left + w + 8}" y="{y + 22}">{n}</text>']
+    return Markup("".join(parts) + "</svg>")
+
+
+def csv_cell(value) -> str:
+    s = "" if value is None else str(value)
+    return "'" + s if s.startswith(CSV_FORMULA) else s
+
+
+def excel_time(at, tz: str) -> str:
+    """「2026-11-22 10:00」 (local): Excel reads it as a date and time and sorts it."""
+    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def csv_bytes(ev: Event, rows, tz: str) -> bytes:
+    """UTF-8 with BOM, CRLF: 所属,種別,氏名,回答,連絡事項 (+ 人数, 回答日時, 代理)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(texts.CSV_HEADER)
+    for r in rows:
+        d = r.delivery
+        w.writerow([csv_cell(v) for v in (
+            r.block, texts.KIND_REPRESENTATIVE if r.representative else texts.KIND_MEMBER, r.name,
+            texts.STATUS_LABELS[r.status], r.comment, r.count if ev.ask_count and r.status == "yes" else "",
+            excel_time(d.answered_at, tz), texts.EV_PROXY if d.answered_by_proxy else "")])
+    return BOM + out.getvalue().encode("utf-8")
+
+
+def _event(event_id: int):
+    """The sent event and its results as this officer may see them (block leaders: their 班)."""
+    ev = g.db.get(Event, event_id)
+    if ev is None or ev.association_id != g.member.association_id or ev.state != EventState.sent:
+        return None, None
+    res = results(g.db, ev, g.block_id if g.block_id is not None else request.args.get("b", type=int))
+    if g.block_id is not None and res.total == 0:
+        return None, None  # not asked in this block leader's 班
+    return ev, res
+
+
+def _filtered(res):
+    answer = request.args.get("v", "")
+    return [r for r in res.rows if r.status == answer] if answer in STATUSES else res.rows
+
+
+@bp.get("/events")
+@login_required
+def events():
+    tz = kairan().settings.timezone
+    rows = []
+    for ev in recent_events(g.db, g.member.association_id, limit=LIST_LIMIT):
+        res = results(g.db, ev, g.block_id)
+        if g.block_id is None or res.total:
+            rows.append({"ev": ev, "res": res, "when": local_datetime(ev.starts_at, tz),
+                         "deadline": local_datetime(ev.deadline, tz)})
+    return render_template("admin_events.html", rows=rows, labels=texts.STATUS_LABELS, limit=LIST_LIMIT)
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def event(event_id: int):
+    ev, res = _event(event_id)
+    if ev is None:
+        return not_found()
+    tz = kairan().settings.timezone
+    blocks = g.db.get(Association, ev.association_id).blocks if g.block_id is None else []  # the 班 filter
+    filters = {k: v for k, v in request.args.items() if k in ("b", "v") and v}
+    return render_template(
+        "admin_event.html", ev=ev, res=res, rows=_filtered(res), chart=bar_chart(res.counts), blocks=blocks,
+        labels=texts.STATUS_LABELS, kinds=(texts.KIND_REPRESENTATIVE, texts.KIND_MEMBER),
+        when=local_datetime(ev.starts_at, tz), deadline=local_datetime(ev.deadline, tz),
+        target=target_label(g.db, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
+        block_id=request.args.get("b", type=int), answer=request.args.get("v", ""),
+        csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))
+
+
+@bp.get("/events/<int:event_id>.csv")
+@login_required
+def event_csv(event_id: int):
+    ev, res = _event(event_id)
+    if ev is None:
+        return not_found()
+    name = quote(f"出欠_{ev.name}.csv")
+    return Response(csv_bytes(ev, _filtered(res), kairan().settings.timezone), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=\"event-{ev.id}.csv\"; "
+                                                    f"filename*=UTF-8''{name}"})

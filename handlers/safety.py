@@ -1,0 +1,347 @@
+"""Disaster mode: officers start and end it; every household reports its safety (one member
+answers for all), with a location, head count and comment; 「救助が必要」 alerts at once."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot import messages as msg
+from bot import texts
+from models import Delivery, Disaster, Household, Member, MemberStatus, OFFICER_ROLES, Role, SafetyAsk, SafetyLocation
+from models.roster import officers_for_block
+from models.safety import STATUSES, SUBJECT, active_disaster, board, latest_location
+
+from .router import Ctx, enqueue, pb, router
+
+STARTERS = (Role.chair, Role.disaster_officer)
+URGENT = 100  # rescue alerts: the first row the dispatcher claims
+DISASTER = 50  # safety checks and re-asks: before everything ordinary
+PEOPLE_CHOICES = (1, 2, 3, 4, 5)
+PROXY_PAGE = 11
+
+
+# --- messages -----------------------------------------------------------------------------
+def status_actions(d: Disaster) -> list:
+    return [msg.postback(texts.SAFETY_LABELS[s], pb("sf", d=d.id, s=s)) for s in ("safe", "injured", "rescue", "evacuated")]
+
+
+def check_card(d: Disaster, reask: bool = False) -> dict:
+    kind = texts.DISASTER_KINDS[d.kind]
+    title = (texts.SAFETY_REASK_TITLE if reask else texts.SAFETY_CHECK_TITLE).format(kind=kind)
+    body = texts.SAFETY_REASK_BODY if reask else (d.message + "\n\n" if d.message else "") + texts.SAFETY_CHECK_BODY
+    return msg.card(title, body, status_actions(d), quick=status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])
+
+
+def map_url(lat: float, lng: float) -> str:
+    return f"https://maps.google.com/?q={lat:.6f},{lng:.6f}"
+
+
+def rescue_alert(ctx: Ctx, delivery: Delivery) -> None:
+    """The most urgent row in the outbox: disaster officers, the chair and the 班's block leader."""
+    h = delivery.household
+    loc = latest_location(ctx.session, delivery.id)
+    comment = (delivery.answer_data or {}).get("comment") or "なし"
+    text = texts.RESCUE_ALERT.format(block=h.block.name, household=h.name, comment=comment,
+                                     map=texts.RESCUE_MAP.format(url=map_url(loc.latitude, loc.longitude))
+                                     if loc else texts.RESCUE_NO_MAP)
+    to = ctx.session.scalars(select(Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.role.in_([Role.chair, Role.disaster_officer]))).all()
+    to += [m.line_user_id for m in officers_for_block(ctx.session, ctx.association.id, h.block_id)
+           if m.role == Role.block_leader]
+    ctx.push(to, [msg.text(text)], purpose=f"rescue:{delivery.id}", priority=URGENT)
+
+
+# --- start and end (chair, disaster officers) -----------------------------------------------
+@router.command(texts.CMD_DISASTER, roles=OFFICER_ROLES)
+def start(ctx: Ctx) -> None:
+    if ctx.member.role not in STARTERS:
+        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
+    if active_disaster(ctx.session, ctx.association.id):
+        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
+    ctx.start_dialog("disaster", "kind")
+    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
+                                                 for key, label in texts.DISASTER_KINDS.items()]
+                       + [msg.say(texts.CANCEL)]))
+
+
+@router.postback("dm_kind", roles=STARTERS)
+def on_kind(ctx: Ctx) -> None:
+    if ctx.dialog is None or ctx.dialog.flow != "disaster" or ctx.data.get("k") not in texts.DISASTER_KINDS:
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    ctx.goto("message", kind=ctx.data["k"])
+    ctx.reply(msg.text(texts.DISASTER_ASK_MESSAGE, [msg.say("なし"), msg.say(texts.CANCEL)]))
+
+
+@router.dialog("disaster", "kind", takes_text=False)
+def on_kind_text(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
+                                                 for key, label in texts.DISASTER_KINDS.items()]))
+
+
+@router.dialog("disaster", "message")
+def on_message(ctx: Ctx) -> None:
+    note = "" if ctx.text in ("なし", "") else ctx.text[:500]
+    ctx.goto("confirm", message=note)
+    households = ctx.session.scalars(select(Household).where(Household.association_id == ctx.association.id)).all()
+    recipients = ctx.session.scalars(select(Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.line_user_id.is_not(None))).all()
+    preview = Disaster(id=0, kind=ctx.dialog.data["kind"], message=note)
+    ctx.reply(check_card(preview),
+              msg.card(texts.DISASTER_CONFIRM_TITLE,
+                       texts.DISASTER_CONFIRM.format(households=len(households), recipients=len(recipients),
+                                                     minutes=ctx.settings.safety_reask_minutes,
+                                                     times=ctx.settings.safety_reask_max),
+                       [msg.postback(texts.DISASTER_START, pb("dm_start")), msg.postback(texts.CANCEL, pb("dm_cancel"))]))
+
+
+@router.dialog("disaster", "confirm", takes_text=False)
+def on_confirm_text(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.DISASTER_CONFIRM_TITLE, [msg.postback(texts.DISASTER_START, pb("dm_start")),
+                                                      msg.postback(texts.CANCEL, pb("dm_cancel"))]))
+
+
+@router.postback("dm_cancel", roles=STARTERS)
+def on_cancel(ctx: Ctx) -> None:
+    ctx.end_dialog()
+    ctx.reply(msg.text(texts.CANCELLED))
+
+
+@router.postback("dm_start", roles=STARTERS)
+def on_start(ctx: Ctx) -> None:
+    d = ctx.dialog
+    if d is None or d.flow != "disaster" or d.step != "confirm":
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    if active_disaster(ctx.session, ctx.association.id):
+        ctx.end_dialog()
+        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
+    disaster = Disaster(association_id=ctx.association.id, kind=d.data["kind"], message=d.data.get("message", ""),
+                        started_by_id=ctx.member.id, started_at=ctx.now)
+    ctx.session.add(disaster)
+    ctx.session.flush()
+    households = ctx.session.scalars(select(Household.id).where(Household.association_id == ctx.association.id)).all()
+    members = ctx.session.execute(select(Member.household_id, Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.household_id.is_not(None), Member.line_user_id.is_not(None)).order_by(Member.id)).all()
+    on_line = {hid for hid, _ in members}
+    for hid in households:
+        ctx.session.add(Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=disaster.id,
+                                 household_id=hid, via_line=hid in on_line, delivered_at=ctx.now))
+    users = [uid for _, uid in members]
+    enqueue(ctx.session, ctx.association.id, users, [check_card(disaster)], f"safety:{disaster.id}:0",
+            priority=DISASTER, now=ctx.now)
+    ctx.session.add(SafetyAsk(association_id=ctx.association.id, disaster_id=disaster.id, round=0, sent_at=ctx.now,
+                              households=len(households), recipients=len(users)))
+    ctx.end_dialog()
+    ctx.audit("disaster.start", f"disaster:{disaster.id}", kind=disaster.kind, recipients=len(users))
+    ctx.reply(msg.text(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind])))
+
+
+def counts_text(b) -> str:
+    return "・".join(f"{texts.SAFETY_LABELS[s]} {b.counts[s]}" for s in STATUSES)
+
+
+@router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
+def end(ctx: Ctx) -> None:
+    if ctx.member.role not in STARTERS:
+        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    ctx.reply(msg.card(texts.CMD_DISASTER_END, texts.DISASTER_END_CONFIRM,
+                       [msg.postback(texts.DISASTER_END_YES, pb("dm_end", d=d.id)),
+                        msg.postback(texts.WITHDRAW_NO, pb("dm_end_no"))]))
+
+
+@router.postback("dm_end_no", roles=STARTERS)
+def on_end_no(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.CANCELLED))
+
+
+@router.postback("dm_end", roles=STARTERS)
+def on_end(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or str(d.id) != ctx.data.get("d"):
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    d.ended_at, d.ended_by_id = ctx.now, ctx.member.id
+    d.purge_after = ctx.now + dt.timedelta(days=ctx.settings.location_retention_days)
+    b = board(ctx.session, d)
+    summary = texts.DISASTER_SUMMARY.format(kind=texts.DISASTER_KINDS[d.kind], counts=counts_text(b), silent=len(b.silent))
+    officers = ctx.session.scalars(select(Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.role.in_(OFFICER_ROLES), Member.id != ctx.member.id)).all()
+    ctx.push(officers, [msg.text(summary)], purpose=f"disaster-end:{d.id}", priority=DISASTER)
+    ctx.audit("disaster.end", f"disaster:{d.id}")
+    ctx.reply(msg.text(texts.DISASTER_ENDED + "\n" + summary))
+
+
+# --- residents report ----------------------------------------------------------------------
+def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Delivery] | None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or (disaster_id is not None and str(d.id) != disaster_id):
+        ctx.reply(msg.text(texts.SAFETY_CLOSED))
+        return None
+    if not ctx.is_member or ctx.member.household_id is None:
+        ctx.reply(msg.text(texts.SAFETY_NOT_REGISTERED))
+        return None
+    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+                                                    Delivery.household_id == ctx.member.household_id))
+    if row is None:  # a household added after the start: it reports too
+        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+                       household_id=ctx.member.household_id, delivered_at=ctx.now)
+        ctx.session.add(row)
+        ctx.session.flush()
+    return d, row
+
+
+def extras_quick(d: Disaster) -> list:
+    return ([msg.location(texts.SAFETY_LOCATION)]
+            + [msg.postback(f"{n}人" if n < 5 else "5人以上", pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
+            + [msg.say(texts.SAFETY_NO_COMMENT)])
+
+
+@router.postback("sf")
+def on_status(ctx: Ctx) -> None:
+    found = my_report(ctx, ctx.data.get("d"))
+    status = ctx.data.get("s")
+    if found is None or status not in STATUSES:
+        return
+    d, row = found
+    was_rescue = row.answer == "rescue"
+    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
+    ctx.session.flush()
+    if status == "rescue" and not was_rescue:
+        rescue_alert(ctx, row)
+    ctx.start_dialog("safety", "extra", disaster_id=d.id)
+    ctx.reply(msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
+                       extras_quick(d)))
+
+
+@router.postback("sf_n")
+def on_people(ctx: Ctx) -> None:
+    found = my_report(ctx, ctx.data.get("d"))
+    if found is None:
+        return
+    d, row = found
+    n = max(1, min(99, int(ctx.data.get("n", 1) or 1)))
+    row.answer_data = {**(row.answer_data or {}), "people": n}
+    ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
+
+
+def attach_location(ctx: Ctx) -> None:
+    found = my_report(ctx)
+    if found is None:
+        return
+    d, row = found
+    m = ctx.event.message
+    ctx.session.add(SafetyLocation(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,
+                                   member_id=ctx.member.id, latitude=m.latitude, longitude=m.longitude,
+                                   address=(m.address or m.title or None) and (m.address or m.title)[:200], at=ctx.now))
+    ctx.session.flush()
+    if row.answer == "rescue":  # officers get the map they were waiting for
+        rescue_alert(ctx, row)
+    quick = extras_quick(d)[1:] if row.answer else status_actions(d)
+    ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
+
+
+@router.message("location")
+def on_location(ctx: Ctx) -> None:
+    attach_location(ctx)
+
+
+@router.dialog("safety", "extra")
+def on_extra(ctx: Ctx) -> None:
+    kind = ctx.event.message.type
+    if kind == "location":
+        return attach_location(ctx)
+    if kind != "text" or not ctx.text:
+        return
+    found = my_report(ctx, str(ctx.dialog.data.get("disaster_id")))
+    if found is None:
+        return ctx.end_dialog()
+    d, row = found
+    ctx.end_dialog()
+    if ctx.text == texts.SAFETY_NO_COMMENT:
+        return ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+    row.answer_data = {**(row.answer_data or {}), "comment": ctx.text[:500]}
+    if row.answer == "rescue":  # what the household says matters to whoever comes to help
+        rescue_alert(ctx, row)
+    ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+
+
+# --- officers: status and proxy reports ------------------------------------------------------
+@router.command(texts.CMD_SAFETY_STATUS, roles=OFFICER_ROLES)
+def on_board(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    b = board(ctx.session, d, ctx.member.led_block_id)
+    since = d.started_at.astimezone(ZoneInfo(ctx.settings.timezone))
+    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=f"{since.month}/{since.day} {since.hour}:{since.minute:02d}"),
+             texts.SAFETY_STATUS_COUNTS.format(counts=counts_text(b), silent=len(b.silent), total=b.total)]
+    if b.rescue:
+        lines.append(texts.SAFETY_STATUS_RESCUE.format(names="、".join(f"{r.household.block.name} {r.household.name}様" for r in b.rescue)))
+    lines += [texts.SAFETY_STATUS_BLOCK.format(block=k, answered=a, total=t) for k, (a, t) in b.per_block.items()]
+    if b.silent:
+        names = "、".join(f"{r.household.name}様" + ("（要支援）" if r.household.needs_support else "") for r in b.silent[:60])
+        lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
+    ctx.reply(msg.text("\n".join(lines)[:4900], [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]))
+
+
+def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    h = ctx.session.get(Household, int(ctx.data.get("h", 0) or 0))
+    if d is None or str(d.id) != ctx.data.get("d"):
+        ctx.reply(msg.text(texts.SAFETY_CLOSED))
+        return None
+    led = ctx.member.led_block_id
+    if h is None or h.association_id != ctx.association.id or (led is not None and h.block_id != led):
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return None
+    return d, h
+
+
+@router.postback("sfp", roles=OFFICER_ROLES)
+def on_proxy(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or str(d.id) != ctx.data.get("d"):
+        return ctx.reply(msg.text(texts.SAFETY_CLOSED))
+    silent = board(ctx.session, d, ctx.member.led_block_id).silent
+    offset = int(ctx.data.get("o", 0) or 0)
+    actions = [msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id), f"{r.household.name}様")
+               for r in silent[offset:offset + PROXY_PAGE]]
+    if offset + PROXY_PAGE < len(silent):
+        actions.append(msg.postback(texts.NEXT, pb("sfp", d=d.id, o=offset + PROXY_PAGE)))
+    ctx.reply(msg.text(texts.SAFETY_PROXY_PICK if actions else texts.STATUS_ALL_READ.replace("既読", "回答済み"), actions))
+
+
+@router.postback("sfp_h", roles=OFFICER_ROLES)
+def on_proxy_household(ctx: Ctx) -> None:
+    found = proxy_target(ctx)
+    if found is None:
+        return
+    d, h = found
+    ctx.reply(msg.text(texts.SAFETY_PROXY_STATUS.format(household=h.name),
+                       [msg.postback(texts.SAFETY_LABELS[s], pb("sfp_s", d=d.id, h=h.id, s=s)) for s in
+                        ("safe", "injured", "rescue", "evacuated")]))
+
+
+@router.postback("sfp_s", roles=OFFICER_ROLES)
+def on_proxy_status(ctx: Ctx) -> None:
+    found = proxy_target(ctx)
+    status = ctx.data.get("s")
+    if found is None or status not in STATUSES:
+        return
+    d, h = found
+    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+                                                    Delivery.household_id == h.id))
+    was_rescue = row.answer == "rescue"
+    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), proxy=True, at=ctx.now)
+    ctx.session.flush()
+    if status == "rescue" and not was_rescue:
+        rescue_alert(ctx, row)
+    ctx.audit("safety.proxy", f"household:{h.id}", status=status)
+    ctx.reply(msg.text(texts.SAFETY_PROXY_DONE.format(household=h.name, status=texts.SAFETY_LABELS[status])))

@@ -1,0 +1,120 @@
+"""Disaster mode (災害モード): one active per association, safety checks on the shared receipt.
+
+A household's safety report is its `Delivery` row (subject_type "safety", subject_id = the
+disaster): any member's answer counts for the household, later answers replace it and the
+history stays. Locations live in their own table so they can be shown only to disaster officers
+and purged a number of days after the mode ends.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
+
+from .base import Base, association_fk, created, intpk
+from .delivery import Delivery
+from .roster import Household
+
+SUBJECT = "safety"
+STATUSES = ("rescue", "injured", "evacuated", "safe")  # the order officers read them in
+
+
+class Disaster(Base):
+    __tablename__ = "disasters"
+    __table_args__ = (
+        # at most one active disaster mode per association, enforced by the database
+        Index("uq_disasters_one_active", "association_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    kind: Mapped[str] = mapped_column(String(10))  # quake / flood / other
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    started_at: Mapped[created]
+    ended_at: Mapped[Optional[dt.datetime]]
+    ended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    purge_after: Mapped[Optional[dt.datetime]]  # locations are deleted after this
+    purged_at: Mapped[Optional[dt.datetime]]
+
+
+class SafetyAsk(Base):
+    """Round 0 is the first check; rounds 1.. are re-asks of silent households."""
+
+    __tablename__ = "safety_asks"
+    __table_args__ = (UniqueConstraint("disaster_id", "round"),)
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    disaster_id: Mapped[int] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[created]
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SafetyLocation(Base):
+    __tablename__ = "safety_locations"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    disaster_id: Mapped[int] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    address: Mapped[Optional[str]] = mapped_column(String(200))
+    at: Mapped[created]
+
+
+def active_disaster(session: Session, association_id: int) -> Disaster | None:
+    return session.scalar(select(Disaster).where(Disaster.association_id == association_id,
+                                                 Disaster.ended_at.is_(None)))
+
+
+def latest_location(session: Session, delivery_id: int) -> SafetyLocation | None:
+    return session.scalars(select(SafetyLocation).where(SafetyLocation.delivery_id == delivery_id)
+                           .order_by(SafetyLocation.at.desc(), SafetyLocation.id.desc()).limit(1)).first()
+
+
+@dataclass
+class SafetyBoard:
+    """What officers see: counts, rescue requests on top, silent households (要支援 first)."""
+
+    disaster: Disaster
+    rows: list[Delivery] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    per_block: dict[str, tuple[int, int]] = field(default_factory=dict)  # 班 → (answered, total)
+    rescue: list[Delivery] = field(default_factory=list)
+    silent: list[Delivery] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+
+def board(session: Session, d: Disaster, block_id: int | None = None) -> SafetyBoard:
+    q = (select(Delivery).join(Delivery.household)
+         .where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id)
+         .options(joinedload(Delivery.household).joinedload(Household.block)))
+    if block_id is not None:
+        q = q.where(Household.block_id == block_id)
+    rows = list(session.scalars(q))
+    order = {s: i for i, s in enumerate(STATUSES)}
+    rows.sort(key=lambda r: (order.get(r.answer or "", len(STATUSES)) if r.answer else len(STATUSES) + 1,
+                             not r.household.needs_support, r.household.block.position, r.household_id))
+    b = SafetyBoard(d, rows)
+    b.counts = {s: sum(1 for r in rows if r.answer == s) for s in STATUSES}
+    for r in rows:
+        name = r.household.block.name
+        answered, total = b.per_block.get(name, (0, 0))
+        b.per_block[name] = (answered + (r.answer is not None), total + 1)
+    b.rescue = [r for r in rows if r.answer == "rescue"]
+    b.silent = [r for r in rows if r.answer is None]
+    return b
+
+
+def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(
+        Delivery.subject_type == SUBJECT, Delivery.subject_id == disaster_id, Delivery.answer.is_(None))))

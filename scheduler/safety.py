@@ -1,0 +1,55 @@
+"""Disaster-mode jobs: re-ask silent households (ignores quiet hours) and purge old locations."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import delete, func, select
+
+from bot.state import Kairan
+from handlers.router import enqueue
+from handlers.safety import DISASTER, check_card
+from models import Disaster, Household, Member, MemberStatus, SafetyAsk, SafetyLocation, utcnow
+from models.safety import silent_households
+
+log = logging.getLogger(__name__)
+
+
+def reask(k: Kairan) -> int:
+    """Every N minutes after the last round, at most M times: only households with no answer."""
+    st = k.settings
+    now = utcnow()
+    sent = 0
+    with k.db.session() as s:
+        active = s.scalars(select(Disaster).where(Disaster.ended_at.is_(None))).all()
+        for d in active:
+            last = s.scalar(select(func.max(SafetyAsk.round)).where(SafetyAsk.disaster_id == d.id)) or 0
+            last_at = s.scalar(select(SafetyAsk.sent_at).where(SafetyAsk.disaster_id == d.id, SafetyAsk.round == last))
+            if last >= st.safety_reask_max or (last_at and now - last_at < dt.timedelta(minutes=st.safety_reask_minutes)):
+                continue
+            silent = [r.household_id for r in silent_households(s, d.id)]
+            users = s.scalars(select(Member.line_user_id).join(Household, Member.household_id == Household.id)
+                              .where(Member.household_id.in_(silent or [-1]), Member.status == MemberStatus.active,
+                                     Member.line_user_id.is_not(None))
+                              .order_by(Household.needs_support.desc(), Member.id)).all()
+            s.add(SafetyAsk(association_id=d.association_id, disaster_id=d.id, round=last + 1, sent_at=now,
+                            households=len(silent), recipients=len(users)))
+            if users:
+                enqueue(s, d.association_id, list(users), [check_card(d, reask=True)],
+                        f"safety:{d.id}:{last + 1}", priority=DISASTER, now=now)
+            sent += len(users)
+            log.info("disaster %s: re-ask round %d to %d silent households", d.id, last + 1, len(silent))
+    return sent
+
+
+def purge_locations(k: Kairan) -> int:
+    """Locations are deleted once the retention after the disaster's end has passed. Logs counts only."""
+    now = utcnow()
+    total = 0
+    with k.db.session() as s:
+        for d in s.scalars(select(Disaster).where(Disaster.purge_after <= now, Disaster.purged_at.is_(None))):
+            n = s.execute(delete(SafetyLocation).where(SafetyLocation.disaster_id == d.id)).rowcount
+            d.purged_at = now
+            total += n
+            log.info("disaster %s: purged %d location(s) after the retention period", d.id, n)
+    return total
