@@ -6,6 +6,7 @@ the same app; each simulated tap is a signed webhook event posted to /callback.
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -362,3 +363,74 @@ def test_simulator_refuses_other_machines(sim):
     assert client.get("/simulator", environ_base=far).status_code == 403
     assert client.get("/simulator/api/users", environ_base=far).status_code == 403
     assert client.get("/simulator").status_code == 200  # from this machine
+
+
+def test_disaster_drill_end_to_end(sim):
+    """Start, residents answer with locations, one asks for rescue, one stays silent and is
+    re-asked, the disaster officer watches the live page, the chair ends it."""
+    import datetime as dt
+
+    import time_machine
+
+    from models import Disaster
+    from scheduler.safety import reask
+
+    bosai, ito, nakamura, suzuki = (demo_user_id(n) for n in ("小林 修", "伊藤 美咲", "中村 幸子", "鈴木 一郎"))
+    sim.send(bosai, "text", text="災害モード")
+    tap(sim, bosai, find_action(sim.new(bosai), "地震"))
+    sim.send(bosai, "text", text="震度5強の揺れがありました")
+    tap(sim, bosai, find_action(sim.new(bosai), "開始する"))
+    assert "災害モード（地震）を開始しました" in texts_of(sim.new(bosai))
+    sim.dispatch()
+
+    for who, status, place in ((HANAKO, "無事", "東町会館"), (ito, "避難しました", "東町小学校"),
+                               (nakamura, "救助が必要", "東町公園（避難場所）")):
+        check = [i for i in sim.bot(who) if "安否確認" in i["message"].get("altText", "")]
+        assert check and check[0]["via"] == "multicast"
+        sim.send(who, "location", latitude=35.6812, longitude=139.7671, title=place, address=place)
+        tap(sim, who, find_action(check, status))
+        assert f"「{status}」で記録しました" in texts_of(sim.new(who))
+    sim.dispatch()
+    alert = [i for i in sim.bot(bosai) if "救助要請" in texts_of([i])]
+    assert alert and "2班 中村 幸子様の世帯" in texts_of(alert) and "maps.google.com" in texts_of(alert)
+
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=31)
+    with time_machine.travel(later, tick=False):
+        assert reask(sim.k) >= 1
+        sim.dispatch()
+    assert any("再送" in i["message"].get("altText", "") for i in sim.bot(suzuki))  # silent: asked again
+    assert not any("再送" in i["message"].get("altText", "") for i in sim.bot(HANAKO))  # answered: not
+
+    sim.send(bosai, "text", text="管理画面")
+    link = find_action(sim.new(bosai), texts.ADMIN_OPEN)["uri"]
+    browser = requests.Session()
+    assert browser.post(link, headers={"Origin": sim.url}, timeout=30).status_code == 200  # redirected to /admin/
+    page = browser.get(sim.url + "/admin/safety/", timeout=30).text
+    assert "救助が必要" in page and "中村 幸子様" in page and 'id="map"' in page and "鈴木 一郎様" in page
+
+    sim.send(CHAIR, "text", text="災害モード終了")
+    tap(sim, CHAIR, find_action(sim.new(CHAIR), "終了する"))
+    assert "災害モードを終了しました" in texts_of(sim.new(CHAIR))
+    with sim.k.db.session() as s:
+        assert s.query(Disaster).one().ended_at is not None
+
+
+def test_attendance_from_chat_to_csv(sim):
+    sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
+    preview = sim.new(CHAIR)
+    tap(sim, CHAIR, find_action(preview, data_prefix="a=ev_send"))
+    sim.dispatch()
+    card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
+    assert card, texts_of(sim.new(HANAKO))
+    tap(sim, HANAKO, find_action(card, "参加"))
+    sim.new(HANAKO)
+    sim.send(CHAIR, "text", text="管理画面")
+    link = find_action(sim.new(CHAIR), texts.ADMIN_OPEN)["uri"]
+    browser = requests.Session()
+    browser.post(link, headers={"Origin": sim.url}, timeout=30)
+    events = browser.get(sim.url + "/admin/events", timeout=30).text
+    assert "秋の清掃活動" in events
+    event_id = re.search(r"/admin/events/(\d+)", events).group(1)
+    raw = browser.get(f"{sim.url}/admin/events/{event_id}.csv", timeout=30).content
+    assert raw.startswith("\ufeff所属,種別,氏名,回答,連絡事項".encode())
+    assert "佐藤 花子" in raw.decode("utf-8-sig") and "参加" in raw.decode("utf-8-sig")
