@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -20,8 +21,11 @@ class RedactPaths(logging.Filter):
     """Request logs name paths; page tokens and sign-in links in them are secrets."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(SECRET_PATHS.sub(r"/\1/…", a) if isinstance(a, str) else a for a in record.args)
+        redact = (lambda a: SECRET_PATHS.sub(r"/\1/…", a) if isinstance(a, str) else a)
+        if isinstance(record.args, Mapping):  # gunicorn's access log passes a dict of atoms
+            record.args = {k: redact(v) for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(redact(a) for a in record.args)
         record.msg = SECRET_PATHS.sub(r"/\1/…", str(record.msg))
         return True
 

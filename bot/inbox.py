@@ -32,6 +32,10 @@ class MalformedWebhook(ValueError):
     pass
 
 
+class LeaseLost(RuntimeError):
+    """Handling took longer than the lease: roll back, the process that took over applies it."""
+
+
 def parse_body(body: bytes) -> list[dict]:
     """The events worth storing. Raises MalformedWebhook for a body LINE would never send."""
     try:
@@ -49,8 +53,11 @@ def parse_body(body: bytes) -> list[dict]:
             continue
         try:
             Event.from_dict(raw)
-        except ValueError as e:
-            raise MalformedWebhook(f"invalid {raw.get('type')} event") from e
+        except ValueError:
+            # signed by LINE but not understood (a field value newer than our SDK): skip this
+            # event only, so the other events of the body are not lost with it
+            log.warning("skipping a %s event the SDK cannot parse (id %s)", raw.get("type"), raw["webhookEventId"])
+            continue
         if raw.get("mode") == "standby" or (raw.get("source") or {}).get("type") != "user":
             log.debug("ignoring %s event (standby or not a 1:1 chat)", raw.get("type"))
             continue
@@ -77,16 +84,18 @@ def store(db: Database, events: list[dict]) -> list[str]:
     return new
 
 
-def _claim(db: Database, event_id: str, now: dt.datetime) -> bool:
+def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
+    """Lease the event for LEASE; returns the lease's end, or None if someone else has it."""
+    lease = now + LEASE
     with db.session() as s:
         res = s.execute(
             update(WebhookEvent)
             .where(WebhookEvent.id == event_id)
             .where(or_(WebhookEvent.status == "received",
                        (WebhookEvent.status == "processing") & (WebhookEvent.locked_until < now)))
-            .values(status="processing", locked_until=now + LEASE, attempts=WebhookEvent.attempts + 1)
+            .values(status="processing", locked_until=lease, attempts=WebhookEvent.attempts + 1)
         )
-        return res.rowcount == 1
+        return lease if res.rowcount == 1 else None
 
 
 def current_association(session, settings: Settings) -> Association:
@@ -107,7 +116,8 @@ class Processor:
 
     def process(self, event_id: str) -> bool:
         now = utcnow()
-        if not _claim(self.db, event_id, now):
+        lease = _claim(self.db, event_id, now)
+        if lease is None:
             return False
         reply_token = None
         replies: list[dict] = []
@@ -131,7 +141,12 @@ class Processor:
                     # too late for a reply token: the answer goes out as a push, with the change
                     enqueue(s, assoc.id, [user_id], replies, purpose="late-reply")
                     replies = []
+                if row.locked_until != lease:  # our lease ran out and another process took over
+                    raise LeaseLost(event_id)
                 row.status, row.payload, row.processed_at, row.locked_until = "done", None, utcnow(), None
+        except LeaseLost:
+            log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
+            return False
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
             log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:

@@ -97,6 +97,7 @@ class LineClient:
         self._api: MessagingApi | None = None
         self._blob: MessagingApiBlob | None = None
         self.limiter = RateLimiter()
+        self._quota: tuple[float, tuple[int | None, int | None]] | None = None
 
     def _client(self, host: str) -> ApiClient:
         cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
@@ -160,8 +161,23 @@ class LineClient:
             return None
         return bytes(resp.data), _header(resp.headers, "content-type") or "application/octet-stream"
 
+    QUOTA_TTL = 120.0  # seconds: LINE's consumption figure is approximate anyway
+
     def quota(self) -> tuple[int | None, int | None]:
-        """(monthly limit or None when unlimited, used this month); (None, None) when unknown."""
+        """(monthly limit or None when unlimited, used this month); (None, None) when unknown.
+
+        Cached briefly: previews ask for it inside a transaction, and two HTTP calls per preview
+        would hold the database longer than needed.
+        """
+        cached = self._quota
+        if cached is not None and time.monotonic() - cached[0] < self.QUOTA_TTL:
+            return cached[1]
+        result = self._fetch_quota()
+        if result != (None, None):
+            self._quota = (time.monotonic(), result)
+        return result
+
+    def _fetch_quota(self) -> tuple[int | None, int | None]:
         try:
             q = self.api.get_message_quota(_request_timeout=self.timeout)
             c = self.api.get_message_quota_consumption(_request_timeout=self.timeout)

@@ -21,6 +21,7 @@ from .line import LineClient, SendResult
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=120)
+URGENT_PRIORITY = 50  # disaster-mode rows (safety checks, re-asks, rescue alerts) and above
 KEY_LIFETIME = dt.timedelta(hours=23)  # LINE keeps a retry key 24 h; stay inside it
 MAX_BACKOFF = 600.0
 
@@ -76,6 +77,11 @@ def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | Non
         if result.ok or result.already_accepted:
             row.status, row.sent_at, row.request_id = "sent", now, result.request_id
             row.last_error = None
+        elif result.monthly_limit and row.priority >= URGENT_PRIORITY:
+            # a safety check or rescue alert delivered next month is worse than useless: fail it
+            # now, visibly (「状況」), so officers phone or knock instead
+            row.status, row.last_error = "failed", result.error
+            log.error("outbox %s failed: monthly message limit reached for an urgent message", row.id)
         elif result.monthly_limit:
             # not retried now: held until the quota resets; 「状況」 tells the officers
             row.status, row.last_error, row.next_attempt_at = "held", result.error, next_month_start(now)

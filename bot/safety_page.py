@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from . import texts
 from .admin import login_required
+from .admin_events import csv_cell
 from .state import kairan
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
@@ -98,6 +99,7 @@ def export() -> Response:
     for r in rows_for(d):
         row = [r["block"], r["household"], "要支援" if r["support"] else "", r["label"], r["people"], r["comment"],
                r["by"], "代理" if r["proxy"] else "", r["at"]]
-        w.writerow(row + ([r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []))
+        row += [r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []
+        w.writerow([csv_cell(v) for v in row])  # residents' words never run as Excel formulas
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=anpi-{d.id}.csv"})

@@ -16,6 +16,7 @@ SEND = "送信"
 EDIT = "修正"
 CANCEL = "取消"
 NEXT = "次へ"
+BACK_TO_FIRST = "最初から"
 NO_ATTACHMENT = "添付なし"
 DONE = "決定"
 APPROVE = "承認"
@@ -61,12 +62,10 @@ REGISTERED = (
     "{name}さん、登録が完了しました（{block}・{household}様の世帯）。\n"
     "回覧が届いたら「読みました」を押してください。世帯のどなたか1人が押せば大丈夫です。"
 )
-PENDING = (
-    "ありがとうございます。名簿で確認できなかったため、班長・役員に確認をお願いしました。\n"
-    "承認されましたらお知らせします。"
-)
+PENDING = "ありがとうございます。班長・役員に確認をお願いしました。\n承認されましたらお知らせします。"
 APPROVAL_REQUEST_TITLE = "登録の申請"
 APPROVAL_REQUEST = "{block}の「{name}」さんから登録の申請がありました。名簿にない方です。"
+APPROVAL_REQUEST_CLAIMED = "{block}の「{name}」さんから登録の申請がありました。この世帯にはすでにLINEで登録した方がいます。ご本人の家族か確かめてください。"
 APPROVED_NOTICE = "登録が承認されました。これから回覧をお届けします。"
 REJECTED_NOTICE = "登録は承認されませんでした。ご不明な点は班長・役員にお問い合わせください。"
 APPROVE_PICK_HOUSEHOLD = "{name}さんをどの世帯に加えますか。新しく入会する世帯なら「新しい世帯」を選んでください。"

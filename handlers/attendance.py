@@ -483,6 +483,8 @@ def my_delivery(ctx: Ctx, ev: Event) -> Delivery | None:
         ctx.reply(msg.text(texts.NOT_REGISTERED))
         return None
     d = delivery_of(ctx.session, ev, ctx.member)
+    if d is not None and ev.target == Target.officers and not ctx.member.is_officer:
+        d = None  # 役員のみ: the officer's family shares the household receipt but was not asked
     if d is None:
         ctx.reply(msg.text(texts.EV_NOT_FOR_YOU))
     return d

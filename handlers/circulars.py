@@ -27,8 +27,8 @@ FULL_TEXT_MAX = 4900
 # --- drafting --------------------------------------------------------------------------------
 def own_draft(ctx: Ctx) -> Circular | None:
     """The draft this officer's button or dialog refers to, if it is still a draft of theirs."""
-    cid = ctx.data.get("c") or (ctx.dialog.data.get("circular_id") if ctx.dialog and ctx.dialog.flow == "circular" else None)
-    c = ctx.session.get(Circular, int(cid)) if cid else None
+    cid = ctx.num("c") or (ctx.dialog.data.get("circular_id") if ctx.dialog and ctx.dialog.flow == "circular" else 0)
+    c = ctx.session.get(Circular, cid) if cid else None
     if c is None or c.association_id != ctx.association.id or c.author_id != ctx.member.id \
             or c.state != CircularState.draft:
         ctx.reply(msg.text(texts.STALE_DRAFT))
@@ -78,6 +78,14 @@ def new_draft(ctx: Ctx, title: str = "", body: str = "") -> Circular:
     ctx.session.add(c)
     ctx.session.flush()
     return c
+
+
+@router.on_cancel("circular")
+def drop_draft(ctx: Ctx) -> None:
+    """「取消」 in the middle of drafting: the draft (and its attachments) goes too."""
+    c = ctx.session.get(Circular, ctx.dialog.data.get("circular_id") or 0)
+    if c is not None and c.state == CircularState.draft:
+        ctx.session.delete(c)
 
 
 @router.command(texts.CMD_CIRCULAR, roles=OFFICER_ROLES)
@@ -167,25 +175,40 @@ def on_target(ctx: Ctx) -> None:
     preview(ctx, c)
 
 
-def block_picker(ctx: Ctx, c: Circular) -> None:
+def block_picker(ctx: Ctx, c: Circular, offset: int = 0) -> None:
+    """Toggle 班 on and off; 11 fit beside [決定][取消], more get pages of 10 and [次へ]."""
     chosen = set(c.target_block_ids or [])
-    blocks = ctx.association.blocks[:11]
-    actions = [msg.postback(("✓" if b.id in chosen else "") + b.name, pb("circ_block", c=c.id, b=b.id)) for b in blocks]
+    blocks = ctx.association.blocks
+    size = 11 if len(blocks) <= 11 else 10
+    page = blocks[offset:offset + size]
+    actions = [msg.postback(("✓" if b.id in chosen else "") + b.name, pb("circ_block", c=c.id, b=b.id, o=offset))
+               for b in page]
+    if len(blocks) > size:
+        following = offset + size if offset + size < len(blocks) else 0
+        actions.append(msg.postback(texts.NEXT if following else texts.BACK_TO_FIRST,
+                                    pb("circ_block_page", c=c.id, o=following)))
     actions += [msg.postback(texts.DONE, pb("circ_blocks_done", c=c.id)), msg.say(texts.CANCEL)]
     names = "・".join(b.name for b in blocks if b.id in chosen) or "なし"
     ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names), actions))
 
 
+@router.postback("circ_block_page", roles=OFFICER_ROLES)
+def on_block_page(ctx: Ctx) -> None:
+    c = own_draft(ctx)
+    if c is not None:
+        block_picker(ctx, c, ctx.num("o"))
+
+
 @router.postback("circ_block", roles=OFFICER_ROLES)
 def on_block_toggle(ctx: Ctx) -> None:
     c = own_draft(ctx)
-    block = ctx.session.get(Block, int(ctx.data.get("b", 0) or 0))
+    block = ctx.session.get(Block, ctx.num("b"))
     if c is None or block is None or block.association_id != ctx.association.id:
         return
     chosen = list(c.target_block_ids or [])
     chosen.remove(block.id) if block.id in chosen else chosen.append(block.id)
     c.target_block_ids = chosen
-    block_picker(ctx, c)
+    block_picker(ctx, c, ctx.num("o"))
 
 
 @router.postback("circ_blocks_done", roles=OFFICER_ROLES)
@@ -344,7 +367,7 @@ def notify_paper(ctx: Ctx, c: Circular, paper: list) -> None:
 
 # --- residents -------------------------------------------------------------------------------
 def sent_circular_and_delivery(ctx: Ctx):
-    c = ctx.session.get(Circular, int(ctx.data.get("c", 0) or 0))
+    c = ctx.session.get(Circular, ctx.num("c"))
     if c is None or c.association_id != ctx.association.id or c.state != CircularState.sent:
         ctx.reply(msg.text(texts.CIRCULAR_GONE))
         return None, None
@@ -352,7 +375,7 @@ def sent_circular_and_delivery(ctx: Ctx):
         ctx.reply(msg.text(texts.NOT_REGISTERED))
         return None, None
     d = delivery_for(ctx.session, c, ctx.member.household_id)
-    if d is None:
+    if d is None or (c.target == Target.officers and not ctx.member.is_officer):  # 役員のみ: not the family
         ctx.reply(msg.text(texts.READ_NOT_FOR_YOU))
         return None, None
     return c, d

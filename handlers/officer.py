@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot import messages as msg
 from bot import texts
 from bot.signin import issue_login_link
-from models import OFFICER_ROLES, OutboxMessage
+from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
 from models.reminders import planned, unread_recipients
 from models.stats import read_stats, recent_circulars
@@ -21,11 +21,11 @@ def when_text(ctx: Ctx, at) -> str:
     return f"{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
 
 
-def reminder_lines(ctx: Ctx, circular_id: int) -> list[str]:
+def reminder_lines(ctx: Ctx, c) -> list[str]:
     lines = []
-    for r in planned(ctx.session, SUBJECT, circular_id):
+    for r in planned(ctx.session, SUBJECT, c.id):
         if r.status == "planned":
-            users, households = unread_recipients(ctx.session, SUBJECT, circular_id)
+            users, households = unread_recipients(ctx.session, SUBJECT, c.id, officers_only=c.target == Target.officers)
             lines.append(texts.STATUS_REMINDER.format(when=when_text(ctx, r.due_at), households=households,
                                                       pushes=len(users)))
         elif r.status == "sent":
@@ -69,7 +69,7 @@ def status_text(ctx: Ctx) -> str:
         else:
             lines.append(texts.STATUS_ALL_READ)
         if block is None:
-            lines += reminder_lines(ctx, c.id)
+            lines += reminder_lines(ctx, c)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

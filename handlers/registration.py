@@ -25,12 +25,26 @@ def consent_card(ctx: Ctx, note: str | None = None) -> list[dict]:
     return ([msg.text(note)] if note else []) + [card]
 
 
-def block_question(ctx: Ctx, with_code_hint: bool = True) -> dict:
-    blocks = ctx.association.blocks[:13]
+def block_question(ctx: Ctx, offset: int = 0) -> dict:
+    """班 as quick replies: 13 fit; a larger association gets pages of 12 and [次へ]."""
+    blocks = ctx.association.blocks
     if not blocks:
         return msg.text(texts.NO_BLOCKS)
-    return msg.text(texts.ASK_BLOCK_OR_CODE if with_code_hint else texts.ASK_BLOCK,
-                    [msg.postback(b.name, pb("reg_block", b=b.id)) for b in blocks])
+    size = 13 if len(blocks) <= 13 else 12
+    page = blocks[offset:offset + size]
+    actions = [msg.postback(b.name, pb("reg_block", b=b.id)) for b in page]
+    if offset + size < len(blocks):
+        actions.append(msg.postback(texts.NEXT, pb("reg_blocks", o=offset + size)))
+    elif offset:
+        actions.append(msg.postback(texts.BACK_TO_FIRST, pb("reg_blocks", o=0)))
+    return msg.text(texts.ASK_BLOCK_OR_CODE if offset == 0 else texts.ASK_BLOCK, actions)
+
+
+@router.postback("reg_blocks")
+def on_block_page(ctx: Ctx) -> None:
+    if ctx.dialog is None or ctx.dialog.flow != "register":
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    ctx.reply(block_question(ctx, ctx.num("o")))
 
 
 def registered_text(member: Member) -> str:
@@ -115,7 +129,7 @@ def on_consent(ctx: Ctx) -> None:
 @router.postback("reg_block")
 def on_block(ctx: Ctx) -> None:
     d = ctx.dialog
-    block = ctx.session.get(Block, int(ctx.data.get("b", 0) or 0))
+    block = ctx.session.get(Block, ctx.num("b"))
     if d is None or d.flow != "register" or not consented(ctx) or block is None \
             or block.association_id != ctx.association.id:
         ctx.reply(msg.text(texts.STALE_BUTTON))
@@ -152,7 +166,9 @@ def on_name(ctx: Ctx) -> None:
     m.name, m.block_id = name, block.id
     ctx.end_dialog()
     household = match_household(ctx.session, block, name)
-    if household is not None:
+    if household is not None and not household.active_members:
+        # a roster household nobody has claimed yet: linked at once. Someone typing the name of
+        # a household that already has members on LINE goes to approval like everyone else.
         link_member(m, household)
         ctx.audit("member.matched", f"household:{household.id}")
         ctx.reply(msg.text(registered_text(m)))
@@ -160,7 +176,8 @@ def on_name(ctx: Ctx) -> None:
     m.status, m.role = MemberStatus.pending, Role.prospective
     ctx.session.flush()
     approvers = officers_for_block(ctx.session, ctx.association.id, block.id)
-    card = msg.card(texts.APPROVAL_REQUEST_TITLE, texts.APPROVAL_REQUEST.format(block=block.name, name=name),
+    request = texts.APPROVAL_REQUEST_CLAIMED if household is not None else texts.APPROVAL_REQUEST
+    card = msg.card(texts.APPROVAL_REQUEST_TITLE, request.format(block=block.name, name=name),
                     [msg.postback(texts.APPROVE, pb("approve", m=m.id)), msg.postback(texts.REJECT, pb("reject", m=m.id))])
     ctx.push([a.line_user_id for a in approvers], [card], purpose=f"approval:{m.id}")
     ctx.audit("member.pending", f"member:{m.id}")
@@ -175,7 +192,7 @@ def on_join_code(ctx: Ctx) -> None:
 # --- approval by block leaders and officers -------------------------------------------------
 def pending_target(ctx: Ctx) -> Member | None:
     """The applicant of an approval button, if it may still be acted on by this officer."""
-    target = ctx.session.get(Member, int(ctx.data.get("m", 0) or 0))
+    target = ctx.session.get(Member, ctx.num("m"))
     if target is None or target.association_id != ctx.association.id or target.status != MemberStatus.pending:
         ctx.reply(msg.text(texts.ALREADY_HANDLED))
         return None
@@ -191,7 +208,7 @@ def on_approve(ctx: Ctx) -> None:
     target = pending_target(ctx)
     if target is None:
         return
-    offset = int(ctx.data.get("o", 0) or 0)
+    offset = ctx.num("o")
     households = list(target.block.households) if target.block else []
     page = households[offset:offset + PICK_PAGE]
     actions = [msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯") for h in page]
@@ -206,7 +223,7 @@ def on_approve_to(ctx: Ctx) -> None:
     target = pending_target(ctx)
     if target is None:
         return
-    hid = int(ctx.data.get("h", 0) or 0)
+    hid = ctx.num("h")
     if hid:
         household = ctx.session.get(Household, hid)
         if household is None or household.block_id != target.block_id:

@@ -111,6 +111,11 @@ class Ctx:
         self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
                                   action=action, target=target, detail=detail or None, at=self.now))
 
+    def num(self, key: str) -> int:
+        """An id from postback data; 0 for anything that is not a plain number (a forged button)."""
+        value = self.data.get(key, "")
+        return int(value) if value.isdigit() and len(value) < 12 else 0
+
     @property
     def is_member(self) -> bool:
         return self.member is not None and self.member.status == MemberStatus.active
@@ -139,6 +144,7 @@ class Router:
         self.dialogs: dict[tuple[str, str], Route] = {}
         self.messages: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
+        self.cleanups: dict[str, Handler] = {}
 
     # -- registration -------------------------------------------------------------------
     def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True):
@@ -166,6 +172,13 @@ class Router:
     def message(self, kind: str):
         """Non-text messages outside dialogs: "location", "image", "file"; "text" = fallback."""
         return self._add(self.messages, kind)
+
+    def on_cancel(self, flow: str):
+        """Tidy-up when a dialog of `flow` is cancelled with 「取消」 (e.g. delete its draft)."""
+        def deco(fn: Handler) -> Handler:
+            self.cleanups[flow] = fn
+            return fn
+        return deco
 
     def follow(self):
         return self._add(self.events, "follow")
@@ -218,10 +231,17 @@ class Router:
         dialog = ctx.dialog
         if dialog is not None:
             if kind == "text" and normalize(ctx.text) in texts.CANCEL_WORDS:
+                cleanup = self.cleanups.get(dialog.flow)
+                if cleanup is not None:
+                    cleanup(ctx)
                 ctx.end_dialog()
                 ctx.reply(text_message(texts.CANCELLED))
                 return
             route = self.dialogs.get((dialog.flow, dialog.step))
+            if kind == "location" and "location" in self.messages and dialog.flow != "safety":
+                # a location is a safety report whatever dialog is open; the dialog waits
+                self.messages["location"].fn(ctx)
+                return
             command = self.match_command(ctx.text) if kind == "text" else None
             exact = command is not None and normalize(ctx.text) == command
             if route is not None and ((route.takes_text and not exact) or command is None):

@@ -20,6 +20,7 @@ URGENT = 100  # rescue alerts: the first row the dispatcher claims
 DISASTER = 50  # safety checks and re-asks: before everything ordinary
 PEOPLE_CHOICES = (1, 2, 3, 4, 5)
 PROXY_PAGE = 11
+COMMENT_WINDOW = dt.timedelta(minutes=30)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def on_people(ctx: Ctx) -> None:
     if found is None:
         return
     d, row = found
-    n = max(1, min(99, int(ctx.data.get("n", 1) or 1)))
+    n = max(1, min(99, ctx.num("n")))
     row.answer_data = {**(row.answer_data or {}), "people": n}
     ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
 
@@ -252,13 +253,17 @@ def on_location(ctx: Ctx) -> None:
     attach_location(ctx)
 
 
-@router.dialog("safety", "extra")
+@router.dialog("safety", "extra", takes_text=False)
 def on_extra(ctx: Ctx) -> None:
+    """After a status: the next text is the household's 連絡事項 (within COMMENT_WINDOW)."""
     kind = ctx.event.message.type
     if kind == "location":
         return attach_location(ctx)
     if kind != "text" or not ctx.text:
         return
+    if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long after: not a comment any more
+        ctx.end_dialog()
+        return router.messages["text"].fn(ctx)
     found = my_report(ctx, str(ctx.dialog.data.get("disaster_id")))
     if found is None:
         return ctx.end_dialog()
@@ -293,7 +298,7 @@ def on_board(ctx: Ctx) -> None:
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:
     d = active_disaster(ctx.session, ctx.association.id)
-    h = ctx.session.get(Household, int(ctx.data.get("h", 0) or 0))
+    h = ctx.session.get(Household, ctx.num("h"))
     if d is None or str(d.id) != ctx.data.get("d"):
         ctx.reply(msg.text(texts.SAFETY_CLOSED))
         return None
@@ -310,7 +315,7 @@ def on_proxy(ctx: Ctx) -> None:
     if d is None or str(d.id) != ctx.data.get("d"):
         return ctx.reply(msg.text(texts.SAFETY_CLOSED))
     silent = board(ctx.session, d, ctx.member.led_block_id).silent
-    offset = int(ctx.data.get("o", 0) or 0)
+    offset = ctx.num("o")
     actions = [msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id), f"{r.household.name}様")
                for r in silent[offset:offset + PROXY_PAGE]]
     if offset + PROXY_PAGE < len(silent):
@@ -338,6 +343,10 @@ def on_proxy_status(ctx: Ctx) -> None:
     d, h = found
     row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
                                                     Delivery.household_id == h.id))
+    if row is None:  # a household added after the start
+        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+                       household_id=h.id, via_line=False, delivered_at=ctx.now)
+        ctx.session.add(row)
     was_rescue = row.answer == "rescue"
     row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), proxy=True, at=ctx.now)
     ctx.session.flush()

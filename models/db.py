@@ -26,7 +26,8 @@ def make_engine(url: str, **kw) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kw)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True, **kw)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -45,7 +46,8 @@ def make_engine(url: str, **kw) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    # hide_parameters: errors and logs never carry the names, texts or coordinates being written
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kw)
 
 
 class Database:

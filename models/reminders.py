@@ -9,12 +9,12 @@ import datetime as dt
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, or_, select
+from sqlalchemy import Index, Integer, String, UniqueConstraint, or_, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, association_fk, created, intpk
 from .delivery import Delivery
-from .roster import Member, MemberStatus
+from .roster import OFFICER_ROLES, Member, MemberStatus
 
 
 class Reminder(Base):
@@ -82,12 +82,13 @@ def schedule(session: Session, association_id: int, subject_type: str, subject_i
 
 
 def pending_recipients(session: Session, subject_type: str, subject_id: int,
-                       until_answered: bool = False) -> tuple[list[str], int]:
+                       until_answered: bool = False, officers_only: bool = False) -> tuple[list[str], int]:
     """Who is still waited for: LINE user ids, and how many receipts (households or persons).
 
     A household receipt (person_key 0) reaches every active member of the household; a personal
     one (an event answered per person) reaches that member only. Waiting means not read, or
-    with `until_answered` not answered.
+    with `until_answered` not answered. For a subject sent to 役員のみ, only officers are reminded
+    (their families share the household receipt but were never addressed).
     """
     waiting = Delivery.answer.is_(None) if until_answered else Delivery.read_at.is_(None)
     whose = or_((Delivery.person_key == 0) & (Member.household_id == Delivery.household_id),
@@ -96,15 +97,17 @@ def pending_recipients(session: Session, subject_type: str, subject_id: int,
         select(Member.line_user_id, Delivery.id)
         .join(Member, whose)
         .where(Delivery.subject_type == subject_type, Delivery.subject_id == subject_id, waiting,
-               Member.status == MemberStatus.active, Member.line_user_id.is_not(None))
+               Member.status == MemberStatus.active, Member.line_user_id.is_not(None),
+               Member.role.in_(OFFICER_ROLES) if officers_only else true())
         .order_by(Member.id)
     ).all()
     return list(dict.fromkeys(r[0] for r in rows)), len({r[1] for r in rows})
 
 
-def unread_recipients(session: Session, subject_type: str, subject_id: int) -> tuple[list[str], int]:
+def unread_recipients(session: Session, subject_type: str, subject_id: int,
+                      officers_only: bool = False) -> tuple[list[str], int]:
     """LINE user ids of active members of households that have not read, and how many households."""
-    return pending_recipients(session, subject_type, subject_id)
+    return pending_recipients(session, subject_type, subject_id, officers_only=officers_only)
 
 
 def planned(session: Session, subject_type: str, subject_id: int) -> list[Reminder]:

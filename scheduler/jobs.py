@@ -4,16 +4,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from bot.outbox import dispatch_once
 from bot.state import Kairan
-from models import LoginToken, WebhookEvent, utcnow
+from models import LoginToken, OutboxMessage, WebhookEvent, utcnow
 
 from . import reminders, safety
 
 log = logging.getLogger(__name__)
 EVENT_ID_RETENTION = dt.timedelta(days=30)  # redeliveries stop long before this
+OUTBOX_RETENTION = dt.timedelta(days=30)  # sent/failed pushes (their bodies name people) are kept this long
+FAILED_PAYLOAD_RETENTION = dt.timedelta(days=7)  # a failed event's text is kept this long for a look
 
 
 def dispatch_outbox(k: Kairan) -> int:
@@ -42,6 +44,12 @@ def purge(k: Kairan) -> dict[str, int]:
         events = s.execute(delete(WebhookEvent).where(WebhookEvent.status == "done",
                                                       WebhookEvent.received_at < now - EVENT_ID_RETENTION)).rowcount
         tokens = s.execute(delete(LoginToken).where(LoginToken.expires_at < now - dt.timedelta(days=1))).rowcount
+        pushes = s.execute(delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "failed")),
+                                                       OutboxMessage.created_at < now - OUTBOX_RETENTION)).rowcount
+        s.execute(update(WebhookEvent).where(WebhookEvent.status == "failed",
+                                             WebhookEvent.received_at < now - FAILED_PAYLOAD_RETENTION)
+                  .values(payload=None))
     locations = safety.purge_locations(k)
-    log.info("purge: %d webhook event ids, %d sign-in links, %d locations", events, tokens, locations)
-    return {"webhook_events": events, "login_tokens": tokens, "locations": locations}
+    log.info("purge: %d webhook event ids, %d sign-in links, %d sent pushes, %d locations",
+             events, tokens, pushes, locations)
+    return {"webhook_events": events, "login_tokens": tokens, "outbox": pushes, "locations": locations}

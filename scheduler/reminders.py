@@ -12,30 +12,30 @@ from bot import texts
 from bot.state import Kairan
 from handlers.attendance import reminder_card
 from handlers.router import enqueue, pb
-from models import Circular, Event, Reminder, utcnow
+from models import Circular, Event, Reminder, Target, utcnow
 from models.reminders import in_quiet_hours, out_of_quiet_hours, pending_recipients
 
 log = logging.getLogger(__name__)
 
 
-def circular_reminder(session, subject_id: int, settings) -> tuple[list[dict], str] | None:
+def circular_reminder(session, subject_id: int, settings) -> tuple[list[dict], str, bool] | None:
     c = session.get(Circular, subject_id)
     if c is None:
         return None
     card = msg.card(texts.REMINDER_TITLE, texts.REMINDER_BODY.format(title=c.title),
                     [msg.postback(texts.READ, pb("read", c=c.id)), msg.postback(texts.FULL_TEXT, pb("full", c=c.id))],
                     alt=f"{texts.REMINDER_TITLE}：{c.title}")
-    return [card], f"reminder:circular:{c.id}"
+    return [card], f"reminder:circular:{c.id}", c.target == Target.officers
 
 
-def event_reminder(session, subject_id: int, settings) -> tuple[list[dict], str] | None:
+def event_reminder(session, subject_id: int, settings) -> tuple[list[dict], str, bool] | None:
     ev = session.get(Event, subject_id)
     if ev is None or not ev.is_open():  # past the deadline: nothing to remind of
         return None
-    return [reminder_card(session, settings, ev)], f"reminder:event:{ev.id}"
+    return [reminder_card(session, settings, ev)], f"reminder:event:{ev.id}", ev.target == Target.officers
 
 
-# subject type → builder of the reminder message (session, subject id, settings)
+# subject type → (messages, outbox purpose, sent to officers only) of its reminder, or None
 BUILDERS: dict[str, Callable] = {"circular": circular_reminder, "event": event_reminder}
 # subject types whose reminders wait for an answer, not just for reading
 UNTIL_ANSWERED = {"event"}
@@ -59,11 +59,12 @@ def send_due(k: Kairan, limit: int = 20) -> int:
                 continue
             built = BUILDERS[r.subject_type](s, r.subject_id, s_)
             user_ids, households = pending_recipients(s, r.subject_type, r.subject_id,
-                                                      until_answered=r.subject_type in UNTIL_ANSWERED)
+                                                      until_answered=r.subject_type in UNTIL_ANSWERED,
+                                                      officers_only=bool(built and built[2]))
             if built is None or not user_ids:
                 r.status = "skipped"
             else:
-                messages, purpose = built
+                messages, purpose, _ = built
                 enqueue(s, r.association_id, user_ids, messages, f"{purpose}:{r.step}", now=now)
                 r.status, r.households, r.recipients = "sent", households, len(user_ids)
             r.sent_at = now

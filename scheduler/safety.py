@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from bot.state import Kairan
 from handlers.router import enqueue
 from handlers.safety import DISASTER, check_card
-from models import Disaster, Household, Member, MemberStatus, SafetyAsk, SafetyLocation, utcnow
+from models import Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyAsk, SafetyLocation, utcnow
 from models.safety import silent_households
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,10 @@ def purge_locations(k: Kairan) -> int:
     with k.db.session() as s:
         for d in s.scalars(select(Disaster).where(Disaster.purge_after <= now, Disaster.purged_at.is_(None))):
             n = s.execute(delete(SafetyLocation).where(SafetyLocation.disaster_id == d.id)).rowcount
+            # rescue alerts carried a map link: they go with the locations
+            s.execute(delete(OutboxMessage).where(OutboxMessage.association_id == d.association_id,
+                                                  OutboxMessage.purpose.like("rescue:%"),
+                                                  OutboxMessage.status.in_(("sent", "failed"))))
             d.purged_at = now
             total += n
             log.info("disaster %s: purged %d location(s) after the retention period", d.id, n)

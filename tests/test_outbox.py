@@ -185,3 +185,14 @@ def test_a_crashing_job_is_logged_and_does_not_raise(caplog):
 
     _guarded(broken, object())()
     assert "job broken failed" in caplog.text
+
+
+def test_urgent_rows_are_not_held_for_next_month(demo, db, fake, k):
+    with db.session() as s:
+        assoc = s.scalar(select(Association))
+        enqueue(s, assoc.id, [CHAIR], [{"type": "text", "text": "【救助要請】"}], "rescue:1", priority=100)
+    fake.fail_next(429, path_contains="push", body={"message": "You have reached your monthly limit."})
+    outbox.dispatch_once(db, k.line)
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "failed" and "monthly limit" in row.last_error  # shown now, not next month

@@ -25,3 +25,10 @@ def test_handling_events_logs_no_text_names_or_tokens(line, demo, caplog):
     logged = caplog.text
     for secret in ("秘密の住所", "個人的な", "test-access-token", uid):
         assert secret not in logged
+
+
+def test_gunicorn_access_log_atoms_are_redacted():
+    rec = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s',
+                            {"h": "127.0.0.1", "r": "GET /c/SeCrEtToKeN HTTP/1.1", "s": "200"}, None)
+    RedactPaths().filter(rec)
+    assert rec.getMessage() == '127.0.0.1 "GET /c/… HTTP/1.1" 200'

@@ -218,3 +218,21 @@ def test_withdraw_cancelled_keeps_member(line, demo, db):
     confirm = line.text(uid, "退会")
     line.postback(uid, tap(confirm, texts.WITHDRAW_NO)["data"])
     assert member(db, uid).name == "佐藤 花子"
+
+
+def test_typing_the_name_of_a_household_already_on_line_needs_approval(line, demo, db, fake, k):
+    """Names are printed on paper circulars: knowing one must not be enough to join a household."""
+    uid = user_id("impostor")
+    consent_and_block(line, uid, "1班")
+    line.text(uid, "佐藤 花子")  # 佐藤 花子 is already registered on LINE
+    m = member(db, uid)
+    assert m.status == MemberStatus.pending and m.household_id is None
+    drain(db, k.line)
+    (push,) = fake.sends("/push")  # 1班 has no block leader: the chair alone is asked
+    assert push.body["to"] == CHAIR and "すでにLINEで登録した方がいます" in all_text(push.body["messages"])
+
+
+def test_forged_postback_ids_get_a_polite_answer(line, demo, db):
+    for data in ("a=approve&m=abc", "a=reg_block&b=1;DROP", "a=read&c=-1", "a=approve_to&m=1&h=x"):
+        reply = line.postback(CHAIR, data)
+        assert reply, data  # answered, not crashed

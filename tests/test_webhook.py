@@ -49,12 +49,24 @@ def test_malformed_json_with_valid_signature_is_400(line, demo, db):
     assert count(db, WebhookEvent) == 0
 
 
-def test_known_event_with_missing_fields_is_400(line, demo, db):
-    body = json.dumps({"destination": "U" + "0" * 32, "events": [
-        {"type": "message", "webhookEventId": "01X", "timestamp": 1, "mode": "active"}]}).encode()
-    resp = line.client.post("/callback", data=body, headers={"X-Line-Signature": signature(SECRET, body)})
-    assert resp.status_code == 400
+def test_event_without_webhook_event_id_is_400(line, demo, db):
+    e = line.text_event(user_id("x"), "こんにちは")
+    del e["webhookEventId"]
+    assert line.post(e, validate=False) == 400
     assert count(db, WebhookEvent) == 0
+
+
+def test_an_event_the_sdk_cannot_parse_does_not_sink_the_others(line, demo, db, fake):
+    """A signed body from LINE with one event we do not understand: the rest is still handled."""
+    odd = line.base(user_id("sticker"), "message")
+    odd["message"] = {"id": "1", "type": "sticker", "packageId": "1", "stickerId": "1",
+                      "stickerResourceType": "SOMETHING_NEW", "quoteToken": "q"}
+    good = line.base(user_id("newcomer"), "follow")
+    good["follow"] = {"isUnblocked": False}
+    assert line.post(odd, good, validate=False) == 200
+    with db.session() as s:
+        assert [r.id for r in s.scalars(select(WebhookEvent))] == [good["webhookEventId"]]
+    assert len(fake.sends("/reply")) == 1
 
 
 def test_empty_events_from_console_verify_is_200(line, demo):
