@@ -23,6 +23,7 @@ from models.roster import normalize_name, officers_for_block
 
 from .circulars import parse_reminder
 from .registration import fallback
+from .pickers import block_toggles, paged
 from .router import Ctx, normalize, pb, router
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
@@ -306,13 +307,18 @@ def on_set(ctx: Ctx) -> None:
     take(ctx, ev, step, value)
 
 
-def block_picker(ctx: Ctx, ev: Event) -> None:
-    chosen = set(ev.target_block_ids or [])
-    blocks = ctx.association.blocks[:11]
-    actions = [msg.postback(("✓" if b.id in chosen else "") + b.name, pb("ev_block", e=ev.id, b=b.id)) for b in blocks]
-    actions += [msg.postback(texts.DONE, pb("ev_blocks_done", e=ev.id)), msg.say(texts.CANCEL)]
-    names = "・".join(b.name for b in blocks if b.id in chosen) or texts.EV_NONE
-    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names), actions))
+def block_picker(ctx: Ctx, ev: Event, offset: int = 0) -> None:
+    actions, names = block_toggles(ctx.association.blocks, set(ev.target_block_ids or []), offset,
+                                   toggle=lambda b, o: pb("ev_block", e=ev.id, b=b.id, o=o),
+                                   page=lambda o: pb("ev_block_page", e=ev.id, o=o), done=pb("ev_blocks_done", e=ev.id))
+    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names or texts.EV_NONE), actions))
+
+
+@router.postback("ev_block_page", roles=OFFICER_ROLES)
+def on_block_page(ctx: Ctx) -> None:
+    ev = own_draft(ctx)
+    if ev is not None:
+        block_picker(ctx, ev, num(ctx.data.get("o")))
 
 
 @router.postback("ev_block", roles=OFFICER_ROLES)
@@ -325,7 +331,7 @@ def on_block_toggle(ctx: Ctx) -> None:
     chosen = list(ev.target_block_ids or [])
     chosen.remove(block.id) if block.id in chosen else chosen.append(block.id)
     ev.target_block_ids = chosen
-    block_picker(ctx, ev)
+    block_picker(ctx, ev, num(ctx.data.get("o")))
 
 
 @router.postback("ev_blocks_done", roles=OFFICER_ROLES)
@@ -686,9 +692,10 @@ def on_proxy(ctx: Ctx) -> None:
         return
     block_id = ctx.member.led_block_id or num(ctx.data.get("b"))
     if not block_id:
-        blocks = ctx.association.blocks[:12]
-        return ctx.reply(msg.text(texts.EV_PROXY_PICK_BLOCK, [msg.postback(b.name, pb("ev_proxy", e=ev.id, b=b.id))
-                                                              for b in blocks] + [msg.say(texts.CANCEL)]))
+        chips = paged(ctx.association.blocks, num(ctx.data.get("bo")), 1,
+                      lambda b: msg.postback(b.name, pb("ev_proxy", e=ev.id, b=b.id)),
+                      lambda o: pb("ev_proxy", e=ev.id, bo=o))
+        return ctx.reply(msg.text(texts.EV_PROXY_PICK_BLOCK, chips + [msg.say(texts.CANCEL)]))
     rows = [r for r in results(ctx.session, ev, block_id).rows if r.delivery.person_key == 0]
     if not rows:
         return ctx.reply(msg.text(texts.EV_PROXY_NONE))

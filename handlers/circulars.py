@@ -17,6 +17,7 @@ from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_
 from models.reminders import plan_times, schedule
 from models.roster import officers_for_block
 
+from .pickers import block_toggles
 from .router import Ctx, pb, router
 
 MAX_TITLE = 40
@@ -176,20 +177,10 @@ def on_target(ctx: Ctx) -> None:
 
 
 def block_picker(ctx: Ctx, c: Circular, offset: int = 0) -> None:
-    """Toggle 班 on and off; 11 fit beside [決定][取消], more get pages of 10 and [次へ]."""
-    chosen = set(c.target_block_ids or [])
-    blocks = ctx.association.blocks
-    size = 11 if len(blocks) <= 11 else 10
-    page = blocks[offset:offset + size]
-    actions = [msg.postback(("✓" if b.id in chosen else "") + b.name, pb("circ_block", c=c.id, b=b.id, o=offset))
-               for b in page]
-    if len(blocks) > size:
-        following = offset + size if offset + size < len(blocks) else 0
-        actions.append(msg.postback(texts.NEXT if following else texts.BACK_TO_FIRST,
-                                    pb("circ_block_page", c=c.id, o=following)))
-    actions += [msg.postback(texts.DONE, pb("circ_blocks_done", c=c.id)), msg.say(texts.CANCEL)]
-    names = "・".join(b.name for b in blocks if b.id in chosen) or "なし"
-    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names), actions))
+    actions, names = block_toggles(ctx.association.blocks, set(c.target_block_ids or []), offset,
+                                   toggle=lambda b, o: pb("circ_block", c=c.id, b=b.id, o=o),
+                                   page=lambda o: pb("circ_block_page", c=c.id, o=o), done=pb("circ_blocks_done", c=c.id))
+    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names or "なし"), actions))
 
 
 @router.postback("circ_block_page", roles=OFFICER_ROLES)

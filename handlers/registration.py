@@ -12,10 +12,10 @@ from models.roster import (
     erase_member, household_by_code, link_member, match_household, new_join_code, officers_for_block,
 )
 
+from .pickers import paged
 from .router import Ctx, pb, router
 
 MAX_NAME = 30
-PICK_PAGE = 11  # households per page when an officer picks one (11 + 次へ + 新しい世帯 = 13)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -30,13 +30,8 @@ def block_question(ctx: Ctx, offset: int = 0) -> dict:
     blocks = ctx.association.blocks
     if not blocks:
         return msg.text(texts.NO_BLOCKS)
-    size = 13 if len(blocks) <= 13 else 12
-    page = blocks[offset:offset + size]
-    actions = [msg.postback(b.name, pb("reg_block", b=b.id)) for b in page]
-    if offset + size < len(blocks):
-        actions.append(msg.postback(texts.NEXT, pb("reg_blocks", o=offset + size)))
-    elif offset:
-        actions.append(msg.postback(texts.BACK_TO_FIRST, pb("reg_blocks", o=0)))
+    actions = paged(blocks, offset, 0, lambda b: msg.postback(b.name, pb("reg_block", b=b.id)),
+                    lambda o: pb("reg_blocks", o=o))
     return msg.text(texts.ASK_BLOCK_OR_CODE if offset == 0 else texts.ASK_BLOCK, actions)
 
 
@@ -208,12 +203,10 @@ def on_approve(ctx: Ctx) -> None:
     target = pending_target(ctx)
     if target is None:
         return
-    offset = ctx.num("o")
     households = list(target.block.households) if target.block else []
-    page = households[offset:offset + PICK_PAGE]
-    actions = [msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯") for h in page]
-    if offset + PICK_PAGE < len(households):
-        actions.append(msg.postback(texts.NEXT, pb("approve", m=target.id, o=offset + PICK_PAGE)))
+    actions = paged(households, ctx.num("o"), 1,
+                    lambda h: msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯"),
+                    lambda o: pb("approve", m=target.id, o=o))
     actions.append(msg.postback(texts.NEW_HOUSEHOLD, pb("approve_to", m=target.id, h=0)))
     ctx.reply(msg.text(texts.APPROVE_PICK_HOUSEHOLD.format(name=target.name), actions))
 

@@ -13,13 +13,13 @@ from models import Delivery, Disaster, Household, Member, MemberStatus, OFFICER_
 from models.roster import officers_for_block
 from models.safety import STATUSES, SUBJECT, active_disaster, board, latest_location
 
+from .pickers import paged
 from .router import Ctx, enqueue, pb, router
 
 STARTERS = (Role.chair, Role.disaster_officer)
 URGENT = 100  # rescue alerts: the first row the dispatcher claims
 DISASTER = 50  # safety checks and re-asks: before everything ordinary
 PEOPLE_CHOICES = (1, 2, 3, 4, 5)
-PROXY_PAGE = 11
 COMMENT_WINDOW = dt.timedelta(minutes=30)
 
 
@@ -315,11 +315,9 @@ def on_proxy(ctx: Ctx) -> None:
     if d is None or str(d.id) != ctx.data.get("d"):
         return ctx.reply(msg.text(texts.SAFETY_CLOSED))
     silent = board(ctx.session, d, ctx.member.led_block_id).silent
-    offset = ctx.num("o")
-    actions = [msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id), f"{r.household.name}様")
-               for r in silent[offset:offset + PROXY_PAGE]]
-    if offset + PROXY_PAGE < len(silent):
-        actions.append(msg.postback(texts.NEXT, pb("sfp", d=d.id, o=offset + PROXY_PAGE)))
+    actions = paged(silent, ctx.num("o"), 0,
+                    lambda r: msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id), f"{r.household.name}様"),
+                    lambda o: pb("sfp", d=d.id, o=o))
     ctx.reply(msg.text(texts.SAFETY_PROXY_PICK if actions else texts.STATUS_ALL_READ.replace("既読", "回答済み"), actions))
 
 
