@@ -12,7 +12,7 @@ import json
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, g, render_template, url_for
+from flask import Blueprint, Response, abort, g, render_template
 
 from models import Disaster, Role
 from models.safety import active_disaster, board, latest_location

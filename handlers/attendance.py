@@ -19,11 +19,12 @@ from models import Association, Block, Delivery, Event, EventState, OFFICER_ROLE
 from models.circulars import audience, target_label
 from models.events import ANSWERS, SUBJECT, amend, delivery_of, mark_sent, recent_events, results
 from models.reminders import pending_recipients, plan_times_before, planned, schedule
-from models.roster import normalize_name, officers_for_block
+from models.roster import normalize_name
 
 from .circulars import parse_reminder
 from .registration import fallback
 from .pickers import block_toggles, paged
+from .sending import notify_paper, within_quota
 from .router import Ctx, normalize, pb, router
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
@@ -435,41 +436,18 @@ def on_send(ctx: Ctx) -> None:
     if not all(filled(ev, s) for s in REQUIRED) or ev.deadline <= ctx.now:  # a draft left for days
         return ask(ctx, ev, "deadline", texts.EV_BAD_DEADLINE, edit=True)
     aud = audience(ctx.session, ev)
-    if ctx.data.get("force") != "1" and not within_quota(ctx, ev, len(aud.recipients)):
+    if ctx.data.get("force") != "1" and not within_quota(
+            ctx, len(aud.recipients), pb("ev_send", e=ev.id, v=ev.version, force=1), pb("ev_cancel", e=ev.id)):
         return
     mark_sent(ctx.session, ev, aud, ctx.now)
     ctx.push(aud.user_ids, [resident_card(ctx.session, ctx.settings, ev)], purpose=f"event:{ev.id}")
     schedule(ctx.session, ev.association_id, SUBJECT, ev.id, reminder_times(ctx, ev))
-    notify_paper(ctx, ev, aud.paper_households)
+    notify_paper(ctx, aud.paper_households, lambda block, names: texts.EV_PAPER_LIST.format(
+        name=ev.name, block=block, names=names), purpose=f"paper:event:{ev.id}")
     ctx.end_dialog()
     ctx.audit("event.send", f"event:{ev.id}", households=len(aud.households), pushes=len(aud.recipients))
     ctx.reply(msg.text(texts.EV_SENT.format(households=len(aud.households), line_households=len(aud.line_households),
                                             paper_households=len(aud.paper_households))))
-
-
-def within_quota(ctx: Ctx, ev: Event, pushes: int) -> bool:
-    """Ask again before a send that needs more messages than this month has left."""
-    limit, used = ctx.line.quota() if ctx.line else (None, None)
-    if limit is None or used is None or pushes <= limit - used:
-        return True
-    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes),
-                       [msg.postback(texts.SEND_ANYWAY, pb("ev_send", e=ev.id, v=ev.version, force=1)),
-                        msg.postback(texts.CANCEL, pb("ev_cancel", e=ev.id))]))
-    return False
-
-
-def notify_paper(ctx: Ctx, ev: Event, paper: list) -> None:
-    """Tell each 班's block leader (or the author) which households to ask on paper."""
-    by_block: dict[int, list] = {}
-    for h in paper:
-        by_block.setdefault(h.block_id, []).append(h)
-    for block_id, households in by_block.items():
-        leaders = [m for m in officers_for_block(ctx.session, ctx.association.id, block_id)
-                   if m.role == Role.block_leader]
-        text = texts.EV_PAPER_LIST.format(name=ev.name, block=households[0].block.name,
-                                          names="\n".join(f"・{h.name}様" for h in households))
-        ctx.push([m.line_user_id for m in leaders] or [ctx.member.line_user_id], [msg.text(text)],
-                 purpose=f"paper:event:{ev.id}:{block_id}")
 
 
 # --- answering (residents, and officers by proxy) ---------------------------------------------

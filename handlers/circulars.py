@@ -15,9 +15,9 @@ from bot import texts
 from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
 from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_label
 from models.reminders import plan_times, schedule
-from models.roster import officers_for_block
 
 from .pickers import block_toggles
+from .sending import notify_paper, within_quota
 from .router import Ctx, pb, router
 
 MAX_TITLE = 40
@@ -319,41 +319,19 @@ def on_send(ctx: Ctx) -> None:
     if ctx.member.role == Role.block_leader and (c.target != Target.blocks or c.target_block_ids != [ctx.member.led_block_id]):
         return ctx.reply(msg.text(texts.OFFICERS_ONLY))
     aud = audience(ctx.session, c)
-    if ctx.data.get("force") != "1" and not within_quota(ctx, c, len(aud.recipients)):
+    if ctx.data.get("force") != "1" and not within_quota(
+            ctx, len(aud.recipients), pb("circ_send", c=c.id, v=c.version, force=1), pb("circ_cancel", c=c.id)):
         return
     mark_sent(ctx.session, c, aud, ctx.now)
     ctx.push(aud.user_ids, [resident_message(ctx, c)], purpose=f"circular:{c.id}")
     schedule(ctx.session, c.association_id, SUBJECT, c.id, reminder_times(ctx, c))
-    notify_paper(ctx, c, aud.paper_households)
+    notify_paper(ctx, aud.paper_households, lambda block, names: texts.PAPER_LIST.format(
+        title=c.title, block=block, names=names), purpose=f"paper:{c.id}")
     ctx.end_dialog()
     ctx.audit("circular.send", f"circular:{c.id}", households=len(aud.households), pushes=len(aud.recipients))
     ctx.reply(msg.text(texts.CIRCULAR_SENT.format(households=len(aud.households),
                                                  line_households=len(aud.line_households),
                                                  paper_households=len(aud.paper_households))))
-
-
-def within_quota(ctx: Ctx, c: Circular, pushes: int) -> bool:
-    """Ask again before a send that needs more messages than this month has left."""
-    limit, used = ctx.line.quota() if ctx.line else (None, None)
-    if limit is None or used is None or pushes <= limit - used:
-        return True
-    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes),
-                       [msg.postback(texts.SEND_ANYWAY, pb("circ_send", c=c.id, v=c.version, force=1)),
-                        msg.postback(texts.CANCEL, pb("circ_cancel", c=c.id))]))
-    return False
-
-
-def notify_paper(ctx: Ctx, c: Circular, paper: list) -> None:
-    """Tell each 班's block leader (or the author) which households to hand the circular on paper."""
-    by_block: dict[int, list] = {}
-    for h in paper:
-        by_block.setdefault(h.block_id, []).append(h)
-    for block_id, households in by_block.items():
-        leaders = [m for m in officers_for_block(ctx.session, ctx.association.id, block_id) if m.role == Role.block_leader]
-        to = [m.line_user_id for m in leaders] or [ctx.member.line_user_id]
-        text = texts.PAPER_LIST.format(title=c.title, block=households[0].block.name,
-                                       names="\n".join(f"・{h.name}様" for h in households))
-        ctx.push(to, [msg.text(text)], purpose=f"paper:{c.id}:{block_id}")
 
 
 # --- residents -------------------------------------------------------------------------------

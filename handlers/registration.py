@@ -2,8 +2,6 @@
 of unknown names by block leaders and officers; unfollow; 退会 (withdrawal erases personal data)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot import messages as msg
 from bot import texts
 from bot.config import PRIVACY_POLICY_VERSION

@@ -1,0 +1,35 @@
+"""What every send to many households shares (circulars, events): the quota check before it and
+the paper lists after it."""
+from __future__ import annotations
+
+from typing import Callable
+
+from bot import messages as msg
+from bot import texts
+from models import Household, Role
+from models.roster import officers_for_block
+
+from .router import Ctx
+
+
+def within_quota(ctx: Ctx, pushes: int, send_anyway: str, cancel: str) -> bool:
+    """Ask again (with [それでも送信]) before a send that needs more messages than this month has left."""
+    limit, used = ctx.line.quota() if ctx.line else (None, None)
+    if limit is None or used is None or pushes <= limit - used:
+        return True
+    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes),
+                       [msg.postback(texts.SEND_ANYWAY, send_anyway), msg.postback(texts.CANCEL, cancel)]))
+    return False
+
+
+def notify_paper(ctx: Ctx, paper: list[Household], text: Callable[[str, str], str], purpose: str) -> None:
+    """Tell each 班's block leader (or the sender, where a 班 has none) which households get it on
+    paper. `text(block name, list of names)` words the message."""
+    by_block: dict[int, list[Household]] = {}
+    for h in paper:
+        by_block.setdefault(h.block_id, []).append(h)
+    for block_id, households in by_block.items():
+        leaders = [m for m in officers_for_block(ctx.session, ctx.association.id, block_id) if m.role == Role.block_leader]
+        names = "\n".join(f"・{h.name}様" for h in households)
+        ctx.push([m.line_user_id for m in leaders] or [ctx.member.line_user_id],
+                 [msg.text(text(households[0].block.name, names))], purpose=f"{purpose}:{block_id}")
