@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot import messages as msg
 from bot import texts
 from models import Delivery, Disaster, Household, Member, MemberStatus, OFFICER_ROLES, Role, SafetyAsk, SafetyLocation
+from models.delivery import write_receipts
 from models.roster import officers_for_block
 from models.safety import STATUSES, SUBJECT, active_disaster, board, latest_location
 
@@ -128,9 +129,8 @@ def on_start(ctx: Ctx) -> None:
         Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
         Member.household_id.is_not(None), Member.line_user_id.is_not(None)).order_by(Member.id)).all()
     on_line = {hid for hid, _ in members}
-    for hid in households:
-        ctx.session.add(Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=disaster.id,
-                                 household_id=hid, via_line=hid in on_line, delivered_at=ctx.now))
+    write_receipts(ctx.session, ctx.association.id, SUBJECT, disaster.id,
+                   ((hid, 0, hid in on_line) for hid in households), ctx.now)
     users = [uid for _, uid in members]
     enqueue(ctx.session, ctx.association.id, users, [check_card(disaster)], f"safety:{disaster.id}:0",
             priority=DISASTER, now=ctx.now)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -11,7 +10,7 @@ from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Text, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, association_fk, created, intpk, utcnow
-from .delivery import Delivery
+from .delivery import Delivery, write_receipts
 from .roster import OFFICER_ROLES, Block, Household, Member, MemberStatus
 
 
@@ -117,10 +116,8 @@ def mark_sent(session: Session, c: Circular, aud: Audience, now=None) -> None:
     """Create the per-household receipts; the circular is now sent."""
     now = now or utcnow()
     line_ids = {h.id for h in aud.line_households}
-    for h in aud.households:
-        session.add(Delivery(association_id=c.association_id, subject_type=SUBJECT, subject_id=c.id,
-                             household_id=h.id, via_line=h.id in line_ids, delivered_at=now,
-                             page_token=secrets.token_urlsafe(16)))
+    write_receipts(session, c.association_id, SUBJECT, c.id, ((h.id, 0, h.id in line_ids) for h in aud.households),
+                   now, pages=True)
     c.state, c.sent_at, c.push_count = CircularState.sent, now, len(aud.recipients)
 
 

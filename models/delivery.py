@@ -7,10 +7,11 @@ events (出欠) and safety checks (安否) reuse the same table with their own `
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+import secrets
+from typing import Any, Iterable, Optional
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, insert
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, association_fk, created, intpk, utcnow
 from .roster import Household, Member
@@ -85,3 +86,19 @@ class DeliveryHistory(Base):
     at: Mapped[created]
     delivery: Mapped[Delivery] = relationship(back_populates="history")
     member: Mapped[Optional[Member]] = relationship()
+
+
+def write_receipts(session: Session, association_id: int, subject_type: str, subject_id: int,
+                   receipts: Iterable[tuple[int, int, bool]], at: dt.datetime, pages: bool = False) -> int:
+    """Create the receipts of a send in one INSERT: (household id, person key, via LINE) each.
+
+    One statement instead of one ORM object per household: a 20,000-household send takes a
+    fraction of a second instead of seconds holding the database (docs/benchmarks.md).
+    """
+    rows = [{"association_id": association_id, "subject_type": subject_type, "subject_id": subject_id,
+             "household_id": hid, "person_key": key, "via_line": via_line, "delivered_at": at,
+             "page_token": secrets.token_urlsafe(16) if pages else None, "answered_by_proxy": False}
+            for hid, key, via_line in receipts]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, association_fk, created, intpk, utcnow
 from .circulars import Audience, Target
-from .delivery import Delivery
+from .delivery import Delivery, write_receipts
 from .roster import Block, Household, Member, normalize_name
 
 SUBJECT = "event"
@@ -63,21 +63,12 @@ def mark_sent(session: Session, ev: Event, aud: Audience, now: dt.datetime | Non
     """Create the receipts (per household, or per person plus paper households); the event is sent."""
     now = now or utcnow()
     line_ids = {h.id for h in aud.line_households}
-
-    def add(household_id: int, person_key: int, via_line: bool) -> None:
-        session.add(Delivery(association_id=ev.association_id, subject_type=SUBJECT, subject_id=ev.id,
-                             household_id=household_id, person_key=person_key, via_line=via_line,
-                             delivered_at=now))
-
-    if ev.per_person:
-        for m in aud.recipients:
-            if m.household_id is not None:  # (an officer on no household's roster gets the card only)
-                add(m.household_id, m.id, True)
-        for h in aud.paper_households:
-            add(h.id, 0, False)
+    if ev.per_person:  # (an officer on no household's roster gets the card only)
+        receipts = [(m.household_id, m.id, True) for m in aud.recipients if m.household_id is not None]
+        receipts += [(h.id, 0, False) for h in aud.paper_households]
     else:
-        for h in aud.households:
-            add(h.id, 0, h.id in line_ids)
+        receipts = [(h.id, 0, h.id in line_ids) for h in aud.households]
+    write_receipts(session, ev.association_id, SUBJECT, ev.id, receipts, now)
     ev.state, ev.sent_at, ev.push_count = EventState.sent, now, len(aud.recipients)
 
 
