@@ -17,6 +17,7 @@ from linebot.v3.messaging import (
     PushMessageRequest, ReplyMessageRequest,
 )
 
+from . import line_limits
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -136,17 +137,36 @@ class LineClient:
         log.info("LINE %s ok request_id=%s", what, request_id)
         return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id)
 
+    @staticmethod
+    def _refused(kind: str, body: dict) -> SendResult | None:
+        """LINE's documented limits that the SDK does not check: a message breaking them would be
+        a 400 from LINE; we refuse it here, visibly, without spending a request."""
+        problems = line_limits.check_request(kind, body)
+        if not problems:
+            return None
+        log.error("LINE %s not sent: %d limit violation(s), first: %s", kind, len(problems), problems[0][:200])
+        return SendResult(ok=False, status=400, error=("kairan refused: " + "; ".join(problems))[:1000])
+
     def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
-        req = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        body = {"replyToken": reply_token, "messages": messages}
+        if (refused := self._refused("reply", body)) is not None:
+            return refused
+        req = ReplyMessageRequest.from_dict(body)
         return self._call("reply", self.api.reply_message_with_http_info, req)
 
     def push(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
-        req = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        body = {"to": to, "messages": messages}
+        if (refused := self._refused("push", body)) is not None:
+            return refused
+        req = PushMessageRequest.from_dict(body)
         self.limiter.acquire("push")
         return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key)
 
     def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
-        req = MulticastRequest.from_dict({"to": to, "messages": messages})
+        body = {"to": to, "messages": messages}
+        if (refused := self._refused("multicast", body)) is not None:
+            return refused
+        req = MulticastRequest.from_dict(body)
         self.limiter.acquire("multicast")
         return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key)
 

@@ -196,3 +196,14 @@ def test_urgent_rows_are_not_held_for_next_month(demo, db, fake, k):
     with db.session() as s:
         row = s.scalar(select(OutboxMessage))
         assert row.status == "failed" and "monthly limit" in row.last_error  # shown now, not next month
+
+
+def test_a_message_breaking_lines_limits_fails_visibly_without_a_request(demo, db, fake, k):
+    with db.session() as s:
+        assoc = s.scalar(select(Association))
+        enqueue(s, assoc.id, [CHAIR], [{"type": "text", "text": "あ" * 5001}], "too-long")
+    outbox.dispatch_once(db, k.line)
+    assert fake.sends("/push") == []
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "failed" and row.last_status == 400 and "5000" in row.last_error
