@@ -222,7 +222,7 @@ def on_approve_to(ctx: Ctx) -> None:
             return
     else:
         household = Household(association_id=ctx.association.id, block_id=target.block_id, name=target.name,
-                              join_code=new_join_code(ctx.session))
+                              join_code=new_join_code(ctx.session), origin="approval")
         ctx.session.add(household)
     link_member(target, household)
     ctx.session.flush()
@@ -265,7 +265,9 @@ def on_withdraw_confirm(ctx: Ctx) -> None:
         return
     ctx.end_dialog()
     ctx.audit("member.withdraw", f"member:{m.id}")
-    erase_member(m)
+    own_household = erase_member(m)
+    if own_household is not None:  # it only ever held this member's name
+        ctx.session.delete(own_household)
     ctx.reply(msg.text(texts.WITHDRAWN))
 
 

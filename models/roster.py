@@ -80,6 +80,8 @@ class Household(Base):
     on_line: Mapped[bool] = mapped_column(Boolean, default=True)
     needs_support: Mapped[bool] = mapped_column(Boolean, default=False)  # 要支援
     join_code: Mapped[str] = mapped_column(String(9), unique=True)  # "4821-3307"
+    # "roster" (imported or seeded by officers) or "approval" (made for a newcomer the bot approved)
+    origin: Mapped[str] = mapped_column(String(10), default="roster", server_default="roster")
     address: Mapped[Optional[str]] = mapped_column(String(200))  # optional, never asked by the bot
     phone: Mapped[Optional[str]] = mapped_column(String(40))  # optional, never asked by the bot
     created_at: Mapped[created]
@@ -184,8 +186,13 @@ def officers_for_block(session: Session, association_id: int, block_id: int | No
     return [m for m in rows if m.role != Role.block_leader or m.led_block_id == block_id]
 
 
-def erase_member(member: Member) -> None:
-    """退会: erase every personal field at once; the household and the anonymous row stay."""
+def erase_member(member: Member) -> Household | None:
+    """退会: erase every personal field at once; the anonymous row stays.
+
+    A roster household stays (it gets circulars on paper now). A household that was made for this
+    member at approval, and has nobody else, carries only their name: it is returned so the
+    caller deletes it.
+    """
     household = member.household
     member.line_user_id = None
     member.name = None
@@ -195,5 +202,7 @@ def erase_member(member: Member) -> None:
     member.consent_policy_version = None
     member.role = Role.member
     member.status = MemberStatus.withdrawn
-    if household is not None and not [m for m in household.members if m is not member and m.status == MemberStatus.active]:
+    others = [m for m in household.members if m is not member and m.status != MemberStatus.withdrawn] if household else []
+    if household is not None and not [m for m in others if m.status == MemberStatus.active]:
         household.on_line = False
+    return household if household is not None and household.origin == "approval" and not others else None

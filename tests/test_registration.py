@@ -236,3 +236,20 @@ def test_forged_postback_ids_get_a_polite_answer(line, demo, db):
     for data in ("a=approve&m=abc", "a=reg_block&b=1;DROP", "a=read&c=-1", "a=approve_to&m=1&h=x"):
         reply = line.postback(CHAIR, data)
         assert reply, data  # answered, not crashed
+
+
+def test_withdrawal_removes_a_household_made_only_for_that_member(line, demo, db, fake, k):
+    uid, card = pending(line, db, fake, k)
+    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
+    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    confirm = line.text(uid, "退会")
+    line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    with db.session() as s:
+        assert s.scalar(select(Household).where(Household.name == "青木 次郎")) is None
+        assert s.scalar(select(func.count()).select_from(Household)) == 12  # the roster's households stay
+    # the next circular's paper list no longer names them
+    preview = line.text(CHAIR, "回覧 お知らせ\n本文")
+    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    drain(db, k.line)
+    assert not [r for r in fake.sends() if "青木" in all_text(r.body.get("messages", []))
+                and "紙で配って" in all_text(r.body.get("messages", []))]
