@@ -22,6 +22,7 @@ from .router import Ctx, pb, router
 
 MAX_TITLE = 40
 MAX_BODY = 4500
+MAX_ATTACHMENT = 10 * 1024 * 1024  # a PDF larger than this is a link to share, not a circular page
 FULL_TEXT_MAX = 4900
 
 
@@ -143,6 +144,8 @@ def on_attach(ctx: Ctx) -> None:
 def attach(ctx: Ctx, c: Circular) -> None:
     m = ctx.event.message
     is_pdf = m.type == "file" and (m.file_name or "").lower().endswith(".pdf")
+    if is_pdf and (m.file_size or 0) > MAX_ATTACHMENT:
+        return ctx.reply(msg.text(texts.ATTACH_TOO_BIG))
     content = ctx.line.get_content(m.id) if (m.type == "image" or is_pdf) else None
     if content is None:
         return ctx.reply(msg.text(texts.ATTACH_FAILED))

@@ -298,3 +298,15 @@ def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake, k):
     assert circular(db).state == CircularState.draft
     line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
     assert circular(db).state == CircularState.sent
+
+
+def test_oversized_pdf_is_refused_before_downloading(line, demo, db, fake, k):
+    line.text(CHAIR, "回覧")
+    line.text(CHAIR, "題")
+    line.text(CHAIR, "本文")
+    e = line.base(CHAIR, "message")
+    e["message"] = {"id": "big1", "type": "file", "fileName": "総会資料.pdf", "fileSize": 50 * 1024 * 1024}
+    before = len(fake.requests)
+    line.post(e)
+    assert texts.ATTACH_TOO_BIG in all_text([d.message for d in fake.delivered if d.user_id == CHAIR][-1:])
+    assert not [r for r in fake.requests[before:] if "/content" in r.path]
