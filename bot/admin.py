@@ -74,8 +74,12 @@ def message(text: str, status: int, title: str = "管理画面") -> tuple[str, i
 
 def _same_origin() -> bool:
     """A POST must come from our own pages (defence in depth against login CSRF)."""
-    if request.headers.get("Sec-Fetch-Site", "") in ("cross-site", "same-site"):
+    fetch_site = request.headers.get("Sec-Fetch-Site", "")
+    if fetch_site in ("cross-site", "same-site"):
         return False
+    if fetch_site == "same-origin":
+        # the browser itself vouches; with Referrer-Policy: no-referrer it sends Origin: null
+        return True
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # older browsers send no Origin on same-origin POSTs

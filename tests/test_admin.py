@@ -358,3 +358,18 @@ def test_sent_date_is_in_japan_time(client, line, demo, fake):
     assert "2026年12月1日 送信" in client.get("/admin/").get_data(as_text=True)
     with demo.session() as s:
         assert s.scalar(select(func.count()).select_from(Delivery)) == 12
+
+
+def test_browser_form_post_with_null_origin_signs_in(app, demo, line):
+    """What Chromium sends for the confirm form under Referrer-Policy: no-referrer."""
+    from bot.demo import demo_user_id
+    from conftest import tap
+    from bot import texts
+
+    link = tap(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]
+    path = link.replace("https://kairan.example.jp", "")
+    client = app.test_client()
+    resp = client.post(path, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert resp.status_code in (302, 303)
+    forged = app.test_client().post(path, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 403
