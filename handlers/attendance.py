@@ -24,7 +24,7 @@ from models.roster import normalize_name
 from .circulars import parse_reminder
 from .registration import fallback
 from .pickers import block_toggles, paged
-from .sending import notify_paper, within_quota
+from .sending import notify_paper, outside_own_block, within_quota
 from .router import Ctx, normalize, pb, router
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
@@ -430,8 +430,7 @@ def on_send(ctx: Ctx) -> None:
         return
     if str(ev.version) != ctx.data.get("v"):
         return ctx.reply(msg.text(texts.STALE_PREVIEW))
-    if ctx.member.role == Role.block_leader and (ev.target != Target.blocks
-                                                 or ev.target_block_ids != [ctx.member.led_block_id]):
+    if outside_own_block(ctx.member, ev.target, ev.target_block_ids):
         return ctx.reply(msg.text(texts.OFFICERS_ONLY))
     if not all(filled(ev, s) for s in REQUIRED) or ev.deadline <= ctx.now:  # a draft left for days
         return ask(ctx, ev, "deadline", texts.EV_BAD_DEADLINE, edit=True)

@@ -17,7 +17,7 @@ from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_
 from models.reminders import plan_times, schedule
 
 from .pickers import block_toggles
-from .sending import notify_paper, within_quota
+from .sending import notify_paper, outside_own_block, within_quota
 from .router import Ctx, pb, router
 
 MAX_TITLE = 40
@@ -319,7 +319,7 @@ def on_send(ctx: Ctx) -> None:
         return
     if str(c.version) != ctx.data.get("v"):
         return ctx.reply(msg.text(texts.STALE_PREVIEW))
-    if ctx.member.role == Role.block_leader and (c.target != Target.blocks or c.target_block_ids != [ctx.member.led_block_id]):
+    if outside_own_block(ctx.member, c.target, c.target_block_ids):
         return ctx.reply(msg.text(texts.OFFICERS_ONLY))
     aud = audience(ctx.session, c)
     if ctx.data.get("force") != "1" and not within_quota(

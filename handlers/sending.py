@@ -6,7 +6,7 @@ from typing import Callable
 
 from bot import messages as msg
 from bot import texts
-from models import Household, Role
+from models import Household, Member, Role, Target
 from models.roster import officers_for_block
 
 from .router import Ctx
@@ -33,3 +33,8 @@ def notify_paper(ctx: Ctx, paper: list[Household], text: Callable[[str, str], st
         names = "\n".join(f"・{h.name}様" for h in households)
         ctx.push([m.line_user_id for m in leaders] or [ctx.member.line_user_id],
                  [msg.text(text(households[0].block.name, names))], purpose=f"{purpose}:{block_id}")
+
+
+def outside_own_block(member: Member, target: Target, block_ids: list | None) -> bool:
+    """A block leader sends to their own 班 only: anything else is refused at [送信]."""
+    return member.role == Role.block_leader and (target != Target.blocks or block_ids != [member.led_block_id])
