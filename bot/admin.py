@@ -25,7 +25,7 @@ from models.circulars import target_label
 from models.stats import read_stats, recent_circulars
 
 from .messages import local_date
-from .signin import consume, peek
+from .signin import consume, landing, peek
 from .state import kairan
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -181,7 +181,7 @@ def login(token: str):
     session[K_MEMBER] = member_id
     session[K_AT] = _now_ts()
     session.permanent = True
-    return redirect(url_for("admin.index"), 303)
+    return redirect(landing(settings, token) or url_for("admin.index"), 303)
 
 
 @bp.post("/logout")

@@ -42,6 +42,9 @@ class Settings:
     safety_reask_minutes: int = 30  # disaster mode: silent households are asked again …
     safety_reask_max: int = 3  # … at most this many times
     location_retention_days: int = 30  # locations are purged this long after disaster mode ends
+    # a household in 救助が必要: one alert per request, then at most one update (latest location and
+    # 連絡事項) this often; what arrives meanwhile is merged into the waiting update
+    rescue_update_minutes: int = 5
     tile_url: str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"  # 国土地理院 標準地図
 
     @property
@@ -81,6 +84,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         safety_reask_minutes=int(env.get("KAIRAN_SAFETY_REASK_MINUTES", "30")),
         safety_reask_max=int(env.get("KAIRAN_SAFETY_REASK_MAX", "3")),
         location_retention_days=int(env.get("KAIRAN_LOCATION_RETENTION_DAYS", "30")),
+        rescue_update_minutes=int(env.get("KAIRAN_RESCUE_UPDATE_MINUTES", "5")),
         tile_url=env.get("KAIRAN_TILE_URL") or Settings.tile_url,
     )
     return s.with_(**overrides) if overrides else s

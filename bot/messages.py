@@ -94,8 +94,8 @@ def consent(association_name: str, privacy_url: str, agree_data: str, decline_da
     )
 
 
-def link(title: str, body: str, label: str, uri: str) -> dict:
-    return card(title, body, [URIAction(label=label, uri=uri)])
+def link(title: str, body: str, label: str, uri: str, quick: Sequence[Any] | None = None) -> dict:
+    return card(title, body, [URIAction(label=label, uri=uri)], quick=quick)
 
 
 def local_date(when: dt.datetime, tz: str) -> str:

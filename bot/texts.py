@@ -310,3 +310,33 @@ EV_RESULTS_PAGE = "一覧表・グラフ・CSVは「管理画面」から見ら�
 EV_UNIT_COUNTERS = {False: "世帯", True: "人"}
 EV_REMINDER_TITLE = "出欠のお願い"
 EV_REMINDER_BODY = "「{name}」（{when}）の出欠をまだうかがっていません。締切は{deadline}です。"
+
+# --- disaster mode: typed replies, photos, visit lists, coalesced rescue updates ---
+# words that name a status in a typed reply (compared after NFKC and katakana → hiragana)
+SAFETY_WORDS = {
+    "rescue": ("救助", "きゅうじょ", "助けて", "たすけて", "助け", "たすけ"),
+    "injured": ("けが", "怪我", "負傷"),
+    "evacuated": ("避難", "ひなん"),
+    "safe": ("無事", "ぶじ", "大丈夫", "だいじょうぶ", "元気", "げんき"),
+}
+# what after a status word turns it around (「けがはありません」「救助は不要」)
+SAFETY_NEGATIONS = ("ない", "無い", "ありません", "なし", "無し", "不要", "いりません", "いない", "いません",
+                    "じゃない", "ではない", "ではありません", "でない", "しない", "していない", "していません")
+RESCUE_TOLD = "会長・防災担当に伝えました。命に関わるときはすぐに119番へ電話してください。"
+SAFETY_NOTE_RECORDED = "連絡事項として記録しました（{household}様の世帯）。"
+SAFETY_PHOTO_RECORDED = "写真を受け取りました。役員と防災担当が見ます（{household}様の世帯）。"
+SAFETY_PICK = "ご家族の状況を下のボタンから1つ選んでください。"
+SAFETY_NOTE_ANSWERED = "いまの回答は「{status}」です。変わったときは、下のボタンから選び直してください。"
+SAFETY_PHOTO_FAILED = "写真を受け取れませんでした。もう一度送るか、文字で知らせてください。"
+SAFETY_PHOTO_NOTE = "［写真］"
+SAFETY_ASK_BUTTONS = "ご家族の状況を下のボタンから1つ選んでください。文字で「無事」などと送っても記録できます。"
+RESCUE_UPDATE = "【救助要請・続報】{block} {household}様の世帯\n連絡事項：{comment}\n{map}"
+VISIT_TITLE = "【訪問のお願い】{kind}"
+VISIT_ASK = "訪問して安否を記録してください（代理回答）"
+VISIT_FINAL = "再送しても回答のない世帯です。"
+VISIT_BLOCK = "■{block}：{names}"
+VISIT_NO_LEADER = "（班長が登録されていない班です）"
+VISIT_PAPER = "紙"
+VISIT_SUPPORT = "要支援"
+SAFETY_PAGE_LINK = "安否の一覧と地図を、パソコンやスマホの画面で見られます。10分間、1回だけ使えるリンクです。"
+SAFETY_PAGE_OPEN = "安否の画面を開く"

@@ -6,7 +6,10 @@
     @router.follow() / @router.unfollow() / @router.message("location")
 
 Order for a text message: cancel word in a dialog → the dialog's step → a command →
-registration (if not yet a member) → help. Roles are checked here, from the database, at the
+an active mode (disaster mode hears every resident) → registration (if not yet a member) → help.
+A mode also hears what an open dialog would not use: messages to a dialog left more than
+DIALOG_FRESH ago (the dialog waits), and, at a step that waits for a button, a text the mode
+recognises (「無事」); a step that takes typed content (a title, a body) keeps its text. Roles are checked here, from the database, at the
 moment of the tap: a resident pressing an officer's button gets a polite refusal, nothing else.
 """
 from __future__ import annotations
@@ -30,7 +33,10 @@ from models import (
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Ctx"], None]
+# (ctx, situation) -> handled; situation "free" (nothing else wants the message) or "button_step"
+Interceptor = Callable[["Ctx", str], bool]
 MULTICAST_MAX = 500
+DIALOG_FRESH = dt.timedelta(minutes=30)  # a dialog untouched longer is not what the user is doing
 
 
 def pb(action: str, **ids: Any) -> str:
@@ -145,6 +151,7 @@ class Router:
         self.messages: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
         self.cleanups: dict[str, Handler] = {}
+        self.interceptors: list[Interceptor] = []
 
     # -- registration -------------------------------------------------------------------
     def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True):
@@ -179,6 +186,29 @@ class Router:
             self.cleanups[flow] = fn
             return fn
         return deco
+
+    def intercept(self):
+        """A mode that hears messages before the fallback (disaster mode); fn(ctx, situation) → handled.
+
+        "free": no command and no (fresh) dialog wants the message; "button_step": a fresh dialog
+        waits for a button and got a text — take it only if it is clearly meant for the mode.
+        """
+        def deco(fn: Interceptor) -> Interceptor:
+            self.interceptors.append(fn)
+            return fn
+        return deco
+
+    def _intercepted(self, ctx: Ctx, situation: str) -> bool:
+        return any(fn(ctx, situation) for fn in self.interceptors)
+
+    def fallback(self, ctx: Ctx) -> None:
+        """A message nothing else took: an active mode, then the kind's own handler or help."""
+        kind = ctx.event.message.type
+        if kind != "location" and self._intercepted(ctx, "free"):
+            return
+        route = self.messages.get(kind) or self.messages.get("text")
+        if route is not None:
+            route.fn(ctx)
 
     def follow(self):
         return self._add(self.events, "follow")
@@ -245,6 +275,11 @@ class Router:
             command = self.match_command(ctx.text) if kind == "text" else None
             exact = command is not None and normalize(ctx.text) == command
             if route is not None and ((route.takes_text and not exact) or command is None):
+                if ctx.now - dialog.updated_at > DIALOG_FRESH:
+                    if self._intercepted(ctx, "free"):
+                        return  # long left: the dialog waits, the message is about what is going on now
+                elif kind == "text" and not route.takes_text and self._intercepted(ctx, "button_step"):
+                    return
                 route.fn(ctx)
                 return
             if route is not None:
@@ -257,9 +292,7 @@ class Router:
             if word is not None:
                 self._run(ctx, self.commands[word])
                 return
-        route = self.messages.get(kind) or self.messages.get("text")
-        if route is not None:
-            route.fn(ctx)
+        self.fallback(ctx)
 
 
 def text_message(text: str, quick: list[tuple[str, Any]] | None = None) -> dict:

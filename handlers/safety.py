@@ -1,27 +1,47 @@
 """Disaster mode: officers start and end it; every household reports its safety (one member
-answers for all), with a location, head count and comment; 「救助が必要」 alerts at once."""
+answers for all), with a location, head count and comment; 「救助が必要」 alerts at once.
+
+While it is active, every message from a member of a household is about the disaster: a typed
+status (「大丈夫です」「ﾋﾅﾝｼﾏｼﾀ」) is recorded like its button, any other text or a photo is kept
+as the household's 連絡事項 (`hear`, an interceptor of the router). Rescue alerts are coalesced:
+one per request, then at most one update every `rescue_update_minutes` (`rescue_update`).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import messages as msg
 from bot import texts
-from models import Delivery, Disaster, Household, Member, MemberStatus, OFFICER_ROLES, Role, SafetyAsk, SafetyLocation
+from bot.signin import issue_login_link
+from models import (
+    Delivery, Disaster, Household, Member, MemberStatus, OFFICER_ROLES, OutboxMessage, Role, SafetyAsk,
+    SafetyLocation, SafetyPhoto,
+)
 from models.delivery import write_receipts
 from models.roster import officers_for_block
 from models.safety import STATUSES, SUBJECT, active_disaster, board, latest_location
 
 from .pickers import paged
-from .router import Ctx, enqueue, pb, router
+from .router import Ctx, enqueue, normalize, pb, router
+
+log = logging.getLogger(__name__)
 
 STARTERS = (Role.chair, Role.disaster_officer)
 URGENT = 100  # rescue alerts: the first row the dispatcher claims
 DISASTER = 50  # safety checks and re-asks: before everything ordinary
 PEOPLE_CHOICES = (1, 2, 3, 4, 5)
 COMMENT_WINDOW = dt.timedelta(minutes=30)
+MAX_COMMENT = 500
+SHORT_ANSWER = 12  # a typed status this short (「大丈夫です」) is only the status, not a 連絡事項 too
+MAX_PHOTO = 10 * 1024 * 1024
+PAGE_ROLES = (Role.chair, Role.disaster_officer, Role.block_leader)  # get the live page's link in 「安否状況」
+SAFETY_PAGE = "/admin/safety/"
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -40,20 +60,61 @@ def map_url(lat: float, lng: float) -> str:
     return f"https://maps.google.com/?q={lat:.6f},{lng:.6f}"
 
 
-def rescue_alert(ctx: Ctx, delivery: Delivery) -> None:
-    """The most urgent row in the outbox: disaster officers, the chair and the 班's block leader."""
+def rescue_text(ctx: Ctx, delivery: Delivery, template: str) -> dict:
     h = delivery.household
     loc = latest_location(ctx.session, delivery.id)
     comment = (delivery.answer_data or {}).get("comment") or "なし"
-    text = texts.RESCUE_ALERT.format(block=h.block.name, household=h.name, comment=comment,
-                                     map=texts.RESCUE_MAP.format(url=map_url(loc.latitude, loc.longitude))
-                                     if loc else texts.RESCUE_NO_MAP)
+    return msg.text(template.format(block=h.block.name, household=h.name, comment=comment,
+                                    map=texts.RESCUE_MAP.format(url=map_url(loc.latitude, loc.longitude))
+                                    if loc else texts.RESCUE_NO_MAP))
+
+
+def rescue_recipients(ctx: Ctx, h: Household) -> list[str]:
+    """Disaster officers, the chair and the 班's block leader."""
     to = ctx.session.scalars(select(Member.line_user_id).where(
         Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
         Member.role.in_([Role.chair, Role.disaster_officer]))).all()
     to += [m.line_user_id for m in officers_for_block(ctx.session, ctx.association.id, h.block_id)
            if m.role == Role.block_leader]
-    ctx.push(to, [msg.text(text)], purpose=f"rescue:{delivery.id}", priority=URGENT)
+    return list(to)
+
+
+def rescue_alert(ctx: Ctx, delivery: Delivery) -> None:
+    """A new rescue request: the most urgent row in the outbox, once per request."""
+    ctx.push(rescue_recipients(ctx, delivery.household), [rescue_text(ctx, delivery, texts.RESCUE_ALERT)],
+             purpose=f"rescue:{delivery.id}", priority=URGENT)
+
+
+def rescue_update(ctx: Ctx, delivery: Delivery) -> None:
+    """A location, 連絡事項 or photo from a household that asked for rescue: coalesced.
+
+    While the alert or an update of this household still waits in the outbox (never tried, so
+    LINE cannot have it yet), that row gets the latest location and 連絡事項 instead of a new
+    row. Otherwise one update row is written, due `rescue_update_minutes` after the last update
+    went out (at once if none did). A flood of locations costs a few pushes, not the quota.
+    """
+    alert, upd = f"rescue:{delivery.id}", f"rescue:{delivery.id}:update"
+    for purpose, template in ((upd, texts.RESCUE_UPDATE), (alert, texts.RESCUE_ALERT)):
+        waiting = ctx.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.association_id == ctx.association.id, OutboxMessage.purpose == purpose,
+            OutboxMessage.status == "pending", OutboxMessage.attempts == 0)
+            .order_by(OutboxMessage.id.desc()).limit(1)).first()
+        if waiting is None:
+            continue
+        # conditional: a dispatcher that claimed the row meanwhile wins, and we write a new one
+        done = ctx.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == waiting, OutboxMessage.status == "pending",
+                                        OutboxMessage.attempts == 0)
+            .values(messages=[rescue_text(ctx, delivery, template)]).execution_options(synchronize_session=False))
+        if done.rowcount == 1:
+            return
+    went = ctx.session.execute(select(OutboxMessage.sent_at, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.association_id == ctx.association.id, OutboxMessage.purpose == upd)).all()
+    last = max((sent or tried for sent, tried in went), default=None)
+    due = ctx.now if last is None else max(ctx.now, last + dt.timedelta(minutes=ctx.settings.rescue_update_minutes))
+    to = list(dict.fromkeys(u for u in rescue_recipients(ctx, delivery.household) if u))
+    enqueue(ctx.session, ctx.association.id, to, [rescue_text(ctx, delivery, texts.RESCUE_UPDATE)], upd,
+            priority=URGENT, now=due)
 
 
 # --- start and end (chair, disaster officers) -----------------------------------------------
@@ -137,8 +198,54 @@ def on_start(ctx: Ctx) -> None:
     ctx.session.add(SafetyAsk(association_id=ctx.association.id, disaster_id=disaster.id, round=0, sent_at=ctx.now,
                               households=len(households), recipients=len(users)))
     ctx.end_dialog()
+    # households nobody can answer for on LINE, and those who need help, are visited at once
+    send_visit_lists(ctx.session, disaster, [r for r in board(ctx.session, disaster).rows
+                                             if not r.via_line or r.household.needs_support], False, ctx.now)
     ctx.audit("disaster.start", f"disaster:{disaster.id}", kind=disaster.kind, recipients=len(users))
     ctx.reply(msg.text(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind])))
+
+
+def visit_label(r: Delivery) -> str:
+    marks = ([texts.VISIT_PAPER] if not r.via_line else []) + ([texts.VISIT_SUPPORT] if r.household.needs_support else [])
+    return f"{r.household.name}様" + (f"（{'・'.join(marks)}）" if marks else "")
+
+
+def send_visit_lists(session, d: Disaster, rows: list[Delivery], final: bool, now: dt.datetime) -> int:
+    """Each 班's households to visit go to its block leaders (a 班 without one: chair and 防災担当).
+
+    At the start: paper households (nobody on LINE) and 要支援 ones; after the last re-ask
+    (`final`): every household still silent. Returns the outbox rows written.
+    """
+    by_block: dict[int, list[Delivery]] = {}
+    for r in sorted(rows, key=lambda r: (r.household.block.position, r.household.block_id, r.household_id)):
+        by_block.setdefault(r.household.block_id, []).append(r)
+    if not by_block:
+        return 0
+    members = session.scalars(select(Member).where(
+        Member.association_id == d.association_id, Member.status == MemberStatus.active,
+        Member.line_user_id.is_not(None), Member.role.in_((Role.block_leader,) + STARTERS))
+        .order_by(Member.id)).all()
+    leaders: dict[int, list[str]] = {}
+    for m in members:
+        if m.role == Role.block_leader and m.led_block_id is not None:
+            leaders.setdefault(m.led_block_id, []).append(m.line_user_id)
+    head = [texts.VISIT_TITLE.format(kind=texts.DISASTER_KINDS[d.kind])] + ([texts.VISIT_FINAL] if final else []) \
+        + [texts.VISIT_ASK]
+    quick = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
+    purpose = f"visit:{d.id}:{'final' if final else 'start'}"
+    written, unled = 0, []
+    for block_id, rs in by_block.items():
+        line = texts.VISIT_BLOCK.format(block=rs[0].household.block.name, names="、".join(visit_label(r) for r in rs))
+        if leaders.get(block_id):
+            written += enqueue(session, d.association_id, leaders[block_id], [msg.text("\n".join(head + [line])[:4900], quick)],
+                               purpose, priority=DISASTER, now=now)
+        else:
+            unled.append(line)
+    if unled:  # one push each (not a multicast): the same cost, and each can tap [代理で記録]
+        body = msg.text("\n".join(head + [texts.VISIT_NO_LEADER] + unled)[:4900], quick)
+        for uid in dict.fromkeys(m.line_user_id for m in members if m.role in STARTERS):
+            written += enqueue(session, d.association_id, [uid], [body], purpose, priority=DISASTER, now=now)
+    return written
 
 
 def counts_text(b) -> str:
@@ -180,6 +287,18 @@ def on_end(ctx: Ctx) -> None:
 
 
 # --- residents report ----------------------------------------------------------------------
+def report_row(ctx: Ctx, d: Disaster) -> Delivery:
+    """This member's household report for `d` (made now for a household added after the start)."""
+    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+                                                    Delivery.household_id == ctx.member.household_id))
+    if row is None:  # a household added after the start: it reports too
+        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+                       household_id=ctx.member.household_id, delivered_at=ctx.now)
+        ctx.session.add(row)
+        ctx.session.flush()
+    return row
+
+
 def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Delivery] | None:
     d = active_disaster(ctx.session, ctx.association.id)
     if d is None or (disaster_id is not None and str(d.id) != disaster_id):
@@ -188,14 +307,7 @@ def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Deliv
     if not ctx.is_member or ctx.member.household_id is None:
         ctx.reply(msg.text(texts.SAFETY_NOT_REGISTERED))
         return None
-    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
-                                                    Delivery.household_id == ctx.member.household_id))
-    if row is None:  # a household added after the start: it reports too
-        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
-                       household_id=ctx.member.household_id, delivered_at=ctx.now)
-        ctx.session.add(row)
-        ctx.session.flush()
-    return d, row
+    return d, report_row(ctx, d)
 
 
 def extras_quick(d: Disaster) -> list:
@@ -204,21 +316,42 @@ def extras_quick(d: Disaster) -> list:
             + [msg.say(texts.SAFETY_NO_COMMENT)])
 
 
+def with_note(row: Delivery, note: str) -> None:
+    """Add to the household's 連絡事項 (the latest last; the oldest words go first when it is long)."""
+    data = dict(row.answer_data or {})
+    old = data.get("comment")
+    data["comment"] = (f"{old}\n{note}" if old else note)[-MAX_COMMENT:]
+    row.answer_data = data
+
+
+def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> None:
+    """A status from its button or typed: recorded, rescue alerted, the usual confirmation."""
+    was_rescue = row.answer == "rescue"
+    if note:
+        with_note(row, note)
+    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
+    ctx.session.flush()
+    if status == "rescue" and not was_rescue:
+        rescue_alert(ctx, row)  # first: the alert row is written before anything else
+    elif status == "rescue" and note:
+        rescue_update(ctx, row)
+    if ctx.dialog is None or ctx.dialog.flow == "safety":  # another open dialog keeps waiting
+        ctx.start_dialog("safety", "extra", disaster_id=d.id)
+    recorded = msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
+                        extras_quick(d))
+    if status == "rescue":
+        ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
+    else:
+        ctx.reply(recorded)
+
+
 @router.postback("sf")
 def on_status(ctx: Ctx) -> None:
     found = my_report(ctx, ctx.data.get("d"))
     status = ctx.data.get("s")
     if found is None or status not in STATUSES:
         return
-    d, row = found
-    was_rescue = row.answer == "rescue"
-    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
-    ctx.session.flush()
-    if status == "rescue" and not was_rescue:
-        rescue_alert(ctx, row)
-    ctx.start_dialog("safety", "extra", disaster_id=d.id)
-    ctx.reply(msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
-                       extras_quick(d)))
+    record_status(ctx, *found, status)
 
 
 @router.postback("sf_n")
@@ -242,8 +375,8 @@ def attach_location(ctx: Ctx) -> None:
                                    member_id=ctx.member.id, latitude=m.latitude, longitude=m.longitude,
                                    address=(m.address or m.title or None) and (m.address or m.title)[:200], at=ctx.now))
     ctx.session.flush()
-    if row.answer == "rescue":  # officers get the map they were waiting for
-        rescue_alert(ctx, row)
+    if row.answer == "rescue":  # officers get the map they were waiting for (coalesced)
+        rescue_update(ctx, row)
     quick = extras_quick(d)[1:] if row.answer else status_actions(d)
     ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
 
@@ -255,15 +388,18 @@ def on_location(ctx: Ctx) -> None:
 
 @router.dialog("safety", "extra", takes_text=False)
 def on_extra(ctx: Ctx) -> None:
-    """After a status: the next text is the household's 連絡事項 (within COMMENT_WINDOW)."""
+    """After a status: the next text is the household's 連絡事項 (within COMMENT_WINDOW).
+
+    A text that names a status (「やっぱり救助」) never reaches here: `hear` records it first.
+    """
     kind = ctx.event.message.type
     if kind == "location":
         return attach_location(ctx)
     if kind != "text" or not ctx.text:
-        return
+        return router.fallback(ctx) if kind != "text" else None
     if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long after: not a comment any more
         ctx.end_dialog()
-        return router.messages["text"].fn(ctx)
+        return router.fallback(ctx)
     found = my_report(ctx, str(ctx.dialog.data.get("disaster_id")))
     if found is None:
         return ctx.end_dialog()
@@ -271,10 +407,99 @@ def on_extra(ctx: Ctx) -> None:
     ctx.end_dialog()
     if ctx.text == texts.SAFETY_NO_COMMENT:
         return ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
-    row.answer_data = {**(row.answer_data or {}), "comment": ctx.text[:500]}
+    with_note(row, ctx.text[:MAX_COMMENT])
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
-        rescue_alert(ctx, row)
+        rescue_update(ctx, row)
     ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+
+
+# --- residents who type or send a photo ------------------------------------------------------
+_PUNCT = re.compile(r"[、。,.!?・…/]")
+
+
+def _hiragana(s: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
+
+
+def read_status(text: str) -> str | None:
+    """The status a typed text names (「大丈夫です」→ safe, 「ﾋﾅﾝｼﾏｼﾀ」→ evacuated), or None.
+
+    Full/half width and kana are folded (NFKC, katakana → hiragana); the most urgent status named
+    wins (「無事ですがけが人がいます」→ injured); a denied one does not count (「けがはありません」).
+    """
+    t = _hiragana(normalize(text))
+    for status in STATUSES:  # most urgent first
+        for word in texts.SAFETY_WORDS[status]:
+            w = _hiragana(unicodedata.normalize("NFKC", word))
+            start = 0
+            while (i := t.find(w, start)) >= 0:
+                start = i + 1
+                rest = _PUNCT.split(t[i + len(w):i + len(w) + 10], maxsplit=1)[0]
+                if not any(n in rest for n in texts.SAFETY_NEGATIONS):
+                    return status
+    return None
+
+
+def buttons_card(d: Disaster, body: str) -> dict:
+    kind = texts.DISASTER_KINDS[d.kind]
+    return msg.card(texts.SAFETY_CHECK_TITLE.format(kind=kind), body, status_actions(d),
+                    quick=status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])
+
+
+def note_reply(d: Disaster, row: Delivery, template: str) -> dict:
+    body = template.format(household=row.household.name) + "\n" + (
+        texts.SAFETY_NOTE_ANSWERED.format(status=texts.SAFETY_LABELS[row.answer]) if row.answer
+        else texts.SAFETY_PICK)
+    return buttons_card(d, body)
+
+
+def keep_photo(ctx: Ctx, d: Disaster, row: Delivery) -> None:
+    m = ctx.event.message
+    if ctx.session.scalar(select(SafetyPhoto.id).where(SafetyPhoto.line_message_id == m.id)) is None:
+        content = ctx.line.get_content(m.id) if ctx.line is not None else None
+        if content is None or len(content[0]) > MAX_PHOTO:
+            return ctx.reply(buttons_card(d, texts.SAFETY_PHOTO_FAILED))
+        data, ctype = content
+        ctx.session.add(SafetyPhoto(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,
+                                    member_id=ctx.member.id, line_message_id=m.id[:64],
+                                    content_type=(ctype or "image/jpeg")[:100], data=data, at=ctx.now))
+        with_note(row, texts.SAFETY_PHOTO_NOTE)
+        if row.answer == "rescue":
+            rescue_update(ctx, row)
+    ctx.reply(note_reply(d, row, texts.SAFETY_PHOTO_RECORDED))
+
+
+@router.intercept()
+def hear(ctx: Ctx, situation: str) -> bool:
+    """In disaster mode every message of a household member is about the disaster (see router)."""
+    if not ctx.is_member or ctx.member.household_id is None:
+        return False
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return False
+    kind = ctx.event.message.type
+    status = read_status(ctx.text) if kind == "text" else None
+    row = None
+    if status is not None:
+        row = report_row(ctx, d)
+        # only a button takes back a rescue request: 「足をけがして動けません」 stays 救助が必要
+        if row.answer != "rescue" or status == "rescue":
+            note = ctx.text[:MAX_COMMENT] if len(normalize(ctx.text)) > SHORT_ANSWER else None
+            record_status(ctx, d, row, status, note)
+            return True
+    elif situation != "free":
+        return False  # the open dialog asked for this text
+    row = row or report_row(ctx, d)
+    if kind == "text" and ctx.text:
+        with_note(row, ctx.text[:MAX_COMMENT])
+        if row.answer == "rescue":
+            rescue_update(ctx, row)
+        ctx.reply(note_reply(d, row, texts.SAFETY_NOTE_RECORDED))
+    elif kind == "image":
+        keep_photo(ctx, d, row)
+    else:  # a sticker, a video, a file: nothing to keep, but never the ordinary help
+        ctx.reply(buttons_card(d, texts.SAFETY_ASK_BUTTONS))
+    return True
 
 
 # --- officers: status and proxy reports ------------------------------------------------------
@@ -291,9 +516,18 @@ def on_board(ctx: Ctx) -> None:
         lines.append(texts.SAFETY_STATUS_RESCUE.format(names="、".join(f"{r.household.block.name} {r.household.name}様" for r in b.rescue)))
     lines += [texts.SAFETY_STATUS_BLOCK.format(block=k, answered=a, total=t) for k, (a, t) in b.per_block.items()]
     if b.silent:
-        names = "、".join(f"{r.household.name}様" + ("（要支援）" if r.household.needs_support else "") for r in b.silent[:60])
+        names = "、".join(f"{r.household.name}様" + ("（要支援）" if r.household.needs_support else "")
+                         + (texts.PAPER_MARK if not r.via_line else "") for r in b.silent[:60])
         lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
-    ctx.reply(msg.text("\n".join(lines)[:4900], [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]))
+    proxy = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
+    board_text = "\n".join(lines)[:4900]
+    if ctx.member.role in PAGE_ROLES and (ctx.member.role != Role.block_leader or ctx.member.led_block_id is not None):
+        # the live page (table and map) in one tap: the sign-in link lands there
+        url = issue_login_link(ctx.session, ctx.settings, ctx.member, ctx.now, next_path=SAFETY_PAGE)
+        ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
+        return ctx.reply(msg.text(board_text),
+                         msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))
+    ctx.reply(msg.text(board_text, proxy))
 
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:

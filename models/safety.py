@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, association_fk, created, intpk
@@ -39,6 +39,8 @@ class Disaster(Base):
     ended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     purge_after: Mapped[Optional[dt.datetime]]  # locations are deleted after this
     purged_at: Mapped[Optional[dt.datetime]]
+    # when the still-silent households went to their block leaders after the last re-ask
+    visits_sent_at: Mapped[Optional[dt.datetime]]
 
 
 class SafetyAsk(Base):
@@ -65,6 +67,24 @@ class SafetyLocation(Base):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     address: Mapped[Optional[str]] = mapped_column(String(200))
+    at: Mapped[created]
+
+
+class SafetyPhoto(Base):
+    """A photo a resident sent during disaster mode: part of the household's report (連絡事項).
+
+    Downloaded once from LINE's content API (the message id is unique); purged with the locations.
+    """
+
+    __tablename__ = "safety_photos"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    disaster_id: Mapped[int] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    line_message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     at: Mapped[created]
 
 
@@ -117,4 +137,5 @@ def board(session: Session, d: Disaster, block_id: int | None = None) -> SafetyB
 
 def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(
-        Delivery.subject_type == SUBJECT, Delivery.subject_id == disaster_id, Delivery.answer.is_(None))))
+        Delivery.subject_type == SUBJECT, Delivery.subject_id == disaster_id, Delivery.answer.is_(None))
+        .options(joinedload(Delivery.household).joinedload(Household.block))))

@@ -121,9 +121,9 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
     drain(db, k.line)
     pushed = [r for r in fake.sends()[before:] if not r.path.endswith("/reply")]
     alert = pushed[0]  # the dispatcher's first send: ahead of the 40 waiting pushes
-    assert "救助要請" in all_text(alert.body["messages"]) and len(pushed) == 42
-    # the comment typed after the request reaches the officers too
-    assert "足をけがして動けません" in all_text(pushed[1].body["messages"])
+    # the comment typed while the alert still waited was merged into it: one alert, not two
+    assert "救助要請" in all_text(alert.body["messages"]) and len(pushed) == 41
+    assert "足をけがして動けません" in all_text(alert.body["messages"])
     assert set(alert.body["to"]) == {CHAIR, BOSAI, LEADER2}
     assert "2班 中村 幸子様の世帯" in all_text(alert.body["messages"])
     assert "https://maps.google.com/?q=35.681200,139.767100" in all_text(alert.body["messages"])
