@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, render_template
 
-from models import Disaster, Role
+from models import Delivery, Disaster, Role, SafetyPhoto
 from models.safety import active_disaster, board, latest_location
 from sqlalchemy import select
 
@@ -39,9 +39,17 @@ def current() -> Disaster | None:
                              .order_by(Disaster.started_at.desc()).limit(1)).first()
 
 
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
 def rows_for(d: Disaster) -> list[dict]:
     tz = ZoneInfo(kairan().settings.timezone)
     out = []
+    photos: dict[int, list[int]] = {}
+    if sees_locations():  # residents' photos: to the same officers as their locations
+        for pid, did in g.db.execute(select(SafetyPhoto.id, SafetyPhoto.delivery_id)
+                                     .where(SafetyPhoto.disaster_id == d.id).order_by(SafetyPhoto.id)):
+            photos.setdefault(did, []).append(pid)
     for r in board(g.db, d, g.block_id).rows:
         loc = latest_location(g.db, r.id) if sees_locations() else None
         data = r.answer_data or {}
@@ -54,6 +62,7 @@ def rows_for(d: Disaster) -> list[dict]:
             "at": r.answered_at.astimezone(tz).strftime("%m/%d %H:%M") if r.answered_at else "",
             "lat": loc.latitude if loc else None, "lng": loc.longitude if loc else None,
             "address": loc.address if loc else None, "colour": COLOURS.get(r.answer, COLOURS[None]),
+            "paper": not r.via_line, "photos": photos.get(r.id, []),
         })
     return out
 
@@ -83,6 +92,20 @@ def page() -> str:
     return render_template("admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
                            markers=json.dumps(markers, ensure_ascii=False), show_map=sees_locations(),
                            tile_url=kairan().settings.tile_url, refresh=REFRESH_SECONDS if d.ended_at is None else None)
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int) -> Response:
+    """A photo a resident sent (連絡事項); a block leader sees those of their own 班 only."""
+    p = g.db.get(SafetyPhoto, photo_id) if photo_id < 2**31 else None
+    if p is None or p.association_id != g.member.association_id or not sees_locations():
+        abort(404)
+    if g.block_id is not None and g.db.get(Delivery, p.delivery_id).household.block_id != g.block_id:
+        abort(404)
+    ctype = p.content_type if p.content_type in PHOTO_TYPES else "application/octet-stream"
+    return Response(p.data, mimetype=ctype, headers={"X-Content-Type-Options": "nosniff",
+                                                     "Content-Disposition": f"inline; filename=photo-{p.id}"})
 
 
 @bp.get("/export.csv")

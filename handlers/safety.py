@@ -446,10 +446,12 @@ def buttons_card(d: Disaster, body: str) -> dict:
                     quick=status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])
 
 
-def note_reply(d: Disaster, row: Delivery, template: str) -> dict:
+def note_reply(ctx: Ctx, d: Disaster, row: Delivery, template: str) -> dict:
     body = template.format(household=row.household.name) + "\n" + (
         texts.SAFETY_NOTE_ANSWERED.format(status=texts.SAFETY_LABELS[row.answer]) if row.answer
         else texts.SAFETY_PICK)
+    if ctx.member.is_officer:  # a mistyped command landed here: say where the commands are
+        body += "\n" + texts.SAFETY_OFFICER_HINT
     return buttons_card(d, body)
 
 
@@ -466,7 +468,7 @@ def keep_photo(ctx: Ctx, d: Disaster, row: Delivery) -> None:
         with_note(row, texts.SAFETY_PHOTO_NOTE)
         if row.answer == "rescue":
             rescue_update(ctx, row)
-    ctx.reply(note_reply(d, row, texts.SAFETY_PHOTO_RECORDED))
+    ctx.reply(note_reply(ctx, d, row, texts.SAFETY_PHOTO_RECORDED))
 
 
 @router.intercept()
@@ -494,7 +496,7 @@ def hear(ctx: Ctx, situation: str) -> bool:
         with_note(row, ctx.text[:MAX_COMMENT])
         if row.answer == "rescue":
             rescue_update(ctx, row)
-        ctx.reply(note_reply(d, row, texts.SAFETY_NOTE_RECORDED))
+        ctx.reply(note_reply(ctx, d, row, texts.SAFETY_NOTE_RECORDED))
     elif kind == "image":
         keep_photo(ctx, d, row)
     else:  # a sticker, a video, a file: nothing to keep, but never the ordinary help

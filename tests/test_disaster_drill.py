@@ -315,3 +315,52 @@ def test_updates_merge_into_the_waiting_row(line, demo, db, fake, k, clock):
     drain(db, k.line)
     updates = [q for q in pushes(fake) if "救助要請・続報" in all_text(q.body.get("messages", []))]
     assert len(updates) == 2 and "36.200000" in all_text(updates[1].body["messages"])
+
+
+def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake, k, clock):
+    start(line)
+    drain(db, k.line)
+    line.image(YAMAMOTO, b"\xff\xd8\xff yamamoto", "image/jpeg")  # 3班
+    with db.session() as s:
+        (pid,) = s.scalars(select(SafetyPhoto.id)).all()
+    bosai, _ = sign_in(line, tap(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    page = bosai.get("/admin/safety/").get_data(as_text=True)
+    assert f'href="/admin/safety/photos/{pid}">写真1</a>' in page
+    assert '高橋 和子様<span class="tag support">要支援</span><span class="tag">紙</span>' in page
+    resp = bosai.get(f"/admin/safety/photos/{pid}")
+    assert resp.status_code == 200 and resp.data == b"\xff\xd8\xff yamamoto"
+    assert resp.headers["Content-Type"] == "image/jpeg" and resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert bosai.get(f"/admin/safety/photos/{pid + 1}").status_code == 404
+    leader, _ = sign_in(line, tap(line.text(LEADER2, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    assert leader.get(f"/admin/safety/photos/{pid}").status_code == 404  # another 班
+    assert line.client.application.test_client().get(f"/admin/safety/photos/{pid}").status_code == 403
+
+
+def test_photos_are_purged_with_the_locations(line, demo, db, fake, k, clock, caplog):
+    from scheduler.safety import purge_locations
+
+    start(line)
+    drain(db, k.line)
+    line.image(SATO, b"\xff\xd8\xff sato", "image/jpeg")
+    ended = line.postback(CHAIR, tap(line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)["data"])
+    assert texts.DISASTER_ENDED in all_text(ended)
+    # after the end, a photo is no report any more: the ordinary help again, nothing kept
+    line.image(ITO, b"\xff\xd8\xff late", "image/jpeg")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyPhoto)) == 1
+    clock.shift(dt.timedelta(days=30, minutes=1))
+    caplog.set_level("INFO")
+    purge_locations(k)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyPhoto)) == 0
+    assert "1 photo(s)" in caplog.text
+
+
+def test_an_officers_mistyped_command_is_kept_with_a_hint(line, demo, db, fake, k, clock):
+    start(line)
+    drain(db, k.line)
+    r = line.text(CHAIR, "安否じょうきょう")
+    assert texts.SAFETY_OFFICER_HINT in all_text(r) and set(STATUS_LABELS) <= set(labels(r))
+    assert texts.HELP_OFFICER not in all_text(r)
+    assert report(db, "山田 太郎").answer_data == {"comment": "安否じょうきょう"}
+    assert texts.SAFETY_OFFICER_HINT not in all_text(line.text(SATO, "こんばんは"))
