@@ -9,8 +9,9 @@ Order for a text message: cancel word in a dialog → the dialog's step → a co
 an active mode (disaster mode hears every resident) → registration (if not yet a member) → help.
 A mode also hears what an open dialog would not use: messages to a dialog left more than
 DIALOG_FRESH ago (the dialog waits), and, at a step that waits for a button, a text the mode
-recognises (「無事」); a step that takes typed content (a title, a body) keeps its text. Roles are checked here, from the database, at the
-moment of the tap: a resident pressing an officer's button gets a polite refusal, nothing else.
+recognises (「無事」); a step that takes typed content (a title, a body) keeps its text.
+Roles are checked here, from the database, at the moment of the tap: a resident pressing an
+officer's button gets a polite refusal, nothing else.
 """
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def pushes(fake, after=0):
     ("無事ですが、母がけがをしました", "injured"),  # the most urgent named wins
     ("避難所にいます。みんな無事です", "evacuated"),
     ("けがはありません。無事です", "safe"),  # a denied status does not count
-    ("救助は不要です", None), ("けが人なし", None), ("水が足りません", None), ("読みました", None), ("", None),
+    ("救助は不要です", None), ("助けは要りません", None), ("けが人なし", None), ("水が足りません", None), ("読みました", None), ("", None),
 ])
 def test_typed_status_words(typed, status):
     assert read_status(typed) == status

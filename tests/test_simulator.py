@@ -434,3 +434,40 @@ def test_attendance_from_chat_to_csv(sim):
     raw = browser.get(f"{sim.url}/admin/events/{event_id}.csv", timeout=30).content
     assert raw.startswith("\ufeff所属,種別,氏名,回答,連絡事項".encode())
     assert "佐藤 花子" in raw.decode("utf-8-sig") and "参加" in raw.decode("utf-8-sig")
+
+
+def test_drill_residents_who_type_or_send_a_photo(sim):
+    """Issue 8's drill, as it was tried: typed answers and a photo are recorded, never 退会 help."""
+    from sqlalchemy import select
+
+    from models import Delivery, Household, SafetyPhoto
+
+    bosai, kato, yamamoto, suzuki = (demo_user_id(n) for n in ("小林 修", "加藤 恵子", "山本 節子", "鈴木 一郎"))
+    sim.send(bosai, "text", text="災害モード")
+    tap(sim, bosai, find_action(sim.new(bosai), "地震"))
+    sim.send(bosai, "text", text="なし")
+    tap(sim, bosai, find_action(sim.new(bosai), "開始する"))
+    sim.dispatch()
+    for who, typed, label in ((HANAKO, "大丈夫です", "無事"), (suzuki, "無事", "無事"), (kato, "ﾋﾅﾝｼﾏｼﾀ", "避難しました")):
+        sim.new(who)
+        sim.send(who, "text", text=typed)
+        said = texts_of(sim.new(who))
+        assert f"「{label}」で記録しました" in said and "退会" not in said
+    sim.new(yamamoto)
+    assert sim.upload(yamamoto, "image", "house.jpg", b"\xff\xd8\xff house", "image/jpeg")["status"] == 200
+    said = sim.new(yamamoto)
+    assert "写真を受け取りました" in texts_of(said) and "退会" not in texts_of(said)
+    assert find_action(said, "無事")  # the status buttons again
+    with sim.k.db.session() as s:
+        answers = dict(s.execute(select(Household.name, Delivery.answer).join(Delivery.household)
+                                 .where(Delivery.subject_type == "safety")).all())
+        assert (answers["佐藤 花子"], answers["鈴木 一郎"], answers["加藤 恵子"]) == ("safe", "safe", "evacuated")
+        assert s.scalars(select(SafetyPhoto.data)).all() == [b"\xff\xd8\xff house"]
+    sim.send(bosai, "text", text="安否状況")
+    said = sim.new(bosai)
+    assert "高橋 和子様（要支援）（紙）" in texts_of(said)
+    browser = requests.Session()
+    resp = browser.post(find_action(said, texts.SAFETY_PAGE_OPEN)["uri"], headers={"Origin": sim.url}, timeout=30,
+                        allow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/safety/")
+    assert "写真1" in browser.get(sim.url + "/admin/safety/", timeout=30).text
