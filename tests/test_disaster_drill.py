@@ -364,3 +364,19 @@ def test_an_officers_mistyped_command_is_kept_with_a_hint(line, demo, db, fake, 
     assert texts.HELP_OFFICER not in all_text(r)
     assert report(db, "山田 太郎").answer_data == {"comment": "安否じょうきょう"}
     assert texts.SAFETY_OFFICER_HINT not in all_text(line.text(SATO, "こんばんは"))
+
+
+def test_a_row_the_dispatcher_holds_is_never_changed(line, demo, db, fake, k, clock):
+    from bot.outbox import claim
+
+    start(line)
+    drain(db, k.line)
+    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    (held,) = [r for r in claim(db, limit=100) if r.purpose.startswith("rescue:")]  # mid-send elsewhere
+    line.location(NAKAMURA, 35.5, 139.5)
+    with db.session() as s:
+        alert = s.get(OutboxMessage, held.id)
+        assert alert.status == "sending" and "35.500000" not in message_text(alert.messages[0])
+        (upd,) = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("rescue:%:update"))).all()
+        assert upd.status == "pending" and "35.500000,139.500000" in message_text(upd.messages[0])
+        assert upd.priority == URGENT
