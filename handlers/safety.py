@@ -460,6 +460,8 @@ def keep_photo(ctx: Ctx, d: Disaster, row: Delivery) -> None:
     if ctx.session.scalar(select(SafetyPhoto.id).where(SafetyPhoto.line_message_id == m.id)) is None:
         content = ctx.line.get_content(m.id) if ctx.line is not None else None
         if content is None or len(content[0]) > MAX_PHOTO:
+            log.warning("disaster %s: a resident's photo could not be kept (%s)", d.id,
+                        "no content" if content is None else "too large")
             return ctx.reply(buttons_card(d, texts.SAFETY_PHOTO_FAILED))
         data, ctype = content
         ctx.session.add(SafetyPhoto(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,

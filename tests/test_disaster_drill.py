@@ -15,7 +15,7 @@ from conftest import actions, all_text, tap
 from handlers.safety import URGENT, read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
 from scheduler.safety import reask
-from test_safety import ACTIVE, BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
+from test_safety import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 
 SUZUKI = demo_user_id("鈴木 一郎")  # 1班
 KATO = demo_user_id("加藤 恵子")  # 3班
@@ -380,3 +380,17 @@ def test_a_row_the_dispatcher_holds_is_never_changed(line, demo, db, fake, k, cl
         (upd,) = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("rescue:%:update"))).all()
         assert upd.status == "pending" and "35.500000,139.500000" in message_text(upd.messages[0])
         assert upd.priority == URGENT
+
+
+def test_a_photo_that_cannot_be_downloaded_says_so(line, demo, db, fake, k, clock):
+    start(line)
+    drain(db, k.line)
+    e = line.base(SATO, "message")
+    e["message"] = {"id": "nosuchcontent01", "type": "image", "contentProvider": {"type": "line"}, "quoteToken": "q"}
+    before = max((d.seq for d in fake.delivered), default=0)
+    assert line.post(e) == 200
+    said = all_text([d.message for d in fake.messages_for(SATO, after=before)])
+    assert texts.SAFETY_PHOTO_FAILED in said and "退会" not in said
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyPhoto)) == 0
+    assert report(db, "佐藤 花子").answer_data is None
