@@ -310,3 +310,6 @@ EV_RESULTS_PAGE = "一覧表・グラフ・CSVは「管理画面」から見ら�
 EV_UNIT_COUNTERS = {False: "世帯", True: "人"}
 EV_REMINDER_TITLE = "出欠のお願い"
 EV_REMINDER_BODY = "「{name}」（{when}）の出欠をまだうかがっていません。締切は{deadline}です。"
+
+# --- outbox: quota reserve for urgent messages ---
+QUOTA_RESERVE_NOTE = "災害時の安否確認などのために、{reserve:,}通を残してあります。"

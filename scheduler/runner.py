@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
+import threading
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -45,6 +47,20 @@ def start_background(k: Kairan) -> BackgroundScheduler:
 
 
 def run_blocking(k: Kairan) -> None:
+    """Until SIGTERM (a deploy) or SIGINT: then the send in flight finishes and settles, nothing
+    more is claimed, and the process exits — no row is left `sending` behind a lease."""
+    stopping = k.extras.setdefault("stopping", threading.Event())
     sched = add_jobs(BlockingScheduler(timezone=k.settings.timezone), k)
+
+    def stop(signum, _frame) -> None:
+        if stopping.is_set():
+            return
+        log.info("scheduler: %s received, finishing the jobs running now", signal.Signals(signum).name)
+        stopping.set()
+        sched.shutdown(wait=True)  # waits for running jobs (the dispatcher stops after its send)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     log.info("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
     sched.start()
+    log.info("scheduler stopped")
