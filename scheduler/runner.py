@@ -2,6 +2,7 @@
 `kairan serve` (make run) runs the same jobs in a background thread. gunicorn workers never do."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import signal
@@ -31,7 +32,9 @@ def _guarded(fn: Callable[[Kairan], object], k: Kairan) -> Callable[[], None]:
 
 def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch", **common)
+    # the outbox goes at once on start (a restart after a crash or deploy), then every 2 s
+    sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch",
+                  next_run_time=dt.datetime.now(dt.timezone.utc), **common)
     sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
     sched.add_job(_guarded(jobs.send_reminders, k), "interval", seconds=60, id="reminders", **common)
     sched.add_job(_guarded(safety.reask, k), "interval", seconds=60, id="safety-reask", **common)
