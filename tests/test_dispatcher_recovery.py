@@ -122,6 +122,8 @@ def test_killed_mid_multicast_every_row_goes_within_a_lease_and_a_tick(demo, db,
     assert [by_key[k].purpose for k in after[:2]] == ["rescue:90", "rescue:91"]  # urgent rows first
     assert after.count(in_flight) == 1  # the stranded row, once its short lease ran out, went again …
     assert [r.status for r in fake.sends() if r.retry_key == in_flight] == [200, 409]  # … and LINE knew it
+    (resent,) = [at for at, _, key in list(fake.arrivals) if at >= restarted and key == in_flight]
+    assert resent - killed < lease + TICK + START
     each_delivered_once(fake, db)
     assert recovered < lease + TICK + START
 
