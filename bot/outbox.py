@@ -152,20 +152,25 @@ class Reserve:
 
     def refresh_if_stale(self, now: dt.datetime) -> None:
         """Before a claim (never while holding one): ask LINE when the shared figure is too old
-        and an ordinary row is due."""
+        and an ordinary row is due. The HTTP calls are made outside any transaction."""
         if self.amount <= 0 or (self.fresh_until is not None and now < self.fresh_until):
             return
         with self.db.session() as s:
             row = s.get(LineQuota, quota.CHANNEL)
-            if not quota.is_fresh(row, now, quota.TTL, self.tz):
-                ordinary_due = s.scalar(select(OutboxMessage.id).where(
-                    due_filter(now), OutboxMessage.priority < URGENT_PRIORITY).limit(1))
-                if ordinary_due is None:
-                    return
-                if not quota.refresh(s, self.line, now, row.association_id if row else None):
-                    self.fresh_until = now + quota.TTL  # LINE does not answer: do not ask at every row
-                    return
-            self.fresh_until = now + quota.TTL
+            if quota.is_fresh(row, now, quota.TTL, self.tz):
+                self.fresh_until = row.read_at + quota.TTL
+                return
+            association_id = row.association_id if row else None
+            ordinary_due = s.scalar(select(OutboxMessage.id).where(
+                due_filter(now), OutboxMessage.priority < URGENT_PRIORITY).limit(1))
+        if ordinary_due is None:  # urgent rows only: no need to ask LINE now
+            self.fresh_until = now + dt.timedelta(seconds=5)
+            return
+        limit, usage = self.line.quota()
+        self.fresh_until = now + quota.TTL  # also when LINE did not answer: not again at every row
+        if usage is not None:
+            with self.db.session() as s:
+                quota.store(s, limit, usage, now, association_id)
 
     def allows(self, row: OutboxMessage, now: dt.datetime) -> bool:
         if self.amount <= 0 or row.priority >= URGENT_PRIORITY:
