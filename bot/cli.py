@@ -124,7 +124,9 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run the scheduled jobs (outbox, inbox sweep, purge) in the foreground."""
+    """Run the scheduled jobs (outbox, inbox sweep, purge) in the foreground.
+
+    SIGTERM (a deploy) or Ctrl-C: the send in flight finishes and is recorded, then it exits."""
     from scheduler.runner import run_blocking
 
     from .app import configure_logging

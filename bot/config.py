@@ -32,6 +32,9 @@ class Settings:
     secret_key: str = "kairan-dev-secret-key"
     association_slug: str | None = None
     line_timeout_seconds: float = 10.0
+    # messages of the monthly quota kept for urgent sends (safety checks, rescue alerts): ordinary
+    # sends (circulars, events, reminders) are held rather than eat into them
+    urgent_quota_reserve: int = 50
     # tests set this to handle webhook events inside the request (deterministic)
     handle_events_inline: bool = False
     log_level: str = "INFO"
@@ -86,5 +89,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         location_retention_days=int(env.get("KAIRAN_LOCATION_RETENTION_DAYS", "30")),
         rescue_update_minutes=int(env.get("KAIRAN_RESCUE_UPDATE_MINUTES", "5")),
         tile_url=env.get("KAIRAN_TILE_URL") or Settings.tile_url,
+        line_timeout_seconds=float(env.get("KAIRAN_LINE_TIMEOUT_SECONDS", "10")),
+        urgent_quota_reserve=int(env.get("KAIRAN_URGENT_QUOTA_RESERVE", "50")),
     )
     return s.with_(**overrides) if overrides else s

@@ -64,6 +64,8 @@ class FakeLine:
         self.faults: list[Fault] = []
         self.latency = 0.0
         self.quota_limit: int | None = 200
+        self.usage_elsewhere = 0  # messages this month sent by other means (e.g. LINE Official Account Manager)
+        self.arrivals: list[tuple[float, str, str | None]] = []  # (monotonic time, path, retry key) on arrival
         self.validator = validator or self._limits_only
         self.invalid: list[tuple[str, list[str]]] = []  # requests that broke LINE's rules
 
@@ -104,6 +106,8 @@ class FakeLine:
             self.accepted_keys.clear()
             self.faults.clear()
             self.invalid.clear()
+            self.arrivals.clear()
+            self.usage_elsewhere = 0
 
     # --- the WSGI app ------------------------------------------------------------------
     def app(self) -> Flask:
@@ -129,6 +133,8 @@ class FakeLine:
 
         @app.post("/v2/bot/message/<kind>")
         def send(kind: str):
+            with fake._lock:  # seen before the latency: a test can tell a send is in flight
+                fake.arrivals.append((time.monotonic(), request.path, request.headers.get("X-Line-Retry-Key")))
             if fake.latency:
                 time.sleep(fake.latency)
             if request.headers.get("Authorization", "") == "":
@@ -193,7 +199,7 @@ class FakeLine:
             with fake._lock:
                 used = sum(len(body_recipients(r)) for r in fake.requests
                            if r.status == 200 and r.path.endswith(("/push", "/multicast")))
-            return answer(200, {"totalUsage": used})
+            return answer(200, {"totalUsage": used + fake.usage_elsewhere})
 
         @app.get("/v2/bot/message/<message_id>/content")
         def content(message_id: str):

@@ -161,8 +161,14 @@ class Processor:
 
     def _reply(self, token: str, messages: list[dict], user_id: str) -> None:
         result = self.line.reply(token, messages)
+        if result.uncertain:
+            # timed out waiting for LINE's answer: the reply may well have arrived. A push too
+            # would say everything twice; a reply token cannot be retried, so nothing more is sent
+            log.warning("LINE reply got no answer in time; no push fallback (it may have been delivered)")
+            return
         if not result.ok:
-            # the user acted and expects an answer: fall back to a push (costs one message)
+            # refused (an expired or used token, an error): the user acted and expects an
+            # answer, so it goes out as a push (costs one message)
             with self.db.session() as s:
                 assoc = current_association(s, self.settings)
                 enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback")

@@ -32,6 +32,9 @@ class SendResult:
     error: str | None = None  # LINE's error body or the exception text
     retry_after: float | None = None
     request_id: str | None = None
+    # no answer, but the request had left: LINE may have accepted it (read timeout, connection
+    # dropped mid-answer). A reply is then not repeated as a push; a push is retried with its key.
+    uncertain: bool = False
 
     @property
     def already_accepted(self) -> bool:  # 409: LINE accepted this retry key before
@@ -98,7 +101,6 @@ class LineClient:
         self._api: MessagingApi | None = None
         self._blob: MessagingApiBlob | None = None
         self.limiter = RateLimiter()
-        self._quota: tuple[float, tuple[int | None, int | None]] | None = None
 
     def _client(self, host: str) -> ApiClient:
         cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
@@ -119,9 +121,22 @@ class LineClient:
                 self._blob = MessagingApiBlob(self._client(self.settings.line_data_api_base_url))
             return self._blob
 
-    def _call(self, what: str, fn, *args, **kwargs) -> SendResult:
+    MAX_READ_TIMEOUT = 60.0  # seconds: the longest a retry after timeouts waits for LINE's answer
+
+    def read_timeout(self, previous_timeouts: int = 0) -> float:
+        """The read timeout of a send: doubled after each attempt that got no answer, so a LINE
+        slower than our timeout still answers a retry (with the 409 that settles it)."""
+        base = self.timeout[1]
+        return min(base * 2 ** max(0, previous_timeouts), max(base, self.MAX_READ_TIMEOUT))
+
+    def call_seconds(self, previous_timeouts: int = 0) -> float:
+        """The longest one send can take before the client gives up (connect + read timeout)."""
+        return self.timeout[0] + self.read_timeout(previous_timeouts)
+
+    def _call(self, what: str, fn, *args, read_timeout: float | None = None, **kwargs) -> SendResult:
+        timeout = self.timeout if read_timeout is None else (self.timeout[0], read_timeout)
         try:
-            resp = fn(*args, _request_timeout=self.timeout, **kwargs)
+            resp = fn(*args, _request_timeout=timeout, **kwargs)
         except ApiException as e:
             retry_after = _header(e.headers, "retry-after")
             log.warning("LINE %s failed: HTTP %s request_id=%s", what, e.status, _header(e.headers, "x-line-request-id"))
@@ -131,8 +146,11 @@ class LineClient:
                 request_id=_header(e.headers, "x-line-accepted-request-id"),
             )
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            log.warning("LINE %s failed: %s", what, type(e).__name__)
-            return SendResult(ok=False, status=None, error=f"{type(e).__name__}: {e}"[:1000])
+            # a read timeout or a connection lost mid-answer: the request reached LINE and may have
+            # been accepted. A refused or timed-out connection: nothing reached LINE.
+            uncertain = isinstance(e, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError))
+            log.warning("LINE %s failed: %s%s", what, type(e).__name__, " (may have been accepted)" if uncertain else "")
+            return SendResult(ok=False, status=None, error=f"{type(e).__name__}: {e}"[:1000], uncertain=uncertain)
         request_id = _header(getattr(resp, "headers", None), "x-line-request-id")
         log.info("LINE %s ok request_id=%s", what, request_id)
         return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id)
@@ -154,21 +172,24 @@ class LineClient:
         req = ReplyMessageRequest.from_dict(body)
         return self._call("reply", self.api.reply_message_with_http_info, req)
 
-    def push(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
+    def push(self, to: str, messages: list[dict], retry_key: str, read_timeout: float | None = None) -> SendResult:
         body = {"to": to, "messages": messages}
         if (refused := self._refused("push", body)) is not None:
             return refused
         req = PushMessageRequest.from_dict(body)
         self.limiter.acquire("push")
-        return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key)
+        return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key,
+                          read_timeout=read_timeout)
 
-    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str,
+                  read_timeout: float | None = None) -> SendResult:
         body = {"to": to, "messages": messages}
         if (refused := self._refused("multicast", body)) is not None:
             return refused
         req = MulticastRequest.from_dict(body)
         self.limiter.acquire("multicast")
-        return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key)
+        return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key,
+                          read_timeout=read_timeout)
 
     def get_content(self, message_id: str) -> tuple[bytes, str] | None:
         """Download an image or file the user sent (None when LINE has none ready)."""
@@ -181,23 +202,10 @@ class LineClient:
             return None
         return bytes(resp.data), _header(resp.headers, "content-type") or "application/octet-stream"
 
-    QUOTA_TTL = 120.0  # seconds: LINE's consumption figure is approximate anyway
-
     def quota(self) -> tuple[int | None, int | None]:
-        """(monthly limit or None when unlimited, used this month); (None, None) when unknown.
-
-        Cached briefly: previews ask for it inside a transaction, and two HTTP calls per preview
-        would hold the database longer than needed.
-        """
-        cached = self._quota
-        if cached is not None and time.monotonic() - cached[0] < self.QUOTA_TTL:
-            return cached[1]
-        result = self._fetch_quota()
-        if result != (None, None):
-            self._quota = (time.monotonic(), result)
-        return result
-
-    def _fetch_quota(self) -> tuple[int | None, int | None]:
+        """(monthly limit or None when unlimited, used this month), asked from LINE now;
+        (None, None) when unknown. Not cached here: handlers and the dispatcher use the figure
+        every process shares (bot/quota.py), which calls this when it is too old."""
         try:
             q = self.api.get_message_quota(_request_timeout=self.timeout)
             c = self.api.get_message_quota_consumption(_request_timeout=self.timeout)

@@ -1,29 +1,36 @@
 """Outbox dispatcher: the only road out for pushes and multicasts.
 
-Rows are claimed (SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises claims on SQLite), sent
-with their own `X-Line-Retry-Key`, and marked. A crash after LINE accepted but before the mark
-leaves the row `sending` with an expiring lease; the next claim resends it with the same key and
-LINE's 409 ("already accepted") marks it sent. Nothing is dropped: a row ends `sent`, `failed`
-(with LINE's error, shown to officers) or `held` (monthly quota reached).
+Rows are claimed one at a time (SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises claims on
+SQLite), highest priority first, sent with their own `X-Line-Retry-Key`, and marked. A row's lease
+is just above the LINE client's own timeout for that send, so a crash after LINE accepted but
+before the mark leaves one row `sending` for seconds; the next claim resends it with the same key
+and LINE's 409 ("already accepted") marks it sent. A graceful stop (SIGTERM) finishes the send in
+flight and claims nothing more. Nothing is dropped: a row ends `sent`, `failed` (with LINE's error,
+shown to officers) or `held` (monthly quota reached, or only the reserve for urgent rows is left).
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import random
+import threading
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
-from models import Database, OutboxMessage, utcnow
+from models import Database, LineQuota, OutboxMessage, utcnow
 
+from . import quota
 from .line import LineClient, SendResult
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(seconds=120)
+LEASE_MARGIN = dt.timedelta(seconds=3)  # above the client's own timeout: DB round trips, pacing
+LEASE = dt.timedelta(seconds=3 + 10) + LEASE_MARGIN  # with the default 10-s timeout, for callers without a client
 URGENT_PRIORITY = 50  # disaster-mode rows (safety checks, re-asks, rescue alerts) and above
 KEY_LIFETIME = dt.timedelta(hours=23)  # LINE keeps a retry key 24 h; stay inside it
 MAX_BACKOFF = 600.0
+RESERVE_RECHECK = dt.timedelta(hours=1)  # rows held for the urgent reserve look again this often
+HELD_FOR_RESERVE = "kairan held: only the monthly quota kept for urgent messages is left"
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -46,7 +53,22 @@ def due_filter(now: dt.datetime):
                (OutboxMessage.status == "sending") & (OutboxMessage.locked_until < now))
 
 
-def claim(db: Database, limit: int = 20, now: dt.datetime | None = None) -> list[OutboxMessage]:
+def previous_timeouts(row: OutboxMessage) -> int:
+    """Attempts before the current one that got no answer at all (timeouts): each doubles the
+    read timeout of the next, so a LINE slower than our timeout still gets to answer the 409."""
+    return row.attempts - 1 if row.attempts > 1 and row.last_status is None else 0
+
+
+def lease_for(line: LineClient | None, row: OutboxMessage) -> dt.timedelta:
+    """Just above the longest this send can take before the LINE client gives up."""
+    if line is None or not hasattr(line, "call_seconds"):
+        return LEASE
+    return dt.timedelta(seconds=line.call_seconds(previous_timeouts(row))) + LEASE_MARGIN
+
+
+def claim(db: Database, limit: int = 1, now: dt.datetime | None = None,
+          line: LineClient | None = None) -> list[OutboxMessage]:
+    """Take the highest-priority due rows (rows another process holds are skipped, not waited for)."""
     now = now or utcnow()
     with db.session() as s:
         q = (
@@ -58,20 +80,41 @@ def claim(db: Database, limit: int = 20, now: dt.datetime | None = None) -> list
         )
         rows = list(s.scalars(q))
         for r in rows:
-            r.status, r.locked_until, r.attempts = "sending", now + LEASE, r.attempts + 1
+            r.status, r.attempts = "sending", r.attempts + 1
+            r.locked_until = now + lease_for(line, r)
         return rows
 
 
+def release(db: Database, row: OutboxMessage) -> bool:
+    """Give a claimed row back untouched (a stop between claim and send): pending again at once."""
+    with db.session() as s:
+        return bool(s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == "sending",
+                   OutboxMessage.locked_until == row.locked_until)
+            .values(status="pending", locked_until=None, attempts=OutboxMessage.attempts - 1)
+        ).rowcount)
+
+
 def _send(line: LineClient, row: OutboxMessage) -> SendResult:
+    kw = {"read_timeout": line.read_timeout(previous_timeouts(row))} if hasattr(line, "read_timeout") else {}
     if row.kind == "push":
-        return line.push(row.recipients[0], row.messages, row.retry_key)
-    return line.multicast(row.recipients, row.messages, row.retry_key)
+        return line.push(row.recipients[0], row.messages, row.retry_key, **kw)
+    return line.multicast(row.recipients, row.messages, row.retry_key, **kw)
 
 
-def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | None = None) -> str:
+def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | None = None,
+           lease: dt.datetime | None = None) -> str:
     now = now or utcnow()
     with db.session() as s:
         row = s.get(OutboxMessage, row_id)
+        if lease is not None and (row.status != "sending" or row.locked_until != lease):
+            # our lease ran out and another dispatcher took the row over: only news of a
+            # delivery is ours to write; a failure is for the process that holds it now
+            log.warning("outbox %s: lease lost while sending", row.id)
+            if (result.ok or result.already_accepted) and row.status != "sent":
+                row.status, row.sent_at, row.request_id, row.locked_until = "sent", now, result.request_id, None
+            return row.status
         row.last_status = result.status
         row.locked_until = None
         if result.ok or result.already_accepted:
@@ -96,11 +139,79 @@ def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | Non
         return row.status
 
 
-def dispatch_once(db: Database, line: LineClient, limit: int = 20) -> int:
-    """Send what is due now. Returns how many rows ended sent."""
+class Reserve:
+    """Keeps `settings.urgent_quota_reserve` messages of the month for urgent rows: an ordinary row
+    waits (held) rather than leave less than that. Decides on the figure every process shares."""
+
+    def __init__(self, db: Database, line: LineClient):
+        settings = getattr(line, "settings", None)
+        self.db, self.line = db, line
+        self.amount = getattr(settings, "urgent_quota_reserve", 0) or 0
+        self.tz = getattr(settings, "timezone", "Asia/Tokyo")
+        self.fresh_until: dt.datetime | None = None
+
+    def refresh_if_stale(self, now: dt.datetime) -> None:
+        """Before a claim (never while holding one): ask LINE when the shared figure is too old
+        and an ordinary row is due. The HTTP calls are made outside any transaction."""
+        if self.amount <= 0 or (self.fresh_until is not None and now < self.fresh_until):
+            return
+        with self.db.session() as s:
+            row = s.get(LineQuota, quota.CHANNEL)
+            if quota.is_fresh(row, now, quota.TTL, self.tz):
+                self.fresh_until = row.read_at + quota.TTL
+                return
+            association_id = row.association_id if row else None
+            ordinary_due = s.scalar(select(OutboxMessage.id).where(
+                due_filter(now), OutboxMessage.priority < URGENT_PRIORITY).limit(1))
+        if ordinary_due is None:  # urgent rows only: no need to ask LINE now
+            self.fresh_until = now + dt.timedelta(seconds=5)
+            return
+        limit, usage = self.line.quota()
+        self.fresh_until = now + quota.TTL  # also when LINE did not answer: not again at every row
+        if usage is not None:
+            with self.db.session() as s:
+                quota.store(s, limit, usage, now, association_id)
+
+    def allows(self, row: OutboxMessage, now: dt.datetime) -> bool:
+        if self.amount <= 0 or row.priority >= URGENT_PRIORITY:
+            return True
+        with self.db.session() as s:
+            fig = quota.figure(s, None, now, max_age=dt.timedelta.max, tz=self.tz)
+        if fig is None or fig.remaining_now is None:
+            return True  # unknown or unlimited: LINE decides
+        return fig.remaining_now - len(row.recipients) >= self.amount
+
+    def hold(self, row: OutboxMessage, now: dt.datetime) -> None:
+        with self.db.session() as s:
+            s.execute(update(OutboxMessage)
+                      .where(OutboxMessage.id == row.id, OutboxMessage.locked_until == row.locked_until)
+                      .values(status="held", locked_until=None, attempts=OutboxMessage.attempts - 1,
+                              last_error=HELD_FOR_RESERVE,
+                              next_attempt_at=min(now + RESERVE_RECHECK, next_month_start(now, self.tz))))
+        log.warning("outbox %s held: only the reserve for urgent messages is left this month", row.id)
+
+
+def dispatch_once(db: Database, line: LineClient, limit: int = 20, stop: threading.Event | None = None) -> int:
+    """Send what is due now, one row per claim (so each send starts with the most urgent row due,
+    and a crash strands one row for one lease). Returns how many rows ended sent. With `stop` set
+    (SIGTERM), the send in flight finishes and settles; nothing more is claimed."""
     sent = 0
-    for row in claim(db, limit):
-        status = settle(db, row.id, _send(line, row))
+    reserve = Reserve(db, line)
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        reserve.refresh_if_stale(utcnow())
+        rows = claim(db, 1, line=line)
+        if not rows:
+            break
+        row = rows[0]
+        if stop is not None and stop.is_set():
+            release(db, row)
+            break
+        if not reserve.allows(row, utcnow()):
+            reserve.hold(row, utcnow())
+            continue
+        status = settle(db, row.id, _send(line, row), lease=row.locked_until)
         sent += status == "sent"
     return sent
 

@@ -342,3 +342,6 @@ VISIT_SUPPORT = "要支援"
 SAFETY_OFFICER_HINT = "（役員・班長の方へ：回答の一覧は「安否状況」、終えるときは「災害モード終了」と送ってください）"
 SAFETY_PAGE_LINK = "安否の一覧と地図を、パソコンやスマホの画面で見られます。10分間、1回だけ使えるリンクです。"
 SAFETY_PAGE_OPEN = "安否の画面を開く"
+
+# --- outbox: quota reserve for urgent messages ---
+QUOTA_RESERVE_NOTE = "災害時の安否確認などのために、{reserve:,}通を残してあります。"

@@ -25,6 +25,7 @@ from .circulars import parse_reminder
 from .registration import fallback
 from .pickers import block_toggles, paged
 from .sending import notify_paper, outside_own_block, within_quota
+from .sending import quota as sending_quota
 from .router import Ctx, normalize, pb, router
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
@@ -364,7 +365,7 @@ def preview(ctx: Ctx, ev: Event) -> None:
         target=target_label(ctx.session, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
         count=texts.EV_COUNT_LABEL if ev.ask_count else "", line_households=len(aud.line_households),
         recipients=pushes, paper_households=len(aud.paper_households), pushes=pushes)
-    limit, used = ctx.line.quota() if ctx.line else (None, None)
+    limit, used = sending_quota(ctx)
     if limit is not None and used is not None:
         summary += "\n" + texts.PREVIEW_QUOTA.format(remaining=max(0, limit - used))
     times = reminder_times(ctx, ev)

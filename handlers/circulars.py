@@ -18,6 +18,7 @@ from models.reminders import plan_times, schedule
 
 from .pickers import block_toggles
 from .sending import notify_paper, outside_own_block, within_quota
+from .sending import quota as sending_quota
 from .router import Ctx, pb, router
 
 MAX_TITLE = 40
@@ -241,7 +242,7 @@ def preview(ctx: Ctx, c: Circular) -> None:
     summary = texts.PREVIEW_SUMMARY.format(
         target=target_label(ctx.session, c), line_households=len(aud.line_households),
         recipients=pushes, paper_households=len(aud.paper_households), pushes=pushes)
-    limit, used = ctx.line.quota() if ctx.line else (None, None)
+    limit, used = sending_quota(ctx)
     if limit is not None and used is not None:
         summary += "\n" + texts.PREVIEW_QUOTA.format(remaining=max(0, limit - used))
     times = reminder_times(ctx, c)

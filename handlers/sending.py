@@ -2,9 +2,11 @@
 the paper lists after it."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable
 
 from bot import messages as msg
+from bot import quota as line_quota
 from bot import texts
 from models import Household, Member, Role, Target
 from models.roster import officers_for_block
@@ -12,12 +14,28 @@ from models.roster import officers_for_block
 from .router import Ctx
 
 
+def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL) -> tuple[int | None, int | None]:
+    """(monthly limit, used) as every process sees it: LINE's figure shared in the database,
+    plus what kairan sent or queued since it was read. (None, None) when unknown or unlimited."""
+    fig = line_quota.figure(ctx.session, ctx.line, ctx.now, max_age=max_age, association_id=ctx.association.id,
+                            tz=ctx.settings.timezone)
+    if fig is None or fig.limit is None:
+        return None, None
+    return fig.limit, fig.used
+
+
 def within_quota(ctx: Ctx, pushes: int, send_anyway: str, cancel: str) -> bool:
-    """Ask again (with [それでも送信]) before a send that needs more messages than this month has left."""
-    limit, used = ctx.line.quota() if ctx.line else (None, None)
-    if limit is None or used is None or pushes <= limit - used:
+    """Ask again (with [それでも送信]) before a send that needs more messages than this month has
+    left, keeping the reserve for urgent messages. Asks LINE afresh: the preview may be old, or
+    shown by another process."""
+    limit, used = quota(ctx, max_age=line_quota.FRESH)
+    reserve = max(0, ctx.settings.urgent_quota_reserve)
+    if limit is None or used is None or pushes <= limit - used - reserve:
         return True
-    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes),
+    body = texts.QUOTA_OVER.format(remaining=max(0, limit - used), pushes=pushes)
+    if reserve:
+        body += "\n" + texts.QUOTA_RESERVE_NOTE.format(reserve=reserve)
+    ctx.reply(msg.card(texts.QUOTA_OVER_TITLE, body,
                        [msg.postback(texts.SEND_ANYWAY, send_anyway), msg.postback(texts.CANCEL, cancel)]))
     return False
 

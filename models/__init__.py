@@ -6,7 +6,7 @@ from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
 from .reminders import Reminder
 from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
-from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
+from .infra import AuditLog, DialogState, LineQuota, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
 from .roster import (
     BOARD_ROLES, OFFICER_ROLES, ROLE_LABELS, Association, Block, Household, Member, MemberStatus, Role,
 )
@@ -14,6 +14,6 @@ from .roster import (
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
     "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household",
-    "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Reminder", "Role",
+    "LineQuota", "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

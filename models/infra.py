@@ -39,7 +39,8 @@ class OutboxMessage(Base):
     """A push or multicast waiting to leave. Written in the same transaction as its cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+                      Index("ix_outbox_sent_at", "sent_at"))
     id: Mapped[intpk]
     association_id: Mapped[int] = association_fk()
     kind: Mapped[str] = mapped_column(String(10))  # push / multicast
@@ -57,6 +58,21 @@ class OutboxMessage(Base):
     last_status: Mapped[Optional[int]] = mapped_column(Integer)
     last_error: Mapped[Optional[str]] = mapped_column(String(1000))
     request_id: Mapped[Optional[str]] = mapped_column(String(64))  # x-line-request-id of the success
+
+
+class LineQuota(Base):
+    """LINE's monthly quota figure, per channel, shared by every process (web workers, scheduler).
+
+    `usage` is LINE's consumption figure at `read_at`; what kairan sent or queued since then is
+    added from the outbox (bot/quota.py). Today a deployment has one channel ('default').
+    """
+
+    __tablename__ = "line_quota"
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    association_id: Mapped[Optional[int]] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    monthly_limit: Mapped[Optional[int]] = mapped_column(Integer)  # None: no monthly cap
+    usage: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[dt.datetime]
 
 
 class DialogState(Base):

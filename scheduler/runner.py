@@ -2,8 +2,11 @@
 `kairan serve` (make run) runs the same jobs in a background thread. gunicorn workers never do."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+import signal
+import threading
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,7 +32,9 @@ def _guarded(fn: Callable[[Kairan], object], k: Kairan) -> Callable[[], None]:
 
 def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch", **common)
+    # the outbox goes at once on start (a restart after a crash or deploy), then every 2 s
+    sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch",
+                  next_run_time=dt.datetime.now(dt.timezone.utc), **common)
     sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
     sched.add_job(_guarded(jobs.send_reminders, k), "interval", seconds=60, id="reminders", **common)
     sched.add_job(_guarded(safety.reask, k), "interval", seconds=60, id="safety-reask", **common)
@@ -45,6 +50,20 @@ def start_background(k: Kairan) -> BackgroundScheduler:
 
 
 def run_blocking(k: Kairan) -> None:
+    """Until SIGTERM (a deploy) or SIGINT: then the send in flight finishes and settles, nothing
+    more is claimed, and the process exits — no row is left `sending` behind a lease."""
+    stopping = k.extras.setdefault("stopping", threading.Event())
     sched = add_jobs(BlockingScheduler(timezone=k.settings.timezone), k)
+
+    def stop(signum, _frame) -> None:
+        if stopping.is_set():
+            return
+        log.info("scheduler: %s received, finishing the jobs running now", signal.Signals(signum).name)
+        stopping.set()
+        sched.shutdown(wait=True)  # waits for running jobs (the dispatcher stops after its send)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     log.info("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
     sched.start()
+    log.info("scheduler stopped")

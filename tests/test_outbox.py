@@ -2,6 +2,7 @@
 import collections
 import datetime as dt
 import threading
+import time
 
 import pytest
 import time_machine
@@ -207,3 +208,134 @@ def test_a_message_breaking_lines_limits_fails_visibly_without_a_request(demo, d
     with db.session() as s:
         row = s.scalar(select(OutboxMessage))
         assert row.status == "failed" and row.last_status == 400 and "5000" in row.last_error
+
+
+# --- issue 8: recovery in seconds; issue 18 #10: a LINE slower than our timeout ----------------
+def bulk(db, n, priority=0, purpose="bulk", text="お知らせ", start=0):
+    with db.session() as s:
+        assoc = s.scalar(select(Association))
+        for i in range(start, start + n):
+            enqueue(s, assoc.id, ["U%032x" % i], [{"type": "text", "text": f"{text}{i}"}], f"{purpose}:{i}",
+                    priority=priority)
+
+
+def test_a_claim_takes_one_row_for_a_lease_just_above_the_client_timeout(demo, db, settings):
+    bulk(db, 5)
+    client = LineClient(settings.with_(line_timeout_seconds=2.0))
+    now = dt.datetime.now(dt.timezone.utc)
+    (row,) = outbox.claim(db, 1, now=now, line=client)
+    lease = row.locked_until - now
+    # connect (2 s) + read (2 s) + a few seconds' margin: not 120 s, not 20 rows
+    assert dt.timedelta(seconds=4) < lease <= dt.timedelta(seconds=8)
+    assert statuses(db) == {"sending": 1, "pending": 4}
+
+
+def test_urgent_row_queued_during_a_run_goes_next(demo, db, fake, k):
+    bulk(db, 5)
+    order = []
+
+    class Watching:
+        """The real client; while the first ordinary push is in flight a rescue alert is queued."""
+
+        settings = k.line.settings
+
+        def __getattr__(self, name):
+            return getattr(k.line, name)
+
+        def push(self, to, messages, key, **kw):
+            order.append(messages[0]["text"])
+            if len(order) == 1:
+                bulk(db, 1, priority=100, purpose="rescue", text="救助要請", start=900)
+            return k.line.push(to, messages, key, **kw)
+
+    outbox.dispatch_once(db, Watching(), limit=100)
+    assert order[:2] == ["お知らせ0", "救助要請900"]  # not behind the other four
+    assert statuses(db) == {"sent": 6}
+
+
+def test_a_slow_line_settles_on_the_retry_that_gets_409(demo, db, fake, settings):
+    bulk(db, 1)
+    slow = LineClient(settings.with_(line_timeout_seconds=0.3))
+    fake.latency = 0.45  # every answer, the 409 included, comes after our first read timeout (0.3 s)
+    run_until_done(db, slow, rounds=6)
+    pushes = fake.sends("/push")
+    # accepted once; a retry waited longer (0.6 s, then 1.2 s) and its 409 settled the row
+    assert pushes[0].status == 200 and {r.status for r in pushes[1:]} == {409} and len(pushes) in (2, 3)
+    assert len({r.retry_key for r in pushes}) == 1
+    assert len(fake.messages_for("U%032x" % 0)) == 1
+    with db.session() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "sent" and row.attempts == len(pushes) and row.last_status == 409
+
+
+def test_a_reply_that_timed_out_is_not_pushed_again(demo, db, fake, settings):
+    from bot.app import create_app
+    from conftest import Line
+
+    app = create_app(settings.with_(line_timeout_seconds=0.3))
+    try:
+        line = Line(app.test_client(), fake)
+        fake.latency = 0.8  # LINE delivers the reply, but answers after our read timeout
+        line.post(line.text_event(CHAIR, "状況"))
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.purpose == "reply-fallback")) == 0
+        deadline = time.monotonic() + 10
+        while not fake.messages_for(CHAIR) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert {d.via for d in fake.messages_for(CHAIR)} == {"reply"}  # the reply came, once
+    finally:
+        app.extensions["kairan"].db.dispose()
+
+
+def test_a_refused_reply_falls_back_to_a_push(line, demo, db, fake, k):
+    fake.fail_next(400, path_contains="reply", body={"message": "Invalid reply token"})
+    line.post(line.text_event(CHAIR, "状況"))
+    outbox.drain(db, k.line)
+    with db.session() as s:
+        (row,) = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "reply-fallback")).all()
+        assert row.status == "sent" and row.recipients == [CHAIR]
+    assert [d.via for d in fake.messages_for(CHAIR)] == ["push"] * len(row.messages)
+
+
+# --- issue 18 #2: urgent rows are never starved by ordinary ones of the same month ---------------
+def test_ordinary_rows_leave_the_reserve_for_urgent_ones(line, demo, db, fake, k, settings):
+    assert settings.urgent_quota_reserve == 50
+    fake.quota_limit = 65
+    bulk(db, 10)  # 10 pushes: 65 - 10 = 55, above the reserve
+    outbox.drain(db, k.line)
+    assert statuses(db) == {"sent": 10}
+    bulk(db, 10, start=10)  # only 5 of these fit above the reserve
+    outbox.drain(db, k.line)
+    bulk(db, 3, priority=100, purpose="rescue", text="救助要請", start=900)  # then a disaster
+    outbox.drain(db, k.line)
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [r.status for r in rows if r.purpose.startswith("rescue")] == ["sent"] * 3
+    assert collections.Counter(r.status for r in rows if r.purpose.startswith("bulk")) == {"sent": 15, "held": 5}
+    assert len(fake.sends("/push")) == 18 and {r.status for r in fake.sends("/push")} == {200}
+    assert "今月の送信上限に達したため、5件の送信を来月まで保留しています" in all_text(line.text(CHAIR, "状況"))
+    # the association moves to a bigger plan: held rows go at the next look, not next month
+    fake.quota_limit = 1000
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + outbox.RESERVE_RECHECK + dt.timedelta(minutes=1),
+                             tick=False):
+        outbox.drain(db, k.line)
+    assert statuses(db) == {"sent": 23}
+
+
+def test_a_stop_between_claim_and_send_gives_the_row_back(demo, db, fake, k, monkeypatch):
+    bulk(db, 3)
+    stop = threading.Event()
+    real_claim = outbox.claim
+
+    def claim_then_sigterm(*a, **kw):
+        rows = real_claim(*a, **kw)
+        stop.set()  # SIGTERM arrives right after the claim
+        return rows
+
+    monkeypatch.setattr(outbox, "claim", claim_then_sigterm)
+    assert outbox.dispatch_once(db, k.line, limit=100, stop=stop) == 0
+    assert fake.sends() == []
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage)).all()
+        assert [(r.status, r.attempts, r.locked_until) for r in rows] == [("pending", 0, None)] * 3

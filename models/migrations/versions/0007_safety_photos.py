@@ -1,7 +1,7 @@
 """disaster mode: photos from residents, final visit lists
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 22:40:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import models.base
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
