@@ -310,3 +310,10 @@ EV_RESULTS_PAGE = "一覧表・グラフ・CSVは「管理画面」から見ら�
 EV_UNIT_COUNTERS = {False: "世帯", True: "人"}
 EV_REMINDER_TITLE = "出欠のお願い"
 EV_REMINDER_BODY = "「{name}」（{when}）の出欠をまだうかがっていません。締切は{deadline}です。"
+
+
+# --- time: a day that is already past (出欠の日時・締切) ---
+EV_DATE_PAST = "{month}月{day}日は過ぎています。今日以降の日付を送ってください。"
+EV_WHEN_NEXT_YEAR = "{month}月{day}日は過ぎています。来年の{month}月{day}日ですか？"
+EV_YES = "はい"
+EV_NO = "いいえ"
