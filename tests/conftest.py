@@ -61,11 +61,11 @@ def ahead(month: int, day: int, hour: int, minute: int = 0, after: dt.datetime |
         year += 1
 
 
-def session_clock(value: str) -> dt.datetime:
-    """KAIRAN_TEST_CLOCK → the moment the run starts at."""
+def session_clock(value: str, real: dt.datetime | None = None) -> dt.datetime:
+    """KAIRAN_TEST_CLOCK → the moment the run starts at (named moments: the next one after `real`)."""
     named = {"nye": (12, 31), "feb28": (2, 28)}
     if value.lower() in named:
-        return ahead(*named[value.lower()], 23, 50, after=real_now())
+        return ahead(*named[value.lower()], 23, 50, after=real or real_now())
     at = dt.datetime.fromisoformat(value)
     return at if at.tzinfo else at.replace(tzinfo=JST)
 

@@ -11,9 +11,13 @@ Literals that are not dates to the bot are listed in ALLOWED, each with the reas
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import os
 import re
 import textwrap
 from pathlib import Path
+
+from conftest import CLOCK_ENV, JST, real_now, session_clock
 
 TESTS = Path(__file__).resolve().parent
 DATE_TEXT = re.compile(
@@ -226,3 +230,24 @@ def test_a_parametrized_date_outside_a_clock_is_flagged_and_counts_are_not_dates
         def test_y(text):
             assert "既読 1/12世帯" and "12/40" and "10/123" and "1.5/2" and "v2026" and "12:00"
     ''') == ["12/5 10:00"]
+
+
+# --- KAIRAN_TEST_CLOCK ------------------------------------------------------------------------
+def test_awkward_moments_are_the_next_ones_after_the_real_date():
+    on_report_day = dt.datetime(2026, 12, 2, 10, tzinfo=JST)
+    assert session_clock("nye", on_report_day) == dt.datetime(2026, 12, 31, 23, 50, tzinfo=JST)
+    assert session_clock("feb28", on_report_day) == dt.datetime(2027, 2, 28, 23, 50, tzinfo=JST)
+    after_nye = dt.datetime(2027, 1, 1, 0, 5, tzinfo=JST)
+    assert session_clock("NYE", after_nye) == dt.datetime(2027, 12, 31, 23, 50, tzinfo=JST)
+    assert session_clock("2026-12-02T10:00:00+09:00") == on_report_day
+    assert session_clock("2026-12-02T10:00") == on_report_day  # no zone: Japan
+
+
+def test_the_run_is_at_the_clock_it_says():
+    now = dt.datetime.now(dt.timezone.utc)
+    value = os.environ.get(CLOCK_ENV, "").strip()
+    if not value:
+        assert abs(now - real_now()) < dt.timedelta(seconds=5)
+        return
+    start = session_clock(value)  # the same moment pytest_configure travelled to (named: the same next one)
+    assert start <= now < start + dt.timedelta(hours=1), (value, now)  # ticking from there
