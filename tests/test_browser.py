@@ -277,11 +277,11 @@ def browser_clock():
 def chrome(tmp_path):
     exe = find_chromium()
     if exe is None:
-        reason = ("Chromium not found (/usr/bin/chromium or `chromium` on PATH): real-browser tests skipped. "
-                  "To run them: sudo apt-get install chromium")
+        missing = "Chromium not found (/usr/bin/chromium or `chromium` on PATH)"
         if browser_required():
-            pytest.fail(f"{reason} — under CI (CI=true / KAIRAN_REQUIRE_BROWSER=1) a missing browser is a failure")
-        pytest.skip(reason)
+            pytest.fail(f"{missing}: under CI (CI=true or KAIRAN_REQUIRE_BROWSER=1) the real-browser tests must run. "
+                        "Install it: sudo apt-get install chromium")
+        pytest.skip(f"{missing}: real-browser tests skipped. To run them: sudo apt-get install chromium")
     browser = Chromium(exe, tmp_path / "chromium-profile")
     yield browser
     browser.close()
