@@ -5,7 +5,8 @@ The test sources are read with `ast`. A string that looks like a date (ã€Œ12/5ã€
 date. It is allowed only where the clock is set:
 - inside a function (or its decorators, e.g. parametrize) that calls `time_machine.travel`, or that
   takes a fixture which does (a fixture of the same module or of conftest.py);
-- anywhere in a module that has an autouse fixture calling `time_machine.travel`.
+- anywhere in a module that has an autouse fixture calling `time_machine.travel`;
+- in a module-level constant or helper function used only where the clock is set (as above).
 Literals that are not dates to the bot are listed in ALLOWED, each with the reason.
 """
 from __future__ import annotations
@@ -16,6 +17,9 @@ import os
 import re
 import textwrap
 from pathlib import Path
+
+import pytest
+import time_machine
 
 from conftest import CLOCK_ENV, JST, real_now, session_clock
 
@@ -45,8 +49,12 @@ ALLOWED = {
     # postbacks of the simulator's own echo tests: the params are passed through, never interpreted
     ("test_simulator.py", "2026-11-22T10:00"): "echoed picker params",
 }
-# The check's own samples below are source code to scan, not dates.
-SKIP = {Path(__file__).name}
+# This module's own quotations: the allowlist above and the samples below (source code handed to
+# the scanner), not dates.
+QUOTED = {(Path(__file__).name, name) for name in (
+    "ALLOWED", "test_flags_a_month_day_sent_at_the_real_clock", "test_flags_kanji_dates_iso_dates_and_datetime_calls",
+    "test_a_travelling_test_a_travelling_fixture_or_an_autouse_clock_is_fine",
+    "test_a_parametrized_date_outside_a_clock_is_flagged_and_counts_are_not_dates")}
 
 
 def is_date_call(node: ast.AST) -> bool:
@@ -124,11 +132,10 @@ def problems(source: str, module: str, shared_fixtures: frozenset[str] = frozens
         return []
     fixtures = local | shared_fixtures
     skip = docstrings(tree)
-    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
     def covered(fn: ast.AST) -> bool:
         args = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
-        return travels(fn) or any(a in fixtures for a in args)
+        return travels(fn) or any(a in fixtures for a in args) or (module, fn.name) in QUOTED
 
     def users(name: str) -> list[ast.AST]:
         return [n for n in tree.body if any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(n))
@@ -152,7 +159,8 @@ def problems(source: str, module: str, shared_fixtures: frozenset[str] = frozens
 
     found: dict[tuple[int, int, str], None] = {}
     for top in tree.body:
-        if clocked(top):
+        if clocked(top) or isinstance(top, ast.Assign) and any(
+                (module, getattr(t, "id", None)) in QUOTED for t in top.targets):
             continue
         for line, col, value in literals(top, skip, covered):
             if (module, value) not in ALLOWED:
@@ -166,7 +174,7 @@ def shared() -> frozenset[str]:
 
 def test_every_literal_date_in_the_tests_runs_at_a_travelled_clock():
     fixtures = shared()
-    found = [p for path in sorted(TESTS.glob("*.py")) if path.name not in SKIP
+    found = [p for path in sorted(TESTS.glob("*.py"))
              for p in problems(path.read_text("utf-8"), path.name, fixtures)]
     assert not found, ("literal dates at the real clock: wrap the test in time_machine.travel(..., tick=False) "
                        "(or give it a fixture that travels):\n" + "\n".join(found))
@@ -233,7 +241,14 @@ def test_a_parametrized_date_outside_a_clock_is_flagged_and_counts_are_not_dates
 
 
 # --- KAIRAN_TEST_CLOCK ------------------------------------------------------------------------
-def test_awkward_moments_are_the_next_ones_after_the_real_date():
+@pytest.fixture
+def report_day():
+    """The named moments are computed from the real date given to them, whatever the clock says."""
+    with time_machine.travel(dt.datetime(2026, 12, 2, 10, tzinfo=JST), tick=False) as t:
+        yield t
+
+
+def test_awkward_moments_are_the_next_ones_after_the_real_date(report_day):
     on_report_day = dt.datetime(2026, 12, 2, 10, tzinfo=JST)
     assert session_clock("nye", on_report_day) == dt.datetime(2026, 12, 31, 23, 50, tzinfo=JST)
     assert session_clock("feb28", on_report_day) == dt.datetime(2027, 2, 28, 23, 50, tzinfo=JST)
