@@ -345,3 +345,10 @@ SAFETY_PAGE_OPEN = "安否の画面を開く"
 
 # --- outbox: quota reserve for urgent messages ---
 QUOTA_RESERVE_NOTE = "災害時の安否確認などのために、{reserve:,}通を残してあります。"
+
+
+# --- time: a day that is already past (出欠の日時・締切) ---
+EV_DATE_PAST = "{month}月{day}日は過ぎています。今日以降の日付を送ってください。"
+EV_WHEN_NEXT_YEAR = "{month}月{day}日は過ぎています。来年の{month}月{day}日ですか？"
+EV_YES = "はい"
+EV_NO = "いいえ"

@@ -48,6 +48,14 @@ def when_text(ctx: Ctx, at: dt.datetime) -> str:
     return msg.local_datetime(at, ctx.settings.timezone)
 
 
+# A month/day without a year (「12/5」) means this year's day, unless that day is long past: a day more
+# than RECENT_PAST ago (「1/10」 typed in December) means next year's, silently. A day within the last
+# RECENT_PAST (「12/1」 typed on 12/2) stays in the past, and the setters say so: the deadline is refused
+# with the reason, the event's date is asked about (「来年の12月1日ですか？」). Never a silent move to a
+# year the officer did not mean.
+RECENT_PAST = dt.timedelta(days=61)  # about two months
+
+
 def parse_when(text: str, now: dt.datetime, tz: str) -> tuple[dt.datetime, bool] | None:
     """「12/5 10:00」「12月5日 午後2時」「2026-12-05T10:00」 → (aware datetime, whether a time was given)."""
     t = unicodedata.normalize("NFKC", text or "")
@@ -62,11 +70,22 @@ def parse_when(text: str, now: dt.datetime, tz: str) -> tuple[dt.datetime, bool]
     year = int(m[1]) if m[1] else today.year
     try:
         at = dt.datetime(year, int(m[2]), int(m[3]), hour, minute, tzinfo=ZoneInfo(tz))
-        if not m[1] and at.date() < today:  # 「1/10」 in December: next January
+        if not m[1] and at.date() < today - RECENT_PAST:  # 「1/10」 in December: next January
             at = at.replace(year=year + 1)
     except ValueError:
         return None
     return at, tm is not None
+
+
+def year_given(text: str) -> bool:
+    m = DATE.search(unicodedata.normalize("NFKC", text or ""))
+    return bool(m and m[1])
+
+
+def past_day(ctx: Ctx, at: dt.datetime) -> bool:
+    """Whether `at` falls on a day before today (in the association's time zone)."""
+    tz = ZoneInfo(ctx.settings.timezone)
+    return at.astimezone(tz).date() < ctx.now.astimezone(tz).date()
 
 
 # --- the resident's card (also used by the preview and the reminder) ------------------------
@@ -136,11 +155,14 @@ def question(ctx: Ctx, ev: Event, step: str) -> tuple[str, list]:
     return (texts.EV_ASK_NAME if step == "name" else texts.EV_ASK_PLACE), []
 
 
-def ask(ctx: Ctx, ev: Event, step: str, problem: str | None = None, **flags) -> None:
+def ask(ctx: Ctx, ev: Event, step: str, problem: str | tuple[str, list] | None = None, **flags) -> None:
     old = ctx.dialog.data if ctx.dialog and ctx.dialog.flow == "event" else {}
     ctx.start_dialog("event", step, **{**old, **flags, "event_id": ev.id})
     if step == "target" and ctx.member.role == Role.block_leader:
         return advance(ctx, ev, "target")  # a block leader asks in their own 班 (set with the draft)
+    if isinstance(problem, tuple):  # a question of its own, with its buttons (e.g. [はい] [いいえ])
+        problem, choices = problem
+        return ctx.reply(msg.text(problem, choices + [msg.say(texts.CANCEL)]))
     text, actions = question(ctx, ev, step)
     ctx.reply(msg.text(f"{problem}\n{text}" if problem else text, actions + [msg.say(texts.CANCEL)]))
 
@@ -157,7 +179,7 @@ def advance(ctx: Ctx, ev: Event, done: str | None) -> None:
     preview(ctx, ev)
 
 
-# setters: (ctx, event, value) → a problem to tell, or None when taken
+# setters: (ctx, event, value) → a problem to tell (a text, or a text with buttons), or None when taken
 def set_name(ctx: Ctx, ev: Event, v: str) -> str | None:
     if len(v) > MAX_NAME:
         return texts.EV_NAME_TOO_LONG
@@ -165,12 +187,21 @@ def set_name(ctx: Ctx, ev: Event, v: str) -> str | None:
     return None
 
 
-def set_when(ctx: Ctx, ev: Event, v: str) -> str | None:
+def set_when(ctx: Ctx, ev: Event, v: str) -> str | tuple[str, list] | None:
     got = parse_when(v, ctx.now, ctx.settings.timezone)
     if got is None:
         return texts.EV_BAD_WHEN
     if not got[1]:
         return texts.EV_NEED_TIME
+    if past_day(ctx, got[0]) and not year_given(v):  # 「12/1」 on 12/2: ask whether next year's is meant
+        day = dict(month=got[0].month, day=got[0].day)
+        try:
+            later = got[0].replace(year=got[0].year + 1)
+        except ValueError:  # 29 Feb: no such day next year
+            return texts.EV_DATE_PAST.format(**day)
+        return texts.EV_WHEN_NEXT_YEAR.format(**day), [
+            msg.postback(texts.EV_YES, pb("ev_set", e=ev.id, f="when", v=later.strftime("%Y-%m-%dT%H:%M"))),
+            msg.postback(texts.EV_NO, pb("ev_set", e=ev.id, f="when"))]  # no value: the question again
     if got[0] <= ctx.now:
         return texts.EV_PAST_WHEN
     ev.starts_at = got[0].astimezone(dt.timezone.utc)
@@ -191,6 +222,8 @@ def set_deadline(ctx: Ctx, ev: Event, v: str) -> str | None:
     if got is None:
         return texts.EV_BAD_WHEN
     at = got[0] if got[1] else got[0].replace(hour=23, minute=59)
+    if past_day(ctx, at):  # 「締切 12/1」 on 12/2: refused, saying why (never moved to next year)
+        return texts.EV_DATE_PAST.format(month=at.month, day=at.day)
     if not (ctx.now < at and (ev.starts_at is None or at <= ev.starts_at)):
         return texts.EV_BAD_DEADLINE
     ev.deadline = at.astimezone(dt.timezone.utc)

@@ -2,9 +2,16 @@
 
 The suite runs on SQLite by default; with KAIRAN_TEST_DATABASE_URL (PostgreSQL) it runs there.
 Every request the fake LINE API receives is validated against LINE's OpenAPI spec and limits.
+
+With KAIRAN_TEST_CLOCK the whole run happens at a travelled clock (time-machine, ticking), started
+before any test module is imported; tests that travel themselves nest inside it. The value is an
+ISO time (`2026-12-31T23:50:00+09:00`) or one of the awkward moments, always picked in the future of
+the real date so that Chromium (which keeps the real clock) accepts the app's cookies:
+`nye` (the next 31 Dec 23:50 JST) and `feb28` (the next 28 Feb 23:50 JST, crossing into 1 Mar).
 """
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import os
@@ -14,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from bot.app import create_app
@@ -27,6 +35,59 @@ from models.migrate import upgrade
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
+JST = dt.timezone(dt.timedelta(hours=9))
+CLOCK_ENV = "KAIRAN_TEST_CLOCK"
+_session_clock = None
+
+
+def real_now() -> dt.datetime:
+    """The machine's own clock, whatever time-machine pretends (Chromium lives on this one)."""
+    hatch = time_machine.escape_hatch
+    return dt.datetime.fromtimestamp(hatch.time.time() if hatch.is_travelling() else time.time(), dt.timezone.utc)
+
+
+def ahead(month: int, day: int, hour: int, minute: int = 0, after: dt.datetime | None = None) -> dt.datetime:
+    """The next `month/day hour:minute` in Japan after `after` (default: the later of the test's
+    clock and the real clock), so a test that travels there never lies behind Chromium's clock."""
+    base = after or max(dt.datetime.now(dt.timezone.utc), real_now())
+    year = base.astimezone(JST).year
+    while True:
+        try:
+            at = dt.datetime(year, month, day, hour, minute, tzinfo=JST)
+        except ValueError:  # 29 Feb outside a leap year
+            at = None
+        if at is not None and at > base:
+            return at
+        year += 1
+
+
+def session_clock(value: str, real: dt.datetime | None = None) -> dt.datetime:
+    """KAIRAN_TEST_CLOCK → the moment the run starts at (named moments: the next one after `real`)."""
+    named = {"nye": (12, 31), "feb28": (2, 28)}
+    if value.lower() in named:
+        return ahead(*named[value.lower()], 23, 50, after=real or real_now())
+    at = dt.datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=JST)
+
+
+def pytest_configure(config):
+    global _session_clock
+    value = os.environ.get(CLOCK_ENV, "").strip()
+    if value and _session_clock is None:
+        _session_clock = time_machine.travel(session_clock(value), tick=True)
+        _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    global _session_clock
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = None
+
+
+def pytest_report_header(config):
+    now = dt.datetime.now(JST)
+    return f"kairan clock: {now:%Y-%m-%d %H:%M:%S%z} ({'travelled, ' + CLOCK_ENV if _session_clock else 'real'})"
 
 
 def spec_errors(kind: str, body: dict) -> list[str]:

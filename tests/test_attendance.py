@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
+from conftest import actions, all_text, tap, user_id
 from handlers.attendance import parse_when
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due
@@ -142,6 +142,51 @@ def test_one_shot_form_goes_to_the_preview(line, demo, db):
     q = line.text(CHAIR, "12/3")
     assert texts.EV_ASK_PLACE in all_text(q)
     assert "12月6日(日) 9:00" in all_text(line.text(CHAIR, "東町小学校"))
+
+
+# --- a day already past (typed on 12/2, the day the bug was reported) ---------------------------
+def test_deadline_of_yesterday_is_refused_saying_why(line, demo, db, fake, k, clock):
+    clock.move_to(at(12, 2, 10))
+    q = line.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n人数 あり")
+    assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。\n" + texts.EV_ASK_DEADLINE)
+    assert texts.SEND not in [a.get("label") for a in actions(q)]  # no preview, nothing to send
+    q = line.text(CHAIR, "12月1日")  # the dialog step refuses it the same way
+    assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。")
+    with db.session() as s:
+        ev = s.scalar(select(Event))
+        assert ev.state == EventState.draft and ev.deadline is None and ev.starts_at == at(12, 5, 9)
+    drain(db, k.line)
+    assert fake.sends("/multicast") == []
+    preview = line.text(CHAIR, "12/4")  # a day still to come: this year's
+    assert "12月4日(金) 23:59まで" in all_text(preview) and texts.SEND in [a.get("label") for a in actions(preview)]
+    assert event(db).deadline == at(12, 4, 23, 59)
+
+
+def test_event_date_of_yesterday_asks_whether_next_year_is_meant(line, demo, db, fake, k, clock):
+    clock.move_to(at(12, 2, 10))
+    form = "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30"
+    q = line.text(CHAIR, form)
+    assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
+    assert [a["label"] for a in actions(q)] == ["はい", "いいえ", texts.CANCEL]
+    assert event(db).starts_at is None
+    q = line.postback(CHAIR, tap(q, "いいえ")["data"])  # not next year: the date is asked again
+    assert texts.EV_ASK_WHEN.format(name="臨時役員会") in all_text(q) and event(db).starts_at is None
+    q = line.text(CHAIR, "12/1 19:00")
+    assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
+    q = line.postback(CHAIR, tap(q, "はい")["data"])
+    assert event(db).starts_at == dt.datetime(2027, 12, 1, 19, tzinfo=JST)
+    assert all_text(q).startswith(texts.EV_ASK_DEADLINE)  # 「締切 11/30」 was past too: asked again
+    drain(db, k.line)
+    assert fake.sends("/multicast") == [] and event(db).state == EventState.draft
+
+
+def test_a_day_long_past_means_next_year_silently(line, demo, db, clock):
+    clock.move_to(at(12, 2, 10))
+    preview = line.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
+    assert "1月10日(日) 18:00" in all_text(preview) and "1月5日(火) 23:59まで" in all_text(preview)
+    ev = event(db)
+    assert ev.starts_at == dt.datetime(2027, 1, 10, 18, tzinfo=JST) and ev.deadline == dt.datetime(
+        2027, 1, 5, 23, 59, tzinfo=JST)
 
 
 def test_edit_cancel_and_stale_buttons(line, demo, db, fake, k):
@@ -501,6 +546,8 @@ def block_id(db, name):
     ("12月5日 9時15分", (at(12, 5, 9, 15), True)),
     ("2026-12-01", (at(12, 1, 0), False)),
     ("1/10 10:00", (dt.datetime(2027, 1, 10, 10, tzinfo=JST), True)),  # January next year
+    ("9/22 10:00", (at(9, 22, 10), True)),  # 61 days ago: still this year's (the setters say it is past)
+    ("9/21 10:00", (dt.datetime(2027, 9, 21, 10, tzinfo=JST), True)),  # 62 days ago: next year's
     ("来週", None), ("2/30 10:00", None),
 ])
 def test_parse_when(text, expected):

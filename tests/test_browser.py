@@ -6,12 +6,18 @@ simulator-mode server of tests/test_simulator.py (`sim`); only 127.0.0.1 is cont
 come from the internet, which this machine cannot reach: they fail, and the page must still list
 everything.
 
-Skipped when Chromium is not installed (/usr/bin/chromium, or `chromium` on PATH).
+Skipped when Chromium is not installed (/usr/bin/chromium, or `chromium` on PATH) — except under
+CI (CI=true, or KAIRAN_REQUIRE_BROWSER=1), where a missing browser fails the tests.
+
+Chromium keeps the machine's real clock while the app may run at a travelled one (KAIRAN_TEST_CLOCK,
+or a test's own time_machine.travel): a test never travels behind the real clock here, or the
+browser would drop the app's cookies as expired (see `browser_clock`).
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import itertools
 import json
 import os
@@ -23,9 +29,11 @@ from pathlib import Path
 
 import pytest
 import requests
+import time_machine
 
 from bot import texts
 from bot.demo import HOUSEHOLDS, demo_user_id
+from conftest import ahead, real_now
 from models import Member, MemberStatus
 from models.events import STATUSES
 from test_simulator import HANAKO, Sim, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
@@ -250,11 +258,30 @@ class Chromium:
         path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def browser_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true" or os.environ.get("KAIRAN_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(autouse=True)
+def browser_clock():
+    """When the run's clock is behind the real one (KAIRAN_TEST_CLOCK in the past), move it to the
+    real time for this test: Chromium cannot travel, and would see the app's cookies as expired."""
+    if dt.datetime.now(dt.timezone.utc) < real_now() - dt.timedelta(minutes=1):
+        with time_machine.travel(real_now(), tick=True) as t:
+            yield t
+    else:
+        yield None
+
+
 @pytest.fixture
 def chrome(tmp_path):
     exe = find_chromium()
     if exe is None:
-        pytest.skip("Chromium not found (/usr/bin/chromium or `chromium` on PATH): real-browser tests skipped")
+        missing = "Chromium not found (/usr/bin/chromium or `chromium` on PATH)"
+        if browser_required():
+            pytest.fail(f"{missing}: under CI (CI=true or KAIRAN_REQUIRE_BROWSER=1) the real-browser tests must run. "
+                        "Install it: sudo apt-get install chromium")
+        pytest.skip(f"{missing}: real-browser tests skipped. To run them: sudo apt-get install chromium")
     browser = Chromium(exe, tmp_path / "chromium-profile")
     yield browser
     browser.close()
@@ -348,32 +375,35 @@ def test_register_in_the_simulator_page(chrome, sim):
 
 # --- 3. the event results page ---------------------------------------------------------------
 def test_event_results_chart_in_a_browser(chrome, sim):
-    sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
-    tap(sim, CHAIR, find_action(sim.new(CHAIR), data_prefix="a=ev_send"))
-    sim.dispatch()
-    card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
-    assert card, "the event did not reach 佐藤 花子"
-    tap(sim, HANAKO, find_action(card, "参加"))
-    sim.new(HANAKO)
+    # 22 Nov at 10:00, before 「締切 12/1」 and 「日時 12/5」; always ahead of the real date, as Chromium keeps
+    # the real clock (the served app, in this process, shares the travelled one)
+    with time_machine.travel(ahead(11, 22, 10), tick=False):
+        sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
+        tap(sim, CHAIR, find_action(sim.new(CHAIR), data_prefix="a=ev_send"))
+        sim.dispatch()
+        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
+        assert card, "the event did not reach 佐藤 花子"
+        tap(sim, HANAKO, find_action(card, "参加"))
+        sim.new(HANAKO)
 
-    sign_in(chrome, sim, CHAIR)
-    chrome.goto(sim.url + "/admin/events")
-    chrome.click("a[href^='/admin/events/']", "秋の清掃活動")
-    chrome.wait_for("/^\\/admin\\/events\\/\\d+$/.test(location.pathname) && document.readyState === 'complete'",
-                    "the event's page")
+        sign_in(chrome, sim, CHAIR)
+        chrome.goto(sim.url + "/admin/events")
+        chrome.click("a[href^='/admin/events/']", "秋の清掃活動")
+        chrome.wait_for("/^\\/admin\\/events\\/\\d+$/.test(location.pathname) && document.readyState === 'complete'",
+                        "the event's page")
 
-    assert chrome.js("document.querySelector('h1').textContent") == "秋の清掃活動"
-    bars = chrome.js("""[...document.querySelectorAll('svg.chart rect')].map(r => ({
-        answer: r.dataset.answer, title: r.querySelector('title').textContent,
-        width: r.getBoundingClientRect().width, count: r.nextElementSibling.textContent,
-        label: r.previousElementSibling.textContent}))""")
-    assert [b["answer"] for b in bars] == list(STATUSES), bars  # one bar per answer category
-    assert [b["label"] for b in bars] == [texts.STATUS_LABELS[s] for s in STATUSES]
-    yes = bars[0]
-    assert (yes["label"], yes["count"], yes["title"]) == ("参加", "1", "参加 1")
-    assert yes["width"] > 0
-    assert all(b["count"] == "0" and b["width"] == 0 for b in bars[1:3]), bars  # 不参加, 未定: nobody
-    assert chrome.errors(origin=sim.url) == []
+        assert chrome.js("document.querySelector('h1').textContent") == "秋の清掃活動"
+        bars = chrome.js("""[...document.querySelectorAll('svg.chart rect')].map(r => ({
+            answer: r.dataset.answer, title: r.querySelector('title').textContent,
+            width: r.getBoundingClientRect().width, count: r.nextElementSibling.textContent,
+            label: r.previousElementSibling.textContent}))""")
+        assert [b["answer"] for b in bars] == list(STATUSES), bars  # one bar per answer category
+        assert [b["label"] for b in bars] == [texts.STATUS_LABELS[s] for s in STATUSES]
+        yes = bars[0]
+        assert (yes["label"], yes["count"], yes["title"]) == ("参加", "1", "参加 1")
+        assert yes["width"] > 0
+        assert all(b["count"] == "0" and b["width"] == 0 for b in bars[1:3]), bars  # 不参加, 未定: nobody
+        assert chrome.errors(origin=sim.url) == []
 
 
 # --- 4. signing in by pressing the button ----------------------------------------------------

@@ -3,6 +3,7 @@ import datetime as dt
 import inspect
 
 import pytest
+import time_machine
 
 from bot import messages as msg
 from bot import texts
@@ -11,6 +12,13 @@ from line_spec import validate_request
 
 NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
 LONG = "長" * 60  # longer than any label may be
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The builders are given their dates; the clock is frozen anyway, so no case depends on today."""
+    with time_machine.travel(NOW, tick=False) as t:
+        yield t
 
 
 def valid(m: dict) -> dict:

@@ -112,21 +112,23 @@ def test_dispatcher_killed_between_send_and_mark(line, demo, db, fake, k, monkey
 
 
 def test_monthly_limit_is_held_and_officers_are_told(line, demo, db, fake, k):
-    send_circular(line)
-    fake.fail_next(429, times=1, path_contains="multicast", body={"message": "You have reached your monthly limit."})
-    outbox.dispatch_once(db, k.line, limit=100)
-    with db.session() as s:
-        row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "multicast"))
-        assert row.status == "held"
-        reset = row.next_attempt_at.astimezone(JST)
-        assert reset.day == 1 and reset.hour == 0
-    status = all_text(line.text(CHAIR, "状況"))
-    assert "今月の送信上限に達したため、1件の送信を来月まで保留しています" in status
-    outbox.dispatch_once(db, k.line, limit=100)
-    assert copies(fake, "清掃のお知らせ") == {}  # not retried this month
-    with time_machine.travel(reset + dt.timedelta(minutes=1), tick=False):
+    # mid-month, frozen: the reset (1st of next month, 00:05 JST) must not come during the test
+    with time_machine.travel(dt.datetime(2026, 11, 22, 10, tzinfo=JST), tick=False):
+        send_circular(line)
+        fake.fail_next(429, times=1, path_contains="multicast", body={"message": "You have reached your monthly limit."})
         outbox.dispatch_once(db, k.line, limit=100)
-    assert set(copies(fake, "清掃のお知らせ").values()) == {1}
+        with db.session() as s:
+            row = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "multicast"))
+            assert row.status == "held"
+            reset = row.next_attempt_at.astimezone(JST)
+            assert reset == dt.datetime(2026, 12, 1, 0, 5, tzinfo=JST)  # the 1st of next month
+        status = all_text(line.text(CHAIR, "状況"))
+        assert "今月の送信上限に達したため、1件の送信を来月まで保留しています" in status
+        outbox.dispatch_once(db, k.line, limit=100)
+        assert copies(fake, "清掃のお知らせ") == {}  # not retried this month
+        with time_machine.travel(reset + dt.timedelta(minutes=1), tick=False):
+            outbox.dispatch_once(db, k.line, limit=100)
+        assert set(copies(fake, "清掃のお知らせ").values()) == {1}
 
 
 def test_unfixable_4xx_fails_visibly(line, demo, db, fake, k):

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 import requests
+import time_machine
 from linebot.v3.webhooks import Event
 from werkzeug.serving import make_server
 
@@ -20,7 +21,7 @@ from bot.config import Settings
 from bot.demo import demo_user_id, seed
 from bot.simulator import HEADER, build_event, callback_body, ulid
 from bot.webhook import signature
-from conftest import SECRET, TOKEN, spec_errors
+from conftest import SECRET, TOKEN, ahead, spec_errors
 from line_spec import validate_webhook_event
 from models import Member, MemberStatus
 
@@ -416,24 +417,26 @@ def test_disaster_drill_end_to_end(sim):
 
 
 def test_attendance_from_chat_to_csv(sim):
-    sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
-    preview = sim.new(CHAIR)
-    tap(sim, CHAIR, find_action(preview, data_prefix="a=ev_send"))
-    sim.dispatch()
-    card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
-    assert card, texts_of(sim.new(HANAKO))
-    tap(sim, HANAKO, find_action(card, "参加"))
-    sim.new(HANAKO)
-    sim.send(CHAIR, "text", text="管理画面")
-    link = find_action(sim.new(CHAIR), texts.ADMIN_OPEN)["uri"]
-    browser = requests.Session()
-    browser.post(link, headers={"Origin": sim.url}, timeout=30)
-    events = browser.get(sim.url + "/admin/events", timeout=30).text
-    assert "秋の清掃活動" in events
-    event_id = re.search(r"/admin/events/(\d+)", events).group(1)
-    raw = browser.get(f"{sim.url}/admin/events/{event_id}.csv", timeout=30).content
-    assert raw.startswith("\ufeff所属,種別,氏名,回答,連絡事項".encode())
-    assert "佐藤 花子" in raw.decode("utf-8-sig") and "参加" in raw.decode("utf-8-sig")
+    # 22 Nov at 10:00, before 「締切 12/1」 and 「日時 12/5」 (of that year); the served app shares the clock
+    with time_machine.travel(ahead(11, 22, 10), tick=False):
+        sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
+        preview = sim.new(CHAIR)
+        tap(sim, CHAIR, find_action(preview, data_prefix="a=ev_send"))
+        sim.dispatch()
+        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
+        assert card, texts_of(sim.new(HANAKO))
+        tap(sim, HANAKO, find_action(card, "参加"))
+        sim.new(HANAKO)
+        sim.send(CHAIR, "text", text="管理画面")
+        link = find_action(sim.new(CHAIR), texts.ADMIN_OPEN)["uri"]
+        browser = requests.Session()
+        browser.post(link, headers={"Origin": sim.url}, timeout=30)
+        events = browser.get(sim.url + "/admin/events", timeout=30).text
+        assert "秋の清掃活動" in events
+        event_id = re.search(r"/admin/events/(\d+)", events).group(1)
+        raw = browser.get(f"{sim.url}/admin/events/{event_id}.csv", timeout=30).content
+        assert raw.startswith("\ufeff所属,種別,氏名,回答,連絡事項".encode())
+        assert "佐藤 花子" in raw.decode("utf-8-sig") and "参加" in raw.decode("utf-8-sig")
 
 
 def test_drill_residents_who_type_or_send_a_photo(sim):
