@@ -32,6 +32,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from sqlalchemy import select
@@ -190,8 +191,8 @@ def init_app(app: Flask) -> None:
     k.extras["fake_line"] = fake
     k.extras["simulator"] = Simulator(fake, bot_user_id(k.settings.channel_secret))
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_PATH: fake.app()})
-    if not k.settings.simulator_remote:
-        app.wsgi_app = LoopbackHostOnly(app.wsgi_app)  # outermost: the fake LINE API too
+    if not k.settings.simulator_remote:  # outermost: the fake LINE API too
+        app.wsgi_app = LoopbackHostOnly(app.wsgi_app, also=urlsplit(k.settings.base_url).hostname)
     app.register_blueprint(bp)
 
 
@@ -200,10 +201,11 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _HOST = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<name>[^:\[\]]+))(?::(?P<port>\d{1,5}))?")
 
 
-def loopback_host(host: str | None) -> bool:
-    """Is this Host header a loopback name (localhost, 127.0.0.1, [::1]), with any port?"""
+def loopback_host(host: str | None, also: str | None = None) -> bool:
+    """Is this Host header a loopback name (localhost, 127.0.0.1, [::1]) — or `also`, the host
+    name the operator configured in KAIRAN_BASE_URL — with any port?"""
     m = _HOST.fullmatch((host or "").strip().lower())
-    return bool(m) and (m["v6"] or m["name"]) in LOOPBACK_NAMES
+    return bool(m) and ((m["v6"] or m["name"]) in LOOPBACK_NAMES or (m["v6"] or m["name"]) == (also or "").lower())
 
 
 class LoopbackHostOnly:
@@ -211,11 +213,11 @@ class LoopbackHostOnly:
     simulator as its own origin and could play every member: in simulator mode every request
     must name a loopback host (KAIRAN_SIMULATOR_REMOTE=1 lifts this for a trusted network)."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, also: str | None = None):
+        self.app, self.also = app, also
 
     def __call__(self, environ, start_response):
-        if loopback_host(environ.get("HTTP_HOST") or environ.get("SERVER_NAME")):
+        if loopback_host(environ.get("HTTP_HOST") or environ.get("SERVER_NAME"), self.also):
             return self.app(environ, start_response)
         body = (b"the simulator answers only to http://localhost, http://127.0.0.1 or http://[::1] "
                 b"(set KAIRAN_SIMULATOR_REMOTE=1 to open it under another name)\n")

@@ -445,6 +445,12 @@ def test_simulator_refuses_rebound_host_names(db_url):
         assert c.get("/simulator", headers={"Host": "[::1]:8000"}).status_code == 200
     finally:
         app.extensions["kairan"].db.dispose()
+    named = create_app(settings.with_(base_url="http://kairan.localhost:8000"))  # the name the operator chose
+    try:
+        assert named.test_client().get("/simulator", headers={"Host": "kairan.localhost:8000"}).status_code == 200
+        assert named.test_client().get("/simulator", headers={"Host": "evil.example:8000"}).status_code == 403
+    finally:
+        named.extensions["kairan"].db.dispose()
     remote = create_app(settings.with_(simulator_remote=True))
     try:
         assert remote.test_client().get("/simulator", headers={"Host": "training.lan:8000"}).status_code == 200
