@@ -18,7 +18,7 @@ import functools
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import update
 from models import (
     OFFICER_ROLES, ROLE_LABELS, Association, Block, Circular, CircularState, LoginToken, Member, MemberStatus,
@@ -269,6 +269,16 @@ def circular(circular_id: int):
 @bp.errorhandler(404)
 def not_found(_e: Any = None):
     return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")
+
+
+@bp.app_errorhandler(404)
+def no_such_page(e: Any):
+    """A URL under /admin that is no page at all (e.g. an id out of range): the same answer, in Japanese."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return e
+    resp = make_response(not_found())
+    resp.headers["Cache-Control"] = "no-store"
+    return secure(resp)
 
 
 from . import admin_events  # noqa: E402,F401

@@ -17,6 +17,11 @@ JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site fo
     POST /simulator/api/dispatch                    run the outbox dispatcher once, now
     GET  /simulator/api/content/<message_id>        bytes of an image/file a user sent
 
+In simulator mode every request must name a loopback host (localhost, 127.0.0.1, [::1], or the
+host of KAIRAN_BASE_URL; any port), so that a web page whose name is made to resolve to
+127.0.0.1 (DNS rebinding) cannot drive it; KAIRAN_SIMULATOR_REMOTE=1 lifts both this and the
+this-machine-only check for a training session on a trusted network.
+
 The simulator keeps its state (the fake LINE, added people, what users sent) in memory in one
 process: serve it from a single process with threads (the bot calls the fake over HTTP while a
 request is running, so a single-threaded server would wait on itself).

@@ -255,8 +255,8 @@ def test_big_associations_are_paged_and_the_map_shows_every_location(app, k, db,
 def test_refresh_is_a_conditional_get(line, demo, db, fake, k, clock):
     start_disaster(line)
     drain(db, k.line)
-    c = app_client = line.client.application.test_client()
-    sign_in(app_client, line, BOSAI)
+    c = line.client.application.test_client()
+    sign_in(c, line, BOSAI)
     first = c.get("/admin/safety/")
     etag = first.headers["ETag"]
     html = first.get_data(as_text=True)
@@ -467,8 +467,10 @@ def test_bad_urls_are_not_found(client, line, demo, db, fake, clock):
         assert client.get(url).status_code == 404, url
     sign_in(client, line, CHAIR)
     for url in (f"/admin/events/{huge}", f"/admin/events/{huge}.csv", f"/admin/circulars/{huge}",
-                "/admin/circulars/2147483648", "/admin/circulars/0", f"/admin/safety/?p={huge}"):
-        assert client.get(url).status_code == 404, url
+                "/admin/circulars/2147483648", "/admin/circulars/0", f"/admin/safety/?p={huge}", "/admin/nothing"):
+        resp = client.get(url)
+        assert resp.status_code == 404 and "ページが見つかりません" in resp.get_data(as_text=True), url
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", url
     assert client.get(f"/admin/circulars/{cid}").status_code == 200
     for query in (f"b={huge}", "b=%00", "b=-1", "b=１"):  # a bad 班 filter is ignored
         assert client.get(f"/admin/events/{eid}?{query}").status_code == 200, query
