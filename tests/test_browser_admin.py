@@ -4,8 +4,7 @@ itself by conditional GET (304 while nothing changed) and shows a new answer wit
 from __future__ import annotations
 
 from bot import safety_page, texts
-from bot.demo import demo_user_id
-from test_browser import BOSAI, admin_link, chrome, sign_in  # noqa: F401  (chrome: the browser fixture)
+from test_browser import BOSAI, chrome, sign_in  # noqa: F401  (chrome: the browser fixture)
 from test_simulator import HANAKO, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
 
 

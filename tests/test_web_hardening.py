@@ -26,13 +26,13 @@ from bot.demo import demo_user_id
 from bot.outbox import drain
 from bot.signin import issue_login_link
 from bot.simulator import loopback_host
-from conftest import SECRET, TOKEN, all_text, tap
+from conftest import SECRET, TOKEN, tap
 from models import (
     Association, Attachment, Block, Circular, CircularState, Delivery, Disaster, Household, Member, MemberStatus,
     Role, SafetyLocation, utcnow,
 )
 from models.delivery import write_receipts
-from test_admin import BASE, login_link, path, send_circular, set_role, sign_in
+from test_admin import path, send_circular, set_role, sign_in
 
 CHAIR = demo_user_id("山田 太郎")
 BOSAI = demo_user_id("小林 修")  # 防災担当
@@ -405,7 +405,8 @@ def test_circular_page_attachment_privacy_and_admin_pages_send_security_headers(
         c = Circular(association_id=assoc.id, title="お知らせ", body="本文", state=CircularState.sent, sent_at=utcnow())
         s.add(c)
         s.flush()
-        a = Attachment(association_id=assoc.id, circular_id=c.id, kind="image", filename="地図.png", content_type="image/png", data=b"\x89PNG..")
+        a = Attachment(association_id=assoc.id, circular_id=c.id, kind="image", filename="地図.png",
+                       content_type="image/png", data=b"\x89PNG..")
         s.add(a)
         s.flush()
         write_receipts(s, assoc.id, "circular", c.id, [(h.id, 0, True)], utcnow(), pages=True)
@@ -418,7 +419,8 @@ def test_circular_page_attachment_privacy_and_admin_pages_send_security_headers(
     for url in ("/admin/", "/admin/events", "/admin/circulars/4242"):
         assert_secure(client.get(url), url)
     safety = client.get("/admin/safety/").headers
-    assert safety["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in safety["Content-Security-Policy"]
+    assert safety["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in safety["Content-Security-Policy"]
 
 
 # --- G. the simulator answers only under loopback names -----------------------------------------
