@@ -185,7 +185,7 @@ def measure(conn, name: str, url: str, latency: float) -> None:
     fake = FakeProcess(latency)
     k = build(Settings(channel_secret=SECRET, channel_access_token=TOKEN, simulator=False,
                        line_api_base_url=fake.url, line_data_api_base_url=fake.url, database_url=url,
-                       line_timeout_seconds=10.0))
+                       line_timeout_seconds=10.0, secret_key="bench-secret-key-" + "b" * 32))
     rows = []
     try:
         for trace in (False, True):

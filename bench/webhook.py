@@ -259,7 +259,8 @@ def main() -> None:
     info = machine()
     fake = FakeProcess(args.reply_latency)
     env = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": fake.url,
-           "LINE_DATA_API_BASE_URL": fake.url, "KAIRAN_BASE_URL": "https://kairan.example.jp"}
+           "LINE_DATA_API_BASE_URL": fake.url, "KAIRAN_BASE_URL": "https://kairan.example.jp",
+           "KAIRAN_SECRET_KEY": "bench-secret-key-" + "b" * 32}
     rows: list[dict] = []
     checks: dict[str, dict] = {}
     try:

@@ -8,6 +8,8 @@ cookie session of at most 8 hours.
 
 Every signed-in request loads the member again and checks their *current* status and role: a
 member who left the board, or withdrew, loses access at once. Block leaders see their own 班 only.
+The cookie also carries the member's `session_epoch` at sign-in: ログアウト bumps it, and so does
+any change of role or status (models.roster), so a copied cookie dies with the session it came from.
 """
 from __future__ import annotations
 
@@ -16,14 +18,18 @@ import functools
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from sqlalchemy import update
 from models import (
     OFFICER_ROLES, ROLE_LABELS, Association, Block, Circular, CircularState, LoginToken, Member, MemberStatus,
     Role, utcnow,
 )
 from models.circulars import target_label
+from models.safety import active_disaster
 from models.stats import read_stats, recent_circulars
 
+from . import texts
+from .headers import secure
 from .messages import local_date
 from .signin import consume, landing, peek
 from .state import kairan
@@ -31,12 +37,15 @@ from .state import kairan
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
+MAX_ID = 2**31 - 1  # ids in URLs: larger numbers are no page (the database's INTEGER would overflow)
+ID = f"int(min=1, max={MAX_ID})"
 LIST_LIMIT = 50
 UNREAD_SHOWN = 300  # more than any association has households; a guard against huge pages
 
 # session keys (the cookie is signed by Flask with SECRET_KEY, not encrypted: ids only)
 K_MEMBER = "admin_member"
 K_AT = "admin_login_at"  # unix seconds of the sign-in
+K_EPOCH = "admin_epoch"  # the member's session_epoch at sign-in
 
 MSG_BAD_LINK = "このリンクは使えません。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
 MSG_USED_LINK = ("このリンクはすでに使われたか、有効期限（10分）が切れています。"
@@ -46,6 +55,7 @@ MSG_NOT_OFFICER = ("管理画面は役員・班長の方だけが使えます。
                    "役員・班長の方は、LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
 MSG_EXPIRED = "ログインの有効時間（8時間）が過ぎました。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
 MSG_CROSS_SITE = "この操作は受け付けられません。LINEで「管理画面」と送って、届いたリンクから開き直してください。"
+MSG_SIGNED_OUT = texts.ADMIN_SIGNED_OUT
 MSG_LOGGED_OUT = "ログアウトしました。また使うときは、LINEで「管理画面」と送ってください。"
 
 
@@ -56,16 +66,16 @@ def _session_lifetime(state: Any) -> None:
     state.app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
 
 
+@bp.app_context_processor
+def _texts() -> dict:
+    return {"texts": texts}
+
+
 @bp.after_request
 def _headers(resp):
     # personal data (names of unread households): never stored by browsers or proxies
     resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "no-referrer"  # the login URL carries the token
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers.setdefault("Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-    return resp
+    return secure(resp)  # CSP, nosniff, no framing, no referrer (the login URL carries the token)
 
 
 def message(text: str, status: int, title: str = "管理画面") -> tuple[str, int]:
@@ -106,14 +116,16 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        member_id, at = session.get(K_MEMBER), session.get(K_AT)
-        if not isinstance(member_id, int) or not isinstance(at, int):
+        member_id, at, epoch = session.get(K_MEMBER), session.get(K_AT), session.get(K_EPOCH)
+        if not isinstance(member_id, int) or not isinstance(at, int) or not isinstance(epoch, int):
             return _deny(MSG_SIGN_IN)
         now = _now_ts()
         if not (at - 60 <= now < at + int(SESSION_LIFETIME.total_seconds())):
             return _deny(MSG_EXPIRED)
         with kairan().db.session() as s:
             member = s.get(Member, member_id)
+            if member is not None and member.session_epoch != epoch:
+                return _deny(MSG_SIGNED_OUT)  # signed out, or the role changed since the sign-in
             if member is None or not _allowed(member):
                 return _deny(MSG_NOT_OFFICER)
             g.db, g.member = s, member
@@ -121,11 +133,20 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
             assoc = s.get(Association, member.association_id)
             block = s.get(Block, g.block_id) if g.block_id is not None else None
             # plain strings for the page header (safe to render even after the session is gone)
+            disaster = active_disaster(s, member.association_id)
             g.header = {"association": assoc.name if assoc else "", "name": member.name or "",
-                        "role": ROLE_LABELS.get(member.role, ""), "block": block.name if block else ""}
+                        "role": ROLE_LABELS.get(member.role, ""), "block": block.name if block else "",
+                        # the navigation bar: 安否状況 for whoever may open the live page
+                        "safety": may_see_safety(member),
+                        "disaster": texts.DISASTER_KINDS.get(disaster.kind, "") if disaster else None}
             return view(*args, **kwargs)
 
     return wrapper
+
+
+def may_see_safety(member: Member) -> bool:
+    """The live safety page (/admin/safety/): every officer (locations only for some, see safety_page)."""
+    return _allowed(member)
 
 
 def _allowed(member: Member) -> bool:
@@ -173,12 +194,13 @@ def login(token: str):
             fail = message(MSG_NOT_OFFICER, 403, "リンクが使えません")
         else:
             fail = None
-            member_id = member.id
+            member_id, epoch = member.id, member.session_epoch
     if fail is not None:
         session.clear()
         return fail
     session.clear()  # nothing of an earlier sign-in carries over
     session[K_MEMBER] = member_id
+    session[K_EPOCH] = epoch
     session[K_AT] = _now_ts()
     session.permanent = True
     return redirect(landing(settings, token) or url_for("admin.index"), 303)
@@ -188,11 +210,25 @@ def login(token: str):
 def logout():
     if not _same_origin():
         return message(MSG_CROSS_SITE, 403)
+    member_id, epoch = session.get(K_MEMBER), session.get(K_EPOCH)
+    if isinstance(member_id, int) and isinstance(epoch, int):
+        # ends this session and every copy of its cookie (and the member's other signed-in devices)
+        with kairan().db.session() as s:
+            s.execute(update(Member).where(Member.id == member_id, Member.session_epoch == epoch)
+                      .values(session_epoch=Member.session_epoch + 1))
     session.clear()
     return message(MSG_LOGGED_OUT, 200, "ログアウトしました")
 
 
 # --- pages ---------------------------------------------------------------------------------
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string (?b=3); anything else, or out of range, is None."""
+    value = request.args.get(name, "")
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or not 1 <= int(value) <= MAX_ID:
+        return None
+    return int(value)
 
 
 def _rate(read: int, total: int) -> int:
@@ -213,7 +249,7 @@ def index():
     return render_template("admin_index.html", rows=rows, limit=LIST_LIMIT)
 
 
-@bp.get("/circulars/<int:circular_id>")
+@bp.get(f"/circulars/<{ID}:circular_id>")
 @login_required
 def circular(circular_id: int):
     c = g.db.get(Circular, circular_id)
@@ -233,6 +269,16 @@ def circular(circular_id: int):
 @bp.errorhandler(404)
 def not_found(_e: Any = None):
     return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")
+
+
+@bp.app_errorhandler(404)
+def no_such_page(e: Any):
+    """A URL under /admin that is no page at all (e.g. an id out of range): the same answer, in Japanese."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return e
+    resp = make_response(not_found())
+    resp.headers["Cache-Control"] = "no-store"
+    return secure(resp)
 
 
 from . import admin_events  # noqa: E402,F401

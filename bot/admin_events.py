@@ -18,13 +18,13 @@ from models.circulars import target_label
 from models.events import STATUSES, recent_events, results
 
 from . import texts
-from .admin import LIST_LIMIT, bp, login_required, not_found
+from .csv_safe import csv_cell
+from .admin import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
 from .messages import local_datetime
 from .state import kairan
 
 BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
 COLORS = {"yes": "#06C755", "no": "#b00020", "maybe": "#e8a200", "unanswered": "#777777", "unread": "#bbbbbb"}
-CSV_FORMULA = tuple("=+-@\t\r")  # a cell starting so is a formula in Excel: neutralised with a quote
 
 
 def bar_chart(counts: dict[str, int]) -> Markup:
@@ -41,11 +41,6 @@ def bar_chart(counts: dict[str, int]) -> Markup:
                   f'<title>{label} {n}</title></rect>',
                   f'<text class="count" x="{left + w + 8}" y="{y + 22}">{n}</text>']
     return Markup("".join(parts) + "</svg>")
-
-
-def csv_cell(value) -> str:
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(CSV_FORMULA) else s
 
 
 def excel_time(at, tz: str) -> str:
@@ -72,7 +67,7 @@ def _event(event_id: int):
     ev = g.db.get(Event, event_id)
     if ev is None or ev.association_id != g.member.association_id or ev.state != EventState.sent:
         return None, None
-    res = results(g.db, ev, g.block_id if g.block_id is not None else request.args.get("b", type=int))
+    res = results(g.db, ev, g.block_id if g.block_id is not None else id_arg("b"))
     if g.block_id is not None and res.total == 0:
         return None, None  # not asked in this block leader's 班
     return ev, res
@@ -96,7 +91,7 @@ def events():
     return render_template("admin_events.html", rows=rows, labels=texts.STATUS_LABELS, limit=LIST_LIMIT)
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get(f"/events/<{ID}:event_id>")
 @login_required
 def event(event_id: int):
     ev, res = _event(event_id)
@@ -110,11 +105,11 @@ def event(event_id: int):
         labels=texts.STATUS_LABELS, kinds=(texts.KIND_REPRESENTATIVE, texts.KIND_MEMBER),
         when=local_datetime(ev.starts_at, tz), deadline=local_datetime(ev.deadline, tz),
         target=target_label(g.db, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
-        block_id=request.args.get("b", type=int), answer=request.args.get("v", ""),
+        block_id=id_arg("b"), answer=request.args.get("v", ""),
         csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))
 
 
-@bp.get("/events/<int:event_id>.csv")
+@bp.get(f"/events/<{ID}:event_id>.csv")
 @login_required
 def event_csv(event_id: int):
     ev, res = _event(event_id)

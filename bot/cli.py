@@ -22,7 +22,8 @@ from models.roster import normalize_name
 
 from . import demo as demo_data
 from . import roster_csv
-from .config import Settings, load_settings
+from .config import ConfigError, Settings
+from .config import load_settings as _load_settings
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
@@ -33,6 +34,14 @@ class Fail(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"エラー: {self.format_message()}", err=True)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """The settings, or one line saying what the environment lacks (e.g. KAIRAN_SECRET_KEY)."""
+    try:
+        return _load_settings(env)
+    except ConfigError as e:
+        raise Fail(str(e)) from None
 
 
 @contextmanager

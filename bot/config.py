@@ -5,6 +5,7 @@ Every knob an operator may turn is here, with its default; nothing else reads os
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,6 +14,16 @@ DEV_CHANNEL_SECRET = "kairan-simulator-channel-secret"
 DEV_ACCESS_TOKEN = "kairan-simulator-access-token"
 # Bump when the privacy notice changes materially: members are asked to consent again.
 PRIVACY_POLICY_VERSION = "2026-11"
+# Simulator mode only: a key made at start (sessions end when the process does). Outside it
+# KAIRAN_SECRET_KEY is required: a key anyone could derive (the channel secret, a fixed default)
+# would let them sign an officer's session.
+DEV_SECRET_KEY = secrets.token_urlsafe(32)
+SECRET_KEY_MIN_LENGTH = 32
+HOW_TO_MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class ConfigError(RuntimeError):
+    """The environment does not allow starting (the message says what to set)."""
 
 
 def _default_db_url() -> str:
@@ -29,7 +40,8 @@ class Settings:
     database_url: str = field(default_factory=_default_db_url)
     base_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Tokyo"
-    secret_key: str = "kairan-dev-secret-key"
+    secret_key: str = ""  # required outside simulator mode (KAIRAN_SECRET_KEY)
+    simulator_remote: bool = False  # KAIRAN_SIMULATOR_REMOTE=1: other machines may open the simulator
     association_slug: str | None = None
     line_timeout_seconds: float = 10.0
     # messages of the monthly quota kept for urgent sends (safety checks, rescue alerts): ordinary
@@ -50,6 +62,15 @@ class Settings:
     rescue_update_minutes: int = 5
     tile_url: str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"  # 国土地理院 標準地図
 
+    def __post_init__(self) -> None:
+        if not self.secret_key:
+            if not self.simulator:
+                raise ConfigError(
+                    "KAIRAN_SECRET_KEY is not set: outside simulator mode kairan needs its own secret key to sign "
+                    f"officers' sessions and sign-in links. Make one with: {HOW_TO_MAKE_A_KEY} "
+                    "and set it as KAIRAN_SECRET_KEY (keep it secret; changing it signs everyone out).")
+            object.__setattr__(self, "secret_key", DEV_SECRET_KEY)
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
@@ -63,6 +84,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     secret = env.get("LINE_CHANNEL_SECRET", "")
     token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "")
     simulator = not (secret and token)
+    key = env.get("KAIRAN_SECRET_KEY", "")
+    if key and not simulator and (len(key) < SECRET_KEY_MIN_LENGTH or key == secret):
+        raise ConfigError(f"KAIRAN_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters and not the "
+                          f"channel secret. Make one with: {HOW_TO_MAKE_A_KEY}")
     port = env.get("PORT", "8000")
     local = f"http://127.0.0.1:{port}"
     s = Settings(
@@ -77,7 +102,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         database_url=env.get("DATABASE_URL") or _default_db_url(),
         base_url=(env.get("KAIRAN_BASE_URL") or local).rstrip("/"),
         timezone=env.get("KAIRAN_TIMEZONE", "Asia/Tokyo"),
-        secret_key=env.get("KAIRAN_SECRET_KEY") or (secret and f"kairan:{secret}") or "kairan-dev-secret-key",
+        secret_key=key,
+        simulator_remote=env.get("KAIRAN_SIMULATOR_REMOTE") == "1",
         association_slug=env.get("KAIRAN_ASSOCIATION") or None,
         log_level=env.get("KAIRAN_LOG_LEVEL", "INFO"),
         quiet_start_hour=int(env.get("KAIRAN_QUIET_HOURS", "21-8").split("-")[0]),

@@ -1,6 +1,8 @@
 """Public pages: the privacy notice, each household's circular page (全文), health check."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, redirect, render_template
 from sqlalchemy import select
 
@@ -8,11 +10,21 @@ from models import Association, Attachment, Circular, Delivery, utcnow
 from models.circulars import SUBJECT
 
 from .config import PRIVACY_POLICY_VERSION
+from .headers import ATTACHMENT_CSP, secure
 from .inbox import current_association
 from .messages import local_date
 from .state import kairan
 
 bp = Blueprint("pages", __name__)
+# page tokens are secrets.token_urlsafe(16); anything else (NUL, other characters, huge) is no page
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")  # the column is String(40)
+MAX_ID = 2**31 - 1
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    # the same headers as the officers' pages: the URL of a circular page is its household's secret
+    return secure(resp)
 
 
 @bp.get("/")
@@ -37,6 +49,8 @@ def privacy() -> str:
 
 
 def _delivery(s, token: str) -> tuple[Delivery, Circular]:
+    if not TOKEN.fullmatch(token):
+        abort(404)
     d = s.scalar(select(Delivery).where(Delivery.page_token == token, Delivery.subject_type == SUBJECT))
     c = s.get(Circular, d.subject_id) if d else None
     if d is None or c is None:
@@ -56,7 +70,7 @@ def circular_page(token: str) -> str:
                                date=local_date(c.sent_at, k.settings.timezone))
 
 
-@bp.get("/c/<token>/a/<int:attachment_id>")
+@bp.get(f"/c/<token>/a/<int(min=1, max={MAX_ID}):attachment_id>")
 def attachment(token: str, attachment_id: int) -> Response:
     with kairan().db.session() as s:
         d, c = _delivery(s, token)
@@ -66,7 +80,8 @@ def attachment(token: str, attachment_id: int) -> Response:
         disposition = "inline" if a.kind == "image" or a.content_type == "application/pdf" else "attachment"
         return Response(a.data, mimetype=a.content_type,
                         headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{_quote(a.filename)}",
-                                 "Cache-Control": "private, max-age=3600"})
+                                 "Cache-Control": "private, max-age=3600",
+                                 "Content-Security-Policy": ATTACHMENT_CSP})
 
 
 def _quote(name: str) -> str:

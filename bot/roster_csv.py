@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Association, Block, Household
+
+from .csv_safe import csv_cell, csv_uncell
 from models.roster import new_join_code, normalize_name
 
 HEADER = ["班", "氏名", "LINE", "要支援"]
@@ -89,6 +91,7 @@ def parse(text: str) -> list[Row]:
             if len(cells) > len(HEADER):
                 raise RosterError(f"{line}行目: 列が多すぎます（{len(HEADER)}列: {','.join(HEADER)}）")
             block, name, on_line, support = cells + [""] * (len(HEADER) - len(cells))
+            block, name = csv_uncell(block), csv_uncell(name)  # as export wrote formula-like names
             if not block:
                 raise RosterError(f"{line}行目: 「班」が空です")
             if not normalize_name(name):
@@ -171,5 +174,6 @@ def export(session: Session, association: Association | None) -> bytes:
             .join(Household, Household.block_id == Block.id)
             .where(Household.association_id == association.id)
             .order_by(Block.position, Block.id, Household.id))
-        writer.writerows((b, n, _mark(o), _mark(s)) for b, n, o, s in rows)
+        # a name like =cmd|' /C calc'!A0 must stay text in Excel, as in the other CSVs
+        writer.writerows((csv_cell(b), csv_cell(n), _mark(o), _mark(s)) for b, n, o, s in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -3,29 +3,41 @@
 Behind the officers' sign-in (bot.admin.login_required). Locations are shown only to the chair
 and disaster officers, and to block leaders for their own 班; the page lists everything in a
 server-rendered table, so it stays useful when the map tiles (or the script) cannot load.
+
+The page costs a fixed number of queries whatever the size of the association
+(models.safety_table): the rows of one page (PAGE_SIZE households, in reading order: rescue
+first), the answer counts, and the located households for the map. It refreshes itself every
+REFRESH_SECONDS with a conditional GET (static/safety_refresh.js sends If-None-Match): the ETag
+is a hash of everything the page shows, so an unchanged board answers 304 without rendering.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, g, render_template
-
-from models import Delivery, Disaster, Role, SafetyPhoto
-from models.safety import active_disaster, board, latest_location
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from sqlalchemy import select
 
+from models import Delivery, Disaster, Role, SafetyPhoto
+from models.safety import active_disaster
+from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
+
 from . import texts
-from .admin import login_required
-from .admin_events import csv_cell
+from .admin import login_required, not_found
+from .csv_safe import csv_cell
+from .headers import secure
 from .state import kairan
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
 COLOURS = {"rescue": "#d50000", "injured": "#ff6d00", "evacuated": "#2962ff", "safe": "#00a050", None: "#757575"}
 REFRESH_SECONDS = 30
+PAGE_SIZE = 300  # households per page; rescue requests and silent 要支援 households come first
+MAX_PAGE = 10_000
+TEMPLATES = ("admin_safety.html", "admin_layout.html", "base.html")
 
 
 def sees_locations() -> bool:
@@ -42,56 +54,121 @@ def current() -> Disaster | None:
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
-def rows_for(d: Disaster) -> list[dict]:
-    tz = ZoneInfo(kairan().settings.timezone)
-    out = []
+def _photos(rows: list[SafetyRow]) -> dict[int, list[int]]:
+    """One query: the ids of residents' photos per receipt, for the rows shown (to the officers who
+    see locations)."""
+    if not sees_locations() or not rows:
+        return {}
     photos: dict[int, list[int]] = {}
-    if sees_locations():  # residents' photos: to the same officers as their locations
-        for pid, did in g.db.execute(select(SafetyPhoto.id, SafetyPhoto.delivery_id)
-                                     .where(SafetyPhoto.disaster_id == d.id).order_by(SafetyPhoto.id)):
-            photos.setdefault(did, []).append(pid)
-    for r in board(g.db, d, g.block_id).rows:
-        loc = latest_location(g.db, r.id) if sees_locations() else None
-        data = r.answer_data or {}
-        out.append({
-            "block": r.household.block.name, "household": r.household.name,
-            "support": r.household.needs_support, "status": r.answer,
-            "label": texts.SAFETY_LABELS.get(r.answer or "", texts.SAFETY_SILENT),
-            "people": data.get("people") or "", "comment": data.get("comment") or "",
-            "by": (r.answered_by.name if r.answered_by else "") or "", "proxy": r.answered_by_proxy,
-            "at": r.answered_at.astimezone(tz).strftime("%m/%d %H:%M") if r.answered_at else "",
-            "lat": loc.latitude if loc else None, "lng": loc.longitude if loc else None,
-            "address": loc.address if loc else None, "colour": COLOURS.get(r.answer, COLOURS[None]),
-            "paper": not r.via_line, "photos": photos.get(r.id, []),
-        })
-    return out
+    for pid, did in g.db.execute(select(SafetyPhoto.id, SafetyPhoto.delivery_id)
+                                 .where(SafetyPhoto.delivery_id.in_([r.delivery_id for r in rows]))
+                                 .order_by(SafetyPhoto.id)):
+        photos.setdefault(did, []).append(pid)
+    return photos
+
+
+def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = None) -> dict:
+    """What the page and the CSV show of a row (plain values: also the input of the ETag)."""
+    return {"photos": (photos or {}).get(r.delivery_id, []),
+        "block": r.block, "household": r.household, "support": r.needs_support, "paper": not r.on_line,
+        "status": r.answer, "label": texts.SAFETY_LABELS.get(r.answer or "", texts.SAFETY_SILENT),
+        "people": r.data.get("people") or "", "comment": r.data.get("comment") or "",
+        "by": r.answered_by, "proxy": r.proxy,
+        "at": r.answered_at.astimezone(tz).strftime("%m/%d %H:%M") if r.answered_at else "",
+        "lat": r.latitude, "lng": r.longitude, "address": r.address,
+        "colour": COLOURS.get(r.answer, COLOURS[None]),
+    }
+
+
+def _counts(d: Disaster) -> tuple[dict[str, int], int]:
+    by_answer = answer_counts(g.db, d.id, g.block_id)
+    counts = {texts.SAFETY_LABELS[s]: by_answer.get(s, 0) for s in texts.SAFETY_LABELS}
+    counts[texts.SAFETY_SILENT] = by_answer.get(None, 0)
+    return counts, sum(by_answer.values())
+
+
+def _page_number() -> int | None:
+    p = request.args.get("p", "1")
+    if not p.isascii() or not p.isdigit() or len(p) > 6 or not 1 <= int(p) <= MAX_PAGE:
+        return None
+    return int(p)
+
+
+def _template_signature() -> str:
+    """A redeploy with other templates must not answer 304 to a page rendered by the old ones."""
+    sig = current_app.extensions.get("kairan_safety_templates")
+    if sig is None:
+        h = hashlib.sha256()
+        for name in TEMPLATES:
+            h.update(current_app.jinja_loader.get_source(current_app.jinja_env, name)[0].encode())
+        sig = current_app.extensions["kairan_safety_templates"] = h.hexdigest()[:16]
+    return sig
+
+
+def etag_of(data: dict) -> str:
+    blob = json.dumps({"t": _template_signature(), "h": g.header, **data}, ensure_ascii=False, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 @bp.after_request
 def _headers(resp: Response) -> Response:
     tiles = urlsplit(kairan().settings.tile_url)
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Cache-Control"] = "no-store"  # personal data: the refresh script revalidates by itself
     resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: {tiles.scheme}://{tiles.netloc}; frame-ancestors 'none'; base-uri 'none'")
-    return resp
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+        f"img-src 'self' data: {tiles.scheme}://{tiles.netloc}; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'")
+    return secure(resp)
 
 
 @bp.get("/")
 @login_required
-def page() -> str:
+def page():
+    page_no = _page_number()
+    if page_no is None:
+        return not_found()
     d = current()
     if d is None:
         return render_template("admin_safety.html", d=None, rows=[], counts={}, refresh=None)
-    rows = rows_for(d)
-    counts = {texts.SAFETY_LABELS[s]: sum(1 for r in rows if r["status"] == s) for s in texts.SAFETY_LABELS}
-    counts[texts.SAFETY_SILENT] = sum(1 for r in rows if r["status"] is None)
-    markers = [r for r in rows if r["lat"] is not None]
-    return render_template("admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
-                           markers=json.dumps(markers, ensure_ascii=False), show_map=sees_locations(),
-                           tile_url=kairan().settings.tile_url, refresh=REFRESH_SECONDS if d.ended_at is None else None)
+    tz = ZoneInfo(kairan().settings.timezone)
+    located = sees_locations()
+    counts, total = _counts(d)
+    last_page = max(1, -(-total // PAGE_SIZE))
+    if page_no > last_page:
+        return not_found()
+    offset = (page_no - 1) * PAGE_SIZE
+    raw = safety_rows(g.db, d.id, g.block_id, locations=located, offset=offset, limit=PAGE_SIZE)
+    photos = _photos(raw)  # one more query, for this page's rows only
+    rows = [_shown(r, tz, photos) for r in raw]
+    if not located:
+        markers = []
+    elif total <= PAGE_SIZE:
+        markers = [r for r in rows if r["lat"] is not None]
+    else:  # the map shows every located household, not only this page's
+        markers = [_shown(r, tz) for r in located_rows(g.db, d.id, g.block_id)]
+    refresh = REFRESH_SECONDS if d.ended_at is None else None
+    view = {"d": [d.id, d.kind, str(d.ended_at)], "counts": counts, "rows": rows, "markers": markers,
+            "located": located, "page": page_no, "total": total, "refresh": refresh}
+    etag = etag_of(view)
+    if etag in request.if_none_match:
+        resp = Response(status=304)
+        resp.set_etag(etag)
+        return resp
+
+    def link(p: int) -> str:
+        return url_for("safety_page.page", p=p) if p > 1 else url_for("safety_page.page")
+
+    pages = {"start": offset + 1 if rows else 0, "end": offset + len(rows), "total": total,
+             "prev": link(page_no - 1) if page_no > 1 else None,
+             "next": link(page_no + 1) if page_no < last_page else None,
+             "size": PAGE_SIZE, "many": total > PAGE_SIZE}
+    resp = Response(render_template(
+        "admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
+        markers=json.dumps(markers, ensure_ascii=False), show_map=located, pages=pages, etag=etag,
+        tile_url=kairan().settings.tile_url, refresh=refresh), mimetype="text/html")
+    resp.set_etag(etag)
+    return resp
 
 
 @bp.get("/photos/<int:photo_id>")
@@ -113,13 +190,14 @@ def photo(photo_id: int) -> Response:
 def export() -> Response:
     d = current()
     if d is None:
-        abort(404)
+        return not_found()
+    tz = ZoneInfo(kairan().settings.timezone)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     header = ["班", "世帯", "要支援", "状況", "人数", "連絡事項", "回答者", "代理", "回答日時"]
     located = sees_locations()
     w.writerow(header + (["緯度", "経度", "住所"] if located else []))
-    for r in rows_for(d):
+    for r in (_shown(x, tz) for x in safety_rows(g.db, d.id, g.block_id, locations=located)):  # one query
         row = [r["block"], r["household"], "要支援" if r["support"] else "", r["label"], r["people"], r["comment"],
                r["by"], "代理" if r["proxy"] else "", r["at"]]
         row += [r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []

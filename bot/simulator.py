@@ -17,6 +17,11 @@ JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site fo
     POST /simulator/api/dispatch                    run the outbox dispatcher once, now
     GET  /simulator/api/content/<message_id>        bytes of an image/file a user sent
 
+In simulator mode every request must name a loopback host (localhost, 127.0.0.1, [::1], or the
+host of KAIRAN_BASE_URL; any port), so that a web page whose name is made to resolve to
+127.0.0.1 (DNS rebinding) cannot drive it; KAIRAN_SIMULATOR_REMOTE=1 lifts both this and the
+this-machine-only check for a training session on a trusted network.
+
 The simulator keeps its state (the fake LINE, added people, what users sent) in memory in one
 process: serve it from a single process with threads (the bot calls the fake over HTTP while a
 request is running, so a single-threaded server would wait on itself).
@@ -32,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from sqlalchemy import select
@@ -190,7 +196,39 @@ def init_app(app: Flask) -> None:
     k.extras["fake_line"] = fake
     k.extras["simulator"] = Simulator(fake, bot_user_id(k.settings.channel_secret))
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_PATH: fake.app()})
+    if not k.settings.simulator_remote:  # outermost: the fake LINE API too
+        app.wsgi_app = LoopbackHostOnly(app.wsgi_app, also=urlsplit(k.settings.base_url).hostname)
     app.register_blueprint(bp)
+
+
+# --- DNS rebinding ------------------------------------------------------------------------------
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_HOST = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<name>[^:\[\]]+))(?::(?P<port>\d{1,5}))?")
+
+
+def loopback_host(host: str | None, also: str | None = None) -> bool:
+    """Is this Host header a loopback name (localhost, 127.0.0.1, [::1]) — or `also`, the host
+    name the operator configured in KAIRAN_BASE_URL — with any port?"""
+    m = _HOST.fullmatch((host or "").strip().lower())
+    return bool(m) and ((m["v6"] or m["name"]) in LOOPBACK_NAMES or (m["v6"] or m["name"]) == (also or "").lower())
+
+
+class LoopbackHostOnly:
+    """A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) would reach the
+    simulator as its own origin and could play every member: in simulator mode every request
+    must name a loopback host (KAIRAN_SIMULATOR_REMOTE=1 lifts this for a trusted network)."""
+
+    def __init__(self, app, also: str | None = None):
+        self.app, self.also = app, also
+
+    def __call__(self, environ, start_response):
+        if loopback_host(environ.get("HTTP_HOST") or environ.get("SERVER_NAME"), self.also):
+            return self.app(environ, start_response)
+        body = (b"the simulator answers only to http://localhost, http://127.0.0.1 or http://[::1] "
+                b"(set KAIRAN_SIMULATOR_REMOTE=1 to open it under another name)\n")
+        start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"),
+                                         ("Content-Length", str(len(body)))])
+        return [body]
 
 
 # --- who can be played --------------------------------------------------------------------------
@@ -257,7 +295,7 @@ LOOPBACK = ("127.0.0.1", "::1")
 def _guard():
     # Anyone who reaches the simulator can act as any member: only from this machine, unless
     # KAIRAN_SIMULATOR_REMOTE=1 is set for a training session on a trusted network.
-    if request.remote_addr not in LOOPBACK and os.environ.get("KAIRAN_SIMULATOR_REMOTE") != "1":
+    if request.remote_addr not in LOOPBACK and not kairan().settings.simulator_remote:
         return _error(403, "the simulator answers only on this machine (set KAIRAN_SIMULATOR_REMOTE=1)")
     if request.method == "POST" and request.headers.get(HEADER) != "1":
         return _error(403, f"header {HEADER}: 1 required")

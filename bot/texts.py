@@ -352,3 +352,19 @@ EV_DATE_PAST = "{month}月{day}日は過ぎています。今日以降の日付�
 EV_WHEN_NEXT_YEAR = "{month}月{day}日は過ぎています。来年の{month}月{day}日ですか？"
 EV_YES = "はい"
 EV_NO = "いいえ"
+
+# --- web pages: navigation, sign-out, live safety page ---
+ADMIN_SIGNED_OUT = ("このログインは終了しています（ログアウトしたか、役職が変わりました）。"
+                    "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+NAV_LABEL = "管理画面のメニュー"
+NAV_HOME = "ホーム（回覧）"
+NAV_EVENTS = "行事の出欠"
+NAV_SAFETY = "安否状況"
+NAV_LOGOUT = "ログアウト"
+ADMIN_DISASTER_NOW = "災害モード（{kind}）が始まっています。"
+ADMIN_DISASTER_OPEN = "安否状況を見る"
+ADMIN_DISASTER_HINT = "世帯ごとの安否・救助が必要な世帯・地図がわかります。"
+SAFETY_PAGE_RANGE = "{start}〜{end}件目（全{total}世帯）"
+SAFETY_PAGE_PREV = "← 前の{n}件"
+SAFETY_PAGE_NEXT = "次の{n}件 →"
+SAFETY_PAGE_STALE = "自動更新できませんでした。しばらくしてから、ページを読み込み直してください。"

@@ -8,8 +8,9 @@ import secrets
 import unicodedata
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE, NEVER_SET
 
 from .base import Base, association_fk, created, intpk
 
@@ -114,6 +115,8 @@ class Member(Base):
     consent_policy_version: Mapped[Optional[str]] = mapped_column(String(20))
     declined_at: Mapped[Optional[dt.datetime]]
     created_at: Mapped[created]
+    # Officers' web sessions carry this number; bumping it ends them all (sign-out, role or status change).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     household: Mapped[Optional[Household]] = relationship(back_populates="members")
     block: Mapped[Optional[Block]] = relationship()
 
@@ -131,6 +134,14 @@ class Member(Base):
         if self.role == Role.block_leader:
             return self.block_id or (self.household.block_id if self.household else None)
         return None
+
+
+@event.listens_for(Member.role, "set", active_history=True)
+@event.listens_for(Member.status, "set", active_history=True)
+def _end_sessions_on_change(member: Member, value, old, _initiator) -> None:
+    """A changed role or status ends the member's web sessions (a re-promoted officer signs in again)."""
+    if old is not NO_VALUE and old is not NEVER_SET and old is not None and value != old:
+        member.session_epoch = (member.session_epoch or 0) + 1
 
 
 # --- roster operations ---------------------------------------------------------------------

@@ -34,6 +34,7 @@ from models.migrate import upgrade
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
+SECRET_KEY = "test-secret-key-" + "k" * 32  # outside simulator mode Settings requires one
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
 JST = dt.timezone(dt.timedelta(hours=9))
 CLOCK_ENV = "KAIRAN_TEST_CLOCK"
@@ -147,7 +148,7 @@ def db_url(template_db, tmp_path):
 
 @pytest.fixture
 def settings(db_url, served_fake) -> Settings:
-    return Settings(channel_secret=SECRET, channel_access_token=TOKEN, simulator=False,
+    return Settings(channel_secret=SECRET, channel_access_token=TOKEN, simulator=False, secret_key=SECRET_KEY,
                     line_api_base_url=served_fake.url, line_data_api_base_url=served_fake.url,
                     database_url=db_url, base_url="https://kairan.example.jp", handle_events_inline=True,
                     line_timeout_seconds=5.0)

@@ -298,9 +298,9 @@ def test_serve_wiring(tmp_path, monkeypatch, simulator):
     env = {"DATABASE_URL": url, "PORT": None, "KAIRAN_BASE_URL": None, "LINE_API_BASE_URL": None,
            "LINE_DATA_API_BASE_URL": None}
     if not simulator:
-        env.update(LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t")
+        env.update(LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t", KAIRAN_SECRET_KEY="x" * 43)
     else:
-        env.update(LINE_CHANNEL_SECRET=None, LINE_CHANNEL_ACCESS_TOKEN=None)
+        env.update(LINE_CHANNEL_SECRET=None, LINE_CHANNEL_ACCESS_TOKEN=None, KAIRAN_SECRET_KEY=None)
     result = CliRunner(env=env).invoke(main, ["serve", "--host", "0.0.0.0", "--port", "8123"])
     assert result.exit_code == 0, (result.output, result.exception)
     assert calls["serve"] == ("0.0.0.0", 8123, {"threaded": True, "use_reloader": False})
