@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from bot import messages as msg
 from bot import texts
 from bot.config import PRIVACY_POLICY_VERSION
-from models import AuditLog, Block, Delivery, Household, Member, MemberStatus, OFFICER_ROLES, Role, SafetyLocation
-from models.erasure import erase_traces
+from models import AuditLog, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
+from models.erasure import erase_traces, undo_answers
 from models.roster import (
     clear_join_failures, erase_member, household_by_code, join_code_pause, link_member, looks_like_code as code_only,
     match_household, new_join_code, officers_for_block, record_join_failure,
@@ -129,7 +129,8 @@ def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None
     One path for a name match and a join code. The notice says so when the household's paper
     delivery stops: it never stops without an officer seeing it.
     """
-    was_paper = not household.on_line
+    was_paper = not household.active_members  # a household without anyone on LINE gets paper
+    roster_on_line = household.on_line
     link_member(m, household)
     ctx.session.flush()
     body = texts.LINKED_NOTICE.format(block=household.block.name, household=household.name, name=m.name, how=how)
@@ -137,34 +138,10 @@ def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None
         body += "\n" + texts.LINKED_PAPER_STOPS
     body += "\n" + texts.LINKED_UNDO_HINT
     card = msg.card(texts.LINKED_TITLE, body,
-                    [msg.postback(texts.UNDO_LINK, pb("unlink", m=m.id, h=household.id, p=int(was_paper)))])
+                    [msg.postback(texts.UNDO_LINK, pb("unlink", m=m.id, h=household.id, o=int(roster_on_line)))])
     approvers = [a.line_user_id for a in officers_for_block(ctx.session, ctx.association.id, household.block_id)
                  if a.id != m.id]
     ctx.push(approvers, [card], purpose=f"linked:{m.id}")
-
-
-def undo_answers(ctx: Ctx, m: Member, household: Household) -> None:
-    """What `m` read or answered for the household goes back to how it was before them."""
-    for d in ctx.session.scalars(select(Delivery).where(Delivery.household_id == household.id)).all():
-        if d.person_key == m.id:
-            ctx.session.delete(d)  # their own receipt of a per-person event
-            continue
-        if d.read_by_id == m.id:
-            d.read_at = d.read_by_id = d.read_via = None
-            d.read_by = None
-        mine = [h for h in d.history if h.member_id == m.id and not h.proxy]
-        if not mine:
-            continue
-        for h in mine:
-            d.history.remove(h)
-        last = d.history[-1] if d.history else None
-        d.answer, d.answer_data = (last.answer, last.answer_data) if last else (None, None)
-        d.answered_at = last.at if last else None
-        d.answered_by_id, d.answered_by_proxy = (last.member_id, last.proxy) if last else (None, False)
-        d.answered_by = last.member if last else None
-        if last is not None and d.read_at is None:
-            d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
-    ctx.session.execute(SafetyLocation.__table__.delete().where(SafetyLocation.member_id == m.id))
 
 
 @router.postback("unlink", roles=OFFICER_ROLES)
@@ -180,12 +157,13 @@ def on_unlink(ctx: Ctx) -> None:
             MemberStatus.active, MemberStatus.unfollowed):
         return ctx.reply(msg.text(texts.UNLINK_ALREADY))
     name, line_id = target.name, target.line_user_id
-    undo_answers(ctx, target, household)
+    undo_answers(ctx.session, target, household.id)
     erase_traces(ctx.session, target, ctx.now)
     erase_member(target)
     ctx.session.flush()
-    back_to_paper = ctx.data.get("p") == "1" and not household.active_members
-    household.on_line = not back_to_paper  # as the roster had it before this member
+    back_to_paper = not household.active_members  # nobody else on LINE: paper again
+    if back_to_paper:
+        household.on_line = ctx.data.get("o") != "0"  # LINE 有/無 as the roster had it before
     ctx.audit("member.unlink", f"household:{household.id}", member=target.id)
     ctx.push([line_id], [msg.text(texts.UNLINKED_NOTICE)], purpose=f"unlinked:{target.id}")
     done = texts.UNLINKED_DONE.format(name=name, household=household.name)

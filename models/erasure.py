@@ -117,3 +117,28 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             row.messages = _redact(row.messages, quoted)
         if row.last_error and line_id and line_id in row.last_error:
             row.last_error = row.last_error.replace(line_id, REDACTED)
+
+
+def undo_answers(session: Session, m: Member, household_id: int) -> None:
+    """[取り消す]: what `m` read or answered for the household goes back to how it was before them
+    (a proxy answer given meanwhile stays); their own per-person receipts and locations go."""
+    for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id)).all():
+        if d.person_key == m.id:
+            session.delete(d)  # their own receipt of a per-person event
+            continue
+        if d.read_by_id == m.id:
+            d.read_at = d.read_by_id = d.read_via = None
+            d.read_by = None
+        mine = [h for h in d.history if h.member_id == m.id and not h.proxy]
+        if not mine:
+            continue
+        for h in mine:
+            d.history.remove(h)
+        last = d.history[-1] if d.history else None
+        d.answer, d.answer_data = (last.answer, last.answer_data) if last else (None, None)
+        d.answered_at = last.at if last else None
+        d.answered_by_id, d.answered_by_proxy = (last.member_id, last.proxy) if last else (None, False)
+        d.answered_by = last.member if last else None
+        if last is not None and d.read_at is None:
+            d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
+    session.execute(delete(SafetyLocation).where(SafetyLocation.member_id == m.id))

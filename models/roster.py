@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from stdnum import damm
@@ -247,6 +247,11 @@ def join_code_pause(session: Session, association_id: int, line_user_id: str, no
 
 def record_join_failure(session: Session, association_id: int, line_user_id: str, now: dt.datetime) -> dt.datetime | None:
     """Count a wrong code for the user and the channel; returns the pause it starts, if any."""
+    # users who gave up long ago are forgotten (their row carries the LINE user id)
+    session.execute(delete(JoinAttempt).where(
+        JoinAttempt.association_id == association_id, JoinAttempt.key.like("user:%"),
+        JoinAttempt.last_failure_at < now - USER_POLICY.forget_after,
+        or_(JoinAttempt.locked_until.is_(None), JoinAttempt.locked_until < now)))
     until = None
     for row, policy in _attempt_rows(session, association_id, line_user_id):
         if row.last_failure_at is not None and now - row.last_failure_at > policy.forget_after:

@@ -111,7 +111,9 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
     (notice,) = [r for r in fake.sends() if texts.LINKED_TITLE in all_text(r.body.get("messages", []))]
     # the 2班 leader and the chair are told at once; the 3班 防災担当 is not
     assert set(notice.body["to"]) == {CHAIR, LEADER2}
-    assert "2班の渡辺 健様の世帯に、「渡辺 健」さんが名前で登録しました" in all_text(notice.body["messages"])
+    text = all_text(notice.body["messages"])
+    assert "2班の渡辺 健様の世帯に、「渡辺 健」さんが名前で登録しました" in text
+    assert texts.LINKED_PAPER_STOPS in text  # nobody was on LINE there: it got paper until now
     undo = tap(notice.body["messages"], texts.UNDO_LINK)["data"]
 
     # the impostor reads a circular for the household meanwhile
@@ -119,6 +121,12 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
     drain(db, k.line)
     card = [r for r in pushes_to(fake, uid) if r.path.endswith("/multicast")][-1].body["messages"]
     line.postback(uid, tap(card, texts.READ)["data"])
+    # and answers a safety check for it: 「無事」 takes the household off the 未回答 list
+    start_disaster(line, BOSAI)
+    drain(db, k.line)
+    check = [r for r in pushes_to(fake, uid) if "安否確認" in all_text(r.body["messages"])][-1].body["messages"]
+    line.postback(uid, tap(check, "無事")["data"])
+    assert "渡辺 健" not in all_text(line.text(BOSAI, "安否状況")).split("■未回答")[-1]
 
     # only officers and that 班's block leader may undo
     assert texts.OFFICERS_ONLY in all_text(line.postback(SATO, undo))
@@ -130,7 +138,7 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
     assert member(db, uid).status == MemberStatus.active
 
     done = all_text(line.postback(LEADER2, undo))
-    assert "「渡辺 健」さんの登録を取り消しました" in done
+    assert "「渡辺 健」さんの登録を取り消しました" in done and texts.UNLINKED_PAPER_AGAIN in done
     assert member(db, uid) is None  # unlinked and erased
     with db.session() as s:
         h = s.scalar(select(Household).where(Household.name == "渡辺 健"))
@@ -138,6 +146,9 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
         assert not [m for m in h.members if m.status == MemberStatus.active]
         d = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.subject_type == "circular"))
         assert d.read_at is None and d.read_by_id is None  # the impostor's 読みました is undone
+        safety = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.subject_type == "safety"))
+        assert safety.answer is None and not safety.history  # 未回答 again, for a visit
+    assert "渡辺 健" in all_text(line.text(BOSAI, "安否状況")).split("■未回答")[-1]
     drain(db, k.line)
     assert texts.UNLINKED_NOTICE in fake.texts_for(uid)
     assert "紙 3世帯" in send_circular(line)  # back on the paper list
