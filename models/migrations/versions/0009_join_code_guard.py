@@ -27,6 +27,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_join_attempts')),
     sa.UniqueConstraint('association_id', 'key', name=op.f('uq_join_attempts_association_id_key'))
     )
+    with op.batch_alter_table('join_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_join_attempts_association_id'), ['association_id'], unique=False)
+
     with op.batch_alter_table('households', schema=None) as batch_op:
         # "1234-5678-9012" (12 digits, the last a check digit); the old "1234-5678" still fit
         batch_op.alter_column('join_code', existing_type=sa.String(length=9), type_=sa.String(length=16),
@@ -37,4 +40,6 @@ def downgrade() -> None:
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.alter_column('join_code', existing_type=sa.String(length=16), type_=sa.String(length=9),
                               existing_nullable=False)
+    with op.batch_alter_table('join_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_join_attempts_association_id'))
     op.drop_table('join_attempts')
