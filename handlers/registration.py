@@ -158,7 +158,7 @@ def on_unlink(ctx: Ctx) -> None:
         return ctx.reply(msg.text(texts.UNLINK_ALREADY))
     name, line_id = target.name, target.line_user_id
     undo_answers(ctx.session, target, household.id)
-    erase_traces(ctx.session, target, ctx.now)
+    erase_traces(ctx.session, target, ctx.now, redacted=texts.WITHDRAWN_NAME)
     erase_member(target)
     ctx.session.flush()
     back_to_paper = not household.active_members  # nobody else on LINE: paper again
@@ -396,7 +396,8 @@ def on_withdraw_confirm(ctx: Ctx) -> None:
         return
     ctx.end_dialog()
     ctx.audit("member.withdraw", f"member:{m.id}")
-    erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None))
+    erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
+                 redacted=texts.WITHDRAWN_NAME)
     own_household = erase_member(m)
     if own_household is not None:  # it only ever held this member's name
         ctx.session.delete(own_household)

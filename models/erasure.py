@@ -20,7 +20,7 @@ from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .roster import JoinAttempt, Member, user_attempt_key
 from .safety import SafetyLocation
 
-REDACTED = "（退会済み）"
+REDACTED = "（退会済み）"  # the handlers pass bot.texts.WITHDRAWN_NAME
 LIVE = ("pending", "held")  # outbox rows still to be sent
 MIN_QUOTED = 4  # shorter comments are not looked for in other people's messages (too common)
 
@@ -42,19 +42,20 @@ def _like_any(column, needles: list[str]):
     return or_(*[cast(column, String).contains(f, autoescape=True) for f in forms])
 
 
-def _redact(node: Any, needles: list[str]) -> Any:
+def _redact(node: Any, needles: list[str], redacted: str) -> Any:
     if isinstance(node, str):
         for n in needles:
-            node = node.replace(n, REDACTED)
+            node = node.replace(n, redacted)
         return node
     if isinstance(node, list):
-        return [_redact(v, needles) for v in node]
+        return [_redact(v, needles, redacted) for v in node]
     if isinstance(node, dict):
-        return {k: _redact(v, needles) for k, v in node.items()}
+        return {k: _redact(v, needles, redacted) for k, v in node.items()}
     return node
 
 
-def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None) -> None:
+def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None,
+                 redacted: str = REDACTED) -> None:
     """Everything of `member` outside the member row (call before erase_member clears it)."""
     line_id, name = member.line_user_id, member.name
     quoted: list[str] = [name] if name and len(name) >= 2 else []
@@ -114,9 +115,9 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             continue
         row.recipients = recipients  # a sent row addressed to them alone keeps no address
         if quoted:
-            row.messages = _redact(row.messages, quoted)
+            row.messages = _redact(row.messages, quoted, redacted)
         if row.last_error and line_id and line_id in row.last_error:
-            row.last_error = row.last_error.replace(line_id, REDACTED)
+            row.last_error = row.last_error.replace(line_id, redacted)
 
 
 def undo_answers(session: Session, m: Member, household_id: int) -> None:

@@ -112,7 +112,7 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
     # the 2班 leader and the chair are told at once; the 3班 防災担当 is not
     assert set(notice.body["to"]) == {CHAIR, LEADER2}
     text = all_text(notice.body["messages"])
-    assert "2班の渡辺 健様の世帯に、「渡辺 健」さんが名前で登録しました" in text
+    assert "2班の渡辺 健様の世帯に、「渡辺 健」さんがLINEで登録しました（名簿と同じお名前を入力）" in text
     assert texts.LINKED_PAPER_STOPS in text  # nobody was on LINE there: it got paper until now
     undo = tap(notice.body["messages"], texts.UNDO_LINK)["data"]
 
@@ -171,7 +171,7 @@ def test_join_code_to_a_paper_household_says_paper_stops_and_undo_restores_paper
     drain(db, k.line)
     (notice,) = [r for r in pushes_to(fake, CHAIR) if texts.LINKED_TITLE in all_text(r.body["messages"])]
     text = all_text(notice.body["messages"])
-    assert "「高橋 健太」さんが登録コードで登録しました" in text and texts.LINKED_PAPER_STOPS in text
+    assert "「高橋 健太」さんがLINEで登録しました（登録コードを入力）" in text and texts.LINKED_PAPER_STOPS in text
     done = all_text(line.postback(CHAIR, tap(notice.body["messages"], texts.UNDO_LINK)["data"]))
     assert texts.UNLINKED_PAPER_AGAIN in done
     with db.session() as s:
@@ -266,7 +266,7 @@ def test_new_codes_are_twelve_digits_with_a_check_digit_and_old_ones_still_work(
     assert "登録が完了しました" in all_text(line.text(uid, "渡辺 さくら"))
     assert member(db, uid).name == "渡辺 さくら"
     drain(db, k.line)
-    assert "「渡辺 さくら」さんが登録コードで登録しました" in all_text(fake.sends()[-1].body["messages"])
+    assert "「渡辺 さくら」さんがLINEで登録しました（登録コードを入力）" in all_text(fake.sends()[-1].body["messages"])
 
 
 # --- #7 approval exactly once ----------------------------------------------------------------
@@ -367,6 +367,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     escaped = [json.dumps(s)[1:-1] for s in secrets]
     found = [s for s in secrets + escaped if s in after]
     assert not found, [line_ for line_ in after.splitlines() if any(s in line_ for s in found)][:5]
+    assert texts.WITHDRAWN_NAME in after  # quotes in officers' messages are blanked, the rows stay
     # what counts stays: the answers themselves (参加, 救助が必要), anonymous
     with db.session() as s:
         h = s.scalar(select(Household).where(Household.name == "渡辺 健"))
