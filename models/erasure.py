@@ -113,7 +113,10 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
         if not recipients and row.status in LIVE:
             session.delete(row)  # only for them and not sent yet: never sent
             continue
-        row.recipients = recipients  # a sent row addressed to them alone keeps no address
+        if recipients or row.status != "sending":
+            # a sent row addressed to them alone keeps no address. (A push to them alone that
+            # the dispatcher holds this very second keeps it: emptied, its retry could not be sent.)
+            row.recipients = recipients
         if quoted:
             row.messages = _redact(row.messages, quoted, redacted)
         if row.last_error and line_id and line_id in row.last_error:

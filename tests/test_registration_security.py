@@ -377,3 +377,16 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
         row = s.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "bulk:2"))
         assert row.recipients == [SATO] and row.status == "pending"
         assert s.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "bulk:1")) is None
+
+
+def test_an_applicant_who_withdraws_leaves_no_name_in_the_approval_request(line, demo, db, fake, k):
+    uid = user_id("aoki-leaves")
+    consent_and_block(line, uid, "2班")
+    line.text(uid, "青木 次郎")  # pending; the request to the officers quotes the name (not sent yet)
+    confirm = line.text(uid, "退会")
+    line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    assert "青木 次郎" not in dump_everything(db) and uid not in dump_everything(db)
+    drain(db, k.line)
+    (request,) = fake.sends("/multicast")  # still told, without the name; the buttons say it is over
+    assert texts.WITHDRAWN_NAME in all_text(request.body["messages"])
+    assert texts.ALREADY_HANDLED in all_text(line.postback(CHAIR, tap(request.body["messages"], texts.APPROVE)["data"]))
