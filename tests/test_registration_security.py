@@ -313,7 +313,7 @@ def test_two_officers_approving_at_the_same_moment_make_one_household(line, demo
 
 # --- #9 is in test_circulars; #6 退会 ---------------------------------------------------------
 def start_disaster(line, who):
-    q = line.postback(who, tap(line.text(who, "災害モード"), "地震")["data"])
+    line.postback(who, tap(line.text(who, "災害モード"), "地震")["data"])
     confirm = line.text(who, "なし")
     line.postback(who, tap(confirm, texts.DISASTER_START)["data"])
 
@@ -338,7 +338,8 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     line.postback(CHAIR, tap(preview, texts.SEND)["data"])
     drain(db, k.line)
     ev_card = [r for r in pushes_to(fake, uid) if r.path.endswith("/multicast")][-1].body["messages"]
-    q = line.postback(uid, tap(ev_card, "参加")["data"])
+    asked = line.postback(uid, tap(ev_card, "参加")["data"])
+    assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(asked)
     line.text(uid, "車いすで参加します")
     # a safety report: rescue, a location and a comment (an alert to the officers quotes them)
     start_disaster(line, BOSAI)
