@@ -391,3 +391,31 @@ def test_an_applicant_who_withdraws_leaves_no_name_in_the_approval_request(line,
     (request,) = fake.sends("/multicast")  # still told, without the name; the buttons say it is over
     assert texts.WITHDRAWN_NAME in all_text(request.body["messages"])
     assert texts.ALREADY_HANDLED in all_text(line.postback(CHAIR, tap(request.body["messages"], texts.APPROVE)["data"]))
+
+
+def test_concurrent_wrong_codes_from_one_user_are_all_counted(line, demo, db, fake, k, clock):
+    """gunicorn runs several workers: twelve codes handled at the same moment still get five answers."""
+    from conftest import Line
+
+    uid = user_id("parallel")
+    consent(line, uid)
+    events = [line.text_event(uid, f"登録コード 3333-{i:04d}") for i in range(12)]
+    before = max((d.seq for d in fake.delivered), default=0)
+    start = threading.Barrier(len(events), timeout=10)
+
+    def post(e):
+        client = Line(line.client.application.test_client(), fake)
+        start.wait()
+        assert client.post(e) == 200
+
+    threads = [threading.Thread(target=post, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers = [all_text([d.message]) for d in fake.messages_for(uid, after=before) if d.via == "reply"]
+    assert len(answers) == 12
+    assert answers.count(texts.JOIN_CODE_UNKNOWN) == 5
+    with db.session() as s:
+        row = s.scalar(select(JoinAttempt).where(JoinAttempt.key == f"user:{uid}"))
+        assert row.failures == 6  # the five, and the one that started the pause; the rest refused unread
