@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Iterator
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import ROLE_LABELS, Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
-from models.roster import normalize_name
+from models.roster import new_join_code, normalize_name
 
 from . import demo as demo_data
 from . import roster_csv
@@ -283,10 +283,23 @@ def roles_list() -> None:
 
 # --- paper ---------------------------------------------------------------------------------
 @main.command("join-codes")
-def join_codes() -> None:
-    """Each household's 登録コード by 班, to print and hand out."""
+@click.option("--renew", is_flag=True,
+              help="Give every household still on an old 8-digit code a new 12-digit one (print new sheets).")
+def join_codes(renew: bool) -> None:
+    """Each household's 登録コード by 班, to print and hand out.
+
+    Codes are 12 digits (1234-5678-9012, the last a check digit). Codes printed before with 8
+    digits keep working; --renew replaces them (the old sheets stop working)."""
     with database() as (settings, s):
         assoc = require_association(s, settings)
+        if renew:
+            old = s.scalars(select(Household).where(Household.association_id == assoc.id,
+                                                    func.length(Household.join_code) < 14)).all()
+            for h in old:
+                h.join_code = new_join_code(s)
+                s.flush()  # the next new_join_code sees this code
+            s.add(AuditLog(association_id=assoc.id, action="join_codes.renew", detail={"households": len(old)}))
+            click.echo(f"{len(old)}世帯の登録コードを新しくしました（古い紙のコードは使えなくなります）")
         rows = s.execute(select(Block.id, Block.name, Household.name, Household.join_code)
                          .join(Household, Household.block_id == Block.id)
                          .where(Household.association_id == assoc.id)
@@ -299,6 +312,10 @@ def join_codes() -> None:
         groups.setdefault(block_id, []).append([block, name, code])
     click.echo(f"{assoc.name} 登録コード一覧\n")
     echo_table(["班", "氏名", "登録コード"], list(groups.values()))
+    short = sum(1 for r in rows if len(r[3]) < 14)
+    if short:
+        click.echo(f"\n8桁の古い登録コードが{short}世帯あります（そのまま使えます）。"
+                   "12桁に変えるには kairan join-codes --renew")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ it against LINE's OpenAPI spec and documented limits (tests/test_messages.py doe
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from linebot.v3.messaging import (
 )
 
 from . import texts
+from .line_limits import TEXT_MAX, utf16_len
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
 EVENT_NOTE_CHARS = 160  # an event card shows this much of the note; the rest is behind 詳細を見る
@@ -61,6 +63,45 @@ def _quick(actions: Sequence[Any] | None) -> QuickReply | None:
 # --- messages ------------------------------------------------------------------------------
 def text(body: str, quick: Sequence[Any] | None = None) -> dict:
     return TextMessage(text=body, quick_reply=_quick(quick)).to_dict()
+
+
+def _joins_previous(ch: str) -> bool:
+    """A character that belongs to the one before it (cutting before it would break a glyph)."""
+    o = ord(ch)
+    return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch == "\u200d" or 0xFE00 <= o <= 0xFE0F
+            or 0xE0100 <= o <= 0xE01EF or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F)
+
+
+def split_text(body: str, limit: int = TEXT_MAX) -> list[str]:
+    """Pieces of at most `limit` UTF-16 code units (LINE counts an emoji as 2), cut at a line
+    break where one is near, never inside a character, an emoji sequence or a combining mark."""
+    pieces: list[str] = []
+    while utf16_len(body) > limit:
+        units, cut = 0, 0
+        for i, ch in enumerate(body):
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > limit:
+                break
+            cut = i + 1
+        while cut > 1 and (_joins_previous(body[cut]) or body[cut - 1] == "\u200d"):
+            cut -= 1
+        newline = body.rfind("\n", 0, cut)
+        if newline >= cut * 3 // 4:
+            cut = newline + 1
+        pieces.append(body[:cut])
+        body = body[cut:]
+    if body:
+        pieces.append(body)
+    return pieces
+
+
+def long_text(body: str, max_messages: int) -> list[dict]:
+    """A long text as up to `max_messages` text messages within LINE's limit; "…" if cut short."""
+    pieces = split_text(body)
+    if len(pieces) > max_messages:
+        pieces = pieces[:max_messages]
+        pieces[-1] = split_text(pieces[-1], TEXT_MAX - 1)[0] + "…"
+    return [text(p) for p in pieces]
 
 
 def _button(action: Any, primary: bool = False) -> FlexButton:

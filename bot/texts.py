@@ -55,7 +55,7 @@ DECLINED = (
     "気が変わったら、いつでも何か送ってください。"
 )
 ASK_BLOCK = "お住まいの班を選んでください。"
-ASK_BLOCK_OR_CODE = "お住まいの班を選んでください。\n登録コードをお持ちの方は「登録コード 1234-5678」と送ってください。"
+ASK_BLOCK_OR_CODE = "お住まいの班を選んでください。\n登録コードをお持ちの方は「登録コード 1234-5678-9012」のように送ってください。"
 ASK_NAME = "{block}ですね。\n世帯の代表の方のお名前（フルネーム）を送ってください。\n例：山田 太郎"
 NAME_TOO_LONG = "お名前は30文字以内でお願いします。"
 REGISTERED = (
@@ -368,3 +368,29 @@ SAFETY_PAGE_RANGE = "{start}〜{end}件目（全{total}世帯）"
 SAFETY_PAGE_PREV = "← 前の{n}件"
 SAFETY_PAGE_NEXT = "次の{n}件 →"
 SAFETY_PAGE_STALE = "自動更新できませんでした。しばらくしてから、ページを読み込み直してください。"
+
+# --- registration safeguards (name match, 登録コード, [取り消す], 退会) ------------------------
+UNDO_LINK = "取り消す"
+ASK_OWN_NAME = "登録コードを確認しました（{block}・{household}様の世帯）。\nあなたご自身のお名前（フルネーム）を送ってください。\n例：山田 花子"
+JOIN_CODE_PAUSED = (
+    "登録コードの入力が続いたため、しばらく受け付けを止めています。\n"
+    "{until}以降に、もう一度お試しください。わからないときは班長・役員にお問い合わせください。"
+)
+APPROVAL_REQUEST_CAREFUL = (
+    "{block}の「{name}」さんから登録の申請がありました。名簿では{why}です。"
+    "ご本人かご家族か確かめてから承認してください。承認するまで、これまでどおり紙で配ります。"
+)
+WHY_PAPER = "紙で配っている世帯"
+WHY_SUPPORT = "要支援の世帯"
+WHY_UNDONE = "以前に登録を取り消した世帯"
+LINKED_TITLE = "LINEで登録がありました"
+LINKED_NOTICE = "{block}の{household}様の世帯に、「{name}」さんがLINEで登録しました（{how}）。"
+LINKED_BY_NAME = "名簿と同じお名前を入力"
+LINKED_BY_CODE = "登録コードを入力"
+LINKED_PAPER_STOPS = "この世帯への紙の配布は止まり、これからはLINEで届きます。"
+LINKED_UNDO_HINT = "お心当たりがなければ「取り消す」を押してください。世帯は元に戻ります。"
+UNLINKED_DONE = "「{name}」さんの登録を取り消しました。{household}様の世帯は元に戻しました。"
+UNLINKED_PAPER_AGAIN = "紙の配布に戻ります。"
+UNLINKED_NOTICE = "登録は取り消されました。ご不明な点は班長・役員にお問い合わせください。"
+UNLINK_ALREADY = "この登録はすでに取り消されたか、変わっています。"
+WITHDRAWN_NAME = "（退会済み）"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import messages as msg
 from bot import texts
+from bot.line_limits import MAX_MESSAGES, check_message
 from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
 from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_label
 from models.reminders import plan_times, schedule
@@ -24,7 +25,6 @@ from .router import Ctx, pb, router
 MAX_TITLE = 40
 MAX_BODY = 4500
 MAX_ATTACHMENT = 10 * 1024 * 1024  # a PDF larger than this is a link to share, not a circular page
-FULL_TEXT_MAX = 4900
 
 
 # --- drafting --------------------------------------------------------------------------------
@@ -374,12 +374,17 @@ def on_read(ctx: Ctx) -> None:
 
 @router.postback("full")
 def on_full(ctx: Ctx) -> None:
-    """[全文を見る]: counts as read; the full text comes as a free reply, with this household's page."""
+    """[全文を見る]: the full text as free replies (split by LINE's own count: a body of emoji is
+    twice as long as it looks), with this household's page. It counts as read only when the text
+    goes out; otherwise the page link alone is sent, and opening the page counts."""
     c, d = sent_circular_and_delivery(ctx)
     if d is None:
         return
+    page = msg.link(c.title, f"添付 {len(c.attachments)}件" if c.attachments else "ページで読む",
+                    texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}")
+    body = msg.long_text(f"【{c.title}】\n{c.body}", MAX_MESSAGES - 1)
+    if any(check_message(m) for m in body):
+        ctx.reply(page)
+        return
     d.mark_read(ctx.member, "button", ctx.now)
-    body = c.body if len(c.body) <= FULL_TEXT_MAX else c.body[:FULL_TEXT_MAX] + "…"
-    ctx.reply(msg.text(f"【{c.title}】\n{body}"),
-              msg.link(c.title, f"添付 {len(c.attachments)}件" if c.attachments else "ページで読む",
-                       texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}"))
+    ctx.reply(*body, page)

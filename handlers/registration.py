@@ -2,12 +2,18 @@
 of unknown names by block leaders and officers; unfollow; 退会 (withdrawal erases personal data)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
 from bot import messages as msg
 from bot import texts
 from bot.config import PRIVACY_POLICY_VERSION
-from models import Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
+from models import AuditLog, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
+from models.erasure import erase_traces, undo_answers
 from models.roster import (
-    erase_member, household_by_code, link_member, match_household, new_join_code, officers_for_block,
+    clear_join_failures, erase_member, household_by_code, join_code_pause, link_member, looks_like_code as code_only,
+    match_household, new_join_code, officers_for_block, record_join_failure,
 )
 
 from .pickers import paged
@@ -51,7 +57,15 @@ def consented(ctx: Ctx) -> bool:
         MemberStatus.registering, MemberStatus.pending, MemberStatus.active)
 
 
+def local_time(ctx: Ctx, when) -> str:
+    local = when.astimezone(ZoneInfo(ctx.settings.timezone))
+    today = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).date()
+    day = "" if local.date() == today else f"{local.month}月{local.day}日"
+    return f"{day}{local.hour}時{local.minute:02d}分"
+
+
 def join_by_code(ctx: Ctx, text: str) -> None:
+    """A 登録コード: limited per LINE user and per channel; the joiner then gives their own name."""
     if not consented(ctx):
         ctx.reply(*consent_card(ctx, texts.CONSENT_FIRST))
         return
@@ -59,16 +73,107 @@ def join_by_code(ctx: Ctx, text: str) -> None:
         ctx.reply(msg.text(texts.ALREADY_REGISTERED.format(block=ctx.member.household.block.name,
                                                           household=ctx.member.household.name)))
         return
-    household = household_by_code(ctx.session, ctx.association.id, text)
-    if household is None:
-        ctx.reply(msg.text(texts.JOIN_CODE_UNKNOWN))
+    aid = ctx.association.id
+    paused = join_code_pause(ctx.session, aid, ctx.user_id, ctx.now)
+    if paused is not None:  # refused unread: even the right code gives no answer now
+        ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(until=local_time(ctx, paused))))
         return
+    household = household_by_code(ctx.session, aid, text)
+    if household is None:
+        until = record_join_failure(ctx.session, aid, ctx.user_id, ctx.now)
+        ctx.audit("member.join_code_wrong", None)
+        ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(until=local_time(ctx, until)) if until
+                           else texts.JOIN_CODE_UNKNOWN))
+        return
+    clear_join_failures(ctx.session, aid, ctx.user_id)
     m = ctx.member
-    m.name = m.name or household.name
-    link_member(m, household)
+    if not m.name:  # never the representative's name: the joiner says who they are
+        ctx.start_dialog("register", "code_name", household_id=household.id)
+        ctx.reply(msg.text(texts.ASK_OWN_NAME.format(block=household.block.name, household=household.name)))
+        return
+    finish_code_join(ctx, household)
+
+
+def finish_code_join(ctx: Ctx, household: Household) -> None:
+    m = ctx.member
     ctx.end_dialog()
+    link_and_notify(ctx, m, household, texts.LINKED_BY_CODE)
     ctx.audit("member.join_code", f"household:{household.id}")
     ctx.reply(msg.text(registered_text(m)))
+
+
+@router.dialog("register", "code_name")
+def on_code_name(ctx: Ctx) -> None:
+    household = ctx.session.get(Household, ctx.dialog.data.get("household_id") or 0)
+    if household is None or household.association_id != ctx.association.id or not consented(ctx) \
+            or ctx.member.status == MemberStatus.active:
+        ctx.end_dialog()
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return
+    if looks_like_code(ctx):
+        return join_by_code(ctx, ctx.text)
+    if not ctx.text:
+        ctx.reply(msg.text(texts.ASK_OWN_NAME.format(block=household.block.name, household=household.name)))
+        return
+    if len(ctx.text) > MAX_NAME:
+        ctx.reply(msg.text(texts.NAME_TOO_LONG))
+        return
+    ctx.member.name = ctx.text
+    finish_code_join(ctx, household)
+
+
+# --- a household linked without approval: officers are told at once, with [取り消す] ----------
+def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None:
+    """Link `m` and tell the 班's block leader and the officers, with a [取り消す] that undoes it.
+
+    One path for a name match and a join code. The notice says so when the household's paper
+    delivery stops: it never stops without an officer seeing it.
+    """
+    was_paper = not household.active_members  # a household without anyone on LINE gets paper
+    roster_on_line = household.on_line
+    link_member(m, household)
+    ctx.session.flush()
+    body = texts.LINKED_NOTICE.format(block=household.block.name, household=household.name, name=m.name, how=how)
+    if was_paper:
+        body += "\n" + texts.LINKED_PAPER_STOPS
+    body += "\n" + texts.LINKED_UNDO_HINT
+    card = msg.card(texts.LINKED_TITLE, body,
+                    [msg.postback(texts.UNDO_LINK, pb("unlink", m=m.id, h=household.id, o=int(roster_on_line)))])
+    approvers = [a.line_user_id for a in officers_for_block(ctx.session, ctx.association.id, household.block_id)
+                 if a.id != m.id]
+    ctx.push(approvers, [card], purpose=f"linked:{m.id}")
+
+
+@router.postback("unlink", roles=OFFICER_ROLES)
+def on_unlink(ctx: Ctx) -> None:
+    target = ctx.session.get(Member, ctx.num("m"))
+    household = ctx.session.get(Household, ctx.num("h"))
+    if household is None or household.association_id != ctx.association.id:
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    led = ctx.member.led_block_id
+    if led is not None and led != household.block_id:
+        return ctx.reply(msg.text(texts.OFFICERS_ONLY))
+    if target is None or target.household_id != household.id or target.status not in (
+            MemberStatus.active, MemberStatus.unfollowed):
+        return ctx.reply(msg.text(texts.UNLINK_ALREADY))
+    name, line_id = target.name, target.line_user_id
+    undo_answers(ctx.session, target, household.id)
+    erase_traces(ctx.session, target, ctx.now, redacted=texts.WITHDRAWN_NAME)
+    erase_member(target)
+    ctx.session.flush()
+    back_to_paper = not household.active_members  # nobody else on LINE: paper again
+    if back_to_paper:
+        household.on_line = ctx.data.get("o") != "0"  # LINE 有/無 as the roster had it before
+    ctx.audit("member.unlink", f"household:{household.id}", member=target.id)
+    ctx.push([line_id], [msg.text(texts.UNLINKED_NOTICE)], purpose=f"unlinked:{target.id}")
+    done = texts.UNLINKED_DONE.format(name=name, household=household.name)
+    ctx.reply(msg.text(done + (texts.UNLINKED_PAPER_AGAIN if back_to_paper else "")))
+
+
+def was_undone(ctx: Ctx, household: Household) -> bool:
+    return ctx.session.scalar(select(AuditLog.id).where(
+        AuditLog.association_id == ctx.association.id, AuditLog.action == "member.unlink",
+        AuditLog.target == f"household:{household.id}").limit(1)) is not None
 
 
 # --- follow / unfollow -----------------------------------------------------------------------
@@ -132,8 +237,8 @@ def on_block(ctx: Ctx) -> None:
 
 
 def looks_like_code(ctx: Ctx) -> bool:
-    return bool(ctx.text) and (ctx.text.startswith(texts.CMD_JOIN_CODE)
-                               or household_by_code(ctx.session, ctx.association.id, ctx.text) is not None)
+    """「登録コード …」 or digits alone; never a look-up (every look-up counts as an attempt)."""
+    return bool(ctx.text) and (ctx.text.startswith(texts.CMD_JOIN_CODE) or code_only(ctx.text))
 
 
 @router.dialog("register", "block")
@@ -159,18 +264,28 @@ def on_name(ctx: Ctx) -> None:
     m.name, m.block_id = name, block.id
     ctx.end_dialog()
     household = match_household(ctx.session, block, name)
-    if household is not None and not household.active_members:
-        # a roster household nobody has claimed yet: linked at once. Someone typing the name of
-        # a household that already has members on LINE goes to approval like everyone else.
-        link_member(m, household)
+    why = None
+    if household is not None:
+        why = (texts.WHY_PAPER if not household.on_line else texts.WHY_SUPPORT if household.needs_support
+               else texts.WHY_UNDONE if was_undone(ctx, household) else None)
+    if household is not None and not household.active_members and why is None:
+        # a roster household on LINE that nobody has claimed yet: the first member is linked at
+        # once, and the block leader and officers are told, with [取り消す]. A paper-only or
+        # 要支援 household, or one that already has members on LINE, goes to approval.
+        link_and_notify(ctx, m, household, texts.LINKED_BY_NAME)
         ctx.audit("member.matched", f"household:{household.id}")
         ctx.reply(msg.text(registered_text(m)))
         return
     m.status, m.role = MemberStatus.pending, Role.prospective
     ctx.session.flush()
     approvers = officers_for_block(ctx.session, ctx.association.id, block.id)
-    request = texts.APPROVAL_REQUEST_CLAIMED if household is not None else texts.APPROVAL_REQUEST
-    card = msg.card(texts.APPROVAL_REQUEST_TITLE, request.format(block=block.name, name=name),
+    if household is None:
+        request = texts.APPROVAL_REQUEST.format(block=block.name, name=name)
+    elif household.active_members:
+        request = texts.APPROVAL_REQUEST_CLAIMED.format(block=block.name, name=name)
+    else:
+        request = texts.APPROVAL_REQUEST_CAREFUL.format(block=block.name, name=name, why=why)
+    card = msg.card(texts.APPROVAL_REQUEST_TITLE, request,
                     [msg.postback(texts.APPROVE, pb("approve", m=m.id)), msg.postback(texts.REJECT, pb("reject", m=m.id))])
     ctx.push([a.line_user_id for a in approvers], [card], purpose=f"approval:{m.id}")
     ctx.audit("member.pending", f"member:{m.id}")
@@ -209,18 +324,31 @@ def on_approve(ctx: Ctx) -> None:
     ctx.reply(msg.text(texts.APPROVE_PICK_HOUSEHOLD.format(name=target.name), actions))
 
 
+def claim_pending(ctx: Ctx, target: Member) -> bool:
+    """Take the applicant out of 'pending' with one conditional UPDATE: of two officers tapping
+    at the same moment, exactly one gets the row (the other's UPDATE matches nothing)."""
+    res = ctx.session.execute(update(Member).where(Member.id == target.id, Member.status == MemberStatus.pending)
+                              .values(status=MemberStatus.active).execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        return False
+    ctx.session.refresh(target)
+    return True
+
+
 @router.postback("approve_to", roles=OFFICER_ROLES)
 def on_approve_to(ctx: Ctx) -> None:
     target = pending_target(ctx)
     if target is None:
         return
     hid = ctx.num("h")
-    if hid:
-        household = ctx.session.get(Household, hid)
-        if household is None or household.block_id != target.block_id:
-            ctx.reply(msg.text(texts.STALE_BUTTON))
-            return
-    else:
+    household = ctx.session.get(Household, hid) if hid else None
+    if hid and (household is None or household.block_id != target.block_id):
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return
+    if not claim_pending(ctx, target):
+        ctx.reply(msg.text(texts.ALREADY_HANDLED))
+        return
+    if household is None:
         household = Household(association_id=ctx.association.id, block_id=target.block_id, name=target.name,
                               join_code=new_join_code(ctx.session), origin="approval")
         ctx.session.add(household)
@@ -237,6 +365,9 @@ def on_reject(ctx: Ctx) -> None:
     if target is None:
         return
     name = target.name
+    if not claim_pending(ctx, target):
+        ctx.reply(msg.text(texts.ALREADY_HANDLED))
+        return
     ctx.push([target.line_user_id], [msg.text(texts.REJECTED_NOTICE)], purpose=f"rejected:{target.id}")
     ctx.audit("member.reject", f"member:{target.id}")
     ctx.session.delete(target)  # nothing of the applicant is kept
@@ -265,6 +396,8 @@ def on_withdraw_confirm(ctx: Ctx) -> None:
         return
     ctx.end_dialog()
     ctx.audit("member.withdraw", f"member:{m.id}")
+    erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
+                 redacted=texts.WITHDRAWN_NAME)
     own_household = erase_member(m)
     if own_household is not None:  # it only ever held this member's name
         ctx.session.delete(own_household)

@@ -6,9 +6,13 @@ import enum
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, event, select
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from stdnum import damm
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.base import NO_VALUE, NEVER_SET
 
@@ -80,7 +84,8 @@ class Household(Base):
     # roster says the household uses LINE (有) or gets everything on paper (無)
     on_line: Mapped[bool] = mapped_column(Boolean, default=True)
     needs_support: Mapped[bool] = mapped_column(Boolean, default=False)  # 要支援
-    join_code: Mapped[str] = mapped_column(String(9), unique=True)  # "4821-3307"
+    # "4821-3307-5196": 11 random digits and a check digit (codes printed before 2026-12 have 8 digits)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
     # "roster" (imported or seeded by officers) or "approval" (made for a newcomer the bot approved)
     origin: Mapped[str] = mapped_column(String(10), default="roster", server_default="roster")
     address: Mapped[Optional[str]] = mapped_column(String(200))  # optional, never asked by the bot
@@ -156,21 +161,124 @@ def code_digits(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isdigit())
 
 
+# 登録コード: 12 digits printed as 1234-5678-9012, the last one a Damm check digit (it catches every
+# single wrong digit and every swap of neighbours). Codes printed before, with 8 digits (1234-5678),
+# keep working; attempts are limited per LINE user and per channel (JoinAttempt below) either way.
+CODE_DIGITS = 12
+LEGACY_CODE_DIGITS = 8
+
+
+def format_code(digits: str) -> str:
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def new_join_code(session: Session) -> str:
     while True:
-        digits = f"{secrets.randbelow(10**8):08d}"
-        code = f"{digits[:4]}-{digits[4:]}"
+        body = f"{secrets.randbelow(10 ** (CODE_DIGITS - 1)):0{CODE_DIGITS - 1}d}"
+        code = format_code(body + damm.calc_check_digit(body))
         if session.scalar(select(Household.id).where(Household.join_code == code)) is None:
             return code
 
 
+def looks_like_code(text: str) -> bool:
+    """Text that is only a code's digits (with spaces or dashes): 8 or 12 digits."""
+    t = unicodedata.normalize("NFKC", text or "")
+    return bool(re.fullmatch(r"[\d\s\-ー－‐―]+", t)) and len(code_digits(t)) in (CODE_DIGITS, LEGACY_CODE_DIGITS)
+
+
 def household_by_code(session: Session, association_id: int, text: str) -> Household | None:
     digits = code_digits(text)
-    if len(digits) != 8:
+    if len(digits) == CODE_DIGITS and not damm.is_valid(digits):
+        return None  # a typo: no need to look
+    if len(digits) not in (CODE_DIGITS, LEGACY_CODE_DIGITS):
         return None
-    code = f"{digits[:4]}-{digits[4:]}"
     return session.scalar(select(Household).where(Household.association_id == association_id,
-                                                   Household.join_code == code))
+                                                   Household.join_code == format_code(digits)))
+
+
+class JoinAttempt(Base):
+    """Wrong 登録コード per LINE user (key "user:<id>") and per channel (key "channel").
+
+    In the database, not in memory: gunicorn runs several workers. A success deletes the user's
+    row; 退会 deletes it too (it carries the LINE user id).
+    """
+
+    __tablename__ = "join_attempts"
+    __table_args__ = (UniqueConstraint("association_id", "key"),)
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    key: Mapped[str] = mapped_column(String(80))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[Optional[dt.datetime]]
+    locked_until: Mapped[Optional[dt.datetime]]
+
+
+@dataclass(frozen=True)
+class AttemptPolicy:
+    free: int  # wrong codes answered without a pause
+    forget_after: dt.timedelta  # failures are forgotten after this long without one
+    longest_pause: dt.timedelta
+    first_pause: dt.timedelta = dt.timedelta(minutes=1)  # doubled with every further wrong code
+
+    def pause(self, failures: int) -> dt.timedelta | None:
+        if failures <= self.free:
+            return None
+        return min(self.first_pause * 2 ** min(failures - self.free - 1, 20), self.longest_pause)
+
+
+USER_POLICY = AttemptPolicy(free=5, forget_after=dt.timedelta(days=1), longest_pause=dt.timedelta(days=1))
+CHANNEL_POLICY = AttemptPolicy(free=30, forget_after=dt.timedelta(hours=1), longest_pause=dt.timedelta(hours=1))
+
+
+def user_attempt_key(line_user_id: str) -> str:
+    return f"user:{line_user_id}"
+
+
+def _attempt_rows(session: Session, association_id: int, line_user_id: str) -> list[tuple[JoinAttempt, AttemptPolicy]]:
+    """The user's and the channel's rows, created if missing and locked until the commit."""
+    keys = [(user_attempt_key(line_user_id), USER_POLICY), ("channel", CHANNEL_POLICY)]
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    for key, _ in keys:
+        session.execute(ins(JoinAttempt).values(association_id=association_id, key=key, failures=0)
+                        .on_conflict_do_nothing(index_elements=["association_id", "key"]))
+    rows = {r.key: r for r in session.scalars(
+        select(JoinAttempt).where(JoinAttempt.association_id == association_id,
+                                  JoinAttempt.key.in_([k for k, _ in keys]))
+        .order_by(JoinAttempt.key).with_for_update().execution_options(populate_existing=True))}
+    return [(rows[k], p) for k, p in keys]
+
+
+def join_code_pause(session: Session, association_id: int, line_user_id: str, now: dt.datetime) -> dt.datetime | None:
+    """Until when codes from this user are refused unread (None: they may try). Locks the rows."""
+    until = [r.locked_until for r, _ in _attempt_rows(session, association_id, line_user_id)
+             if r.locked_until is not None and r.locked_until > now]
+    return max(until) if until else None
+
+
+def record_join_failure(session: Session, association_id: int, line_user_id: str, now: dt.datetime) -> dt.datetime | None:
+    """Count a wrong code for the user and the channel; returns the pause it starts, if any."""
+    # users who gave up long ago are forgotten (their row carries the LINE user id)
+    session.execute(delete(JoinAttempt).where(
+        JoinAttempt.association_id == association_id, JoinAttempt.key.like("user:%"),
+        JoinAttempt.last_failure_at < now - USER_POLICY.forget_after,
+        or_(JoinAttempt.locked_until.is_(None), JoinAttempt.locked_until < now)))
+    until = None
+    for row, policy in _attempt_rows(session, association_id, line_user_id):
+        if row.last_failure_at is not None and now - row.last_failure_at > policy.forget_after:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        pause = policy.pause(row.failures)
+        if pause is not None:
+            row.locked_until = now + pause
+            until = max(until, row.locked_until) if until else row.locked_until
+    return until
+
+
+def clear_join_failures(session: Session, association_id: int, line_user_id: str) -> None:
+    session.execute(delete(JoinAttempt).where(JoinAttempt.association_id == association_id,
+                                              JoinAttempt.key == user_attempt_key(line_user_id)))
 
 
 def match_household(session: Session, block: Block, name: str) -> Household | None:

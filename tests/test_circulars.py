@@ -310,3 +310,39 @@ def test_oversized_pdf_is_refused_before_downloading(line, demo, db, fake, k):
     line.post(e)
     assert texts.ATTACH_TOO_BIG in all_text([d.message for d in fake.delivered if d.user_id == CHAIR][-1:])
     assert not [r for r in fake.requests[before:] if "/content" in r.path]
+
+
+def test_full_text_of_an_emoji_body_arrives_in_pieces_within_lines_count(line, demo, db, fake, k):
+    """Replay (issue 18 #9): 4,500 emoji are 9,000 UTF-16 units, over LINE's 5,000 per text."""
+    from bot.line_limits import TEXT_MAX, utf16_len
+
+    body = "😀" * 4390 + "👨‍👩‍👧" * 20 + "おわり"  # 4,493 characters: within MAX_BODY
+    send_one_shot(line, title="絵文字", body=body)
+    drain(db, k.line)
+    flex = fake.sends("/multicast")[0].body["messages"]
+    reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
+    pieces = [m["text"] for m in reply if m["type"] == "text"]
+    assert len(pieces) == 2 and len(reply) == 3 and reply[-1]["type"] == "flex"  # + the page link
+    assert all(utf16_len(p) <= TEXT_MAX for p in pieces)
+    assert "".join(pieces) == "【絵文字】\n" + body  # nothing lost, no emoji cut in half
+    with db.session() as s:
+        d = s.scalar(select(Delivery).join(Household).where(Household.name == "鈴木 一郎"))
+        assert d.read_at is not None and d.read_via == "button"
+
+
+def test_full_text_that_cannot_be_sent_does_not_count_as_read(line, demo, db, fake, k, monkeypatch):
+    from bot import messages
+
+    send_one_shot(line, body="あ" * 400 + "おわり")
+    drain(db, k.line)
+    flex = fake.sends("/multicast")[0].body["messages"]
+    monkeypatch.setattr(messages, "long_text", lambda body, n: [{"type": "text", "text": "x" * 6000}])
+    reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
+    assert [m["type"] for m in reply] == ["flex"]  # only the page link went out
+    with db.session() as s:
+        d = s.scalar(select(Delivery).join(Household).where(Household.name == "鈴木 一郎"))
+        assert d.read_at is None
+        token = d.page_token
+    assert line.client.get(f"/c/{token}").status_code == 200  # opening the page counts
+    with db.session() as s:
+        assert s.scalar(select(Delivery).where(Delivery.page_token == token)).read_via == "page"

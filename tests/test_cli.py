@@ -6,6 +6,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from stdnum import damm
 
 from bot.cli import main
 from bot.demo import demo_user_id
@@ -82,7 +83,9 @@ def test_import_writes_blocks_and_households(run, database, tmp_path):
         "山田 太郎": ("1班", True, False), "高橋 和子": ("1班", False, True),
         "田中 実": ("2班", True, False), "中村 幸子": ("2班", True, True)}
     codes = [v[3] for v in rows.values()]
-    assert len(set(codes)) == 4 and all(re.fullmatch(r"\d{4}-\d{4}", c) for c in codes)
+    # 12 digits, the last a Damm check digit (issue 18 #5: 8 digits were guessable)
+    assert len(set(codes)) == 4 and all(re.fullmatch(r"\d{4}-\d{4}-\d{4}", c) for c in codes)
+    assert all(damm.is_valid(c.replace("-", "")) for c in codes)
 
 
 def test_import_without_association_needs_a_name(run, database, tmp_path):
@@ -314,3 +317,19 @@ def test_serve_wiring(tmp_path, monkeypatch, simulator):
     with k.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Household)) == (12 if simulator else 0)
     k.db.dispose()
+
+
+def test_join_codes_renew_replaces_old_eight_digit_codes_only(run, database):
+    run("demo")
+    with database.session() as s:
+        old = s.scalar(select(Household).where(Household.name == "吉田 勇"))
+        old.join_code = "1234-5678"  # printed before codes got 12 digits
+        kept = {h.name: h.join_code for h in s.scalars(select(Household)) if h.name != "吉田 勇"}
+    listing = run("join-codes").output
+    assert "1234-5678" in listing and "8桁の古い登録コードが1世帯あります" in listing
+    output = run("join-codes", "--renew").output
+    assert "1世帯の登録コードを新しくしました" in output and "1234-5678" not in output
+    with database.session() as s:
+        codes = {h.name: h.join_code for h in s.scalars(select(Household))}
+    assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", codes["吉田 勇"])
+    assert {n: c for n, c in codes.items() if n != "吉田 勇"} == kept

@@ -99,3 +99,19 @@ def test_event_card_shows_event_deadline_and_answers():
     assert "11月22日(日) 12:00" in shown and "11月20日(金) 23:59まで" in shown and "東町公園" in shown
     assert [i["action"]["label"] for i in m["quickReply"]["items"]] == ["参加", "不参加", "未定"]
     assert texts.EV_DETAILS in shown and texts.EV_PER_HOUSEHOLD in shown
+
+
+def test_split_text_counts_utf16_and_keeps_characters_whole():
+    from bot.line_limits import utf16_len
+    from bot.messages import long_text, split_text
+
+    family = "👨‍👩‍👧‍👦"  # one glyph of 7 code points, 11 UTF-16 units
+    for body in ("😀" * 4501, family * 900, "あ" * 4999 + "😀", "行\n" * 3000, "e\u0301" * 3000):
+        pieces = split_text(body)
+        assert "".join(pieces) == body
+        assert all(0 < utf16_len(p) <= 5000 for p in pieces)
+        assert all(not p.startswith(("\u200d", "\u0301")) and not p.endswith("\u200d") for p in pieces)
+    assert all(p.endswith("👦") for p in split_text(family * 900)[:-1])
+    assert split_text("短い") == ["短い"]
+    cut = long_text("😀" * 20000, 2)  # too long for 2 messages: the second ends in "…"
+    assert len(cut) == 2 and cut[-1]["text"].endswith("…") and utf16_len(cut[-1]["text"]) <= 5000

@@ -1,5 +1,8 @@
 """Residents register: consent, 班, name matched against the roster, join codes, approval, 退会."""
+import re
+
 from sqlalchemy import func, select
+from stdnum import damm
 
 from bot import texts
 from bot.demo import demo_user_id
@@ -125,7 +128,9 @@ def test_chair_approves_as_new_household(line, demo, db, fake, k):
     assert m.household.name == "青木 次郎"
     with db.session() as s:
         h = s.get(Household, m.household_id)
-        assert s.get(Block, h.block_id).name == "2班" and len(h.join_code) == 9
+        assert s.get(Block, h.block_id).name == "2班"
+        # 登録コード: 12 digits in groups of 4, the last a Damm check digit
+        assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", h.join_code) and damm.is_valid(h.join_code.replace("-", ""))
 
 
 def test_reject_deletes_the_applicant(line, demo, db, fake, k):
@@ -160,9 +165,12 @@ def test_join_code_links_directly(line, demo, db):
     card = line.follow(uid)
     line.postback(uid, tap(card, texts.AGREE)["data"])
     reply = line.text(uid, f"登録コード {code.replace('-', '')}")
+    assert "ご自身のお名前" in all_text(reply)  # the representative's name is not taken over
+    assert member(db, uid).household_id is None
+    reply = line.text(uid, "高橋 健太")
     assert "登録が完了しました" in all_text(reply)
     m = member(db, uid)
-    assert m.household_id == hid and m.status == MemberStatus.active
+    assert m.household_id == hid and m.status == MemberStatus.active and m.name == "高橋 健太"
     with db.session() as s:
         assert s.get(Household, hid).on_line is True
 

@@ -1,0 +1,150 @@
+"""退会: erase everything of a person, not only their member row.
+
+What a person leaves behind besides their name: free-text answers (event and safety comments in
+the receipts and their history), the locations they shared, their LINE user id in outbox rows
+(recipients) and in stored webhook payloads, their wrong join-code attempts, and their name or
+comments quoted in messages to officers (an approval request, a rescue alert). All of it goes:
+answers keep only what they count (参加/無事, head counts), the rest is blanked or deleted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import String, cast, delete, or_, select
+from sqlalchemy.orm import Session
+
+from .delivery import Delivery, DeliveryHistory
+from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
+from .roster import JoinAttempt, Member, user_attempt_key
+from .safety import SafetyLocation, SafetyPhoto
+
+REDACTED = "（退会済み）"  # the handlers pass bot.texts.WITHDRAWN_NAME
+LIVE = ("pending", "held")  # outbox rows still to be sent
+MIN_QUOTED = 4  # shorter comments are not looked for in other people's messages (too common)
+
+
+def _words(data: dict[str, Any] | None) -> set[str]:
+    return {v for v in (data or {}).values() if isinstance(v, str) and v}
+
+
+def _without(data: dict[str, Any] | None, words: set[str]) -> dict[str, Any] | None:
+    if not data:
+        return data
+    kept = {k: v for k, v in data.items() if not (isinstance(v, str) and v in words)}
+    return kept or None
+
+
+def _like_any(column, needles: list[str]):
+    """JSON text containing a needle as stored (JSON escapes \\uXXXX) or as plain characters."""
+    forms = {f for n in needles for f in (n, json.dumps(n)[1:-1])}
+    return or_(*[cast(column, String).contains(f, autoescape=True) for f in forms])
+
+
+def _redact(node: Any, needles: list[str], redacted: str) -> Any:
+    if isinstance(node, str):
+        for n in needles:
+            node = node.replace(n, redacted)
+        return node
+    if isinstance(node, list):
+        return [_redact(v, needles, redacted) for v in node]
+    if isinstance(node, dict):
+        return {k: _redact(v, needles, redacted) for k, v in node.items()}
+    return node
+
+
+def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None,
+                 redacted: str = REDACTED) -> None:
+    """Everything of `member` outside the member row (call before erase_member clears it)."""
+    line_id, name = member.line_user_id, member.name
+    quoted: list[str] = [name] if name and len(name) >= 2 else []
+
+    # answers: the choice stays (counts), the words go: from their own answers, and from the
+    # later answers of the same receipt that carried them over
+    own = session.scalars(select(Delivery).where(or_(Delivery.answered_by_id == member.id,
+                                                     Delivery.person_key == member.id))).all()
+    own_history = session.scalars(select(DeliveryHistory).where(DeliveryHistory.member_id == member.id)).all()
+    words: set[str] = set()
+    for d in own:
+        words |= _words(d.answer_data)
+    for h in own_history:
+        words |= _words(h.answer_data)
+    affected = {d.id: d for d in own} | {h.delivery.id: h.delivery for h in own_history}
+    for d in affected.values():
+        d.answer_data = _without(d.answer_data, words)
+        for h in d.history:
+            h.answer_data = _without(h.answer_data, words)
+    quoted += [w for w in words if len(w) >= MIN_QUOTED]
+
+    # shared locations: deleted (the map in an alert quotes the coordinates)
+    for loc in session.scalars(select(SafetyLocation).where(SafetyLocation.member_id == member.id)).all():
+        quoted += [f"{loc.latitude:.6f}", f"{loc.longitude:.6f}", repr(loc.latitude), repr(loc.longitude)]
+        if loc.address:
+            quoted.append(loc.address)
+        session.delete(loc)
+    # photos they sent in disaster mode (連絡事項): deleted with the locations
+    session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == member.id))
+    quoted = sorted(set(quoted), key=len, reverse=True)  # longest first: no half-replaced text
+
+    if line_id:
+        session.execute(delete(JoinAttempt).where(JoinAttempt.association_id == member.association_id,
+                                                  JoinAttempt.key == user_attempt_key(line_id)))
+        session.execute(delete(DialogState).where(DialogState.line_user_id == line_id))
+        # webhook payloads of this user still stored (failed, or waiting): the payload goes
+        for ev in session.scalars(select(WebhookEvent).where(
+                WebhookEvent.payload.is_not(None), WebhookEvent.payload.contains(line_id, autoescape=True))).all():
+            if ev.id == current_event_id:
+                continue  # cleared by the inbox when this very event is done
+            ev.payload = None
+            if ev.status != "processing":
+                ev.status, ev.processed_at, ev.error = "done", ev.processed_at or now, "erased at withdrawal"
+    session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
+
+    # outbox: the id leaves every row's recipients; quotes of the person leave every message
+    needles_sql = []
+    if line_id:
+        needles_sql.append(_like_any(OutboxMessage.recipients, [line_id]))
+    if quoted:
+        needles_sql.append(_like_any(OutboxMessage.messages, quoted))
+    if not needles_sql:
+        return
+    for row in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.association_id == member.association_id, or_(*needles_sql))).all():
+        recipients = [r for r in row.recipients if r != line_id]
+        if not recipients and row.status in LIVE:
+            session.delete(row)  # only for them and not sent yet: never sent
+            continue
+        if recipients or row.status != "sending":
+            # a sent row addressed to them alone keeps no address. (A push to them alone that
+            # the dispatcher holds this very second keeps it: emptied, its retry could not be sent.)
+            row.recipients = recipients
+        if quoted:
+            row.messages = _redact(row.messages, quoted, redacted)
+        if row.last_error and line_id and line_id in row.last_error:
+            row.last_error = row.last_error.replace(line_id, redacted)
+
+
+def undo_answers(session: Session, m: Member, household_id: int) -> None:
+    """[取り消す]: what `m` read or answered for the household goes back to how it was before them
+    (a proxy answer given meanwhile stays); their own per-person receipts and locations go."""
+    for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id)).all():
+        if d.person_key == m.id:
+            session.delete(d)  # their own receipt of a per-person event
+            continue
+        if d.read_by_id == m.id:
+            d.read_at = d.read_by_id = d.read_via = None
+            d.read_by = None
+        mine = [h for h in d.history if h.member_id == m.id and not h.proxy]
+        if not mine:
+            continue
+        for h in mine:
+            d.history.remove(h)
+        last = d.history[-1] if d.history else None
+        d.answer, d.answer_data = (last.answer, last.answer_data) if last else (None, None)
+        d.answered_at = last.at if last else None
+        d.answered_by_id, d.answered_by_proxy = (last.member_id, last.proxy) if last else (None, False)
+        d.answered_by = last.member if last else None
+        if last is not None and d.read_at is None:
+            d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
+    session.execute(delete(SafetyLocation).where(SafetyLocation.member_id == m.id))
