@@ -348,6 +348,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     line.postback(uid, tap(check, "救助が必要")["data"])
     line.location(uid, 35.701234, 139.812345, "東町3-9-1")
     line.text(uid, "二階にいて足をけがしました")
+    line.image(uid, b"\xff\xd8\xff photo-of-sakuras-house", "image/jpeg")  # kept as 連絡事項
     drain(db, k.line)
     # pushes still waiting for them, alone and among others; a failed webhook payload of theirs
     from handlers.router import enqueue
@@ -358,7 +359,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
         s.add(WebhookEvent(id="01FAILED" + "0" * 18, event_type="message", status="failed", attempts=5,
                            payload=json.dumps(bad, ensure_ascii=False), error="boom"))
     secrets = [uid, "渡辺 さくら", "渡辺さくら", "車いすで参加します", "二階にいて足をけがしました",
-               "35.701234", "139.812345", "東町3-9-1"]
+               "35.701234", "139.812345", "東町3-9-1", "photo-of-sakuras-house"]
     before = dump_everything(db)
     assert all(s in before for s in secrets if s != "渡辺さくら")  # the test sees them before
 
