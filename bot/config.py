@@ -34,6 +34,11 @@ class Settings:
     line_timeout_seconds: float = 10.0
     # tests set this to handle webhook events inside the request (deterministic)
     handle_events_inline: bool = False
+    # webhook events are handled by a pool of threads per web process, never on the request's thread
+    inbox_workers: int = 32  # threads; mostly waiting on LINE's reply call, so many are cheap
+    inbox_queue: int = 1000  # events waiting for a thread; beyond it they wait in the inbox for the sweep
+    inbox_order_wait_ms: int = 200  # a new event waits this long, so a user's slightly earlier one can arrive
+    reply_timeout_seconds: float = 5.0  # a reply slower than this falls back to a push
     log_level: str = "INFO"
     quiet_start_hour: int = 21  # reminders wait from 21:00 …
     quiet_end_hour: int = 8  # … until 08:00 (disaster messages never wait)
@@ -82,5 +87,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         safety_reask_max=int(env.get("KAIRAN_SAFETY_REASK_MAX", "3")),
         location_retention_days=int(env.get("KAIRAN_LOCATION_RETENTION_DAYS", "30")),
         tile_url=env.get("KAIRAN_TILE_URL") or Settings.tile_url,
+        inbox_workers=max(1, int(env.get("KAIRAN_INBOX_WORKERS", str(Settings.inbox_workers)))),
+        inbox_queue=max(1, int(env.get("KAIRAN_INBOX_QUEUE", str(Settings.inbox_queue)))),
+        inbox_order_wait_ms=max(0, int(env.get("KAIRAN_INBOX_ORDER_WAIT_MS", str(Settings.inbox_order_wait_ms)))),
+        reply_timeout_seconds=float(env.get("KAIRAN_REPLY_TIMEOUT", str(Settings.reply_timeout_seconds))),
     )
     return s.with_(**overrides) if overrides else s
