@@ -89,11 +89,16 @@ class InboxPool:
 
     def _backlog(self) -> None:
         """Events the full queue turned away: take them from the inbox now, not at the next sweep."""
+        with self._lock:
+            self._busy += 1
         try:
             while self.processor.sweep(limit=50, after=dt.timedelta(seconds=self.order_wait)):
                 pass
         except Exception:  # noqa: BLE001
             log.exception("webhook handling thread: backlog sweep failed")
+        finally:
+            with self._lock:
+                self._busy -= 1
 
     def idle(self) -> bool:
         q = self._queue
