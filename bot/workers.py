@@ -8,6 +8,7 @@ it up from there. A process that stops leaves its queued events in the inbox the
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -57,6 +58,8 @@ class InboxPool:
                     self._stop.clear()
                     for n in range(self.threads):
                         threading.Thread(target=self._run, name=f"inbox-{n}", daemon=True).start()
+                    if self._pid is None:
+                        atexit.register(self.stop, 5.0)  # a deploy's SIGTERM: finish what is in hand
                     self._pid = pid
         assert self._queue is not None
         return self._queue
@@ -113,7 +116,10 @@ class InboxPool:
             time.sleep(0.02)
         return False
 
-    def stop(self) -> None:
-        """Threads finish the event in hand and exit; queued events stay in the inbox."""
+    def stop(self, wait: float = 0.0) -> None:
+        """Threads finish the event in hand (waiting up to `wait` s for them) and exit; queued
+        events stay in the inbox for the sweep."""
         self._stop.set()
-        self._pid = None
+        end = time.monotonic() + wait
+        while self._busy and time.monotonic() < end:
+            time.sleep(0.05)
