@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import re
+import threading
 from typing import Any
 
 from linebot.v3.webhooks import Event
@@ -224,6 +225,9 @@ class Processor:
 
     def __init__(self, db: Database, settings: Settings, line):
         self.db, self.settings, self.line = db, settings, line
+        # handling threads mostly wait on LINE; only this many hold a transaction at once, so
+        # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
+        self.slots = threading.BoundedSemaphore(max(1, settings.inbox_db_slots))
         # replies wait on a short timeout (a reply token lasts about a minute, and a handling
         # thread held by a slow LINE is capacity lost); past it the answer goes out as a push
         self.replier = line
@@ -248,10 +252,21 @@ class Processor:
         return handled
 
     def process(self, event_id: str) -> bool:
+        with self.slots:  # a few transactions at a time; the reply below waits outside
+            outcome = self._apply(event_id)
+        if outcome is None:
+            return False
+        reply_token, replies, user_id = outcome
+        if replies and reply_token:
+            self._reply(reply_token, replies, user_id)
+        return True
+
+    def _apply(self, event_id: str) -> tuple[str | None, list[dict], str] | None:
+        """Claim and handle the event in one transaction; what to reply, or None if not handled."""
         now = utcnow()
         lease = _claim(self.db, event_id, now)
         if lease is None:
-            return False
+            return None
         reply_token = None
         replies: list[dict] = []
         user_id = ""
@@ -280,7 +295,7 @@ class Processor:
                 row.user_id = None  # the person's LINE id is not kept once handled
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
-            return False
+            return None
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
             log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:
@@ -288,10 +303,8 @@ class Processor:
                 row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
                 row.locked_until = None
                 row.error = f"{type(e).__name__}: {e}"[:500]
-            return False
-        if replies and reply_token:
-            self._reply(reply_token, replies, user_id)
-        return True
+            return None
+        return reply_token, replies, user_id
 
     def _reply(self, token: str, messages: list[dict], user_id: str) -> None:
         result = self.replier.reply(token, messages)
