@@ -4,6 +4,7 @@ A bad event is skipped alone (the good ones of the same body are still handled),
 stored that cannot be handled, and no body, however odd, gets a 500.
 """
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -167,7 +168,8 @@ def mutate(event: dict, mutations) -> dict:
 _n = iter(range(10**9))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# KAIRAN_FUZZ_EXAMPLES=10000 for a long run (the issue's attack used 10,000 bodies)
+@settings(max_examples=int(os.environ.get("KAIRAN_FUZZ_EXAMPLES", "250")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(KINDS), mutations=st.lists(MUTATION, min_size=1, max_size=3),
        with_good=st.booleans(), good_first=st.booleans())
 def test_fuzzed_signed_bodies_never_500_and_good_events_survive(line, demo, db, fake, kind, mutations,
