@@ -40,6 +40,11 @@ class MalformedEvent(ValueError):
     """One event of a signed body is unusable: skipped, the others are kept."""
 
 
+class UnparsedEvent(MalformedEvent):
+    """Well-formed, but the SDK cannot read it (say a field value newer than our SDK): skipped,
+    and not held against the body (LINE did send it)."""
+
+
 class LeaseLost(RuntimeError):
     """Handling took longer than the lease: roll back, the process that took over applies it."""
 
@@ -114,9 +119,10 @@ def check_event(raw: Any) -> dict | None:
         raise MalformedEvent("bad replyToken")
     try:
         event = Event.from_dict(raw)
-    except Exception as e:  # noqa: BLE001 - the SDK raises ValueError, KeyError, TypeError …
-        # signed by LINE but not understood (e.g. a field value newer than our SDK)
-        raise MalformedEvent(f"the SDK cannot parse it ({type(e).__name__})") from None
+    except ValueError as e:  # pydantic's ValidationError: a value it does not know (newer than our SDK?)
+        raise UnparsedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
+    except Exception as e:  # noqa: BLE001 - KeyError, TypeError …: a part LINE always sends is missing
+        raise MalformedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
     if type(event).__name__ not in HANDLED_CLASSES:
         raise MalformedEvent("parsed as another event class")
     return raw
@@ -136,6 +142,9 @@ def parse_body(body: bytes) -> list[dict]:
     for raw in payload["events"]:
         try:
             event = check_event(raw)
+        except UnparsedEvent as e:
+            log.warning("skipping a webhook event: %s", e)
+            continue
         except MalformedEvent as e:
             bad += 1
             log.warning("skipping a malformed webhook event: %s", e)

@@ -69,6 +69,9 @@ BAD_EVENTS = {
 }
 
 
+SDK_UNKNOWN_VALUES = {"text as a list"}
+
+
 @pytest.mark.parametrize("case", list(BAD_EVENTS))
 def test_a_bad_event_is_skipped_and_the_good_one_of_the_same_body_handled(line, demo, db, fake, case):
     good = good_follow(line, f"good {case}")
@@ -81,7 +84,10 @@ def test_a_bad_event_is_skipped_and_the_good_one_of_the_same_body_handled(line, 
     assert list(rows(db)) == [good["webhookEventId"]]  # the bad one is not stored at all
     assert rows(db)[good["webhookEventId"]].status == "done"
     assert replied_to(fake, good)
-    assert post_events(line, [bad]) == 400  # alone, nothing usable: refused as a whole
+    # alone: refused as a whole, unless LINE's shape is intact and only a value is one our SDK
+    # does not know (LINE adds values without notice): then skipped with a 200, as before
+    assert post_events(line, [bad]) == (200 if case in SDK_UNKNOWN_VALUES else 400)
+    assert list(rows(db)) == [good["webhookEventId"]]
 
 
 @pytest.mark.parametrize("body", [
