@@ -212,3 +212,26 @@ def test_a_full_queue_leaves_events_in_the_inbox_and_they_are_still_handled(sett
         k.pool.join(timeout=30)
         k.pool.stop()
         k.db.dispose()
+
+
+def test_reply_calls_give_up_on_their_own_short_timeout(settings, fake, demo):
+    """A handling thread is not held for the whole of a slow LINE's answer: the reply call stops
+    waiting after `reply_timeout_seconds` (the general LINE timeout stays longer)."""
+    app = create_app(settings.with_(reply_timeout_seconds=0.5, line_timeout_seconds=10.0))
+    k = app.extensions["kairan"]
+    try:
+        fake.latency = 3.0
+        e = text_event(fake, user_id("short timeout"), "こんにちは", int(time.time() * 1000))
+        from bot.inbox import store
+
+        store(k.db, [e])
+        assert k.processor.handle(e["webhookEventId"]) == 1
+        # the fake records a reply only once its 3 s are over: none yet, so the call was given up
+        assert fake.sends("/reply") == []
+        with k.db.session() as s:
+            assert s.get(WebhookEvent, e["webhookEventId"]).status == "done"
+    finally:
+        end = time.monotonic() + 10  # let the fake finish, so its late record lands in this test
+        while not fake.sends("/reply") and time.monotonic() < end:
+            time.sleep(0.1)
+        k.db.dispose()
