@@ -1,7 +1,13 @@
-"""Webhook inbox: store each event once, answer LINE, then handle it; a sweep retries leftovers.
+"""Webhook inbox: check and store each event once, answer LINE, then handle it; a sweep retries leftovers.
 
-Lifecycle of a row: received → processing (leased) → done (payload erased) or back to received
-after an error (failed after MAX_ATTEMPTS, for a person to look at).
+Lifecycle of a row: received → processing (leased) → done (payload and sender erased) or back to
+received after an error (failed after MAX_ATTEMPTS, for a person to look at).
+
+Only events that can be handled are stored: every field is checked first (`check_event`), a bad
+event is skipped alone. One user's events are handled one at a time, in the order of LINE's
+timestamp, then arrival: an event is claimed only when its sender has no earlier event still
+received or processing, and whoever finishes one goes on to that user's next (`Processor.handle`).
+Different users' events are handled side by side.
 """
 from __future__ import annotations
 
