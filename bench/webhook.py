@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/webhook.py [--db sqlite,pg] [--variants asis,gthread] [--requests 3000]
         [--concurrency 16] [--rate 30] [--duration 30] [--members 10000] [--cap 60] [--reply-latency 0]
+        [--phases closed,open] [--no-echo] [--client-timeout 30]
+
+A slow LINE (issue 18 #3): `--reply-latency 2 --rate 20 --phases open --no-echo --variants gthread
+--client-timeout 120` measures the Procfile's set-up (3 workers x 4 threads) answering webhooks
+while every reply call takes 2 s; the answer must not wait for the reply.
 
 Per target two phases: closed loop (`--concurrency` clients posting back to back: the most it
 takes) and open model (`--rate` arrivals/s, latency counted from the scheduled send time, so a
@@ -99,12 +104,13 @@ class Bodies:
         return out
 
 
-async def load(url: str, bodies: list[tuple[bytes, str]], concurrency: int, rate: float | None, cap: float) -> dict:
+async def load(url: str, bodies: list[tuple[bytes, str]], concurrency: int, rate: float | None, cap: float,
+               client_timeout: float = 30.0) -> dict:
     """Closed loop (rate None) or open model; returns status counts, latencies (s) and elapsed time."""
     lat: list[float] = []
     status: dict[str, int] = {}
     conn = aiohttp.TCPConnector(limit=0 if rate else concurrency, force_close=True)
-    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=30)) as http:
+    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=client_timeout)) as http:
         async def one(body: bytes, sig: str, t_sched: float) -> None:
             try:
                 async with http.post(url + "/callback", data=body, headers={
@@ -142,7 +148,7 @@ async def load(url: str, bodies: list[tuple[bytes, str]], concurrency: int, rate
     return {"status": status, "lat": lat, "elapsed": elapsed, "sent": sum(status.values())}
 
 
-def wait_done(url: str, prefix: str, expected: int, timeout: float = 60) -> dict:
+def wait_done(url: str, prefix: str, expected: int, timeout: float = 120) -> dict:
     """Wait for kairan's post-response handling; return counts and the handling rate."""
     from sqlalchemy import create_engine, func, select
 
@@ -160,12 +166,17 @@ def wait_done(url: str, prefix: str, expected: int, timeout: float = 60) -> dict
         if (by.get("done") and by["done"][1] >= expected) or time.time() > end:
             break
         time.sleep(0.5)
+    with engine.connect() as c:  # how long each event waited in the inbox before it was handled
+        waits = [(p - r).total_seconds() for r, p in c.execute(
+            select(WebhookEvent.received_at, WebhookEvent.processed_at)
+            .where(WebhookEvent.id.like(prefix + "%"), WebhookEvent.processed_at.is_not(None))).all()]
     engine.dispose()
     done = by.get("done")
     span = (done[4] - done[3]).total_seconds() if done and done[4] else float("nan")
     return {"stored": sum(r[1] for r in rows), "distinct": sum(r[2] for r in rows),
             "done": done[1] if done else 0, "statuses": {r[0]: r[1] for r in rows},
-            "handled_per_s": (done[1] / span) if done and span > 0 else float("nan")}
+            "handled_per_s": (done[1] / span) if done and span > 0 else float("nan"),
+            "handling_p99_ms": 1000 * pct(waits, 99)}
 
 
 def check_reads(url: str, circular_id: int, tapped: set[str]) -> dict:
@@ -189,7 +200,7 @@ def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, a
     client0 = time.process_time()
     stats0 = fake.call("stats")
     rate = args.rate if mode == "open" else None
-    res = asyncio.run(load(server.url, bodies, args.concurrency, rate, args.cap))
+    res = asyncio.run(load(server.url, bodies, args.concurrency, rate, args.cap, args.client_timeout))
     ok = res["status"].get("200", 0)
     row = {"target": target, "mode": f"open {args.rate:g}/s" if rate else f"closed c={args.concurrency}",
            "sent": res["sent"], "ok": ok, "req/s": res["sent"] / res["elapsed"],
@@ -225,8 +236,10 @@ def run_target(name: str, app: str, env: dict, fake: FakeProcess, make, args, tm
     rows = []
     try:
         asyncio.run(load(server.url, make(30, "WARM", 0.0), 4, None, 10))  # warm-up: texts only
-        time.sleep(1.5)  # its post-response handling
+        time.sleep(1.5 + 2 * args.reply_latency)  # its handling, after the answers
         for mode, n in (("closed", args.requests), ("open", int(args.rate * args.duration))):
+            if mode not in args.phases.split(","):
+                continue
             prefix = f"B{mode[0].upper()}{uuid.uuid4().hex[:8]}"
             row = phase(name, mode, server, fake, make(n, prefix), args, pg)
             if check:
@@ -254,6 +267,9 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=60.0, help="time cap per phase (s)")
     ap.add_argument("--reply-latency", type=float, default=0.0, help="fake LINE latency per call (s)")
     ap.add_argument("--logdir", help="keep gunicorn logs (and the SQLite file) here")
+    ap.add_argument("--phases", default="closed,open", help="closed (the most it takes), open (a fixed rate)")
+    ap.add_argument("--no-echo", action="store_true", help="skip the line-bot-sdk echo bot")
+    ap.add_argument("--client-timeout", type=float, default=30.0, help="per request (s); a timeout counts as an error")
     args = ap.parse_args()
 
     info = machine()
@@ -268,7 +284,9 @@ def main() -> None:
             if args.logdir:
                 tmp = args.logdir
             echo_bodies = Bodies(fake, [f"U{i:032x}" for i in range(1, args.members + 1)], 1, args.taps)
-            rows += run_target("echo (sdk)", "bench.echo_bot:create_app()", env, fake, echo_bodies.make, args, tmp, False)
+            if not args.no_echo:
+                rows += run_target("echo (sdk)", "bench.echo_bot:create_app()", env, fake, echo_bodies.make, args, tmp,
+                                   False)
             for db in args.db.split(","):
                 ctx = pg_database("kairan_bench") if db == "pg" else contextlib.nullcontext(sqlite_url(tmp))
                 with ctx as url:
@@ -280,7 +298,7 @@ def main() -> None:
                     def check(prefix: str, ok: int, url=url) -> dict:
                         w = wait_done(url, prefix, ok)
                         return {"stored": w["stored"], "distinct": w["distinct"], "done": w["done"],
-                                "handled/s": w["handled_per_s"]}
+                                "handled/s": w["handled_per_s"], "handled p99 ms": w["handling_p99_ms"]}
                     for variant in args.variants.split(","):
                         app, extra = VARIANTS[variant]
                         rows += run_target(f"kairan {db}" + ("" if variant == "asis" else f" {variant}"), app,
@@ -297,7 +315,7 @@ def main() -> None:
     print(table(rows, ["target", "mode", "sent", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]))
     print()
     print(table(rows, ["target", "mode", "srv cpu ms/req", "pg cpu ms/req", "fake cpu ms/req", "client cpu ms/req",
-                       "replies", "stored", "distinct", "done", "handled/s"]))
+                       "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms"]))
     echo = {r["mode"].split()[0]: r for r in rows if r["target"].startswith("echo")}
     ratios = []
     for r in rows:
@@ -305,7 +323,8 @@ def main() -> None:
         if r["target"].startswith("kairan") and e:
             ratios.append({"target": r["target"], "mode": r["mode"], "req/s ratio": r["req/s"] / e["req/s"],
                            "p50 ratio": r["p50 ms"] / e["p50 ms"], "p99 ratio": r["p99 ms"] / e["p99 ms"]})
-    print("\nkairan / echo\n" + table(ratios))
+    if ratios:
+        print("\nkairan / echo\n" + table(ratios))
     ok = all(r["ok"] == r["sent"] == r["replies"] for r in rows) and not invalid \
         and all(r["stored"] == r["distinct"] == r["done"] == r["ok"] for r in rows if "stored" in r) \
         and all(c["taps_unread"] == 0 == c["read_not_tapped"] == c["push_fallbacks"] for c in checks.values()) \

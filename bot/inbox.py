@@ -1,17 +1,26 @@
-"""Webhook inbox: store each event once, answer LINE, then handle it; a sweep retries leftovers.
+"""Webhook inbox: check and store each event once, answer LINE, then handle it; a sweep retries leftovers.
 
-Lifecycle of a row: received → processing (leased) → done (payload erased) or back to received
-after an error (failed after MAX_ATTEMPTS, for a person to look at).
+Lifecycle of a row: received → processing (leased) → done (payload and sender erased) or back to
+received after an error (failed after MAX_ATTEMPTS, for a person to look at).
+
+Only events that can be handled are stored: every field is checked first (`check_event`), a bad
+event is skipped alone. One user's events are handled one at a time, in the order of LINE's
+timestamp, then arrival: an event is claimed only when its sender has no earlier event still
+received or processing, and whoever finishes one goes on to that user's next (`Processor.handle`).
+Different users' events are handled side by side.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import math
+import re
+import threading
 from typing import Any
 
 from linebot.v3.webhooks import Event
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,6 +31,7 @@ from .config import Settings
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}
+HANDLED_CLASSES = {"FollowEvent", "UnfollowEvent", "MessageEvent", "PostbackEvent"}
 LEASE = dt.timedelta(seconds=60)
 REPLY_WINDOW = dt.timedelta(seconds=50)  # reply tokens last about a minute; after that, push
 SWEEP_AFTER = dt.timedelta(seconds=15)
@@ -29,49 +39,144 @@ MAX_ATTEMPTS = 5
 
 
 class MalformedWebhook(ValueError):
-    pass
+    """The body as a whole is unusable: answered 400."""
+
+
+class MalformedEvent(ValueError):
+    """One event of a signed body is unusable: skipped, the others are kept."""
+
+
+class UnparsedEvent(MalformedEvent):
+    """Well-formed, but the SDK cannot read it (say a field value newer than our SDK): skipped,
+    and not held against the body (LINE did send it)."""
 
 
 class LeaseLost(RuntimeError):
     """Handling took longer than the lease: roll back, the process that took over applies it."""
 
 
+# LINE's ids: webhookEventId is a ULID (26 characters; we allow up to the column's 40), a user
+# id is U + 32 hex digits. Anything else was never sent by LINE and would not fit our columns.
+EVENT_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
+USER_ID = re.compile(r"U[0-9a-f]{32}")
+MAX_DEPTH = 16  # LINE's events nest about 6 deep (a mention in a text); deeper is an attack
+MAX_INT = 2**63 - 1  # what a BIGINT column takes
+SURROGATE = re.compile(r"[\ud800-\udfff]")  # a lone "\ud800" in JSON: UTF-8 cannot encode it
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """A copy with NUL removed from every string (PostgreSQL refuses U+0000 in text) and lone
+    surrogates replaced; refuses nesting deeper than LINE's and numbers no column could take."""
+    if depth > MAX_DEPTH:
+        raise MalformedEvent("nested too deep")
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean(k, depth): _clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise MalformedEvent("number out of range")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MalformedEvent("NaN or infinity")
+        return value
+    raise MalformedEvent(f"unexpected {type(value).__name__}")
+
+
+def check_event(raw: Any) -> dict | None:
+    """The event cleaned and checked field by field; None for an event we do not handle (a type
+    we have no handler for, standby, a group chat). Raises MalformedEvent for one LINE would never
+    send: stored, it could only fail its retries and hold up that user's later events."""
+    if not isinstance(raw, dict):
+        raise MalformedEvent("event is not an object")
+    event_id = raw.get("webhookEventId")
+    if not isinstance(event_id, str) or not EVENT_ID.fullmatch(event_id):
+        raise MalformedEvent("bad webhookEventId")
+    etype = raw.get("type")
+    if not isinstance(etype, str):
+        raise MalformedEvent("bad type")
+    if etype not in HANDLED_TYPES:
+        log.debug("ignoring event type %s", etype[:30])
+        return None
+    raw = _clean(raw)
+    if raw.get("mode") == "standby":
+        return None
+    source = raw.get("source")
+    if not isinstance(source, dict) or not isinstance(source.get("type"), str):
+        raise MalformedEvent("bad source")
+    if source["type"] != "user":
+        log.debug("ignoring %s event (not a 1:1 chat)", etype)
+        return None
+    user = source.get("userId")
+    if not isinstance(user, str) or not USER_ID.fullmatch(user):
+        raise MalformedEvent("bad source.userId")
+    ts = raw.get("timestamp")
+    if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts < 2**53:
+        raise MalformedEvent("bad timestamp")
+    token = raw.get("replyToken")
+    if token is not None and not (isinstance(token, str) and 0 < len(token) <= 255):
+        raise MalformedEvent("bad replyToken")
+    try:
+        event = Event.from_dict(raw)
+    except ValueError as e:  # pydantic's ValidationError: a value it does not know (newer than our SDK?)
+        raise UnparsedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
+    except Exception as e:  # noqa: BLE001 - KeyError, TypeError …: a part LINE always sends is missing
+        raise MalformedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
+    if type(event).__name__ not in HANDLED_CLASSES:
+        raise MalformedEvent("parsed as another event class")
+    return raw
+
+
 def parse_body(body: bytes) -> list[dict]:
-    """The events worth storing. Raises MalformedWebhook for a body LINE would never send."""
+    """The events worth storing, each checked. Raises MalformedWebhook for a body that is not a
+    JSON object with an events list, or whose every event is malformed; a malformed event among
+    good ones is skipped alone."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise MalformedWebhook("body is not JSON") from e
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedWebhook("no events list")
-    keep = []
+    keep, bad = [], 0
     for raw in payload["events"]:
-        if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str) or not raw["webhookEventId"]:
-            raise MalformedWebhook("event without webhookEventId")
-        if raw.get("type") not in HANDLED_TYPES:
-            log.debug("ignoring event type %s", raw.get("type"))
-            continue
         try:
-            Event.from_dict(raw)
-        except ValueError:
-            # signed by LINE but not understood (a field value newer than our SDK): skip this
-            # event only, so the other events of the body are not lost with it
-            log.warning("skipping a %s event the SDK cannot parse (id %s)", raw.get("type"), raw["webhookEventId"])
+            event = check_event(raw)
+        except UnparsedEvent as e:
+            log.warning("skipping a webhook event: %s", e)
             continue
-        if raw.get("mode") == "standby" or (raw.get("source") or {}).get("type") != "user":
-            log.debug("ignoring %s event (standby or not a 1:1 chat)", raw.get("type"))
+        except MalformedEvent as e:
+            bad += 1
+            log.warning("skipping a malformed webhook event: %s", e)
             continue
-        keep.append(raw)
+        except RecursionError:
+            bad += 1
+            log.warning("skipping a malformed webhook event: nested too deep")
+            continue
+        if event is not None:
+            keep.append(event)
+    if bad and bad == len(payload["events"]):
+        raise MalformedWebhook(f"all {bad} event(s) malformed")
     return keep
 
 
 def store(db: Database, events: list[dict]) -> list[str]:
-    """Insert events not seen before; returns the ids that are new (a redelivery adds nothing)."""
+    """Insert events not seen before; returns the ids that are new (a redelivery adds nothing).
+
+    The events of one body get increasing `received_at` (a microsecond apart): their arrival order.
+    """
     if not events:
         return []
     now = utcnow()
-    rows = [{"id": e["webhookEventId"], "received_at": now, "event_type": e["type"],
-             "payload": json.dumps(e, ensure_ascii=False), "status": "received", "attempts": 0} for e in events]
+    rows = [{"id": e["webhookEventId"], "received_at": now + dt.timedelta(microseconds=i), "event_type": e["type"],
+             "payload": json.dumps(e, ensure_ascii=False), "status": "received", "attempts": 0,
+             "user_id": e["source"]["userId"], "event_ts": e["timestamp"]} for i, e in enumerate(events)]
     ins = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     new: list[str] = []
     with db.session() as s:
@@ -84,18 +189,40 @@ def store(db: Database, events: list[dict]) -> list[str]:
     return new
 
 
+UNHANDLED = ("received", "processing")
+
+
+def _order(t):
+    """A user's events are handled by LINE's timestamp, then by arrival."""
+    return tuple_(t.c.event_ts, t.c.received_at, t.c.id)
+
+
 def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
-    """Lease the event for LEASE; returns the lease's end, or None if someone else has it."""
+    """Lease the event for LEASE; returns the lease's end, or None if someone else has it or the
+    same user has an earlier event not yet handled (whoever handles that one goes on to this)."""
     lease = now + LEASE
+    t = WebhookEvent.__table__
+    prior = t.alias("prior")
+    earlier = (select(prior.c.id)
+               .where(prior.c.user_id == t.c.user_id, prior.c.status.in_(UNHANDLED), _order(prior) < _order(t))
+               .exists())
     with db.session() as s:
         res = s.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id == event_id)
-            .where(or_(WebhookEvent.status == "received",
-                       (WebhookEvent.status == "processing") & (WebhookEvent.locked_until < now)))
-            .values(status="processing", locked_until=lease, attempts=WebhookEvent.attempts + 1)
+            update(t)
+            .where(t.c.id == event_id)
+            .where(or_(t.c.status == "received", (t.c.status == "processing") & (t.c.locked_until < now)))
+            .where(~earlier)
+            .values(status="processing", locked_until=lease, attempts=t.c.attempts + 1)
         )
         return lease if res.rowcount == 1 else None
+
+
+def _next_for_user(db: Database, user_id: str) -> str | None:
+    """That user's earliest event still waiting, if any."""
+    t = WebhookEvent.__table__
+    with db.session() as s:
+        return s.scalar(select(t.c.id).where(t.c.user_id == user_id, t.c.status == "received")
+                        .order_by(*_order(t)).limit(1))
 
 
 def current_association(session, settings: Settings) -> Association:
@@ -113,12 +240,48 @@ class Processor:
 
     def __init__(self, db: Database, settings: Settings, line):
         self.db, self.settings, self.line = db, settings, line
+        # handling threads mostly wait on LINE; only this many hold a transaction at once, so
+        # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
+        self.slots = threading.BoundedSemaphore(max(1, settings.inbox_db_slots))
+        # replies wait on a short timeout (a reply token lasts about a minute, and a handling
+        # thread held by a slow LINE is capacity lost); past it the answer goes out as a push
+        self.replier = line
+        if settings.reply_timeout_seconds < settings.line_timeout_seconds:
+            from .line import LineClient
+
+            self.replier = LineClient(settings.with_(line_timeout_seconds=settings.reply_timeout_seconds))
+
+    def handle(self, event_id: str, chain: int = 100) -> int:
+        """Handle the event, then that user's later events waiting behind it, in order (the
+        claim refused them while this one was unhandled). Returns the number handled."""
+        with self.db.session() as s:
+            user_id = s.scalar(select(WebhookEvent.user_id).where(WebhookEvent.id == event_id))
+        handled = 0
+        while event_id is not None and handled < chain:
+            if not self.process(event_id):
+                break
+            handled += 1
+            if not user_id:
+                break
+            event_id = _next_for_user(self.db, user_id)
+        return handled
 
     def process(self, event_id: str) -> bool:
+        with self.slots:  # a few transactions at a time; the reply below waits outside
+            outcome = self._apply(event_id)
+        if outcome is None:
+            return False
+        reply_token, replies, user_id = outcome
+        if replies and reply_token:
+            self._reply(reply_token, replies, user_id)
+        return True
+
+    def _apply(self, event_id: str) -> tuple[str | None, list[dict], str] | None:
+        """Claim and handle the event in one transaction; what to reply, or None if not handled."""
         now = utcnow()
         lease = _claim(self.db, event_id, now)
         if lease is None:
-            return False
+            return None
         reply_token = None
         replies: list[dict] = []
         user_id = ""
@@ -144,9 +307,10 @@ class Processor:
                 if row.locked_until != lease:  # our lease ran out and another process took over
                     raise LeaseLost(event_id)
                 row.status, row.payload, row.processed_at, row.locked_until = "done", None, utcnow(), None
+                row.user_id = None  # the person's LINE id is not kept once handled
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
-            return False
+            return None
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
             log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:
@@ -154,13 +318,11 @@ class Processor:
                 row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
                 row.locked_until = None
                 row.error = f"{type(e).__name__}: {e}"[:500]
-            return False
-        if replies and reply_token:
-            self._reply(reply_token, replies, user_id)
-        return True
+            return None
+        return reply_token, replies, user_id
 
     def _reply(self, token: str, messages: list[dict], user_id: str) -> None:
-        result = self.line.reply(token, messages)
+        result = self.replier.reply(token, messages)
         if result.uncertain:
             # timed out waiting for LINE's answer: the reply may well have arrived. A push too
             # would say everything twice; a reply token cannot be retried, so nothing more is sent
@@ -173,22 +335,24 @@ class Processor:
                 assoc = current_association(s, self.settings)
                 enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback")
 
-    def sweep(self, limit: int = 100) -> int:
-        """Handle events left unhandled (a crash after the 200, or a failed attempt)."""
+    def sweep(self, limit: int = 100, after: dt.timedelta | None = None) -> int:
+        """Handle events left unhandled (a crash after the 200, a failed attempt, or a full
+        handling queue), oldest first; `after` is how old a waiting event must be."""
         now = utcnow()
+        after = SWEEP_AFTER if after is None else after
         with self.db.session() as s:
             ids = s.scalars(
                 select(WebhookEvent.id)
-                .where(or_((WebhookEvent.status == "received") & (WebhookEvent.received_at < now - SWEEP_AFTER),
+                .where(or_((WebhookEvent.status == "received") & (WebhookEvent.received_at < now - after),
                            (WebhookEvent.status == "processing") & (WebhookEvent.locked_until < now)))
                 .order_by(WebhookEvent.received_at).limit(limit)
             ).all()
-        return sum(1 for i in ids if self.process(i))
+        return sum(self.handle(i) for i in ids)
 
 
 def handle_all(processor: Processor, ids: list[str]) -> None:
     for i in ids:
-        processor.process(i)
+        processor.handle(i)
 
 
 def event_summary(raw: dict[str, Any]) -> str:

@@ -105,6 +105,7 @@ class LineClient:
     def _client(self, host: str) -> ApiClient:
         cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
         cfg.retries = False  # we retry ourselves, with retry keys, in the outbox
+        cfg.connection_pool_maxsize = max(10, self.settings.inbox_workers)  # one per handling thread
         return ApiClient(cfg)
 
     @property

@@ -17,6 +17,7 @@ class Kairan:
     db: Database
     line: Any  # bot.line.LineClient
     processor: Any  # bot.inbox.Processor
+    pool: Any = None  # bot.workers.InboxPool: handles webhook events off the request thread
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -28,9 +29,11 @@ def build(settings: Settings) -> Kairan:
     """Everything a process needs to work: used by the web app and the scheduler alike."""
     from .inbox import Processor
     from .line import LineClient
+    from .workers import InboxPool
 
     import handlers  # noqa: F401 - registers every handler on the router
 
     db = Database(settings.database_url)
     line = LineClient(settings)
-    return Kairan(settings, db, line, Processor(db, settings, line))
+    processor = Processor(db, settings, line)
+    return Kairan(settings, db, line, processor, InboxPool(processor, settings))

@@ -1,4 +1,8 @@
-"""POST /callback: verify the signature on the raw body, store, answer 200, then handle."""
+"""POST /callback: verify the signature on the raw body, check and store the events, answer 200.
+
+Handling (and the reply call to LINE) happens on the handling pool (bot/workers.py), never on
+the request's thread: a slow LINE cannot delay the 200 LINE waits for.
+"""
 from __future__ import annotations
 
 import base64
@@ -42,7 +46,9 @@ def callback() -> Response:
     if new_ids:
         if k.settings.handle_events_inline:
             handle_all(k.processor, new_ids)
-        else:
-            # runs after the WSGI server has written the 200: LINE never waits for our work
+        elif k.settings.simulator:
+            # the simulator reads the bot's answer as soon as its own request to us closes
             response.call_on_close(lambda: handle_all(k.processor, new_ids))
+        else:
+            k.pool.submit(new_ids)
     return response

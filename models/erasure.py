@@ -92,11 +92,12 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
                                                   JoinAttempt.key == user_attempt_key(line_id)))
         session.execute(delete(DialogState).where(DialogState.line_user_id == line_id))
         # webhook payloads of this user still stored (failed, or waiting): the payload goes
-        for ev in session.scalars(select(WebhookEvent).where(
-                WebhookEvent.payload.is_not(None), WebhookEvent.payload.contains(line_id, autoescape=True))).all():
+        for ev in session.scalars(select(WebhookEvent).where(or_(
+                WebhookEvent.user_id == line_id,
+                WebhookEvent.payload.is_not(None) & WebhookEvent.payload.contains(line_id, autoescape=True)))).all():
             if ev.id == current_event_id:
                 continue  # cleared by the inbox when this very event is done
-            ev.payload = None
+            ev.payload, ev.user_id = None, None
             if ev.status != "processing":
                 ev.status, ev.processed_at, ev.error = "done", ev.processed_at or now, "erased at withdrawal"
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, association_fk, created, intpk, utcnow
@@ -16,10 +16,14 @@ class WebhookEvent(Base):
 
     `payload` (the raw event, which may hold a resident's text or location) is cleared once
     the event is handled; the id stays so a redelivery is still recognised.
+    `user_id` and `event_ts` (the sender and LINE's event timestamp, in ms) order one user's
+    events: an event is handled only when that user has no earlier one unhandled. `user_id` is
+    cleared with the payload.
     """
 
     __tablename__ = "webhook_events"
-    __table_args__ = (Index("ix_webhook_events_status", "status", "received_at"),)
+    __table_args__ = (Index("ix_webhook_events_status", "status", "received_at"),
+                      Index("ix_webhook_events_user", "user_id", "event_ts"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # webhookEventId (ULID)
     received_at: Mapped[created]
     event_type: Mapped[str] = mapped_column(String(30))
@@ -29,6 +33,8 @@ class WebhookEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[Optional[dt.datetime]]
     error: Mapped[Optional[str]] = mapped_column(String(500))
+    user_id: Mapped[Optional[str]] = mapped_column(String(64))  # source.userId, until handled
+    event_ts: Mapped[Optional[int]] = mapped_column(BigInteger)  # the event's `timestamp` (ms)
 
 
 def new_retry_key() -> str:

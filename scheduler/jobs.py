@@ -43,7 +43,7 @@ def purge(k: Kairan) -> dict[str, int]:
                                                        OutboxMessage.created_at < now - OUTBOX_RETENTION)).rowcount
         s.execute(update(WebhookEvent).where(WebhookEvent.status == "failed",
                                              WebhookEvent.received_at < now - FAILED_PAYLOAD_RETENTION)
-                  .values(payload=None))
+                  .values(payload=None, user_id=None))
     locations = safety.purge_locations(k)
     log.info("purge: %d webhook event ids, %d sign-in links, %d sent pushes, %d locations",
              events, tokens, pushes, locations)
