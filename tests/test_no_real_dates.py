@@ -46,6 +46,7 @@ ALLOWED = {
     # the privacy policy's version id, carried in the consent button: a label, compared as a string
     ("test_registration.py", "2026-11"): "policy version",
     ("test_webhook.py", "a=consent&v=1&p=2026-11"): "policy version",
+    ("test_webhook_input.py", "a=consent&v=1&p=2026-11"): "policy version",
     # postbacks of the simulator's own echo tests: the params are passed through, never interpreted
     ("test_simulator.py", "2026-11-22T10:00"): "echoed picker params",
 }
