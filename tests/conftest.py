@@ -306,3 +306,16 @@ def all_text(messages: list[dict]) -> str:
     from bot.fake_line import message_text
 
     return "\n".join(message_text(m) for m in messages)
+
+
+def member(db, uid: str):
+    """The member row of a LINE user (with its household loaded), or None."""
+    from sqlalchemy import select
+
+    from models import Member
+
+    with db.session() as s:
+        m = s.scalar(select(Member).where(Member.line_user_id == uid))
+        if m is not None:
+            _ = m.household and m.household.name
+        return m

@@ -7,20 +7,12 @@ from stdnum import damm
 from bot import texts
 from bot.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
+from conftest import all_text, member, tap, user_id
 from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
 
 CHAIR = demo_user_id("山田 太郎")
 LEADER2 = demo_user_id("田中 実")  # 班長 of 2班
 LEADER_OTHER = demo_user_id("小林 修")  # 防災担当 in 3班 (not an approver)
-
-
-def member(db, uid):
-    with db.session() as s:
-        m = s.scalar(select(Member).where(Member.line_user_id == uid))
-        if m is not None:
-            _ = m.household and m.household.name
-        return m
 
 
 def consent_and_block(line, uid, block="2班"):

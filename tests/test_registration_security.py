@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import texts
 from bot.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
+from conftest import all_text, member, tap, user_id
 from models import (
     Base, Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent,
 )
@@ -30,14 +30,6 @@ SATO = demo_user_id("佐藤 花子")  # 1班
 def clock():
     with time_machine.travel(T0, tick=False) as t:
         yield t
-
-
-def member(db, uid):
-    with db.session() as s:
-        m = s.scalar(select(Member).where(Member.line_user_id == uid))
-        if m is not None:
-            _ = m.household and m.household.name
-        return m
 
 
 def consent(line, uid):
