@@ -18,7 +18,6 @@ import os
 import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import time_machine

@@ -8,8 +8,8 @@ from bot.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap, user_id
 from models import (
-    Association, Attachment, Block, Circular, CircularState, Delivery, Household, Member, MemberStatus,
-    OutboxMessage, Role,
+    Association, Block, Circular, CircularState, Delivery, Household, Member, MemberStatus,
+    OutboxMessage,
 )
 
 CHAIR = demo_user_id("山田 太郎")

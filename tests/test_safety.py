@@ -11,7 +11,7 @@ from bot import texts
 from bot.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap, user_id
-from models import Delivery, DeliveryHistory, Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyLocation
+from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyLocation
 from scheduler.safety import purge_locations, reask
 
 CHAIR = demo_user_id("山田 太郎")

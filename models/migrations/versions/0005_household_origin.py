@@ -6,7 +6,6 @@ Create Date: 2026-11-22 20:19:38.886203
 """
 from alembic import op
 import sqlalchemy as sa
-import models.base
 
 
 revision = '0005'
