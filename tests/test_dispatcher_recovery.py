@@ -4,6 +4,7 @@ leaves nothing `sending`. Every row reaches LINE exactly once (a retry of an acc
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from bot.line import LineClient
 from bot.outbox import LEASE_MARGIN
-from conftest import SECRET, TOKEN
+from conftest import SECRET, TOKEN, real_now
 from handlers.router import enqueue
 from models import Association, OutboxMessage
 
@@ -31,6 +32,18 @@ def user(i: int) -> str:
     return "U%032x" % (0xabc000 + i)
 
 
+def scheduler_command() -> list[str]:
+    """`kairan scheduler`, on the test's clock: when the run travels (KAIRAN_TEST_CLOCK), the child
+    travels by the same offset from the real clock, ticking, so both agree on what is due."""
+    offset = dt.datetime.now(dt.timezone.utc).timestamp() - real_now().timestamp()
+    if abs(offset) < 1.0:
+        return [sys.executable, "-m", "bot.cli", "scheduler"]
+    code = ("import sys, time, time_machine; from bot.cli import main; "
+            f"time_machine.travel(time.time() + {offset!r}, tick=True).start(); "
+            "sys.argv = ['kairan', 'scheduler']; main()")
+    return [sys.executable, "-c", code]
+
+
 @pytest.fixture
 def scheduler(settings, served_fake, tmp_path):
     """Start `kairan scheduler`; every process started is killed at the end of the test."""
@@ -43,7 +56,7 @@ def scheduler(settings, served_fake, tmp_path):
 
     def start() -> subprocess.Popen:
         log = open(tmp_path / f"scheduler{len(procs)}.log", "wb")
-        p = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], cwd=ROOT, env=env,
+        p = subprocess.Popen(scheduler_command(), cwd=ROOT, env=env,
                              stdout=log, stderr=subprocess.STDOUT)
         procs.append(p)
         return p
