@@ -314,6 +314,14 @@ def test_check_digit_typos_count_for_the_user_only_never_for_the_channel(line, d
     assert all_text(line.text(uid, f"登録コード {real}")) == texts.JOIN_CODE_PAUSED.format(until="10時01分")
 
 
+def test_a_pause_ending_tomorrow_says_the_day(line, demo, db, fake, k):
+    with time_machine.travel(dt.datetime(2026, 11, 22, 23, 59, 30, tzinfo=JST), tick=False):
+        uid = user_id("night-owl")
+        consent(line, uid)
+        replies = post_texts(line, uid, [f"登録コード 7777-{i:04d}" for i in range(6)])
+    assert replies[5] == texts.JOIN_CODE_PAUSED.format(until="11月23日0時00分")
+
+
 def test_a_code_typed_alone_in_the_name_step_is_an_attempt_too(line, demo, db, fake, k, clock):
     uid = user_id("digits")
     consent_and_block(line, uid, "3班")
