@@ -3,6 +3,7 @@
 Each test gets a database of its own at the head revision: a fresh SQLite file, or (with
 KAIRAN_TEST_DATABASE_URL) a schema of its own in that PostgreSQL database, dropped afterwards.
 """
+import datetime as dt
 import uuid
 
 import pytest
@@ -109,18 +110,19 @@ def test_a_populated_database_upgrades_through_0009(fresh_url):
     """0009 widens households.join_code: on SQLite that copies the table, which members point at
     (it failed with "FOREIGN KEY constraint failed" as soon as a household had a member)."""
     upgrade(fresh_url, "0008")
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # any time: created_at only
     db = Database(fresh_url)
     try:
         with db.engine.begin() as c:
             c.execute(text("INSERT INTO associations (id, slug, name, created_at) VALUES (1, 'a', '東町', :t)"),
-                      {"t": "2026-01-01 00:00:00"})
+                      {"t": now})
             c.execute(text("INSERT INTO blocks (id, association_id, name, position) VALUES (1, 1, '1班', 0)"))
             c.execute(text("INSERT INTO households (id, association_id, block_id, name, on_line, needs_support,"
                            " join_code, origin, created_at) VALUES (1, 1, 1, '山田 太郎', true, false, '1234-5678',"
-                           " 'roster', :t)"), {"t": "2026-01-01 00:00:00"})
+                           " 'roster', :t)"), {"t": now})
             c.execute(text("INSERT INTO members (id, association_id, household_id, name, role, status, language,"
                            " created_at, session_epoch) VALUES (1, 1, 1, '山田 太郎', 'chair', 'active', 'ja', :t, 0)"),
-                      {"t": "2026-01-01 00:00:00"})
+                      {"t": now})
     finally:
         db.dispose()
     upgrade(fresh_url)
