@@ -407,3 +407,4 @@ CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
 CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 ATTACHMENT_COUNT = "添付 {n}件"  # on the circular and its 全文 card
 FULL_READ_ON_PAGE = "ページで読む"
+HOUSEHOLD_OF = "{household}様の世帯"  # what an officer's tap on a household button says

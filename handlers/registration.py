@@ -336,7 +336,8 @@ def on_approve(ctx: Ctx) -> None:
         return
     households = list(target.block.households) if target.block else []
     actions = paged(households, ctx.num("o"), 1,
-                    lambda h: msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯"),
+                    lambda h: msg.postback(h.name, pb("approve_to", m=target.id, h=h.id),
+                                           texts.HOUSEHOLD_OF.format(household=h.name)),
                     lambda o: pb("approve", m=target.id, o=o))
     actions.append(msg.postback(texts.NEW_HOUSEHOLD, pb("approve_to", m=target.id, h=0)))
     ctx.reply(msg.text(texts.APPROVE_PICK_HOUSEHOLD.format(name=target.name), actions))
