@@ -38,7 +38,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The old column holds 9 characters: refuse before changing anything while longer codes exist
-    # (PostgreSQL would fail half-way; SQLite would keep them in a column that says 9).
+    # (PostgreSQL would stop at the ALTER with "value too long"; SQLite would silently keep them in
+    # a column that says 9, for a version that cannot read them).
     households = sa.table('households', sa.column('join_code', sa.String))
     longer = op.get_bind().scalar(sa.select(sa.func.count()).select_from(households)
                                   .where(sa.func.length(households.c.join_code) > 9))
