@@ -169,7 +169,8 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
         FlexText(text=short or " ", size="md", wrap=True, margin="md"),
     ]
     if attachments:
-        contents.append(FlexText(text=f"添付 {attachments}件", size="sm", color=GREY, margin="md"))
+        contents.append(FlexText(text=texts.ATTACHMENT_COUNT.format(n=attachments), size="sm", color=GREY,
+                                 margin="md"))
     buttons = [_button(postback(texts.READ, read_data), primary=True)]
     if full_data and (cut or attachments):
         buttons.append(_button(postback(texts.FULL_TEXT, full_data)))

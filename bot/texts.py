@@ -394,3 +394,17 @@ UNLINKED_PAPER_AGAIN = "紙の配布に戻ります。"
 UNLINKED_NOTICE = "登録は取り消されました。ご不明な点は班長・役員にお問い合わせください。"
 UNLINK_ALREADY = "この登録はすでに取り消されたか、変わっています。"
 WITHDRAWN_NAME = "（退会済み）"
+
+# --- 登録コード: typos, the channel-wide pause; clock times and the 全文 card (review 3, 9) ------
+JOIN_CODE_TYPO = ("登録コードの数字をもう一度お確かめください。数字が違うか、足りないようです。\n"
+                  "紙に書かれたとおりに「登録コード 1234-5678-9012」のように送ってください。")
+JOIN_CODE_CHANNEL_PAUSED = (
+    "違う登録コードの入力が続いたため、{until}ごろまで、コードを間違えた方からの受け付けを止めています。"
+    "初めて入力する方は、これまでどおり登録できます。\n"
+    "お心当たりのない入力が続くときは、登録コードの刷り直しをご検討ください。"
+)
+CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
+CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
+ATTACHMENT_COUNT = "添付 {n}件"  # on the circular and its 全文 card
+FULL_READ_ON_PAGE = "ページで読む"
+HOUSEHOLD_OF = "{household}様の世帯"  # what an officer's tap on a household button says

@@ -380,8 +380,8 @@ def on_full(ctx: Ctx) -> None:
     c, d = sent_circular_and_delivery(ctx)
     if d is None:
         return
-    page = msg.link(c.title, f"添付 {len(c.attachments)}件" if c.attachments else "ページで読む",
-                    texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}")
+    what = texts.ATTACHMENT_COUNT.format(n=len(c.attachments)) if c.attachments else texts.FULL_READ_ON_PAGE
+    page = msg.link(c.title, what, texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}")
     body = msg.long_text(f"【{c.title}】\n{c.body}", MAX_MESSAGES - 1)
     if any(check_message(m) for m in body):
         ctx.reply(page)

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 from bot import messages as msg
 from bot import texts
 from bot.config import PRIVACY_POLICY_VERSION
-from models import AuditLog, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
+from models import AuditLog, BOARD_ROLES, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
 from models.erasure import erase_traces, undo_answers
 from models.roster import (
-    clear_join_failures, erase_member, household_by_code, join_code_pause, link_member, looks_like_code as code_only,
-    match_household, new_join_code, officers_for_block, record_join_failure,
+    clear_join_failures, could_be_code, erase_member, household_by_code, join_code_pause, link_member,
+    looks_like_code as code_only, match_household, new_join_code, officers_for_block, record_join_failure,
 )
 
 from .pickers import paged
@@ -60,12 +60,17 @@ def consented(ctx: Ctx) -> bool:
 def local_time(ctx: Ctx, when) -> str:
     local = when.astimezone(ZoneInfo(ctx.settings.timezone))
     today = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).date()
-    day = "" if local.date() == today else f"{local.month}月{local.day}日"
-    return f"{day}{local.hour}時{local.minute:02d}分"
+    fmt = texts.CLOCK_TODAY if local.date() == today else texts.CLOCK_OTHER_DAY
+    return fmt.format(month=local.month, day=local.day, hour=local.hour, minute=local.minute)
 
 
 def join_by_code(ctx: Ctx, text: str) -> None:
-    """A 登録コード: limited per LINE user and per channel; the joiner then gives their own name."""
+    """A 登録コード: limited per LINE user and per channel; the joiner then gives their own name.
+
+    A typo (wrong check digit or number of digits) cannot hit any household: it is answered as a
+    typo and counts for the user only. The channel's pause holds back only users who already
+    have failures, so an honest newcomer with the right code still joins while someone guesses;
+    the officers are told once when it starts."""
     if not consented(ctx):
         ctx.reply(*consent_card(ctx, texts.CONSENT_FIRST))
         return
@@ -74,16 +79,19 @@ def join_by_code(ctx: Ctx, text: str) -> None:
                                                           household=ctx.member.household.name)))
         return
     aid = ctx.association.id
-    paused = join_code_pause(ctx.session, aid, ctx.user_id, ctx.now)
+    guess = could_be_code(text)
+    paused = join_code_pause(ctx.session, aid, ctx.user_id, ctx.now, guess=guess)
     if paused is not None:  # refused unread: even the right code gives no answer now
         ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(until=local_time(ctx, paused))))
         return
-    household = household_by_code(ctx.session, aid, text)
+    household = household_by_code(ctx.session, aid, text) if guess else None
     if household is None:
-        until = record_join_failure(ctx.session, aid, ctx.user_id, ctx.now)
-        ctx.audit("member.join_code_wrong", None)
-        ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(until=local_time(ctx, until)) if until
-                           else texts.JOIN_CODE_UNKNOWN))
+        failure = record_join_failure(ctx.session, aid, ctx.user_id, ctx.now, guess=guess)
+        ctx.audit("member.join_code_wrong" if guess else "member.join_code_typo", None)
+        if failure.channel_paused_until is not None:
+            tell_officers_channel_paused(ctx, failure.channel_paused_until)
+        ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(until=local_time(ctx, failure.until)) if failure.until
+                           else texts.JOIN_CODE_UNKNOWN if guess else texts.JOIN_CODE_TYPO))
         return
     clear_join_failures(ctx.session, aid, ctx.user_id)
     m = ctx.member
@@ -92,6 +100,16 @@ def join_by_code(ctx: Ctx, text: str) -> None:
         ctx.reply(msg.text(texts.ASK_OWN_NAME.format(block=household.block.name, household=household.name)))
         return
     finish_code_join(ctx, household)
+
+
+def tell_officers_channel_paused(ctx: Ctx, until) -> None:
+    """Once per pause of the channel (the failure that starts it): the chair and officers, who
+    handle registration for the whole association. No names, no LINE ids, no codes."""
+    officers = [m.line_user_id for m in officers_for_block(ctx.session, ctx.association.id, None)
+                if m.role in BOARD_ROLES]
+    ctx.audit("join_code.channel_paused", None, until=until.isoformat())
+    ctx.push(officers, [msg.text(texts.JOIN_CODE_CHANNEL_PAUSED.format(until=local_time(ctx, until)))],
+             purpose="join_code.channel_paused")
 
 
 def finish_code_join(ctx: Ctx, household: Household) -> None:
@@ -318,7 +336,8 @@ def on_approve(ctx: Ctx) -> None:
         return
     households = list(target.block.households) if target.block else []
     actions = paged(households, ctx.num("o"), 1,
-                    lambda h: msg.postback(h.name, pb("approve_to", m=target.id, h=h.id), f"{h.name}様の世帯"),
+                    lambda h: msg.postback(h.name, pb("approve_to", m=target.id, h=h.id),
+                                           texts.HOUSEHOLD_OF.format(household=h.name)),
                     lambda o: pb("approve", m=target.id, o=o))
     actions.append(msg.postback(texts.NEW_HOUSEHOLD, pb("approve_to", m=target.id, h=0)))
     ctx.reply(msg.text(texts.APPROVE_PICK_HOUSEHOLD.format(name=target.name), actions))

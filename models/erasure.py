@@ -20,7 +20,6 @@ from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .roster import JoinAttempt, Member, user_attempt_key
 from .safety import SafetyLocation, SafetyPhoto
 
-REDACTED = "（退会済み）"  # the handlers pass bot.texts.WITHDRAWN_NAME
 LIVE = ("pending", "held")  # outbox rows still to be sent
 MIN_QUOTED = 4  # shorter comments are not looked for in other people's messages (too common)
 
@@ -54,9 +53,12 @@ def _redact(node: Any, needles: list[str], redacted: str) -> Any:
     return node
 
 
-def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None,
-                 redacted: str = REDACTED) -> None:
-    """Everything of `member` outside the member row (call before erase_member clears it)."""
+def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None, *,
+                 redacted: str) -> None:
+    """Everything of `member` outside the member row (call before erase_member clears it).
+
+    `redacted` replaces the person's name and words in messages to others. Every caller passes
+    bot.texts.WITHDRAWN_NAME (models do not import bot): it has no default, so none can forget."""
     line_id, name = member.line_user_id, member.name
     quoted: list[str] = [name] if name and len(name) >= 2 else []
 

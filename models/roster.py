@@ -186,14 +186,18 @@ def looks_like_code(text: str) -> bool:
     return bool(re.fullmatch(r"[\d\s\-ー－‐―]+", t)) and len(code_digits(t)) in (CODE_DIGITS, LEGACY_CODE_DIGITS)
 
 
-def household_by_code(session: Session, association_id: int, text: str) -> Household | None:
+def could_be_code(text: str) -> bool:
+    """Whether the text could be somebody's code: 12 digits with a right check digit, or the 8 of
+    an old sheet. Anything else is a typo, not a guess (it cannot hit any household)."""
     digits = code_digits(text)
-    if len(digits) == CODE_DIGITS and not damm.is_valid(digits):
+    return len(digits) == LEGACY_CODE_DIGITS or (len(digits) == CODE_DIGITS and damm.is_valid(digits))
+
+
+def household_by_code(session: Session, association_id: int, text: str) -> Household | None:
+    if not could_be_code(text):
         return None  # a typo: no need to look
-    if len(digits) not in (CODE_DIGITS, LEGACY_CODE_DIGITS):
-        return None
     return session.scalar(select(Household).where(Household.association_id == association_id,
-                                                   Household.join_code == format_code(digits)))
+                                                   Household.join_code == format_code(code_digits(text))))
 
 
 class JoinAttempt(Base):
@@ -225,7 +229,17 @@ class AttemptPolicy:
             return None
         return min(self.first_pause * 2 ** min(failures - self.free - 1, 20), self.longest_pause)
 
+    def failures_now(self, row: JoinAttempt, now: dt.datetime) -> int:
+        """The row's failures that still count (0 once forgotten)."""
+        if row.last_failure_at is None or now - row.last_failure_at > self.forget_after:
+            return 0
+        return row.failures
 
+
+# Per user: every wrong code, typos included. Per channel: only codes that could be somebody's
+# (a typo is no guess), and its pause holds back only users who already have failures: one
+# person with many LINE accounts cannot lock registration for the whole association, and a
+# user with a clean record is never refused.
 USER_POLICY = AttemptPolicy(free=5, forget_after=dt.timedelta(days=1), longest_pause=dt.timedelta(days=1))
 CHANNEL_POLICY = AttemptPolicy(free=30, forget_after=dt.timedelta(hours=1), longest_pause=dt.timedelta(hours=1))
 
@@ -234,46 +248,70 @@ def user_attempt_key(line_user_id: str) -> str:
     return f"user:{line_user_id}"
 
 
-def _attempt_rows(session: Session, association_id: int, line_user_id: str) -> list[tuple[JoinAttempt, AttemptPolicy]]:
+def _attempt_rows(session: Session, association_id: int, line_user_id: str) -> tuple[JoinAttempt, JoinAttempt]:
     """The user's and the channel's rows, created if missing and locked until the commit."""
-    keys = [(user_attempt_key(line_user_id), USER_POLICY), ("channel", CHANNEL_POLICY)]
+    keys = [user_attempt_key(line_user_id), "channel"]
     dialect = session.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    for key, _ in keys:
+    for key in keys:
         session.execute(ins(JoinAttempt).values(association_id=association_id, key=key, failures=0)
                         .on_conflict_do_nothing(index_elements=["association_id", "key"]))
     rows = {r.key: r for r in session.scalars(
-        select(JoinAttempt).where(JoinAttempt.association_id == association_id,
-                                  JoinAttempt.key.in_([k for k, _ in keys]))
+        select(JoinAttempt).where(JoinAttempt.association_id == association_id, JoinAttempt.key.in_(keys))
         .order_by(JoinAttempt.key).with_for_update().execution_options(populate_existing=True))}
-    return [(rows[k], p) for k, p in keys]
+    return rows[keys[0]], rows[keys[1]]
 
 
-def join_code_pause(session: Session, association_id: int, line_user_id: str, now: dt.datetime) -> dt.datetime | None:
-    """Until when codes from this user are refused unread (None: they may try). Locks the rows."""
-    until = [r.locked_until for r, _ in _attempt_rows(session, association_id, line_user_id)
-             if r.locked_until is not None and r.locked_until > now]
+def _active(until: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    return until if until is not None and until > now else None
+
+
+def _pause_for(user: JoinAttempt, channel: JoinAttempt, now: dt.datetime) -> dt.datetime | None:
+    """Until when this user's codes are refused: their own pause, and the channel's if they have failures."""
+    until = [u for u in (_active(user.locked_until, now),
+                         _active(channel.locked_until, now) if USER_POLICY.failures_now(user, now) else None) if u]
     return max(until) if until else None
 
 
-def record_join_failure(session: Session, association_id: int, line_user_id: str, now: dt.datetime) -> dt.datetime | None:
-    """Count a wrong code for the user and the channel; returns the pause it starts, if any."""
+def join_code_pause(session: Session, association_id: int, line_user_id: str, now: dt.datetime,
+                    guess: bool = True) -> dt.datetime | None:
+    """Until when codes from this user are refused unread (None: they may try). Locks the rows.
+
+    A typo (`guess=False`) is held back only by the user's own pause: answering it tells nothing."""
+    user, channel = _attempt_rows(session, association_id, line_user_id)
+    if not guess:
+        return _active(user.locked_until, now)
+    return _pause_for(user, channel, now)
+
+
+@dataclass(frozen=True)
+class JoinFailure:
+    until: dt.datetime | None  # the user's codes are refused until then (None: they may try again now)
+    # set when this failure started the channel's first pause since its failures were last forgotten
+    # (an hour without a wrong code): the officers are told then, once, not at every longer pause
+    channel_paused_until: dt.datetime | None
+
+
+def record_join_failure(session: Session, association_id: int, line_user_id: str, now: dt.datetime,
+                        guess: bool = True) -> JoinFailure:
+    """Count a wrong code for the user, and for the channel if it was a guess (not a typo)."""
     # users who gave up long ago are forgotten (their row carries the LINE user id)
     session.execute(delete(JoinAttempt).where(
         JoinAttempt.association_id == association_id, JoinAttempt.key.like("user:%"),
         JoinAttempt.last_failure_at < now - USER_POLICY.forget_after,
         or_(JoinAttempt.locked_until.is_(None), JoinAttempt.locked_until < now)))
-    until = None
-    for row, policy in _attempt_rows(session, association_id, line_user_id):
-        if row.last_failure_at is not None and now - row.last_failure_at > policy.forget_after:
-            row.failures = 0
-        row.failures += 1
+    user, channel = _attempt_rows(session, association_id, line_user_id)
+    tripped = None
+    counted = [(user, USER_POLICY), (channel, CHANNEL_POLICY)] if guess else [(user, USER_POLICY)]
+    for row, policy in counted:
+        row.failures = policy.failures_now(row, now) + 1
         row.last_failure_at = now
         pause = policy.pause(row.failures)
         if pause is not None:
             row.locked_until = now + pause
-            until = max(until, row.locked_until) if until else row.locked_until
-    return until
+            if row is channel and row.failures == policy.free + 1:
+                tripped = row.locked_until
+    return JoinFailure(_pause_for(user, channel, now) if guess else _active(user.locked_until, now), tripped)
 
 
 def clear_join_failures(session: Session, association_id: int, line_user_id: str) -> None:

@@ -179,6 +179,7 @@ def test_full_text_button_counts_as_read_and_links_household_page(line, demo, db
     assert "おわり" not in all_text(flex)  # shortened in the bubble
     reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
     assert "おわり" in all_text(reply)
+    assert texts.FULL_READ_ON_PAGE in all_text(reply)  # no attachment: the page card says so
     url = tap(reply, texts.OPEN_PAGE)["uri"]
     assert url.startswith("https://kairan.example.jp/c/")
     page = line.client.get(url.replace("https://kairan.example.jp", ""))
@@ -213,7 +214,9 @@ def test_attachments_image_and_pdf(line, demo, db, fake, k):
     line.postback(CHAIR, tap(preview, texts.SEND)["data"])
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
+    assert texts.ATTACHMENT_COUNT.format(n=2) in all_text(flex)
     reply = line.postback(SATO, tap(flex, texts.FULL_TEXT)["data"])
+    assert texts.ATTACHMENT_COUNT.format(n=2) in all_text(reply)
     path = tap(reply, texts.OPEN_PAGE)["uri"].replace("https://kairan.example.jp", "")
     html = line.client.get(path).get_data(as_text=True)
     links = re.findall(r'/c/[^"]+/a/\d+', html)

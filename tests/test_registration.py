@@ -97,6 +97,7 @@ def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, 
     pick = line.postback(LEADER2, tap(card, texts.APPROVE)["data"])
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert labels[-1] == texts.NEW_HOUSEHOLD and "伊藤 美咲" in labels
+    assert tap(pick, "伊藤 美咲")["displayText"] == "伊藤 美咲様の世帯"  # what the leader's tap says in the chat
     done = line.postback(LEADER2, tap(pick, "伊藤 美咲")["data"])
     assert "承認しました" in all_text(done)
     m = member(db, uid)

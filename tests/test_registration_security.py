@@ -9,6 +9,7 @@ import threading
 import pytest
 import time_machine
 from sqlalchemy import select
+from stdnum import damm
 
 from bot import texts
 from bot.demo import demo_user_id
@@ -215,20 +216,110 @@ def test_guessing_join_codes_is_paused_and_the_right_code_gets_no_answer_then(li
         assert [r.key for r in s.scalars(select(JoinAttempt))] == ["channel"]
 
 
-def test_join_code_attempts_are_limited_per_channel_too(line, demo, db, fake, k, clock):
-    for i in range(30):  # 30 users, one wrong code each: each answered politely
+def channel_notices(fake):
+    """Pushes telling officers the channel's pause began."""
+    head = texts.JOIN_CODE_CHANNEL_PAUSED.split("{until}")[0]
+    return [r for r in fake.sends() if not r.path.endswith("/reply")
+            and any(m.get("text", "").startswith(head) for m in r.body["messages"])]
+
+
+def add_officer(db, name="木村 進"):
+    """A 役員 (board member) besides the chair: told about the channel's pause too."""
+    uid = user_id(name)
+    with db.session() as s:
+        h = s.scalar(select(Household).where(Household.name == "佐藤 花子"))
+        s.add(Member(association_id=h.association_id, line_user_id=uid, household_id=h.id, block_id=h.block_id,
+                     name=name, role="officer", status=MemberStatus.active))
+    return uid
+
+
+def test_many_accounts_pause_the_channel_for_guessers_only_and_officers_are_told_once(line, demo, db, fake, k, clock):
+    """Review 3: one person with many LINE accounts must not lock registration for everybody."""
+    officer = add_officer(db)
+    ring = []
+    for i in range(30):  # 30 accounts, one wrong (but possible) code each: each answered politely
         uid = user_id(f"ring-{i}")
         consent(line, uid)
         assert all_text(line.text(uid, f"登録コード 1111-{i:04d}")) == texts.JOIN_CODE_UNKNOWN
+        ring.append(uid)
     late = user_id("ring-late")
-    consent(line, late)
-    assert texts.JOIN_CODE_PAUSED.format(until="10時01分") == all_text(line.text(late, "登録コード 2222-2222"))
+    consent(line, late)  # the 31st wrong code starts the channel's pause
+    paused = texts.JOIN_CODE_PAUSED.format(until="10時01分")
+    assert all_text(line.text(late, "登録コード 2222-2222")) == paused
+    ring.append(late)
+    drain(db, k.line)
+    (notice,) = channel_notices(fake)
+    assert set(notice.body["to"]) == {CHAIR, officer}  # the board; not the 班長 nor 防災担当
+    # no personal data: the fixed sentence with the time only (no names, LINE ids or codes)
+    assert [m["text"] for m in notice.body["messages"]] == [texts.JOIN_CODE_CHANNEL_PAUSED.format(until="10時01分")]
+
+    # the ring's accounts are held back, even with the right code: no oracle
+    right = f"登録コード {code_of(db, '吉田 勇')}"
+    assert all_text(line.text(ring[0], right)) == paused
+    assert member(db, ring[0]).household_id is None
+    # fresh accounts still get their one try each; their wrong codes keep the pause going
+    for i in range(3):
+        uid = user_id(f"ring-more-{i}")
+        consent(line, uid)
+        assert all_text(line.text(uid, f"登録コード 3333-{i:04d}")).startswith("登録コードの入力が続いたため")
+    # an honest newcomer with the right code joins during the pause
     honest = user_id("honest")
     consent(line, honest)
-    reply = all_text(line.text(honest, f"登録コード {code_of(db, '吉田 勇')}"))
-    assert reply.startswith("登録コードの入力が続いたため")  # the whole channel waits
-    clock.move_to(T0 + dt.timedelta(minutes=2))
-    assert "ご自身のお名前" in all_text(line.text(honest, f"登録コード {code_of(db, '吉田 勇')}"))
+    assert "ご自身のお名前" in all_text(line.text(honest, right))
+    assert "登録が完了しました" in all_text(line.text(honest, "吉田 次郎"))
+    assert member(db, honest).household.name == "吉田 勇"
+    drain(db, k.line)
+    assert len(channel_notices(fake)) == 1  # told once, not at every wrong code
+
+    # the pause ends; more wrong codes start a longer one, still without a second notice
+    clock.move_to(T0 + dt.timedelta(minutes=20))
+    assert all_text(line.text(ring[1], "登録コード 4444-4444")).startswith("登録コードの入力が続いたため")
+    assert all_text(line.text(ring[2], right)).startswith("登録コードの入力が続いたため")
+    drain(db, k.line)
+    assert len(channel_notices(fake)) == 1
+    # after an hour without wrong codes the channel's count is forgotten: a new run is told again
+    clock.move_to(T0 + dt.timedelta(hours=3))
+    answers = [all_text(line.text(uid, f"登録コード 5555-{i:04d}")) for i, uid in enumerate(ring)]
+    assert answers[:30] == [texts.JOIN_CODE_UNKNOWN] * 30
+    assert answers[30] == texts.JOIN_CODE_PAUSED.format(until="13時01分")
+    drain(db, k.line)
+    assert len(channel_notices(fake)) == 2
+
+
+def test_check_digit_typos_count_for_the_user_only_never_for_the_channel(line, demo, db, fake, k, clock):
+    """A code whose check digit is wrong (or with too few digits) cannot be anybody's: a typo, not a guess."""
+    real = code_of(db, "吉田 勇")
+    for i in range(40):  # 40 accounts, each with a typo: more than the channel allows for guesses
+        uid = user_id(f"typo-{i}")
+        consent(line, uid)
+        body = f"{i:011d}"
+        typo = body + str((int(damm.calc_check_digit(body)) + 1) % 10)  # the check digit one off
+        assert all_text(line.text(uid, f"登録コード {typo[:4]}-{typo[4:8]}-{typo[8:]}")) == texts.JOIN_CODE_TYPO
+    assert all_text(line.text(user_id("typo-0"), "登録コード 1234")) == texts.JOIN_CODE_TYPO  # too short
+    with db.session() as s:
+        channel = s.scalar(select(JoinAttempt).where(JoinAttempt.key == "channel"))
+        assert channel.failures == 0 and channel.locked_until is None
+        assert s.scalar(select(JoinAttempt).where(JoinAttempt.key == f"user:{user_id('typo-0')}")).failures == 2
+    # a possible but wrong code is still answered as not found, and the typists may still join
+    guesser = user_id("after-typos")
+    consent(line, guesser)
+    assert all_text(line.text(guesser, "登録コード 9999-9999")) == texts.JOIN_CODE_UNKNOWN
+    assert "ご自身のお名前" in all_text(line.text(user_id("typo-1"), f"登録コード {real}"))
+    drain(db, k.line)
+    assert not channel_notices(fake)
+    # per user, typos are counted as before: five answers, then the pause
+    uid = user_id("typo-0")
+    replies = [all_text(line.text(uid, "登録コード 1234-5678-9010")) for _ in range(4)]
+    assert replies == [texts.JOIN_CODE_TYPO] * 3 + [texts.JOIN_CODE_PAUSED.format(until="10時01分")]
+    assert all_text(line.text(uid, f"登録コード {real}")) == texts.JOIN_CODE_PAUSED.format(until="10時01分")
+
+
+def test_a_pause_ending_tomorrow_says_the_day(line, demo, db, fake, k):
+    with time_machine.travel(dt.datetime(2026, 11, 22, 23, 59, 30, tzinfo=JST), tick=False):
+        uid = user_id("night-owl")
+        consent(line, uid)
+        replies = post_texts(line, uid, [f"登録コード 7777-{i:04d}" for i in range(6)])
+    assert replies[5] == texts.JOIN_CODE_PAUSED.format(until="11月23日0時00分")
 
 
 def test_a_code_typed_alone_in_the_name_step_is_an_attempt_too(line, demo, db, fake, k, clock):

@@ -37,6 +37,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The old column holds 9 characters: refuse before changing anything while longer codes exist
+    # (PostgreSQL would stop at the ALTER with "value too long"; SQLite would silently keep them in
+    # a column that says 9, for a version that cannot read them).
+    households = sa.table('households', sa.column('join_code', sa.String))
+    longer = op.get_bind().scalar(sa.select(sa.func.count()).select_from(households)
+                                  .where(sa.func.length(households.c.join_code) > 9))
+    if longer:
+        raise RuntimeError(
+            f"cannot downgrade below 0009: {longer} household(s) have a 登録コード longer than 9 characters "
+            "(the 12-digit codes, 1234-5678-9012). The old version cannot store them. Give those households "
+            "8-digit codes first (and print new sheets), or restore a backup made before the upgrade.")
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.alter_column('join_code', existing_type=sa.String(length=16), type_=sa.String(length=9),
                               existing_nullable=False)
