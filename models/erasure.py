@@ -18,15 +18,18 @@ from sqlalchemy.orm import Session
 from .delivery import Delivery, DeliveryHistory
 from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .roster import JoinAttempt, Member, user_attempt_key
-from .safety import SafetyLocation, SafetyPhoto
+from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
 REDACTED = "（退会済み）"  # the handlers pass bot.texts.WITHDRAWN_NAME
 LIVE = ("pending", "held")  # outbox rows still to be sent
 MIN_QUOTED = 4  # shorter comments are not looked for in other people's messages (too common)
+MIN_NOTE_QUOTED = 2  # in the rescue alerts of their own household's report, shorter notes too
 
 
 def _words(data: dict[str, Any] | None) -> set[str]:
-    return {v for v in (data or {}).values() if isinstance(v, str) and v}
+    """Their free text in an answer (an authored comment is built of several people's notes: not it)."""
+    authored = isinstance((data or {}).get("notes"), list)
+    return {v for k, v in (data or {}).items() if isinstance(v, str) and v and not (authored and k == "comment")}
 
 
 def _without(data: dict[str, Any] | None, words: set[str]) -> dict[str, Any] | None:
@@ -34,6 +37,16 @@ def _without(data: dict[str, Any] | None, words: set[str]) -> dict[str, Any] | N
         return data
     kept = {k: v for k, v in data.items() if not (isinstance(v, str) and v in words)}
     return kept or None
+
+
+def _without_own(data: dict[str, Any] | None, member_id: int, words: set[str]) -> tuple[dict[str, Any] | None, list[str]]:
+    """Answer data without what `member_id` wrote: their notes (by author), else words equal to theirs."""
+    if data and isinstance(data.get("notes"), list):  # authored 連絡事項: the comment is built from them
+        data, gone = without_notes_of(data, member_id)
+        rest = {k: v for k, v in (data or {}).items() if k not in ("notes", "comment")}
+        kept = _without(rest, words) or {}
+        return ({**kept, **{k: data[k] for k in ("notes", "comment") if data and k in data}} or None), gone
+    return _without(data, words), []
 
 
 def _like_any(column, needles: list[str]):
@@ -71,11 +84,20 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     for h in own_history:
         words |= _words(h.answer_data)
     affected = {d.id: d for d in own} | {h.delivery.id: h.delivery for h in own_history}
+    # safety reports keep their 連絡事項 with the author (models.safety): exactly this person's
+    # notes go, from every report of their household and its history, whoever answered last
+    if member.household_id is not None:
+        affected |= {d.id: d for d in session.scalars(select(Delivery).where(
+            Delivery.household_id == member.household_id, Delivery.subject_type == SAFETY))}
+    notes: set[str] = set()
     for d in affected.values():
-        d.answer_data = _without(d.answer_data, words)
+        d.answer_data, gone = _without_own(d.answer_data, member.id, words)
+        notes.update(gone)
         for h in d.history:
-            h.answer_data = _without(h.answer_data, words)
-    quoted += [w for w in words if len(w) >= MIN_QUOTED]
+            h.answer_data, gone = _without_own(h.answer_data, member.id, words)
+            notes.update(gone)
+    quoted += [w for w in words | notes if len(w) >= MIN_QUOTED]
+    rescue_notes = sorted((n for n in notes if len(n) >= MIN_NOTE_QUOTED), key=len, reverse=True)
 
     # shared locations: deleted (the map in an alert quotes the coordinates)
     for loc in session.scalars(select(SafetyLocation).where(SafetyLocation.member_id == member.id)).all():
@@ -103,7 +125,11 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
 
     # outbox: the id leaves every row's recipients; quotes of the person leave every message
+    # (the rescue alerts and updates of their household's reports quote their notes)
+    rescue_purposes = [["rescue", str(d_id)] for d_id in affected]
     needles_sql = []
+    if rescue_notes:
+        needles_sql.append(_like_any(OutboxMessage.messages, rescue_notes))
     if line_id:
         needles_sql.append(_like_any(OutboxMessage.recipients, [line_id]))
     if quoted:
@@ -122,6 +148,8 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             row.recipients = recipients
         if quoted:
             row.messages = _redact(row.messages, quoted, redacted)
+        if rescue_notes and row.purpose and row.purpose.split(":")[:2] in rescue_purposes:
+            row.messages = _redact(row.messages, rescue_notes, redacted)
         if row.last_error and line_id and line_id in row.last_error:
             row.last_error = row.last_error.replace(line_id, redacted)
 
