@@ -304,7 +304,8 @@ def send_visit_lists(session, d: Disaster, rows: list[Delivery], final: bool, no
 
 
 def counts_text(b) -> str:
-    return "・".join(f"{texts.SAFETY_LABELS[s]} {b.counts[s]}" for s in STATUSES)
+    return texts.MARKS_SEPARATOR.join(texts.SAFETY_COUNT.format(label=texts.SAFETY_LABELS[s], n=b.counts[s])
+                                      for s in STATUSES)
 
 
 @router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
