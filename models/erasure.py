@@ -96,7 +96,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
         for h in d.history:
             h.answer_data, gone = _without_own(h.answer_data, member.id, words)
             notes.update(gone)
-    quoted += [w for w in words | notes if len(w) >= MIN_QUOTED]
+    quoted += [w for w in words if len(w) >= MIN_QUOTED]  # their notes: only where their household's are quoted
     rescue_notes = sorted((n for n in notes if len(n) >= MIN_NOTE_QUOTED), key=len, reverse=True)
 
     # shared locations: deleted (the map in an alert quotes the coordinates)
