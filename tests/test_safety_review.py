@@ -6,14 +6,14 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import texts
 from bot.fake_line import message_text
 from bot.line_limits import utf16_len
 from bot.outbox import drain
-from conftest import Line, all_text, tap, user_id
-from models import Block, Delivery, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
+from conftest import Line, actions, all_text, tap, user_id
+from models import Block, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
 from models.safety import may_see_safety
 from scheduler.safety import fetch_photos
 from test_disaster_drill import pushes
@@ -211,18 +211,12 @@ def test_the_chat_link_and_the_page_follow_the_same_rule(line, demo, db, fake, k
             _ = m.household
             allowed = may_see_safety(m)
         reply = line.text(who, "安否状況")
-        link = [a for a in _actions(reply) if a.get("label") == texts.SAFETY_PAGE_OPEN]
-        assert bool(link) is allowed is True, who
+        link = [a for a in actions(reply) if a.get("label") == texts.SAFETY_PAGE_OPEN]
+        assert allowed and link, who  # every officer here may open the page: each gets its link
         client = line.client.application.test_client()
         resp = client.post(link[0]["uri"].replace("https://kairan.example.jp", ""),
                            headers={"Origin": "https://kairan.example.jp"})
         assert resp.status_code == 303 and client.get("/admin/safety/").status_code == 200
-
-
-def _actions(messages):
-    from conftest import actions
-
-    return actions(messages)
 
 
 # --- 8: the privacy notice -----------------------------------------------------------------
