@@ -588,14 +588,15 @@ def on_board(ctx: Ctx) -> None:
         names = texts.NAMES_SEPARATOR.join(visit_label(r) for r in b.silent[:60])
         lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
     proxy = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
-    board_text = "\n".join(lines)[:4900]
+    # LINE's limit counts UTF-16 units: a long board takes several messages (the link needs one)
+    board_texts = [m["text"] for m in msg.long_text("\n".join(lines), MAX_MESSAGES - 1)]
     if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
         # the live page (table and map) in one tap: the sign-in link lands there
         url = issue_login_link(ctx.session, ctx.settings, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
-        return ctx.reply(msg.text(board_text),
+        return ctx.reply(*[msg.text(t) for t in board_texts],
                          msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))
-    ctx.reply(msg.text(board_text, proxy))
+    ctx.reply(*[msg.text(t, proxy if i == len(board_texts) - 1 else None) for i, t in enumerate(board_texts)])
 
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:

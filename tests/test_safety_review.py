@@ -294,3 +294,22 @@ def test_two_members_at_the_same_moment_make_one_update_row(line, demo, db, fake
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose == f"rescue:{nakamura}:update")).all()
         assert len(rows) == 1, [message_text(r.messages[0]) for r in rows]
         assert rows[0].status == "pending" and rows[0].attempts == 0
+
+
+def test_a_long_status_board_stays_within_lines_limit(line, demo, db, fake, k, clock):
+    """「安否状況」 of an association with many 班 and long (emoji) names: several messages, none too long."""
+    with db.session() as s:
+        assoc = s.scalar(select(Block)).association_id
+        for i in range(150):
+            b = Block(association_id=assoc, name=f"第{i:03d}班🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸", position=10 + i)
+            s.add(b)
+            s.flush()
+            s.add(Household(association_id=assoc, block_id=b.id, name=f"世帯{i:03d}🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸🌸",
+                            on_line=False, join_code=f"Y{i:08d}"))
+    start(line)
+    drain(db, k.line)
+    reply = line.text(CHAIR, "安否状況")
+    assert 2 <= len(reply) <= 5 and all(utf16_len(m["text"]) <= 5000 for m in reply if m["type"] == "text")
+    body = all_text(reply)
+    assert "・第149班" in body  # the blocks' lines are all there
+    assert texts.SAFETY_PAGE_OPEN in [a.get("label") for a in actions(reply)]
