@@ -156,7 +156,8 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
 
 def undo_answers(session: Session, m: Member, household_id: int) -> None:
     """[取り消す]: what `m` read or answered for the household goes back to how it was before them
-    (a proxy answer given meanwhile stays); their own per-person receipts and locations go."""
+    (a proxy answer given meanwhile stays); their own per-person receipts, locations, photos and
+    the safety 連絡事項 they typed go."""
     for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id)).all():
         if d.person_key == m.id:
             session.delete(d)  # their own receipt of a per-person event
@@ -176,4 +177,11 @@ def undo_answers(session: Session, m: Member, household_id: int) -> None:
         d.answered_by = last.member if last else None
         if last is not None and d.read_at is None:
             d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
+    # the 連絡事項 they typed (kept with their author) go too, wherever later answers carried them
+    for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id,
+                                                    Delivery.subject_type == SAFETY)).all():
+        d.answer_data = without_notes_of(d.answer_data, m.id)[0]
+        for h in d.history:
+            h.answer_data = without_notes_of(h.answer_data, m.id)[0]
     session.execute(delete(SafetyLocation).where(SafetyLocation.member_id == m.id))
+    session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == m.id))

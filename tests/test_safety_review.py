@@ -313,3 +313,24 @@ def test_a_long_status_board_stays_within_lines_limit(line, demo, db, fake, k, c
     body = all_text(reply)
     assert "・第149班" in body  # the blocks' lines are all there
     assert texts.SAFETY_PAGE_OPEN in [a.get("label") for a in actions(reply)]
+
+
+def test_undoing_a_link_takes_that_members_notes_and_photos_along(line, demo, db, fake, k, clock):
+    """[取り消す] (models.erasure.undo_answers): the same authorship decides whose words go."""
+    from models.erasure import undo_answers
+
+    add_son(db)
+    start(line)
+    drain(db, k.line)
+    line.text(SON, "玄関のガラスが割れています")
+    line.image(SON, b"\xff\xd8\xff son's photo", "image/jpeg")
+    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "無事")["data"])
+    line.text(NAKAMURA, "母は元気です、公民館にいます")
+    with db.session() as s:
+        son = s.scalar(select(Member).where(Member.line_user_id == SON))
+        undo_answers(s, son, son.household_id)
+    r = report(db, "中村 幸子")
+    assert r.answer == "safe" and r.answer_data["comment"] == "母は元気です、公民館にいます"
+    assert all("玄関のガラス" not in str(h.answer_data) for h in r.history)
+    with db.session() as s:
+        assert s.scalars(select(SafetyPhoto)).all() == []
