@@ -25,7 +25,7 @@ from models import (
     Role, utcnow,
 )
 from models.circulars import target_label
-from models.safety import active_disaster
+from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
 from models.stats import read_stats, recent_circulars
 
 from . import texts
@@ -144,9 +144,6 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def may_see_safety(member: Member) -> bool:
-    """The live safety page (/admin/safety/): every officer (locations only for some, see safety_page)."""
-    return _allowed(member)
 
 
 def _allowed(member: Member) -> bool:

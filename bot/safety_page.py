@@ -13,6 +13,7 @@ is a hash of everything the page shows, so an unchanged board answers 304 withou
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -23,7 +24,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from sqlalchemy import select
 
 from models import Delivery, Disaster, Role, SafetyPhoto
-from models.safety import active_disaster
+from models.safety import active_disaster, may_see_safety
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
 from . import texts
@@ -38,6 +39,16 @@ REFRESH_SECONDS = 30
 PAGE_SIZE = 300  # households per page; rescue requests and silent 要支援 households come first
 MAX_PAGE = 10_000
 TEMPLATES = ("admin_safety.html", "admin_layout.html", "base.html")
+
+
+def safety_access(view):
+    """Inside login_required: the page's own rule, the same that gives its link in 「安否状況」."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not may_see_safety(g.member):
+            return not_found()
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def sees_locations() -> bool:
@@ -61,7 +72,8 @@ def _photos(rows: list[SafetyRow]) -> dict[int, list[int]]:
         return {}
     photos: dict[int, list[int]] = {}
     for pid, did in g.db.execute(select(SafetyPhoto.id, SafetyPhoto.delivery_id)
-                                 .where(SafetyPhoto.delivery_id.in_([r.delivery_id for r in rows]))
+                                 .where(SafetyPhoto.delivery_id.in_([r.delivery_id for r in rows]),
+                                        SafetyPhoto.status == "stored")  # downloaded (scheduler.safety)
                                  .order_by(SafetyPhoto.id)):
         photos.setdefault(did, []).append(pid)
     return photos
@@ -78,6 +90,13 @@ def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = Non
         "lat": r.latitude, "lng": r.longitude, "address": r.address,
         "colour": COLOURS.get(r.answer, COLOURS[None]),
     }
+
+
+def popup(r: dict) -> str:
+    """The map marker's text (the script shows it as text: comments come from residents)."""
+    return texts.SAFETY_MAP_POPUP.format(block=r["block"], household=texts.HOUSEHOLD_NAME.format(name=r["household"]),
+                                         label=r["label"]) + (
+        texts.SAFETY_MAP_POPUP_COMMENT.format(comment=r["comment"]) if r["comment"] else "")
 
 
 def _counts(d: Disaster) -> tuple[dict[str, int], int]:
@@ -124,6 +143,7 @@ def _headers(resp: Response) -> Response:
 
 @bp.get("/")
 @login_required
+@safety_access
 def page():
     page_no = _page_number()
     if page_no is None:
@@ -147,6 +167,7 @@ def page():
         markers = [r for r in rows if r["lat"] is not None]
     else:  # the map shows every located household, not only this page's
         markers = [_shown(r, tz) for r in located_rows(g.db, d.id, g.block_id)]
+    markers = [{**m, "popup": popup(m)} for m in markers]
     refresh = REFRESH_SECONDS if d.ended_at is None else None
     view = {"d": [d.id, d.kind, str(d.ended_at)], "counts": counts, "rows": rows, "markers": markers,
             "located": located, "page": page_no, "total": total, "refresh": refresh}
@@ -173,10 +194,11 @@ def page():
 
 @bp.get("/photos/<int:photo_id>")
 @login_required
+@safety_access
 def photo(photo_id: int) -> Response:
     """A photo a resident sent (連絡事項); a block leader sees those of their own 班 only."""
     p = g.db.get(SafetyPhoto, photo_id) if photo_id < 2**31 else None
-    if p is None or p.association_id != g.member.association_id or not sees_locations():
+    if p is None or p.association_id != g.member.association_id or not sees_locations() or p.data is None:
         abort(404)
     if g.block_id is not None and g.db.get(Delivery, p.delivery_id).household.block_id != g.block_id:
         abort(404)
@@ -187,6 +209,7 @@ def photo(photo_id: int) -> Response:
 
 @bp.get("/export.csv")
 @login_required
+@safety_access
 def export() -> Response:
     d = current()
     if d is None:

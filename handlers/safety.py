@@ -15,8 +15,10 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot import messages as msg
+from bot.line_limits import MAX_MESSAGES, TEXT_MAX, utf16_len
 from bot import texts
 from bot.signin import issue_login_link
 from models import (
@@ -25,7 +27,7 @@ from models import (
 )
 from models.delivery import write_receipts
 from models.roster import officers_for_block
-from models.safety import STATUSES, SUBJECT, active_disaster, board, latest_location
+from models.safety import STATUSES, SUBJECT, active_disaster, add_note, board, latest_location, may_see_safety
 
 from .pickers import paged
 from .router import Ctx, enqueue, normalize, pb, router
@@ -40,8 +42,7 @@ COMMENT_WINDOW = dt.timedelta(minutes=30)
 MAX_COMMENT = 500
 SHORT_ANSWER = 12  # a typed status this short (「大丈夫です」) is only the status, not a 連絡事項 too
 MAX_PHOTO = 10 * 1024 * 1024
-PAGE_ROLES = (Role.chair, Role.disaster_officer, Role.block_leader)  # get the live page's link in 「安否状況」
-SAFETY_PAGE = "/admin/safety/"
+SAFETY_PAGE = "/admin/safety/"  # 「安否状況」 links it for whoever may open it (models.safety.may_see_safety)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -60,60 +61,84 @@ def map_url(lat: float, lng: float) -> str:
     return f"https://maps.google.com/?q={lat:.6f},{lng:.6f}"
 
 
-def rescue_text(ctx: Ctx, delivery: Delivery, template: str) -> dict:
+def rescue_text(session: Session, delivery: Delivery, template: str) -> dict:
     h = delivery.household
-    loc = latest_location(ctx.session, delivery.id)
-    comment = (delivery.answer_data or {}).get("comment") or "なし"
+    loc = latest_location(session, delivery.id)
+    comment = (delivery.answer_data or {}).get("comment") or texts.RESCUE_NO_COMMENT
     return msg.text(template.format(block=h.block.name, household=h.name, comment=comment,
                                     map=texts.RESCUE_MAP.format(url=map_url(loc.latitude, loc.longitude))
                                     if loc else texts.RESCUE_NO_MAP))
 
 
-def rescue_recipients(ctx: Ctx, h: Household) -> list[str]:
+def rescue_recipients(session: Session, association_id: int, h: Household) -> list[str]:
     """Disaster officers, the chair and the 班's block leader."""
-    to = ctx.session.scalars(select(Member.line_user_id).where(
-        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+    to = session.scalars(select(Member.line_user_id).where(
+        Member.association_id == association_id, Member.status == MemberStatus.active,
         Member.role.in_([Role.chair, Role.disaster_officer]))).all()
-    to += [m.line_user_id for m in officers_for_block(ctx.session, ctx.association.id, h.block_id)
+    to += [m.line_user_id for m in officers_for_block(session, association_id, h.block_id)
            if m.role == Role.block_leader]
-    return list(to)
+    return list(dict.fromkeys(u for u in to if u))
+
+
+def lock_report(session: Session, delivery_id: int) -> Delivery | None:
+    """The household's report, locked until the transaction ends (SELECT … FOR UPDATE; SQLite's
+    BEGIN IMMEDIATE already serialises): two members answering at once take turns, so the
+    second sees the first one's answer and outbox rows."""
+    return session.scalars(select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
 
 
 def rescue_alert(ctx: Ctx, delivery: Delivery) -> None:
-    """A new rescue request: the most urgent row in the outbox, once per request."""
-    ctx.push(rescue_recipients(ctx, delivery.household), [rescue_text(ctx, delivery, texts.RESCUE_ALERT)],
-             purpose=f"rescue:{delivery.id}", priority=URGENT)
+    """A new rescue request: the most urgent row in the outbox, once per request.
+
+    救助 → 無事 → 救助 within `rescue_update_minutes` of the last alert is the same request: an
+    update (coalesced), not a new full alert.
+    """
+    alert = f"rescue:{delivery.id}"
+    last = ctx.session.execute(select(OutboxMessage.sent_at, OutboxMessage.next_attempt_at, OutboxMessage.status)
+                               .where(OutboxMessage.association_id == ctx.association.id,
+                                      OutboxMessage.purpose == alert)
+                               .order_by(OutboxMessage.id.desc()).limit(1)).first()
+    window = dt.timedelta(minutes=ctx.settings.rescue_update_minutes)
+    if last is not None and (last.status in ("pending", "held", "sending")
+                             or (last.sent_at or last.next_attempt_at) > ctx.now - window):
+        return rescue_update(ctx.session, ctx.settings, delivery, ctx.now)
+    ctx.push(rescue_recipients(ctx.session, ctx.association.id, delivery.household),
+             [rescue_text(ctx.session, delivery, texts.RESCUE_ALERT)], purpose=alert, priority=URGENT)
 
 
-def rescue_update(ctx: Ctx, delivery: Delivery) -> None:
+def rescue_update(session: Session, settings, delivery: Delivery, now: dt.datetime) -> None:
     """A location, 連絡事項 or photo from a household that asked for rescue: coalesced.
 
     While the alert or an update of this household still waits in the outbox (never tried, so
     LINE cannot have it yet), that row gets the latest location and 連絡事項 instead of a new
     row. Otherwise one update row is written, due `rescue_update_minutes` after the last update
     went out (at once if none did). A flood of locations costs a few pushes, not the quota.
+    The caller holds the report's lock (`lock_report`): two members of the household at the
+    same moment write one row, not two.
     """
+    association_id = delivery.association_id
     alert, upd = f"rescue:{delivery.id}", f"rescue:{delivery.id}:update"
     for purpose, template in ((upd, texts.RESCUE_UPDATE), (alert, texts.RESCUE_ALERT)):
-        waiting = ctx.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.association_id == ctx.association.id, OutboxMessage.purpose == purpose,
+        waiting = session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.association_id == association_id, OutboxMessage.purpose == purpose,
             OutboxMessage.status == "pending", OutboxMessage.attempts == 0)
             .order_by(OutboxMessage.id.desc()).limit(1)).first()
         if waiting is None:
             continue
         # conditional: a dispatcher that claimed the row meanwhile wins, and we write a new one
-        done = ctx.session.execute(
+        done = session.execute(
             update(OutboxMessage).where(OutboxMessage.id == waiting, OutboxMessage.status == "pending",
                                         OutboxMessage.attempts == 0)
-            .values(messages=[rescue_text(ctx, delivery, template)]).execution_options(synchronize_session=False))
+            .values(messages=[rescue_text(session, delivery, template)]).execution_options(synchronize_session=False))
         if done.rowcount == 1:
             return
-    went = ctx.session.execute(select(OutboxMessage.sent_at, OutboxMessage.next_attempt_at).where(
-        OutboxMessage.association_id == ctx.association.id, OutboxMessage.purpose == upd)).all()
+    went = session.execute(select(OutboxMessage.sent_at, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.association_id == association_id, OutboxMessage.purpose == upd)).all()
     last = max((sent or tried for sent, tried in went), default=None)
-    due = ctx.now if last is None else max(ctx.now, last + dt.timedelta(minutes=ctx.settings.rescue_update_minutes))
-    to = list(dict.fromkeys(u for u in rescue_recipients(ctx, delivery.household) if u))
-    enqueue(ctx.session, ctx.association.id, to, [rescue_text(ctx, delivery, texts.RESCUE_UPDATE)], upd,
+    due = now if last is None else max(now, last + dt.timedelta(minutes=settings.rescue_update_minutes))
+    to = rescue_recipients(session, association_id, delivery.household)
+    enqueue(session, association_id, to, [rescue_text(session, delivery, texts.RESCUE_UPDATE)], upd,
             priority=URGENT, now=due)
 
 
@@ -135,7 +160,7 @@ def on_kind(ctx: Ctx) -> None:
     if ctx.dialog is None or ctx.dialog.flow != "disaster" or ctx.data.get("k") not in texts.DISASTER_KINDS:
         return ctx.reply(msg.text(texts.STALE_BUTTON))
     ctx.goto("message", kind=ctx.data["k"])
-    ctx.reply(msg.text(texts.DISASTER_ASK_MESSAGE, [msg.say("なし"), msg.say(texts.CANCEL)]))
+    ctx.reply(msg.text(texts.DISASTER_ASK_MESSAGE, [msg.say(texts.DISASTER_NO_MESSAGE), msg.say(texts.CANCEL)]))
 
 
 @router.dialog("disaster", "kind", takes_text=False)
@@ -146,7 +171,7 @@ def on_kind_text(ctx: Ctx) -> None:
 
 @router.dialog("disaster", "message")
 def on_message(ctx: Ctx) -> None:
-    note = "" if ctx.text in ("なし", "") else ctx.text[:500]
+    note = "" if ctx.text in (texts.DISASTER_NO_MESSAGE, "") else ctx.text[:500]
     ctx.goto("confirm", message=note)
     households = ctx.session.scalars(select(Household).where(Household.association_id == ctx.association.id)).all()
     recipients = ctx.session.scalars(select(Member.line_user_id).where(
@@ -206,8 +231,37 @@ def on_start(ctx: Ctx) -> None:
 
 
 def visit_label(r: Delivery) -> str:
+    """「渡辺 健様（紙）」「高橋 和子様（紙・要支援）」: the visit lists and 「安否状況」 alike."""
     marks = ([texts.VISIT_PAPER] if not r.via_line else []) + ([texts.VISIT_SUPPORT] if r.household.needs_support else [])
-    return f"{r.household.name}様" + (f"（{'・'.join(marks)}）" if marks else "")
+    return texts.HOUSEHOLD_NAME.format(name=r.household.name) + (
+        texts.HOUSEHOLD_MARKS.format(marks=texts.MARKS_SEPARATOR.join(marks)) if marks else "")
+
+
+def block_lines(block: str, labels: list[str], limit: int) -> list[str]:
+    """「■2班：…」 lines of at most `limit` UTF-16 units: a long 班 takes several, no name is cut."""
+    lines: list[str] = []
+    names: list[str] = []
+    for label in labels:
+        if names and utf16_len(texts.VISIT_BLOCK.format(block=block, names=texts.NAMES_SEPARATOR.join(names + [label]))) > limit:
+            lines.append(texts.VISIT_BLOCK.format(block=block, names=texts.NAMES_SEPARATOR.join(names)))
+            names = []
+        names.append(label)
+    if names:
+        lines.append(texts.VISIT_BLOCK.format(block=block, names=texts.NAMES_SEPARATOR.join(names)))
+    return lines
+
+
+def packed(head: list[str], lines: list[str], quick: list, limit: int = TEXT_MAX) -> list[list[dict]]:
+    """The head and lines as text messages within LINE's limit (lines never cut), grouped by
+    the MAX_MESSAGES a push may carry; the last message has the quick replies."""
+    bodies: list[str] = []
+    for line in ["\n".join(head)] + lines:
+        if bodies and utf16_len(bodies[-1]) + 1 + utf16_len(line) <= limit:
+            bodies[-1] += "\n" + line
+        else:
+            bodies += msg.split_text(line, limit)  # a line longer than a message: only then cut
+    messages = [msg.text(b, quick if i == len(bodies) - 1 else None) for i, b in enumerate(bodies)]
+    return [messages[i:i + MAX_MESSAGES] for i in range(0, len(messages), MAX_MESSAGES)]
 
 
 def send_visit_lists(session, d: Disaster, rows: list[Delivery], final: bool, now: dt.datetime) -> int:
@@ -235,21 +289,23 @@ def send_visit_lists(session, d: Disaster, rows: list[Delivery], final: bool, no
     purpose = f"visit:{d.id}:{'final' if final else 'start'}"
     written, unled = 0, []
     for block_id, rs in by_block.items():
-        line = texts.VISIT_BLOCK.format(block=rs[0].household.block.name, names="、".join(visit_label(r) for r in rs))
-        if leaders.get(block_id):
-            written += enqueue(session, d.association_id, leaders[block_id], [msg.text("\n".join(head + [line])[:4900], quick)],
-                               purpose, priority=DISASTER, now=now)
+        lines = block_lines(rs[0].household.block.name, [visit_label(r) for r in rs], TEXT_MAX)
+        if leaders.get(block_id):  # a long list: several messages (and pushes), never a name dropped
+            for messages in packed(head, lines, quick):
+                written += enqueue(session, d.association_id, leaders[block_id], messages, purpose,
+                                   priority=DISASTER, now=now)
         else:
-            unled.append(line)
+            unled += lines
     if unled:  # one push each (not a multicast): the same cost, and each can tap [代理で記録]
-        body = msg.text("\n".join(head + [texts.VISIT_NO_LEADER] + unled)[:4900], quick)
         for uid in dict.fromkeys(m.line_user_id for m in members if m.role in STARTERS):
-            written += enqueue(session, d.association_id, [uid], [body], purpose, priority=DISASTER, now=now)
+            for messages in packed(head + [texts.VISIT_NO_LEADER], unled, quick):
+                written += enqueue(session, d.association_id, [uid], messages, purpose, priority=DISASTER, now=now)
     return written
 
 
 def counts_text(b) -> str:
-    return "・".join(f"{texts.SAFETY_LABELS[s]} {b.counts[s]}" for s in STATUSES)
+    return texts.MARKS_SEPARATOR.join(texts.SAFETY_COUNT.format(label=texts.SAFETY_LABELS[s], n=b.counts[s])
+                                      for s in STATUSES)
 
 
 @router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
@@ -290,7 +346,9 @@ def on_end(ctx: Ctx) -> None:
 def report_row(ctx: Ctx, d: Disaster) -> Delivery:
     """This member's household report for `d` (made now for a household added after the start)."""
     row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
-                                                    Delivery.household_id == ctx.member.household_id))
+                                                    Delivery.household_id == ctx.member.household_id)
+                             .with_for_update().execution_options(populate_existing=True))
+    # locked (lock_report): the household's members take turns, the latest answer is read
     if row is None:  # a household added after the start: it reports too
         row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
                        household_id=ctx.member.household_id, delivered_at=ctx.now)
@@ -312,29 +370,28 @@ def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Deliv
 
 def extras_quick(d: Disaster) -> list:
     return ([msg.location(texts.SAFETY_LOCATION)]
-            + [msg.postback(f"{n}人" if n < 5 else "5人以上", pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
+            + [msg.postback(texts.SAFETY_PEOPLE_N.format(n=n) if n < PEOPLE_CHOICES[-1]
+                            else texts.SAFETY_PEOPLE_MORE.format(n=n), pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
             + [msg.say(texts.SAFETY_NO_COMMENT)])
 
 
-def with_note(row: Delivery, note: str) -> None:
-    """Add to the household's 連絡事項 (the latest last; the oldest words go first when it is long)."""
-    data = dict(row.answer_data or {})
-    old = data.get("comment")
-    data["comment"] = (f"{old}\n{note}" if old else note)[-MAX_COMMENT:]
-    row.answer_data = data
+def with_note(row: Delivery, note: str, member_id: int | None) -> None:
+    """Add to the household's 連絡事項, with its author (退会 erases exactly theirs); the latest
+    last, the oldest notes go first when all of them are long."""
+    row.answer_data = add_note(row.answer_data, member_id, note, MAX_COMMENT)
 
 
 def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> None:
     """A status from its button or typed: recorded, rescue alerted, the usual confirmation."""
     was_rescue = row.answer == "rescue"
     if note:
-        with_note(row, note)
+        with_note(row, note, ctx.member.id)
     row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
     ctx.session.flush()
     if status == "rescue" and not was_rescue:
         rescue_alert(ctx, row)  # first: the alert row is written before anything else
     elif status == "rescue" and note:
-        rescue_update(ctx, row)
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
     if ctx.dialog is None or ctx.dialog.flow == "safety":  # another open dialog keeps waiting
         ctx.start_dialog("safety", "extra", disaster_id=d.id)
     recorded = msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
@@ -376,7 +433,7 @@ def attach_location(ctx: Ctx) -> None:
                                    address=(m.address or m.title or None) and (m.address or m.title)[:200], at=ctx.now))
     ctx.session.flush()
     if row.answer == "rescue":  # officers get the map they were waiting for (coalesced)
-        rescue_update(ctx, row)
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
     quick = extras_quick(d)[1:] if row.answer else status_actions(d)
     ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
 
@@ -407,9 +464,9 @@ def on_extra(ctx: Ctx) -> None:
     ctx.end_dialog()
     if ctx.text == texts.SAFETY_NO_COMMENT:
         return ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
-    with_note(row, ctx.text[:MAX_COMMENT])
+    with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
-        rescue_update(ctx, row)
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
     ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
 
 
@@ -456,21 +513,26 @@ def note_reply(ctx: Ctx, d: Disaster, row: Delivery, template: str) -> dict:
 
 
 def keep_photo(ctx: Ctx, d: Disaster, row: Delivery) -> None:
+    """Only noted here (no LINE call inside the handling transaction): the scheduler's
+    fetch_photos downloads it, adds it to the 連絡事項, and tells the resident if LINE cannot
+    hand it over."""
     m = ctx.event.message
-    if ctx.session.scalar(select(SafetyPhoto.id).where(SafetyPhoto.line_message_id == m.id)) is None:
-        content = ctx.line.get_content(m.id) if ctx.line is not None else None
-        if content is None or len(content[0]) > MAX_PHOTO:
-            log.warning("disaster %s: a resident's photo could not be kept (%s)", d.id,
-                        "no content" if content is None else "too large")
-            return ctx.reply(buttons_card(d, texts.SAFETY_PHOTO_FAILED))
-        data, ctype = content
+    if ctx.session.scalar(select(SafetyPhoto.id).where(SafetyPhoto.line_message_id == m.id[:64])) is None:
         ctx.session.add(SafetyPhoto(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,
-                                    member_id=ctx.member.id, line_message_id=m.id[:64],
-                                    content_type=(ctype or "image/jpeg")[:100], data=data, at=ctx.now))
-        with_note(row, texts.SAFETY_PHOTO_NOTE)
-        if row.answer == "rescue":
-            rescue_update(ctx, row)
+                                    member_id=ctx.member.id, line_message_id=m.id[:64], status="pending",
+                                    next_try_at=ctx.now, at=ctx.now))
     ctx.reply(note_reply(ctx, d, row, texts.SAFETY_PHOTO_RECORDED))
+
+
+def photo_arrived(session: Session, settings, photo: SafetyPhoto, now: dt.datetime) -> None:
+    """A downloaded photo joins the household's 連絡事項 (and a rescue request's update)."""
+    row = lock_report(session, photo.delivery_id)
+    if row is None:
+        return
+    with_note(row, texts.SAFETY_PHOTO_NOTE, photo.member_id)
+    session.flush()
+    if row.answer == "rescue":
+        rescue_update(session, settings, row, now)
 
 
 @router.intercept()
@@ -495,9 +557,9 @@ def hear(ctx: Ctx, situation: str) -> bool:
         return False  # the open dialog asked for this text
     row = row or report_row(ctx, d)
     if kind == "text" and ctx.text:
-        with_note(row, ctx.text[:MAX_COMMENT])
+        with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
         if row.answer == "rescue":
-            rescue_update(ctx, row)
+            rescue_update(ctx.session, ctx.settings, row, ctx.now)
         ctx.reply(note_reply(ctx, d, row, texts.SAFETY_NOTE_RECORDED))
     elif kind == "image":
         keep_photo(ctx, d, row)
@@ -514,24 +576,27 @@ def on_board(ctx: Ctx) -> None:
         return ctx.reply(msg.text(texts.DISASTER_NONE))
     b = board(ctx.session, d, ctx.member.led_block_id)
     since = d.started_at.astimezone(ZoneInfo(ctx.settings.timezone))
-    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=f"{since.month}/{since.day} {since.hour}:{since.minute:02d}"),
+    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=texts.SAFETY_SINCE.format(
+                 month=since.month, day=since.day, hour=since.hour, minute=since.minute)),
              texts.SAFETY_STATUS_COUNTS.format(counts=counts_text(b), silent=len(b.silent), total=b.total)]
     if b.rescue:
-        lines.append(texts.SAFETY_STATUS_RESCUE.format(names="、".join(f"{r.household.block.name} {r.household.name}様" for r in b.rescue)))
+        lines.append(texts.SAFETY_STATUS_RESCUE.format(names=texts.NAMES_SEPARATOR.join(texts.BLOCK_HOUSEHOLD.format(
+            block=r.household.block.name, household=texts.HOUSEHOLD_NAME.format(name=r.household.name))
+            for r in b.rescue)))
     lines += [texts.SAFETY_STATUS_BLOCK.format(block=k, answered=a, total=t) for k, (a, t) in b.per_block.items()]
     if b.silent:
-        names = "、".join(f"{r.household.name}様" + ("（要支援）" if r.household.needs_support else "")
-                         + (texts.PAPER_MARK if not r.via_line else "") for r in b.silent[:60])
+        names = texts.NAMES_SEPARATOR.join(visit_label(r) for r in b.silent[:60])
         lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
     proxy = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
-    board_text = "\n".join(lines)[:4900]
-    if ctx.member.role in PAGE_ROLES and (ctx.member.role != Role.block_leader or ctx.member.led_block_id is not None):
+    # LINE's limit counts UTF-16 units: a long board takes several messages (the link needs one)
+    board_texts = [m["text"] for m in msg.long_text("\n".join(lines), MAX_MESSAGES - 1)]
+    if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
         # the live page (table and map) in one tap: the sign-in link lands there
         url = issue_login_link(ctx.session, ctx.settings, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
-        return ctx.reply(msg.text(board_text),
+        return ctx.reply(*[msg.text(t) for t in board_texts],
                          msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))
-    ctx.reply(msg.text(board_text, proxy))
+    ctx.reply(*[msg.text(t, proxy if i == len(board_texts) - 1 else None) for i, t in enumerate(board_texts)])
 
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:
@@ -554,9 +619,10 @@ def on_proxy(ctx: Ctx) -> None:
         return ctx.reply(msg.text(texts.SAFETY_CLOSED))
     silent = board(ctx.session, d, ctx.member.led_block_id).silent
     actions = paged(silent, ctx.num("o"), 0,
-                    lambda r: msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id), f"{r.household.name}様"),
+                    lambda r: msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id),
+                                           texts.HOUSEHOLD_NAME.format(name=r.household.name)),
                     lambda o: pb("sfp", d=d.id, o=o))
-    ctx.reply(msg.text(texts.SAFETY_PROXY_PICK if actions else texts.STATUS_ALL_READ.replace("既読", "回答済み"), actions))
+    ctx.reply(msg.text(texts.SAFETY_PROXY_PICK if actions else texts.SAFETY_ALL_ANSWERED, actions))
 
 
 @router.postback("sfp_h", roles=OFFICER_ROLES)
@@ -578,7 +644,8 @@ def on_proxy_status(ctx: Ctx) -> None:
         return
     d, h = found
     row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
-                                                    Delivery.household_id == h.id))
+                                                    Delivery.household_id == h.id)
+                             .with_for_update().execution_options(populate_existing=True))  # as lock_report
     if row is None:  # a household added after the start
         row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
                        household_id=h.id, via_line=False, delivered_at=ctx.now)

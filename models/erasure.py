@@ -18,14 +18,17 @@ from sqlalchemy.orm import Session
 from .delivery import Delivery, DeliveryHistory
 from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .roster import JoinAttempt, Member, user_attempt_key
-from .safety import SafetyLocation, SafetyPhoto
+from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
 LIVE = ("pending", "held")  # outbox rows still to be sent
 MIN_QUOTED = 4  # shorter comments are not looked for in other people's messages (too common)
+MIN_NOTE_QUOTED = 2  # in the rescue alerts of their own household's report, shorter notes too
 
 
 def _words(data: dict[str, Any] | None) -> set[str]:
-    return {v for v in (data or {}).values() if isinstance(v, str) and v}
+    """Their free text in an answer (an authored comment is built of several people's notes: not it)."""
+    authored = isinstance((data or {}).get("notes"), list)
+    return {v for k, v in (data or {}).items() if isinstance(v, str) and v and not (authored and k == "comment")}
 
 
 def _without(data: dict[str, Any] | None, words: set[str]) -> dict[str, Any] | None:
@@ -33,6 +36,16 @@ def _without(data: dict[str, Any] | None, words: set[str]) -> dict[str, Any] | N
         return data
     kept = {k: v for k, v in data.items() if not (isinstance(v, str) and v in words)}
     return kept or None
+
+
+def _without_own(data: dict[str, Any] | None, member_id: int, words: set[str]) -> tuple[dict[str, Any] | None, list[str]]:
+    """Answer data without what `member_id` wrote: their notes (by author), else words equal to theirs."""
+    if data and isinstance(data.get("notes"), list):  # authored 連絡事項: the comment is built from them
+        data, gone = without_notes_of(data, member_id)
+        rest = {k: v for k, v in (data or {}).items() if k not in ("notes", "comment")}
+        kept = _without(rest, words) or {}
+        return ({**kept, **{k: data[k] for k in ("notes", "comment") if data and k in data}} or None), gone
+    return _without(data, words), []
 
 
 def _like_any(column, needles: list[str]):
@@ -73,11 +86,20 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     for h in own_history:
         words |= _words(h.answer_data)
     affected = {d.id: d for d in own} | {h.delivery.id: h.delivery for h in own_history}
+    # safety reports keep their 連絡事項 with the author (models.safety): exactly this person's
+    # notes go, from every report of their household and its history, whoever answered last
+    if member.household_id is not None:
+        affected |= {d.id: d for d in session.scalars(select(Delivery).where(
+            Delivery.household_id == member.household_id, Delivery.subject_type == SAFETY))}
+    notes: set[str] = set()
     for d in affected.values():
-        d.answer_data = _without(d.answer_data, words)
+        d.answer_data, gone = _without_own(d.answer_data, member.id, words)
+        notes.update(gone)
         for h in d.history:
-            h.answer_data = _without(h.answer_data, words)
-    quoted += [w for w in words if len(w) >= MIN_QUOTED]
+            h.answer_data, gone = _without_own(h.answer_data, member.id, words)
+            notes.update(gone)
+    quoted += [w for w in words if len(w) >= MIN_QUOTED]  # their notes: only where their household's are quoted
+    rescue_notes = sorted((n for n in notes if len(n) >= MIN_NOTE_QUOTED), key=len, reverse=True)
 
     # shared locations: deleted (the map in an alert quotes the coordinates)
     for loc in session.scalars(select(SafetyLocation).where(SafetyLocation.member_id == member.id)).all():
@@ -105,7 +127,11 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
 
     # outbox: the id leaves every row's recipients; quotes of the person leave every message
+    # (the rescue alerts and updates of their household's reports quote their notes)
+    rescue_purposes = [["rescue", str(d_id)] for d_id in affected]
     needles_sql = []
+    if rescue_notes:
+        needles_sql.append(_like_any(OutboxMessage.messages, rescue_notes))
     if line_id:
         needles_sql.append(_like_any(OutboxMessage.recipients, [line_id]))
     if quoted:
@@ -124,13 +150,16 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             row.recipients = recipients
         if quoted:
             row.messages = _redact(row.messages, quoted, redacted)
+        if rescue_notes and row.purpose and row.purpose.split(":")[:2] in rescue_purposes:
+            row.messages = _redact(row.messages, rescue_notes, redacted)
         if row.last_error and line_id and line_id in row.last_error:
             row.last_error = row.last_error.replace(line_id, redacted)
 
 
 def undo_answers(session: Session, m: Member, household_id: int) -> None:
     """[取り消す]: what `m` read or answered for the household goes back to how it was before them
-    (a proxy answer given meanwhile stays); their own per-person receipts and locations go."""
+    (a proxy answer given meanwhile stays); their own per-person receipts, locations, photos and
+    the safety 連絡事項 they typed go."""
     for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id)).all():
         if d.person_key == m.id:
             session.delete(d)  # their own receipt of a per-person event
@@ -150,4 +179,11 @@ def undo_answers(session: Session, m: Member, household_id: int) -> None:
         d.answered_by = last.member if last else None
         if last is not None and d.read_at is None:
             d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
+    # the 連絡事項 they typed (kept with their author) go too, wherever later answers carried them
+    for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id,
+                                                    Delivery.subject_type == SAFETY)).all():
+        d.answer_data = without_notes_of(d.answer_data, m.id)[0]
+        for h in d.history:
+            h.answer_data = without_notes_of(h.answer_data, m.id)[0]
     session.execute(delete(SafetyLocation).where(SafetyLocation.member_id == m.id))
+    session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == m.id))

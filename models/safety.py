@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, association_fk, created, intpk
 from .delivery import Delivery
-from .roster import Household
+from .roster import OFFICER_ROLES, Household, Member, MemberStatus, Role
 
 SUBJECT = "safety"
 STATUSES = ("rescue", "injured", "evacuated", "safe")  # the order officers read them in
@@ -73,19 +73,73 @@ class SafetyLocation(Base):
 class SafetyPhoto(Base):
     """A photo a resident sent during disaster mode: part of the household's report (連絡事項).
 
-    Downloaded once from LINE's content API (the message id is unique); purged with the locations.
+    The handler only writes the row (`pending`, no data) and answers at once; the scheduler's
+    `fetch_photos` downloads it from LINE's content API outside any transaction (once: the message
+    id is unique and each try is claimed first), at most PHOTO_ATTEMPTS times, then `stored` or
+    `failed`. Purged with the locations; erased at 退会 with the member's other data.
     """
 
     __tablename__ = "safety_photos"
+    __table_args__ = (Index("ix_safety_photos_status", "status"),)
     id: Mapped[intpk]
     association_id: Mapped[int] = association_fk()
     disaster_id: Mapped[int] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"), index=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     line_message_id: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[Optional[str]] = mapped_column(String(100))
+    data: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # NULL until downloaded
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="stored")  # pending / stored / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_try_at: Mapped[Optional[dt.datetime]]  # a claimed try: nobody else tries before this
     at: Mapped[created]
+
+
+def may_see_safety(member: Member | None) -> bool:
+    """Who may open the live safety page (/admin/safety/) — and so gets its link in 「安否状況」:
+    every active officer; a block leader only with a 班 (locations: see bot.safety_page)."""
+    if member is None or member.status != MemberStatus.active or member.role not in OFFICER_ROLES:
+        return False
+    return member.role != Role.block_leader or member.led_block_id is not None
+
+
+# --- 連絡事項 with their authors -------------------------------------------------------------
+# A report's answer_data keeps every note with who wrote it: {"notes": [{"m": member id, "t": text}],
+# "comment": the notes joined, as shown}. 退会 then erases exactly that person's words.
+
+
+def notes_of(data: dict[str, Any] | None) -> list[dict[str, Any]]:
+    notes = (data or {}).get("notes")
+    if isinstance(notes, list):
+        return [n for n in notes if isinstance(n, dict) and isinstance(n.get("t"), str)]
+    old = (data or {}).get("comment")  # a report written before authors were kept: nobody's
+    return [{"m": None, "t": old}] if isinstance(old, str) and old else []
+
+
+def with_notes(data: dict[str, Any] | None, notes: list[dict[str, Any]], limit: int) -> dict[str, Any] | None:
+    """`data` with these notes (the oldest dropped while all of them are longer than `limit`)."""
+    notes = list(notes)
+    while len(notes) > 1 and sum(len(n["t"]) + 1 for n in notes) - 1 > limit:
+        notes.pop(0)
+    out = {k: v for k, v in (data or {}).items() if k not in ("notes", "comment")}
+    if notes:
+        out["notes"], out["comment"] = notes, "\n".join(n["t"] for n in notes)
+    return out or None
+
+
+def add_note(data: dict[str, Any] | None, member_id: int | None, note: str, limit: int) -> dict[str, Any] | None:
+    return with_notes(data, notes_of(data) + [{"m": member_id, "t": note[:limit]}], limit)
+
+
+def without_notes_of(data: dict[str, Any] | None, member_id: int) -> tuple[dict[str, Any] | None, list[str]]:
+    """`data` without the notes `member_id` wrote, and the words taken out."""
+    if not data or not isinstance(data.get("notes"), list):
+        return data, []
+    notes = notes_of(data)
+    gone = [n["t"] for n in notes if n.get("m") == member_id]
+    if not gone:
+        return data, []
+    return with_notes(data, [n for n in notes if n.get("m") != member_id], 10**9), gone
 
 
 def active_disaster(session: Session, association_id: int) -> Disaster | None:

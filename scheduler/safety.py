@@ -1,21 +1,28 @@
 """Disaster-mode jobs: re-ask silent households (ignores quiet hours), then hand the still-silent
-ones to their block leaders as a visit list; purge old locations and photos."""
+ones to their block leaders as a visit list; download residents' photos; purge old locations and
+photos."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from bot.state import Kairan
 from handlers.router import enqueue
-from handlers.safety import DISASTER, check_card, send_visit_lists
+from bot import messages as msg
+from bot import texts
+from handlers.safety import DISASTER, MAX_PHOTO, check_card, photo_arrived, send_visit_lists
 from models import (
     Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyAsk, SafetyLocation, SafetyPhoto, utcnow,
 )
 from models.safety import silent_households
 
 log = logging.getLogger(__name__)
+
+PHOTO_ATTEMPTS = 3  # then LINE will not hand it over: the resident is told
+PHOTO_RETRY = dt.timedelta(seconds=20)  # a claimed try: nobody else tries before this (above the client timeout)
+PHOTO_BATCH = 20
 
 
 def reask(k: Kairan) -> int:
@@ -68,3 +75,53 @@ def purge_locations(k: Kairan) -> int:
             total += n
             log.info("disaster %s: purged %d location(s) and %d photo(s) after the retention period", d.id, n, photos)
     return total
+
+
+def fetch_photos(k: Kairan) -> int:
+    """Download the photos residents sent (SafetyPhoto `pending`), outside any transaction.
+
+    Per photo: one short transaction claims a try (attempts + 1, next try later: another process
+    or a crash never downloads it twice at once, and the tries are bounded), the download, one
+    short transaction stores it (then it joins the household's 連絡事項) or, after
+    PHOTO_ATTEMPTS tries or when it is too large, marks it failed and tells the resident.
+    Returns the photos stored.
+    """
+    now = utcnow()
+    with k.db.session() as s:
+        due = s.execute(select(SafetyPhoto.id, SafetyPhoto.line_message_id).where(
+            SafetyPhoto.status == "pending",
+            or_(SafetyPhoto.next_try_at.is_(None), SafetyPhoto.next_try_at <= now))
+            .order_by(SafetyPhoto.id).limit(PHOTO_BATCH)).all()
+    stored = 0
+    for photo_id, message_id in due:
+        with k.db.session() as s:  # the claim
+            claimed = s.execute(update(SafetyPhoto).where(
+                SafetyPhoto.id == photo_id, SafetyPhoto.status == "pending",
+                or_(SafetyPhoto.next_try_at.is_(None), SafetyPhoto.next_try_at <= now))
+                .values(attempts=SafetyPhoto.attempts + 1, next_try_at=now + PHOTO_RETRY)
+                .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            continue
+        content = k.line.get_content(message_id) if k.line is not None else None  # no transaction open
+        with k.db.session() as s:
+            p = s.get(SafetyPhoto, photo_id)
+            if p is None or p.status != "pending":
+                continue  # erased meanwhile (退会, purge)
+            if content is not None and len(content[0]) <= MAX_PHOTO:
+                p.data, p.content_type, p.status, p.next_try_at = content[0], (content[1] or "image/jpeg")[:100], "stored", None
+                photo_arrived(s, k.settings, p, utcnow())
+                stored += 1
+                continue
+            too_large = content is not None
+            if too_large or p.attempts >= PHOTO_ATTEMPTS:
+                p.status, p.next_try_at = "failed", None
+                log.warning("disaster %s: a resident's photo could not be kept (%s)", p.disaster_id,
+                            "too large" if too_large else "no content")
+                uid = s.scalar(select(Member.line_user_id).where(Member.id == p.member_id,
+                                                                 Member.status == MemberStatus.active))
+                if uid:
+                    enqueue(s, p.association_id, [uid], [msg.text(texts.SAFETY_PHOTO_FAILED)],
+                            f"photo-failed:{p.id}", priority=DISASTER, now=utcnow())
+            else:
+                p.next_try_at = utcnow() + dt.timedelta(seconds=2 * p.attempts)  # the next tick or two
+    return stored

@@ -14,7 +14,7 @@ from bot.signin import landing, safe_next
 from conftest import actions, all_text, tap
 from handlers.safety import URGENT, read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
-from scheduler.safety import reask
+from scheduler.safety import PHOTO_ATTEMPTS, fetch_photos, reask
 from test_safety import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 
 SUZUKI = demo_user_id("鈴木 一郎")  # 1班
@@ -72,6 +72,8 @@ def test_drill_typed_and_photo_replies_are_recorded(line, demo, db, fake, k, clo
     mid = next(iter(m for m in fake.content if fake.content[m][0] == b"\xff\xd8\xff drill photo"))
     photo_event["message"] = {"id": mid, "type": "image", "contentProvider": {"type": "line"}, "quoteToken": "q1"}
     assert line.post(photo_event) == 200  # the same photo again (another webhook event)
+    assert len([q for q in fake.requests if q.path.endswith("/content")]) == before  # not while handling
+    assert fetch_photos(k) == 1 and fetch_photos(k) == 0  # the scheduler's job downloads it, once
     assert len([q for q in fake.requests if q.path.endswith("/content")]) - before == 1
     # any other text is the household's 連絡事項, answered with the buttons
     r = line.text(ITO, "水が足りません")
@@ -89,9 +91,10 @@ def test_drill_typed_and_photo_replies_are_recorded(line, demo, db, fake, k, clo
     kato = report(db, "加藤 恵子")
     assert kato.answer == "evacuated" and not kato.answered_by_proxy and kato.answered_by.name == "加藤 恵子"
     yamamoto = report(db, "山本 節子")
-    assert yamamoto.answer is None and yamamoto.answer_data == {"comment": texts.SAFETY_PHOTO_NOTE}
+    assert yamamoto.answer is None and yamamoto.answer_data["comment"] == texts.SAFETY_PHOTO_NOTE
     ito = report(db, "伊藤 美咲")
-    assert ito.answer is None and ito.answer_data == {"comment": "水が足りません\n家族4人、公民館に向かいます"}
+    assert ito.answer is None and ito.answer_data["comment"] == "水が足りません\n家族4人、公民館に向かいます"
+    assert [n["t"] for n in ito.answer_data["notes"]] == ["水が足りません", "家族4人、公民館に向かいます"]
     # officers see the 連絡事項 and the counts
     board = all_text(line.text(CHAIR, "安否状況"))
     assert "無事 2" in board and "避難しました 1" in board and "未回答 9世帯" in board
@@ -183,7 +186,7 @@ def test_visit_lists_at_the_start_and_after_the_last_reask(line, demo, db, fake,
     assert texts.SAFETY_PROXY in labels([proxy])
     board = all_text(line.text(LEADER2, "安否状況"))
     assert "渡辺 健様（紙）" in board and "中村 幸子様（要支援）" in board and "伊藤 美咲様（紙）" not in board
-    assert "高橋 和子様（要支援）（紙）" in all_text(line.text(CHAIR, "安否状況"))
+    assert "高橋 和子様（紙・要支援）" in all_text(line.text(CHAIR, "安否状況"))  # the visit lists' marks
     # answers come in; the re-asks run their course
     line.text(ITO, "無事です")
     for _ in range(3):
@@ -231,11 +234,15 @@ def test_safety_status_links_to_the_live_page(line, demo, db, fake, k, clock):
     # 「管理画面」 still lands on the admin home
     _, resp = sign_in(line, tap(line.text(CHAIR, "管理画面"), texts.ADMIN_OPEN)["uri"])
     assert resp.headers["Location"].endswith("/admin/")
-    with db.session() as s:  # an ordinary officer (役員) gets the board without the link
+    with db.session() as s:  # an ordinary officer (役員) may open the page (no map): the link too
         from models import Member
         s.scalar(select(Member).where(Member.line_user_id == SATO)).role = "officer"
     reply = line.text(SATO, "安否状況")
-    assert "【安否状況】" in all_text(reply) and texts.SAFETY_PAGE_OPEN not in labels(reply)
+    assert "【安否状況】" in all_text(reply)
+    client, resp = sign_in(line, tap(reply, texts.SAFETY_PAGE_OPEN)["uri"])
+    assert resp.headers["Location"].endswith("/admin/safety/")
+    page = client.get("/admin/safety/").get_data(as_text=True)
+    assert "伊藤 美咲様" in page and 'id="map"' not in page
 
 
 @pytest.mark.parametrize("path", ["/admin/safety/", "/admin", "/admin/", "/admin/circulars/3"])
@@ -324,6 +331,10 @@ def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake
     with db.session() as s:
         (pid,) = s.scalars(select(SafetyPhoto.id)).all()
     bosai, _ = sign_in(line, tap(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    # not downloaded yet: the page has no link, the photo no page
+    assert "/admin/safety/photos/" not in bosai.get("/admin/safety/").get_data(as_text=True)
+    assert bosai.get(f"/admin/safety/photos/{pid}").status_code == 404
+    assert fetch_photos(k) == 1  # the scheduler's job
     page = bosai.get("/admin/safety/").get_data(as_text=True)
     assert f'href="/admin/safety/photos/{pid}">写真1</a>' in page
     assert '高橋 和子様<span class="tag support">要支援</span><span class="tag">紙</span>' in page
@@ -342,6 +353,7 @@ def test_photos_are_purged_with_the_locations(line, demo, db, fake, k, clock, ca
     start(line)
     drain(db, k.line)
     line.image(SATO, b"\xff\xd8\xff sato", "image/jpeg")
+    fetch_photos(k)
     ended = line.postback(CHAIR, tap(line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)["data"])
     assert texts.DISASTER_ENDED in all_text(ended)
     # after the end, a photo is no report any more: the ordinary help again, nothing kept
@@ -362,7 +374,7 @@ def test_an_officers_mistyped_command_is_kept_with_a_hint(line, demo, db, fake, 
     r = line.text(CHAIR, "安否じょうきょう")
     assert texts.SAFETY_OFFICER_HINT in all_text(r) and set(STATUS_LABELS) <= set(labels(r))
     assert texts.HELP_OFFICER not in all_text(r)
-    assert report(db, "山田 太郎").answer_data == {"comment": "安否じょうきょう"}
+    assert report(db, "山田 太郎").answer_data["comment"] == "安否じょうきょう"
     assert texts.SAFETY_OFFICER_HINT not in all_text(line.text(SATO, "こんばんは"))
 
 
@@ -388,9 +400,18 @@ def test_a_photo_that_cannot_be_downloaded_says_so(line, demo, db, fake, k, cloc
     e = line.base(SATO, "message")
     e["message"] = {"id": "nosuchcontent01", "type": "image", "contentProvider": {"type": "line"}, "quoteToken": "q"}
     before = max((d.seq for d in fake.delivered), default=0)
-    assert line.post(e) == 200
-    said = all_text([d.message for d in fake.messages_for(SATO, after=before)])
-    assert texts.SAFETY_PHOTO_FAILED in said and "退会" not in said
+    assert line.post(e) == 200  # answered at once (the download is the scheduler's)
+    downloads = [q for q in fake.requests if q.path.endswith("/nosuchcontent01/content")]
+    assert downloads == []
+    for _ in range(PHOTO_ATTEMPTS + 2):  # a bounded number of tries, a few seconds apart
+        fetch_photos(k)
+        clock.shift(dt.timedelta(seconds=30))
+    assert len([q for q in fake.requests if q.path.endswith("/nosuchcontent01/content")]) == PHOTO_ATTEMPTS
+    drain(db, k.line)
+    said = [d for d in fake.messages_for(SATO, after=before)]
+    assert [d.via for d in said if texts.SAFETY_PHOTO_FAILED in all_text([d.message])] == ["push"]  # told once
+    assert "退会" not in all_text([d.message for d in said])
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(SafetyPhoto)) == 0
-    assert report(db, "佐藤 花子").answer_data is None
+        (photo,) = s.scalars(select(SafetyPhoto)).all()
+        assert photo.status == "failed" and photo.data is None
+    assert report(db, "佐藤 花子").answer_data is None  # no ［写真］ for a photo nobody can see

@@ -432,6 +432,8 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     line.location(uid, 35.701234, 139.812345, "東町3-9-1")
     line.text(uid, "二階にいて足をけがしました")
     line.image(uid, b"\xff\xd8\xff photo-of-sakuras-house", "image/jpeg")  # kept as 連絡事項
+    from scheduler.safety import fetch_photos
+    fetch_photos(k)  # downloaded by the scheduler's job
     drain(db, k.line)
     # pushes still waiting for them, alone and among others; a failed webhook payload of theirs
     from handlers.router import enqueue

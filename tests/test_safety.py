@@ -88,9 +88,11 @@ def test_one_member_answers_for_the_household_and_history_is_kept(line, demo, db
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"), household_id=sato.household_id,
                      block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
+        sato_id = sato.id
     line.postback(user_id("sato-son"), tap([card], "無事")["data"])
-    r = report(db, "佐藤 花子")
-    assert r.answer == "safe" and r.answer_data == {"people": 3, "comment": "公民館にいます"}
+    r = report(db, "佐藤 花子")  # the note keeps its author (退会 erases exactly theirs)
+    assert r.answer == "safe" and r.answer_data == {"people": 3, "comment": "公民館にいます",
+                                                    "notes": [{"m": sato_id, "t": "公民館にいます"}]}
     assert [h.answer for h in r.history] == ["evacuated", "safe"]
 
 
@@ -137,7 +139,7 @@ def test_status_board_lists_silent_households_support_first(line, demo, db, fake
     board = all_text(line.text(CHAIR, "安否状況"))
     assert "無事 1" in board and "未回答 11世帯（全12世帯）" in board
     silent = board.split("未回答（要支援の方が先）：")[1]
-    assert silent.index("高橋 和子様（要支援）") < silent.index("鈴木 一郎様")
+    assert silent.index("高橋 和子様（紙・要支援）") < silent.index("鈴木 一郎様")  # the visit lists' marks
     leader = all_text(line.text(LEADER2, "安否状況"))
     assert "全4世帯" in leader and "鈴木" not in leader
 

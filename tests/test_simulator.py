@@ -461,6 +461,8 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
     said = sim.new(yamamoto)
     assert "写真を受け取りました" in texts_of(said) and "退会" not in texts_of(said)
     assert find_action(said, "無事")  # the status buttons again
+    from scheduler.safety import fetch_photos
+    assert fetch_photos(sim.k) == 1  # the scheduler's job (every 3 s) downloads it
     with sim.k.db.session() as s:
         answers = dict(s.execute(select(Household.name, Delivery.answer).join(Delivery.household)
                                  .where(Delivery.subject_type == "safety")).all())
@@ -468,7 +470,7 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
         assert s.scalars(select(SafetyPhoto.data)).all() == [b"\xff\xd8\xff house"]
     sim.send(bosai, "text", text="安否状況")
     said = sim.new(bosai)
-    assert "高橋 和子様（要支援）（紙）" in texts_of(said)
+    assert "高橋 和子様（紙・要支援）" in texts_of(said)  # the visit lists' marks
     browser = requests.Session()
     resp = browser.post(find_action(said, texts.SAFETY_PAGE_OPEN)["uri"], headers={"Origin": sim.url}, timeout=30,
                         allow_redirects=False)
