@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from handlers.router import AskLineFirst, Ctx, enqueue, router
+from handlers.router import Ctx, enqueue, router
 from models import Association, Database, Member, WebhookEvent, utcnow
 
 from . import quota
@@ -248,10 +248,9 @@ def current_association(session, settings: Settings) -> Association:
 class Processor:
     """Handles stored events: one transaction per event, replies sent after the commit.
 
-    No handling transaction waits on LINE's quota figure: a postback that decides on it ([送信],
-    `router.postback(..., needs_quota=True)`) gets the shared figure refreshed from LINE after its
-    claim and before its transaction opens; a handler that finds the figure old (a preview) raises
-    AskLineFirst, and the event is handled again once LINE was asked. Replies go out after the commit."""
+    Nothing in a handling transaction waits on LINE: replies go out after the commit, and a
+    postback that decides on the quota ([送信], `router.postback(..., needs_quota=True)`) gets the
+    shared quota figure refreshed from LINE after its claim and before its transaction opens."""
 
     def __init__(self, db: Database, settings: Settings, line):
         self.db, self.settings, self.line = db, settings, line
@@ -296,13 +295,15 @@ class Processor:
             except ValueError:
                 raw = {}  # _apply fails it, and records why
             user_id = (raw.get("source") or {}).get("userId") if isinstance(raw, dict) else None
-            fresh_quota = bool(user_id) and router.needs_quota(raw)
-            if fresh_quota:  # [送信]: decides on LINE's figure as of now
-                self._refresh_quota()
-            outcome = self._apply(event_id, lease, now, "stored" if fresh_quota else "first")
-            if outcome is AskLineFirst:  # a handler found the shared figure old (a preview)
-                self._refresh_quota()
-                outcome = self._apply(event_id, lease, now, "stored")
+            if user_id and router.needs_quota(raw):
+                self.slots.release()  # LINE's answer may take up to the client's timeout
+                try:
+                    limit, usage = self.line.quota() if self.line is not None else (None, None)
+                finally:
+                    self.slots.acquire()
+                if usage is not None:
+                    self._store_quota(limit, usage)
+            outcome = self._apply(event_id, lease, now)
         finally:
             self.slots.release()
         if outcome is None:
@@ -314,27 +315,18 @@ class Processor:
             self._reply(reply_token, replies, user_id, critical)
         return True, user_id
 
-    def _refresh_quota(self) -> None:
-        """Ask LINE for the quota with no transaction open and the DB slot given back meanwhile
-        (the answer may take up to the client's timeout), then store the figure for every
-        process; the handler that follows reads it. LINE not answering: the old one stays."""
-        self.slots.release()
-        try:
-            limit, usage = self.line.quota() if self.line is not None else (None, None)
-        finally:
-            self.slots.acquire()
-        if usage is None:
-            return
+    def _store_quota(self, limit: int | None, usage: int) -> None:
+        """LINE's quota figure, just asked with no transaction open and no DB slot held, stored
+        for every process; the handler that follows reads it (LINE not answering: the old one stays)."""
         try:
             with self.db.session() as s:
                 quota.store(s, limit, usage, utcnow(), current_association(s, self.settings).id)
         except Exception as e:  # noqa: BLE001 - the handler decides on the figure stored before
             log.warning("storing LINE's quota figure failed (%s)", type(e).__name__)
 
-    def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime, quota_line: str = "first"):
+    def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime):
         """Handle the claimed event in one transaction; (reply token, what to reply, whether the
-        reply is safety-critical), None when it failed, LeaseLost when another process has it,
-        AskLineFirst (rolled back) when the handler needs LINE's quota figure asked first."""
+        reply is safety-critical), None when it failed, LeaseLost when another process has it."""
         reply_token = None
         replies: list[dict] = []
         try:
@@ -347,7 +339,7 @@ class Processor:
                 member = s.scalar(select(Member).where(Member.association_id == assoc.id,
                                                        Member.line_user_id == user_id))
                 ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
-                          member=member, now=now, line=self.line, quota_line=quota_line)
+                          member=member, now=now, line=self.line)
                 router.dispatch(ctx)
                 replies = ctx.replies[:5]
                 # the answer to an action that raised an urgent alert (救助が必要: the 119 instruction)
@@ -366,8 +358,6 @@ class Processor:
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
             return LeaseLost
-        except AskLineFirst:
-            return AskLineFirst
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
             log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:

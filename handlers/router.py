@@ -50,11 +50,6 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-class AskLineFirst(Exception):
-    """A handler needs LINE's quota figure afresh: roll back, ask LINE outside the transaction,
-    handle the event again (bot/inbox.py). Raised only when Ctx.quota_line is "first"."""
-
-
 @dataclass
 class Route:
     fn: Handler
@@ -78,10 +73,6 @@ class Ctx:
     text: str = ""  # the text message, stripped
     replies: list[dict] = field(default_factory=list)
     pushed_priority: int = 0  # the highest priority this handling queued (an urgent alert: >= 50)
-    # how a handler gets LINE's quota figure when the shared one is old: "ask" LINE now; "first":
-    # raise AskLineFirst (the Processor asks LINE with no transaction open, then handles the event
-    # again); "stored": use the stored figure, LINE was just asked
-    quota_line: str = "ask"
     _dialog: Optional[DialogState] = None
 
     # -- answering ----------------------------------------------------------------------

@@ -8,24 +8,16 @@ from typing import Callable
 from bot import messages as msg
 from bot import quota as line_quota
 from bot import texts
-from models import Household, LineQuota, Member, Role, Target
+from models import Household, Member, Role, Target
 from models.roster import officers_for_block
 
-from .router import AskLineFirst, Ctx
+from .router import Ctx
 
 
 def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = True) -> tuple[int | None, int | None]:
     """(monthly limit, used) as every process sees it: LINE's figure shared in the database,
     plus what kairan sent or queued since it was read. (None, None) when unknown or unlimited.
-    With ask_line=False the stored figure is used whatever its age (no LINE call). Handled by
-    the inbox, an old figure raises AskLineFirst: LINE is asked with no transaction open."""
-    if ctx.quota_line == "stored":
-        ask_line = False
-    elif ask_line and ctx.quota_line == "first":
-        row = ctx.session.get(LineQuota, line_quota.CHANNEL)
-        if not line_quota.is_fresh(row, ctx.now, max_age, ctx.settings.timezone):
-            raise AskLineFirst()
-        ask_line = False
+    With ask_line=False the stored figure is used whatever its age (no LINE call)."""
     fig = line_quota.figure(ctx.session, ctx.line if ask_line else None, ctx.now, max_age=max_age,
                             association_id=ctx.association.id, tz=ctx.settings.timezone)
     if fig is None or fig.limit is None:
