@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from handlers.router import Ctx, enqueue, router
 from models import Association, Database, Member, WebhookEvent, utcnow
 
-from . import quota
+from . import quota, texts
 from .config import Settings
 from .outbox import URGENT_PRIORITY
 
@@ -245,6 +245,15 @@ def current_association(session, settings: Settings) -> Association:
     return assoc
 
 
+# Replies that must reach the person even at the cost of saying it twice: when LINE's answer to
+# the reply did not come (it may or may not have been delivered), they are pushed as well.
+MUST_ARRIVE = (texts.RESCUE_TOLD,)  # the 119 instruction to a resident who asked for rescue
+
+
+def must_arrive(replies: list[dict]) -> bool:
+    return any(m.get("type") == "text" and any(t in (m.get("text") or "") for t in MUST_ARRIVE) for m in replies)
+
+
 class Processor:
     """Handles stored events: one transaction per event, replies sent after the commit.
 
@@ -342,8 +351,7 @@ class Processor:
                           member=member, now=now, line=self.line)
                 router.dispatch(ctx)
                 replies = ctx.replies[:5]
-                # the answer to an action that raised an urgent alert (救助が必要: the 119 instruction)
-                critical = ctx.pushed_priority >= URGENT_PRIORITY
+                critical = must_arrive(replies)
                 reply_token = raw.get("replyToken")
                 fresh = now - row.received_at < REPLY_WINDOW
                 if replies and not (reply_token and fresh):

@@ -72,7 +72,6 @@ class Ctx:
     data: dict[str, str] = field(default_factory=dict)  # parsed postback data
     text: str = ""  # the text message, stripped
     replies: list[dict] = field(default_factory=list)
-    pushed_priority: int = 0  # the highest priority this handling queued (an urgent alert: >= 50)
     _dialog: Optional[DialogState] = None
 
     # -- answering ----------------------------------------------------------------------
@@ -84,8 +83,6 @@ class Ctx:
     def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
         """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
         ids = list(dict.fromkeys(u for u in user_ids if u))
-        if ids:
-            self.pushed_priority = max(self.pushed_priority, priority)
         return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
 
     # -- dialog state (in the database: gunicorn runs many workers) ---------------------
