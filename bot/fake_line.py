@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -49,6 +51,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     path_contains: str = ""
     accept_anyway: bool = False  # LINE accepted, but the answer never reached us (timeout-like)
+    reset: bool = False  # the connection is dropped before LINE takes the request (nothing sent)
 
 
 class FakeLine:
@@ -81,11 +84,11 @@ class FakeLine:
         return token
 
     def fail_next(self, status: int, times: int = 1, body: dict | None = None, path_contains: str = "",
-                  headers: dict[str, str] | None = None, accept_anyway: bool = False) -> None:
+                  headers: dict[str, str] | None = None, accept_anyway: bool = False, reset: bool = False) -> None:
         with self._lock:
             for _ in range(times):
                 self.faults.append(Fault(status, body or {"message": "fake failure"}, headers or {},
-                                         path_contains, accept_anyway))
+                                         path_contains, accept_anyway, reset))
 
     def sends(self, path_suffix: str | None = None) -> list[Recorded]:
         with self._lock:
@@ -162,6 +165,13 @@ class FakeLine:
                     return answer(409, {"message": "The retry key is already accepted"},
                                   {"x-line-accepted-request-id": fake.accepted_keys[key]})
                 fault = take_fault()
+                if fault and fault.reset:  # as a kept-alive connection LINE had closed: no answer at all
+                    record(0, body)
+                    sock = request.environ.get("werkzeug.socket")
+                    if sock is not None:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        sock.shutdown(socket.SHUT_RDWR)
+                    return answer(500, {"message": "connection reset"})  # never reaches the caller
                 if fault and not fault.accept_anyway:
                     record(fault.status, body)
                     return answer(fault.status, fault.body, fault.headers)

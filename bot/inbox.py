@@ -5,8 +5,9 @@ received after an error (failed after MAX_ATTEMPTS, for a person to look at).
 
 Only events that can be handled are stored: every field is checked first (`check_event`), a bad
 event is skipped alone. One user's events are handled one at a time, in the order of LINE's
-timestamp, then arrival: an event is claimed only when its sender has no earlier event still
-received or processing, and whoever finishes one goes on to that user's next (`Processor.handle`).
+timestamp, then arrival: an event is claimed only when its sender has no earlier event waiting
+for its first attempt or being handled, and whoever finishes one goes on to that user's next
+(`Processor.handle`). An event that failed does not hold up the later ones: the sweep retries it.
 Different users' events are handled side by side.
 """
 from __future__ import annotations
@@ -27,7 +28,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from handlers.router import Ctx, enqueue, router
 from models import Association, Database, Member, WebhookEvent, utcnow
 
+from . import quota, texts
 from .config import Settings
+from .outbox import URGENT_PRIORITY
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}
@@ -189,12 +192,18 @@ def store(db: Database, events: list[dict]) -> list[str]:
     return new
 
 
-UNHANDLED = ("received", "processing")
-
-
 def _order(t):
     """A user's events are handled by LINE's timestamp, then by arrival."""
     return tuple_(t.c.event_ts, t.c.received_at, t.c.id)
+
+
+def _blocking(t, now: dt.datetime):
+    """Rows that hold up their user's later events: waiting for their first attempt, or being
+    handled under a live lease. A row that failed and waits for the sweep's retry does not (nor
+    one whose handler died, once its lease ran out): a resident whose one event failed is not
+    left unheard for minutes, even if that event is then applied after the later ones."""
+    return (((t.c.status == "received") & (t.c.attempts == 0))
+            | ((t.c.status == "processing") & (t.c.locked_until >= now)))
 
 
 def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
@@ -204,7 +213,7 @@ def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
     t = WebhookEvent.__table__
     prior = t.alias("prior")
     earlier = (select(prior.c.id)
-               .where(prior.c.user_id == t.c.user_id, prior.c.status.in_(UNHANDLED), _order(prior) < _order(t))
+               .where(prior.c.user_id == t.c.user_id, _blocking(prior, now), _order(prior) < _order(t))
                .exists())
     with db.session() as s:
         res = s.execute(
@@ -218,10 +227,11 @@ def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
 
 
 def _next_for_user(db: Database, user_id: str) -> str | None:
-    """That user's earliest event still waiting, if any."""
+    """That user's earliest event waiting for its first attempt, if any (one that failed waits
+    for the sweep: retried at once it would likely fail again)."""
     t = WebhookEvent.__table__
-    with db.session() as s:
-        return s.scalar(select(t.c.id).where(t.c.user_id == user_id, t.c.status == "received")
+    with db.read() as s:
+        return s.scalar(select(t.c.id).where(t.c.user_id == user_id, t.c.status == "received", t.c.attempts == 0)
                         .order_by(*_order(t)).limit(1))
 
 
@@ -235,8 +245,21 @@ def current_association(session, settings: Settings) -> Association:
     return assoc
 
 
+# Replies that must reach the person even at the cost of saying it twice: when LINE's answer to
+# the reply did not come (it may or may not have been delivered), they are pushed as well.
+MUST_ARRIVE = (texts.RESCUE_TOLD,)  # the 119 instruction to a resident who asked for rescue
+
+
+def must_arrive(replies: list[dict]) -> bool:
+    return any(m.get("type") == "text" and any(t in (m.get("text") or "") for t in MUST_ARRIVE) for m in replies)
+
+
 class Processor:
-    """Handles stored events: one transaction per event, replies sent after the commit."""
+    """Handles stored events: one transaction per event, replies sent after the commit.
+
+    Nothing in a handling transaction waits on LINE: replies go out after the commit, and a
+    postback that decides on the quota ([送信], `router.postback(..., needs_quota=True)`) gets the
+    shared quota figure refreshed from LINE after its claim and before its transaction opens."""
 
     def __init__(self, db: Database, settings: Settings, line):
         self.db, self.settings, self.line = db, settings, line
@@ -244,47 +267,77 @@ class Processor:
         # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
         self.slots = threading.BoundedSemaphore(max(1, settings.inbox_db_slots))
         # replies wait on a short timeout (a reply token lasts about a minute, and a handling
-        # thread held by a slow LINE is capacity lost); past it the answer goes out as a push
-        self.replier = line
-        if settings.reply_timeout_seconds < settings.line_timeout_seconds:
-            from .line import LineClient
-
-            self.replier = LineClient(settings.with_(line_timeout_seconds=settings.reply_timeout_seconds))
+        # thread held by a slow LINE is capacity lost); past it the answer goes out as a push.
+        # Passed per call: one LINE client (one connection pool, one rate limiter) per process.
+        self.reply_timeout = (settings.reply_timeout_seconds
+                              if settings.reply_timeout_seconds < settings.line_timeout_seconds else None)
 
     def handle(self, event_id: str, chain: int = 100) -> int:
         """Handle the event, then that user's later events waiting behind it, in order (the
-        claim refused them while this one was unhandled). Returns the number handled."""
-        with self.db.session() as s:
-            user_id = s.scalar(select(WebhookEvent.user_id).where(WebhookEvent.id == event_id))
+        claim refused them while this one was unhandled). Returns the number handled. An event
+        that fails is left for the sweep's retry, and the chain goes on to the next."""
         handled = 0
-        while event_id is not None and handled < chain:
-            if not self.process(event_id):
-                break
-            handled += 1
+        for _ in range(chain):
+            outcome, user_id = self.process(event_id)
+            if outcome is None:
+                break  # not ours to handle (someone else has it, or an earlier event waits)
+            handled += outcome
             if not user_id:
                 break
             event_id = _next_for_user(self.db, user_id)
+            if event_id is None:
+                break
         return handled
 
-    def process(self, event_id: str) -> bool:
-        with self.slots:  # a few transactions at a time; the reply below waits outside
-            outcome = self._apply(event_id)
+    def process(self, event_id: str) -> tuple[bool | None, str | None]:
+        """(True: handled, False: failed and left for a retry, None: not claimed; the sender)."""
+        self.slots.acquire()  # a few transactions at a time; LINE calls wait outside
+        try:
+            now = utcnow()
+            lease = _claim(self.db, event_id, now)
+            if lease is None:
+                return None, None
+            with self.db.read() as s:
+                payload = s.scalar(select(WebhookEvent.payload).where(WebhookEvent.id == event_id))
+            try:
+                raw = json.loads(payload or "{}")
+            except ValueError:
+                raw = {}  # _apply fails it, and records why
+            user_id = (raw.get("source") or {}).get("userId") if isinstance(raw, dict) else None
+            if user_id and router.needs_quota(raw):
+                self.slots.release()  # LINE's answer may take up to the client's timeout
+                try:
+                    limit, usage = self.line.quota() if self.line is not None else (None, None)
+                finally:
+                    self.slots.acquire()
+                if usage is not None:
+                    self._store_quota(limit, usage)
+            outcome = self._apply(event_id, lease, now)
+        finally:
+            self.slots.release()
         if outcome is None:
-            return False
-        reply_token, replies, user_id = outcome
+            return False, user_id
+        if outcome is LeaseLost:
+            return None, None
+        reply_token, replies, critical = outcome
         if replies and reply_token:
-            self._reply(reply_token, replies, user_id)
-        return True
+            self._reply(reply_token, replies, user_id, critical)
+        return True, user_id
 
-    def _apply(self, event_id: str) -> tuple[str | None, list[dict], str] | None:
-        """Claim and handle the event in one transaction; what to reply, or None if not handled."""
-        now = utcnow()
-        lease = _claim(self.db, event_id, now)
-        if lease is None:
-            return None
+    def _store_quota(self, limit: int | None, usage: int) -> None:
+        """LINE's quota figure, just asked with no transaction open and no DB slot held, stored
+        for every process; the handler that follows reads it (LINE not answering: the old one stays)."""
+        try:
+            with self.db.session() as s:
+                quota.store(s, limit, usage, utcnow(), current_association(s, self.settings).id)
+        except Exception as e:  # noqa: BLE001 - the handler decides on the figure stored before
+            log.warning("storing LINE's quota figure failed (%s)", type(e).__name__)
+
+    def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime):
+        """Handle the claimed event in one transaction; (reply token, what to reply, whether the
+        reply is safety-critical), None when it failed, LeaseLost when another process has it."""
         reply_token = None
         replies: list[dict] = []
-        user_id = ""
         try:
             with self.db.session() as s:
                 row = s.get(WebhookEvent, event_id)
@@ -298,11 +351,13 @@ class Processor:
                           member=member, now=now, line=self.line)
                 router.dispatch(ctx)
                 replies = ctx.replies[:5]
+                critical = must_arrive(replies)
                 reply_token = raw.get("replyToken")
                 fresh = now - row.received_at < REPLY_WINDOW
                 if replies and not (reply_token and fresh):
                     # too late for a reply token: the answer goes out as a push, with the change
-                    enqueue(s, assoc.id, [user_id], replies, purpose="late-reply")
+                    enqueue(s, assoc.id, [user_id], replies, purpose="late-reply",
+                            priority=URGENT_PRIORITY if critical else 0)
                     replies = []
                 if row.locked_until != lease:  # our lease ran out and another process took over
                     raise LeaseLost(event_id)
@@ -310,7 +365,7 @@ class Processor:
                 row.user_id = None  # the person's LINE id is not kept once handled
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
-            return None
+            return LeaseLost
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
             log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:
@@ -319,28 +374,33 @@ class Processor:
                 row.locked_until = None
                 row.error = f"{type(e).__name__}: {e}"[:500]
             return None
-        return reply_token, replies, user_id
+        return reply_token, replies, critical
 
-    def _reply(self, token: str, messages: list[dict], user_id: str) -> None:
-        result = self.replier.reply(token, messages)
-        if result.uncertain:
-            # timed out waiting for LINE's answer: the reply may well have arrived. A push too
-            # would say everything twice; a reply token cannot be retried, so nothing more is sent
+    def _reply(self, token: str, messages: list[dict], user_id: str, critical: bool = False) -> None:
+        result = self.line.reply(token, messages, read_timeout=self.reply_timeout)
+        if result.ok:
+            return
+        if result.uncertain and not critical:
+            # LINE got the reply but its answer did not come in time: it has most likely been
+            # delivered. A push too would say everything twice; a reply token cannot be retried.
             log.warning("LINE reply got no answer in time; no push fallback (it may have been delivered)")
             return
-        if not result.ok:
-            # refused (an expired or used token, an error): the user acted and expects an
-            # answer, so it goes out as a push (costs one message)
-            with self.db.session() as s:
-                assoc = current_association(s, self.settings)
-                enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback")
+        # refused (an expired or used token, an error) or never sent (a reset connection): the
+        # user acted and expects an answer, so it goes out as a push (costs one message). Also
+        # when uncertain, for the answer to a rescue request: better twice than a lost 119.
+        if result.uncertain:
+            log.warning("LINE reply got no answer in time; safety-critical, so pushed as well")
+        with self.slots, self.db.session() as s:
+            assoc = current_association(s, self.settings)
+            enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback",
+                    priority=URGENT_PRIORITY if critical else 0)
 
     def sweep(self, limit: int = 100, after: dt.timedelta | None = None) -> int:
         """Handle events left unhandled (a crash after the 200, a failed attempt, or a full
         handling queue), oldest first; `after` is how old a waiting event must be."""
         now = utcnow()
         after = SWEEP_AFTER if after is None else after
-        with self.db.session() as s:
+        with self.db.read() as s:
             ids = s.scalars(
                 select(WebhookEvent.id)
                 .where(or_((WebhookEvent.status == "received") & (WebhookEvent.received_at < now - after),

@@ -32,8 +32,9 @@ class SendResult:
     error: str | None = None  # LINE's error body or the exception text
     retry_after: float | None = None
     request_id: str | None = None
-    # no answer, but the request had left: LINE may have accepted it (read timeout, connection
-    # dropped mid-answer). A reply is then not repeated as a push; a push is retried with its key.
+    # the request reached LINE but its answer did not come in time (a read timeout): LINE may
+    # have accepted it. A push is retried with its key; a reply cannot be retried. A refused or
+    # reset connection is not uncertain: nothing was accepted, and a reply falls back to a push.
     uncertain: bool = False
 
     @property
@@ -135,7 +136,7 @@ class LineClient:
         return self.timeout[0] + self.read_timeout(previous_timeouts)
 
     def _call(self, what: str, fn, *args, read_timeout: float | None = None, **kwargs) -> SendResult:
-        timeout = self.timeout if read_timeout is None else (self.timeout[0], read_timeout)
+        timeout = self.timeout if read_timeout is None else (min(self.timeout[0], read_timeout), read_timeout)
         try:
             resp = fn(*args, _request_timeout=timeout, **kwargs)
         except ApiException as e:
@@ -147,9 +148,11 @@ class LineClient:
                 request_id=_header(e.headers, "x-line-accepted-request-id"),
             )
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            # a read timeout or a connection lost mid-answer: the request reached LINE and may have
-            # been accepted. A refused or timed-out connection: nothing reached LINE.
-            uncertain = isinstance(e, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError))
+            # Only a read timeout means the request reached LINE and may have been accepted. A
+            # ProtocolError (with retries off: a kept-alive connection LINE had closed, a reset),
+            # a refused or timed-out connection: taken as not sent. (A reset after LINE accepted is
+            # possible but rare; for a reply it costs a duplicate push, never a lost answer.)
+            uncertain = isinstance(e, urllib3.exceptions.ReadTimeoutError)
             log.warning("LINE %s failed: %s%s", what, type(e).__name__, " (may have been accepted)" if uncertain else "")
             return SendResult(ok=False, status=None, error=f"{type(e).__name__}: {e}"[:1000], uncertain=uncertain)
         request_id = _header(getattr(resp, "headers", None), "x-line-request-id")
@@ -166,12 +169,13 @@ class LineClient:
         log.error("LINE %s not sent: %d limit violation(s), first: %s", kind, len(problems), problems[0][:200])
         return SendResult(ok=False, status=400, error=("kairan refused: " + "; ".join(problems))[:1000])
 
-    def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
+    def reply(self, reply_token: str, messages: list[dict], read_timeout: float | None = None) -> SendResult:
+        """`read_timeout`: a shorter wait than the client's (the handling pool's replies)."""
         body = {"replyToken": reply_token, "messages": messages}
         if (refused := self._refused("reply", body)) is not None:
             return refused
         req = ReplyMessageRequest.from_dict(body)
-        return self._call("reply", self.api.reply_message_with_http_info, req)
+        return self._call("reply", self.api.reply_message_with_http_info, req, read_timeout=read_timeout)
 
     def push(self, to: str, messages: list[dict], retry_key: str, read_timeout: float | None = None) -> SendResult:
         body = {"to": to, "messages": messages}

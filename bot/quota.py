@@ -21,7 +21,7 @@ from models import LineQuota, OutboxMessage
 log = logging.getLogger(__name__)
 CHANNEL = "default"  # one LINE channel per deployment today; the key for when there are many
 TTL = dt.timedelta(seconds=60)
-FRESH = dt.timedelta(0)  # [送信]: ask LINE again whatever the stored figure's age
+FRESH = dt.timedelta(0)  # ask LINE again whatever the stored figure's age
 
 
 @dataclass(frozen=True)

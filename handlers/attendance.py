@@ -457,7 +457,7 @@ def on_cancel(ctx: Ctx) -> None:
     ctx.reply(msg.text(texts.EV_CANCELLED))
 
 
-@router.postback("ev_send", roles=OFFICER_ROLES)
+@router.postback("ev_send", roles=OFFICER_ROLES, needs_quota=True)
 def on_send(ctx: Ctx) -> None:
     ev = own_draft(ctx)
     if ev is None:

@@ -313,7 +313,7 @@ def on_cancel(ctx: Ctx) -> None:
     ctx.reply(msg.text(texts.CIRCULAR_CANCELLED))
 
 
-@router.postback("circ_send", roles=OFFICER_ROLES)
+@router.postback("circ_send", roles=OFFICER_ROLES, needs_quota=True)
 def on_send(ctx: Ctx) -> None:
     c = own_draft(ctx)
     if c is None:

@@ -153,6 +153,7 @@ class Router:
         self.events: dict[str, Route] = {}
         self.cleanups: dict[str, Handler] = {}
         self.interceptors: list[Interceptor] = []
+        self.quota_actions: set[str] = set()  # postbacks that decide on the quota ([送信])
 
     # -- registration -------------------------------------------------------------------
     def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True):
@@ -163,8 +164,20 @@ class Router:
             return fn
         return deco
 
-    def postback(self, action: str, roles: Iterable[Role] | None = None):
+    def postback(self, action: str, roles: Iterable[Role] | None = None, needs_quota: bool = False):
+        """needs_quota: the handler decides on this month's quota (a [送信]); the figure shared in
+        the database is refreshed from LINE before its transaction opens (bot/inbox.py), so the
+        handler reads it without calling LINE while it holds the transaction."""
+        if needs_quota:
+            self.quota_actions.add(action)
         return self._add(self.postbacks, action, roles)
+
+    def needs_quota(self, raw: dict) -> bool:
+        """Whether this stored webhook event (LINE's JSON) is a postback that needs a fresh quota."""
+        if raw.get("type") != "postback":
+            return False
+        data = (raw.get("postback") or {}).get("data") or ""
+        return dict(parse_qsl(data)).get("a", "") in self.quota_actions
 
     def command(self, word: str, roles: Iterable[Role] | None = None):
         return self._add(self.commands, word, roles)

@@ -14,11 +14,12 @@ from models.roster import officers_for_block
 from .router import Ctx
 
 
-def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL) -> tuple[int | None, int | None]:
+def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = True) -> tuple[int | None, int | None]:
     """(monthly limit, used) as every process sees it: LINE's figure shared in the database,
-    plus what kairan sent or queued since it was read. (None, None) when unknown or unlimited."""
-    fig = line_quota.figure(ctx.session, ctx.line, ctx.now, max_age=max_age, association_id=ctx.association.id,
-                            tz=ctx.settings.timezone)
+    plus what kairan sent or queued since it was read. (None, None) when unknown or unlimited.
+    With ask_line=False the stored figure is used whatever its age (no LINE call)."""
+    fig = line_quota.figure(ctx.session, ctx.line if ask_line else None, ctx.now, max_age=max_age,
+                            association_id=ctx.association.id, tz=ctx.settings.timezone)
     if fig is None or fig.limit is None:
         return None, None
     return fig.limit, fig.used
@@ -26,9 +27,11 @@ def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL) -> tuple[int | None,
 
 def within_quota(ctx: Ctx, pushes: int, send_anyway: str, cancel: str) -> bool:
     """Ask again (with [それでも送信]) before a send that needs more messages than this month has
-    left, keeping the reserve for urgent messages. Asks LINE afresh: the preview may be old, or
-    shown by another process."""
-    limit, used = quota(ctx, max_age=line_quota.FRESH)
+    left, keeping the reserve for urgent messages. Decides on LINE's figure as read just before
+    this transaction opened (the [送信] postbacks are registered with needs_quota, bot/inbox.py
+    refreshes the shared figure first): the preview may be old, or shown by another process; LINE
+    itself is never called while the transaction is open."""
+    limit, used = quota(ctx, ask_line=False)
     reserve = max(0, ctx.settings.urgent_quota_reserve)
     if limit is None or used is None or pushes <= limit - used - reserve:
         return True

@@ -9,6 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
+READ_ONLY = "kairan_read_only"  # execution option of the engine behind Database.read()
+
+
 def normalize_url(url: str) -> str:
     # Heroku-style URLs name the old driver; we ship psycopg 3.
     if url.startswith("postgres://"):
@@ -42,8 +45,12 @@ def make_engine(url: str, **kw) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # BEGIN IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
-            # instead of failing half-way with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # instead of failing half-way with "database is locked". A read session (Database.read)
+            # takes a plain BEGIN: in WAL mode it reads a snapshot and never waits for the writer.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # hide_parameters: errors and logs never carry the names, texts or coordinates being written
@@ -55,6 +62,8 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
+                                              expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +79,16 @@ class Database:
             except BaseException:
                 s.rollback()
                 raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it does not take the write lock (a plain BEGIN, not
+        BEGIN IMMEDIATE), so many threads can look things up while one writes. Never write in it."""
+        with self.read_sessionmaker() as s:
+            try:
+                yield s
+            finally:
+                s.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
