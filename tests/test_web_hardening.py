@@ -182,9 +182,17 @@ def officer_client(app, k, user: str):
 
 
 class Statements:
+    """Counts the SQL statements an engine runs while the `with` block is open."""
+
     def __init__(self, engine):
-        self.n = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+        self.engine, self.n = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_):
+        event.remove(self.engine, "before_cursor_execute", self._count)
 
     def _count(self, *_):
         self.n += 1
@@ -200,12 +208,9 @@ def test_live_page_and_csv_take_the_same_few_queries_at_30_and_300_households(ap
     for n in (30, 300):
         officer, names = seed_association(db, n, slug=f"a{n}")
         c = officer_client(app, k, officer)
-        counter = Statements(k.db.engine)
-        try:
+        with Statements(k.db.engine) as counter:
             page, page_queries = counter.during(lambda: c.get("/admin/safety/"))
             export, csv_queries = counter.during(lambda: c.get("/admin/safety/export.csv"))
-        finally:
-            event.remove(k.db.engine, "before_cursor_execute", counter._count)
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and export.status_code == 200
         assert html.count("<tr class=") == min(n, safety_page.PAGE_SIZE)
@@ -225,12 +230,9 @@ def test_big_associations_are_paged_and_the_map_shows_every_location(app, k, db,
     monkeypatch.setattr(safety_page, "PAGE_SIZE", 10)
     officer, names = seed_association(db, 30, located_every=3)
     c = officer_client(app, k, officer)
-    counter = Statements(k.db.engine)
-    try:
+    with Statements(k.db.engine) as counter:
         first, first_queries = counter.during(lambda: c.get("/admin/safety/"))
         third, third_queries = counter.during(lambda: c.get("/admin/safety/?p=3"))
-    finally:
-        event.remove(k.db.engine, "before_cursor_execute", counter._count)
     html = first.get_data(as_text=True)
     households = re.findall(r"<td>(世帯 \d{3})様", html)
     assert len(households) == 10 and households[0] == "世帯 007"  # 救助が必要 first
