@@ -50,7 +50,7 @@ def machine() -> dict:
 def _fake_main(conn, latency: float) -> None:
     import logging
 
-    from bot.fake_line import FakeLine, ServedFake
+    from bot.dev.fake_line import FakeLine, ServedFake
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
@@ -134,7 +134,7 @@ def add_roster(session, association_id: int, n: int, per_block: int = 500, start
     """n households with one active LINE member each, in 班 of `per_block`; returns their user ids."""
     from sqlalchemy import insert, select
 
-    from bot.config import PRIVACY_POLICY_VERSION
+    from models.roster import PRIVACY_POLICY_VERSION
     from models import Block, Household, Member, MemberStatus, Role, utcnow
 
     now = utcnow()

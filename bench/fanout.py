@@ -24,7 +24,17 @@ import time
 import tracemalloc
 
 from _common import (
-    SECRET, TOKEN, FakeProcess, add_roster, count, machine, median, pg_database, sqlite_url, summary, table,
+    SECRET,
+    TOKEN,
+    FakeProcess,
+    add_roster,
+    count,
+    machine,
+    median,
+    pg_database,
+    sqlite_url,
+    summary,
+    table,
 )
 
 
@@ -93,8 +103,9 @@ def rss_mib() -> float:
 def fan_out(k, fake: FakeProcess, trace: bool) -> dict:
     from sqlalchemy import func, select
 
-    from bot import messages as msg
-    from handlers.router import enqueue, pb
+    from handlers.messages import builders as msg
+    from models.messaging import enqueue
+    from handlers.messages.codec import pb
     from models import Association, Circular, OutboxMessage, Target
     from models.circulars import audience, mark_sent
     from scheduler.jobs import dispatch_outbox

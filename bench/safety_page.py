@@ -63,7 +63,7 @@ def seed(db, n: int) -> str:
 def sign_in(app, k, user: str):
     from sqlalchemy import select
 
-    from bot.signin import issue_login_link
+    from bot.web.signin import issue_login_link
     from models import Member
 
     with k.db.session() as s:

@@ -32,8 +32,21 @@ import uuid
 import aiohttp
 
 from _common import (
-    SECRET, TOKEN, FakeProcess, Gunicorn, count, cpu_snapshot, cpu_used, machine, pct, pg_database,
-    postgres_pids, sqlite_url, summary, table, tree,
+    SECRET,
+    TOKEN,
+    FakeProcess,
+    Gunicorn,
+    count,
+    cpu_snapshot,
+    cpu_used,
+    machine,
+    pct,
+    pg_database,
+    postgres_pids,
+    sqlite_url,
+    summary,
+    table,
+    tree,
 )
 
 # kairan as gunicorn runs it: the Procfile's command line, plus what a variant changes
@@ -48,7 +61,7 @@ def prepare(url: str, members: int) -> tuple[int, list[str]]:
     """Schema, demo association, `members` more households (one member each), one sent circular."""
     from sqlalchemy import select
 
-    from bot.demo import seed
+    from bot.dev.demo import seed
     from models import Association, Circular, Database, Target
     from models.circulars import audience, mark_sent
     from models.migrate import upgrade

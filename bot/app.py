@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from .config import Settings, load_settings
-from .state import build
+from bot.config import Settings, load_settings
+from bot.state import build
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings = settings.with_(**overrides)
     if not logging.getLogger().handlers:  # under gunicorn nobody else configures it
         configure_logging(settings.log_level)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
@@ -56,15 +56,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.extensions["kairan"] = build(settings)
 
-    from . import pages, webhook
+    from bot import webhook
+    from bot.web import admin, admin_events, auth, pages, safety_page  # noqa: F401 - pages register on auth.bp
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
-    from . import admin, safety_page
-
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(safety_page.bp)
     if settings.simulator:
-        from . import simulator
+        from bot.dev import simulator
         simulator.init_app(app)
     return app

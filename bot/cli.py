@@ -20,10 +20,10 @@ from models import ROLE_LABELS, Association, AuditLog, Block, Database, Househol
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
 
-from . import demo as demo_data
-from . import roster_csv
-from .config import ConfigError, Settings
-from .config import load_settings as _load_settings
+from bot.dev import demo as demo_data
+from bot import roster_csv
+from bot.config import ConfigError, Settings
+from bot.config import load_settings as _load_settings
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
@@ -109,7 +109,7 @@ def serve(host: str, port: int) -> None:
 
     from scheduler.runner import start_background
 
-    from .app import configure_logging, create_app
+    from bot.app import configure_logging, create_app
 
     # In simulator mode the bot calls the fake LINE API mounted in this very app, on this port.
     settings = load_settings({**os.environ, "PORT": str(port)})
@@ -138,8 +138,8 @@ def scheduler() -> None:
     SIGTERM (a deploy) or Ctrl-C: the send in flight finishes and is recorded, then it exits."""
     from scheduler.runner import run_blocking
 
-    from .app import configure_logging
-    from .state import build
+    from bot.app import configure_logging
+    from bot.state import build
 
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -12,8 +12,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEV_CHANNEL_SECRET = "kairan-simulator-channel-secret"
 DEV_ACCESS_TOKEN = "kairan-simulator-access-token"
-# Bump when the privacy notice changes materially: members are asked to consent again.
-PRIVACY_POLICY_VERSION = "2026-11"
 # Simulator mode only: a key made at start (sessions end when the process does). Outside it
 # KAIRAN_SECRET_KEY is required: a key anyone could derive (the channel secret, a fixed default)
 # would let them sign an officer's session.

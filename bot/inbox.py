@@ -25,12 +25,17 @@ from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from handlers.router import Ctx, enqueue, router
-from models import Association, Database, Member, WebhookEvent, utcnow
+from handlers.framework.ctx import Ctx
+from models.messaging import enqueue
+from handlers.framework.router import router
+from models import Database, Member, WebhookEvent, utcnow
+from models.roster import current_association
 
-from . import quota, texts
-from .config import Settings
-from .outbox import URGENT_PRIORITY
+from models import quota
+from handlers.messages import texts
+from bot.config import Settings
+from bot.outbox import URGENT_PRIORITY
+from bot.web.signin import Links
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}
@@ -235,16 +240,6 @@ def _next_for_user(db: Database, user_id: str) -> str | None:
                         .order_by(*_order(t)).limit(1))
 
 
-def current_association(session, settings: Settings) -> Association:
-    q = select(Association).order_by(Association.id)
-    if settings.association_slug:
-        q = q.where(Association.slug == settings.association_slug)
-    assoc = session.scalars(q.limit(1)).first()
-    if assoc is None:
-        raise RuntimeError("no association in the database: run `kairan demo` or `kairan roster import`")
-    return assoc
-
-
 # Replies that must reach the person even at the cost of saying it twice: when LINE's answer to
 # the reply did not come (it may or may not have been delivered), they are pushed as well.
 MUST_ARRIVE = (texts.RESCUE_TOLD,)  # the 119 instruction to a resident who asked for rescue
@@ -263,6 +258,7 @@ class Processor:
 
     def __init__(self, db: Database, settings: Settings, line):
         self.db, self.settings, self.line = db, settings, line
+        self.links = Links(settings)  # signed links to the web pages, for handlers (ports.Links)
         # handling threads mostly wait on LINE; only this many hold a transaction at once, so
         # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
         self.slots = threading.BoundedSemaphore(max(1, settings.inbox_db_slots))
@@ -329,7 +325,7 @@ class Processor:
         for every process; the handler that follows reads it (LINE not answering: the old one stays)."""
         try:
             with self.db.session() as s:
-                quota.store(s, limit, usage, utcnow(), current_association(s, self.settings).id)
+                quota.store(s, limit, usage, utcnow(), current_association(s, self.settings.association_slug).id)
         except Exception as e:  # noqa: BLE001 - the handler decides on the figure stored before
             log.warning("storing LINE's quota figure failed (%s)", type(e).__name__)
 
@@ -344,11 +340,11 @@ class Processor:
                 raw = json.loads(row.payload or "{}")
                 event = Event.from_dict(raw)
                 user_id = raw["source"]["userId"]
-                assoc = current_association(s, self.settings)
+                assoc = current_association(s, self.settings.association_slug)
                 member = s.scalar(select(Member).where(Member.association_id == assoc.id,
                                                        Member.line_user_id == user_id))
                 ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
-                          member=member, now=now, line=self.line)
+                          member=member, now=now, line=self.line, links=self.links)
                 router.dispatch(ctx)
                 replies = ctx.replies[:5]
                 critical = must_arrive(replies)
@@ -391,7 +387,7 @@ class Processor:
         if result.uncertain:
             log.warning("LINE reply got no answer in time; safety-critical, so pushed as well")
         with self.slots, self.db.session() as s:
-            assoc = current_association(s, self.settings)
+            assoc = current_association(s, self.settings.association_slug)
             enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback",
                     priority=URGENT_PRIORITY if critical else 0)
 

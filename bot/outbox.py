@@ -20,8 +20,8 @@ from sqlalchemy import or_, select, update
 
 from models import Database, LineQuota, OutboxMessage, utcnow
 
-from . import quota
-from .line import LineClient, SendResult
+from models import quota
+from bot.line.client import LineClient, SendResult
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = dt.timedelta(seconds=3)  # above the client's own timeout: DB round trips, pacing

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Association, Block, Household
 
-from .csv_safe import csv_cell, csv_uncell
+from bot.web.csv_safe import csv_cell, csv_uncell
 from models.roster import new_join_code, normalize_name
 
 HEADER = ["班", "氏名", "LINE", "要支援"]

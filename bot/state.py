@@ -8,7 +8,7 @@ from flask import current_app
 
 from models import Database
 
-from .config import Settings
+from bot.config import Settings
 
 
 @dataclass
@@ -20,6 +20,15 @@ class Kairan:
     pool: Any = None  # bot.workers.InboxPool: handles webhook events off the request thread
     extras: dict[str, Any] = field(default_factory=dict)
 
+    # the scheduler's I/O ticks (scheduler.runtime.Runtime)
+    def send_outbox(self, limit: int, stop: Any = None) -> int:
+        from bot.outbox import dispatch_once
+
+        return dispatch_once(self.db, self.line, limit=limit, stop=stop)
+
+    def sweep_inbox(self) -> int:
+        return self.processor.sweep()
+
 
 def kairan() -> Kairan:
     return current_app.extensions["kairan"]
@@ -27,11 +36,11 @@ def kairan() -> Kairan:
 
 def build(settings: Settings) -> Kairan:
     """Everything a process needs to work: used by the web app and the scheduler alike."""
-    from .inbox import Processor
-    from .line import LineClient
-    from .workers import InboxPool
+    from bot.inbox import Processor
+    from bot.line.client import LineClient
+    from bot.workers import InboxPool
 
-    import handlers  # noqa: F401 - registers every handler on the router
+    import handlers.chat  # noqa: F401 - registers every handler on the router
 
     db = Database(settings.database_url)
     line = LineClient(settings)

@@ -12,8 +12,8 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
-from .inbox import MalformedWebhook, handle_all, parse_body, store
-from .state import kairan
+from bot.inbox import MalformedWebhook, handle_all, parse_body, store
+from bot.state import kairan
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 
-from .config import Settings
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

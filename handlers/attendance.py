@@ -13,20 +13,22 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from bot import messages as msg
-from bot import texts
+from handlers.messages import builders as msg
+from handlers.messages import texts
 from models import Association, Block, Delivery, Event, EventState, OFFICER_ROLES, Role, Target
 from models.circulars import audience, target_label
 from models.events import ANSWERS, SUBJECT, amend, delivery_of, mark_sent, recent_events, results
 from models.reminders import pending_recipients, plan_times_before, planned, schedule
 from models.roster import normalize_name
 
-from .circulars import parse_reminder
-from .registration import fallback
-from .pickers import block_toggles, paged
-from .sending import notify_paper, outside_own_block, within_quota
-from .sending import quota as sending_quota
-from .router import Ctx, normalize, pb, router
+from handlers.circulars import parse_reminder
+from handlers.registration import fallback
+from handlers.messages.pickers import block_toggles, paged
+from handlers.sending import notify_paper, outside_own_block, within_quota
+from handlers.sending import quota as sending_quota
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import normalize, pb
+from handlers.framework.router import router
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
 REQUIRED = ("name", "when", "place", "deadline")

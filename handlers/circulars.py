@@ -10,17 +10,19 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from bot import messages as msg
-from bot import texts
-from bot.line_limits import MAX_MESSAGES, check_message
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from handlers.messages.limits import MAX_MESSAGES, check_message
 from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
 from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_label
 from models.reminders import plan_times, schedule
 
-from .pickers import block_toggles
-from .sending import notify_paper, outside_own_block, within_quota
-from .sending import quota as sending_quota
-from .router import Ctx, pb, router
+from handlers.messages.pickers import block_toggles
+from handlers.sending import notify_paper, outside_own_block, within_quota
+from handlers.sending import quota as sending_quota
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import pb
+from handlers.framework.router import router
 
 MAX_TITLE = 40
 MAX_BODY = 4500

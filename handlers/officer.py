@@ -5,15 +5,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot import messages as msg
-from bot import texts
-from bot.signin import issue_login_link
+from handlers.messages import builders as msg
+from handlers.messages import texts
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
 from models.reminders import planned, unread_recipients
 from models.stats import read_stats, recent_circulars
 
-from .router import Ctx, router
+from handlers.framework.ctx import Ctx
+from handlers.framework.router import router
 
 
 def when_text(ctx: Ctx, at) -> str:
@@ -81,6 +81,6 @@ def on_status(ctx: Ctx) -> None:
 
 @router.command(texts.CMD_ADMIN, roles=OFFICER_ROLES)
 def on_admin(ctx: Ctx) -> None:
-    url = issue_login_link(ctx.session, ctx.settings, ctx.member, ctx.now)
+    url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now)
     ctx.audit("admin.link", f"member:{ctx.member.id}")
     ctx.reply(msg.link(texts.CMD_ADMIN, texts.ADMIN_LINK, texts.ADMIN_OPEN, url))

@@ -6,18 +6,29 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot import messages as msg
-from bot import texts
-from bot.config import PRIVACY_POLICY_VERSION
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models.roster import PRIVACY_POLICY_VERSION
 from models import AuditLog, BOARD_ROLES, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
 from models.erasure import erase_traces, undo_answers
 from models.roster import (
-    clear_join_failures, could_be_code, erase_member, household_by_code, join_code_pause, link_member,
-    looks_like_code as code_only, match_household, new_join_code, officers_for_block, record_join_failure,
+    clear_join_failures,
+    could_be_code,
+    erase_member,
+    household_by_code,
+    join_code_pause,
+    link_member,
+    looks_like_code as code_only,
+    match_household,
+    new_join_code,
+    officers_for_block,
+    record_join_failure,
 )
 
-from .pickers import paged
-from .router import Ctx, pb, router
+from handlers.messages.pickers import paged
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import pb
+from handlers.framework.router import router
 
 MAX_NAME = 30
 

@@ -17,20 +17,31 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import messages as msg
-from bot.line_limits import MAX_MESSAGES, TEXT_MAX, utf16_len
-from bot import texts
-from bot.signin import issue_login_link
+from handlers.messages import builders as msg
+from handlers.messages.limits import MAX_MESSAGES, TEXT_MAX, utf16_len
+from handlers.messages import texts
 from models import (
-    Delivery, Disaster, Household, Member, MemberStatus, OFFICER_ROLES, OutboxMessage, Role, SafetyAsk,
-    SafetyLocation, SafetyPhoto,
+    Delivery,
+    Disaster,
+    Household,
+    Member,
+    MemberStatus,
+    OFFICER_ROLES,
+    OutboxMessage,
+    Role,
+    SafetyAsk,
+    SafetyLocation,
+    SafetyPhoto,
 )
 from models.delivery import write_receipts
 from models.roster import officers_for_block
 from models.safety import STATUSES, SUBJECT, active_disaster, add_note, board, latest_location, may_see_safety
 
-from .pickers import paged
-from .router import Ctx, enqueue, normalize, pb, router
+from handlers.messages.pickers import paged
+from handlers.framework.ctx import Ctx
+from models.messaging import enqueue
+from handlers.messages.codec import normalize, pb
+from handlers.framework.router import router
 
 log = logging.getLogger(__name__)
 
@@ -592,7 +603,7 @@ def on_board(ctx: Ctx) -> None:
     board_texts = [m["text"] for m in msg.long_text("\n".join(lines), MAX_MESSAGES - 1)]
     if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
         # the live page (table and map) in one tap: the sign-in link lands there
-        url = issue_login_link(ctx.session, ctx.settings, ctx.member, ctx.now, next_path=SAFETY_PAGE)
+        url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
         return ctx.reply(*[msg.text(t) for t in board_texts],
                          msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
-from bot import messages as msg
-from bot import quota as line_quota
-from bot import texts
+from handlers.messages import builders as msg
+from models import quota as line_quota
+from handlers.messages import texts
 from models import Household, Member, Role, Target
 from models.roster import officers_for_block
 
-from .router import Ctx
+from handlers.framework.ctx import Ctx
 
 
 def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = True) -> tuple[int | None, int | None]:

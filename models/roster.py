@@ -19,6 +19,12 @@ from sqlalchemy.orm.base import NO_VALUE, NEVER_SET
 from .base import Base, association_fk, created, intpk
 
 
+# The version of the privacy notice a member consents to (recorded with the consent). Bump it when
+# the notice changes materially. (Asking members who consented to an older version again is not
+# built yet: see the README.)
+PRIVACY_POLICY_VERSION = "2026-11"
+
+
 class Role(str, enum.Enum):
     chair = "chair"  # 会長
     officer = "officer"  # 役員
@@ -363,3 +369,14 @@ def erase_member(member: Member) -> Household | None:
     if household is not None and not [m for m in others if m.status == MemberStatus.active]:
         household.on_line = False
     return household if household is not None and household.origin == "approval" and not others else None
+
+
+def current_association(session: Session, slug: str | None = None) -> Association:
+    """The association this deployment serves: the one named by `slug` (KAIRAN_ASSOCIATION), or the first."""
+    q = select(Association).order_by(Association.id)
+    if slug:
+        q = q.where(Association.slug == slug)
+    assoc = session.scalars(q.limit(1)).first()
+    if assoc is None:
+        raise RuntimeError("no association in the database: run `kairan demo` or `kairan roster import`")
+    return assoc

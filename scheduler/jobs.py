@@ -6,8 +6,7 @@ import logging
 
 from sqlalchemy import delete, update
 
-from bot.outbox import dispatch_once
-from bot.state import Kairan
+from scheduler.runtime import Runtime
 from models import LoginToken, OutboxMessage, WebhookEvent, utcnow
 
 from . import reminders, safety
@@ -18,21 +17,21 @@ OUTBOX_RETENTION = dt.timedelta(days=30)  # sent/failed pushes (their bodies nam
 FAILED_PAYLOAD_RETENTION = dt.timedelta(days=7)  # a failed event's text is kept this long for a look
 
 
-def dispatch_outbox(k: Kairan) -> int:
+def dispatch_outbox(k: Runtime) -> int:
     """Send what is due, one row per claim, until nothing is due (a big fan-out drains in one run;
     the next tick goes on after 1,000 rows) or the scheduler is stopping."""
-    return dispatch_once(k.db, k.line, limit=1000, stop=k.extras.get("stopping"))
+    return k.send_outbox(1000, k.extras.get("stopping"))
 
 
-def send_reminders(k: Kairan) -> int:
+def send_reminders(k: Runtime) -> int:
     return reminders.send_due(k)
 
 
-def sweep_inbox(k: Kairan) -> int:
-    return k.processor.sweep()
+def sweep_inbox(k: Runtime) -> int:
+    return k.sweep_inbox()
 
 
-def purge(k: Kairan) -> dict[str, int]:
+def purge(k: Runtime) -> dict[str, int]:
     """Retention: forget handled webhook event ids after 30 days and expired sign-in links."""
     now = utcnow()
     with k.db.session() as s:

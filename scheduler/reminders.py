@@ -7,11 +7,12 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from bot import messages as msg
-from bot import texts
-from bot.state import Kairan
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from scheduler.runtime import Runtime
 from handlers.attendance import reminder_card
-from handlers.router import enqueue, pb
+from models.messaging import enqueue
+from handlers.messages.codec import pb
 from models import Circular, Event, Reminder, Target, utcnow
 from models.reminders import in_quiet_hours, out_of_quiet_hours, pending_recipients
 
@@ -41,7 +42,7 @@ BUILDERS: dict[str, Callable] = {"circular": circular_reminder, "event": event_r
 UNTIL_ANSWERED = {"event"}
 
 
-def send_due(k: Kairan, limit: int = 20) -> int:
+def send_due(k: Runtime, limit: int = 20) -> int:
     """Send each due reminder step once. Returns the number of steps handled."""
     s_ = k.settings
     quiet = (s_.quiet_start_hour, s_.quiet_end_hour)

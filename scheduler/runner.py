@@ -13,14 +13,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.state import Kairan
+from scheduler.runtime import Runtime
 
 from . import jobs, safety
 
 log = logging.getLogger(__name__)
 
 
-def _guarded(fn: Callable[[Kairan], object], k: Kairan) -> Callable[[], None]:
+def _guarded(fn: Callable[[Runtime], object], k: Runtime) -> Callable[[], None]:
     @functools.wraps(fn)
     def run() -> None:
         try:
@@ -30,7 +30,7 @@ def _guarded(fn: Callable[[Kairan], object], k: Kairan) -> Callable[[], None]:
     return run
 
 
-def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
+def add_jobs(sched: BaseScheduler, k: Runtime) -> BaseScheduler:
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     # the outbox goes at once on start (a restart after a crash or deploy), then every 2 s
     sched.add_job(_guarded(jobs.dispatch_outbox, k), "interval", seconds=2, id="dispatch",
@@ -44,13 +44,13 @@ def add_jobs(sched: BaseScheduler, k: Kairan) -> BaseScheduler:
     return sched
 
 
-def start_background(k: Kairan) -> BackgroundScheduler:
+def start_background(k: Runtime) -> BackgroundScheduler:
     sched = add_jobs(BackgroundScheduler(timezone=k.settings.timezone), k)
     sched.start()
     return sched
 
 
-def run_blocking(k: Kairan) -> None:
+def run_blocking(k: Runtime) -> None:
     """Until SIGTERM (a deploy) or SIGINT: then the send in flight finishes and settles, nothing
     more is claimed, and the process exits — no row is left `sending` behind a lease."""
     stopping = k.extras.setdefault("stopping", threading.Event())

@@ -8,13 +8,21 @@ import logging
 
 from sqlalchemy import delete, func, or_, select, update
 
-from bot.state import Kairan
-from handlers.router import enqueue
-from bot import messages as msg
-from bot import texts
+from scheduler.runtime import Runtime
+from models.messaging import enqueue
+from handlers.messages import builders as msg
+from handlers.messages import texts
 from handlers.safety import DISASTER, MAX_PHOTO, check_card, photo_arrived, send_visit_lists
 from models import (
-    Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyAsk, SafetyLocation, SafetyPhoto, utcnow,
+    Disaster,
+    Household,
+    Member,
+    MemberStatus,
+    OutboxMessage,
+    SafetyAsk,
+    SafetyLocation,
+    SafetyPhoto,
+    utcnow,
 )
 from models.safety import silent_households
 
@@ -25,7 +33,7 @@ PHOTO_RETRY = dt.timedelta(seconds=20)  # a claimed try: nobody else tries befor
 PHOTO_BATCH = 20
 
 
-def reask(k: Kairan) -> int:
+def reask(k: Runtime) -> int:
     """Every N minutes after the last round, at most M times: only households with no answer."""
     st = k.settings
     now = utcnow()
@@ -59,7 +67,7 @@ def reask(k: Kairan) -> int:
     return sent
 
 
-def purge_locations(k: Kairan) -> int:
+def purge_locations(k: Runtime) -> int:
     """Locations are deleted once the retention after the disaster's end has passed. Logs counts only."""
     now = utcnow()
     total = 0
@@ -77,7 +85,7 @@ def purge_locations(k: Kairan) -> int:
     return total
 
 
-def fetch_photos(k: Kairan) -> int:
+def fetch_photos(k: Runtime) -> int:
     """Download the photos residents sent (SafetyPhoto `pending`), outside any transaction.
 
     Per photo: one short transaction claims a try (attempts + 1, next try later: another process

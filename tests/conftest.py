@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.fake_line import FakeLine, ServedFake
+from bot.dev.fake_line import FakeLine, ServedFake
 from bot.webhook import signature
 from line_spec import validate_request, validate_webhook_event
 from models.db import normalize_url
@@ -269,7 +269,7 @@ def user_id(name: str) -> str:
 @pytest.fixture
 def demo(db):
     """The demo association (東町自治会): 3 班, 12 households, officers among them."""
-    from bot.demo import seed
+    from bot.dev.demo import seed
 
     with db.session() as s:
         seed(s)
@@ -302,7 +302,7 @@ def tap(messages: list[dict], label: str) -> dict:
 
 
 def all_text(messages: list[dict]) -> str:
-    from bot.fake_line import message_text
+    from bot.dev.fake_line import message_text
 
     return "\n".join(message_text(m) for m in messages)
 

@@ -27,7 +27,7 @@ from jsonschema.validators import extend
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from bot.line_limits import check_request
+from handlers.messages.limits import check_request
 
 SPEC_DIR = Path(__file__).parent / "spec"
 _PREFIX = "#/components/schemas/"

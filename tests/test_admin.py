@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from models import Circular, Delivery, LoginToken, Member, Role, utcnow
 
 CHAIR = demo_user_id("山田 太郎")
@@ -165,7 +165,7 @@ def test_forged_token_fails(client, line, demo, token):
 
 
 def test_token_signed_with_another_key_fails(client, line, demo, k):
-    from bot import signin
+    from bot.web import signin
 
     url = path(login_link(line, CHAIR))
     token = url.rsplit("/", 1)[1]
@@ -362,9 +362,9 @@ def test_sent_date_is_in_japan_time(client, line, demo, fake):
 
 def test_browser_form_post_with_null_origin_signs_in(app, demo, line):
     """What Chromium sends for the confirm form under Referrer-Policy: no-referrer."""
-    from bot.demo import demo_user_id
+    from bot.dev.demo import demo_user_id
     from conftest import tap
-    from bot import texts
+    from handlers.messages import texts
 
     link = tap(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]
     path = link.replace("https://kairan.example.jp", "")

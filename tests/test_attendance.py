@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import actions, all_text, tap, user_id
 from handlers.attendance import parse_when

@@ -31,8 +31,8 @@ import pytest
 import requests
 import time_machine
 
-from bot import texts
-from bot.demo import HOUSEHOLDS, demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import HOUSEHOLDS, demo_user_id
 from conftest import ahead, real_now
 from models import Member, MemberStatus
 from models.events import STATUSES

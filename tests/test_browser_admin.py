@@ -3,7 +3,8 @@ in disaster mode one click from /admin reaches the live safety page, and that pa
 itself by conditional GET (304 while nothing changed) and shows a new answer without reloading."""
 from __future__ import annotations
 
-from bot import safety_page, texts
+from bot.web import safety_page
+from handlers.messages import texts
 from test_browser import BOSAI, chrome, sign_in  # noqa: F401  (chrome: the browser fixture)
 from test_simulator import HANAKO, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
 

@@ -3,12 +3,19 @@ import re
 
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap, user_id
 from models import (
-    Association, Block, Circular, CircularState, Delivery, Household, Member, MemberStatus,
+    Association,
+    Block,
+    Circular,
+    CircularState,
+    Delivery,
+    Household,
+    Member,
+    MemberStatus,
     OutboxMessage,
 )
 
@@ -317,7 +324,7 @@ def test_oversized_pdf_is_refused_before_downloading(line, demo, db, fake, k):
 
 def test_full_text_of_an_emoji_body_arrives_in_pieces_within_lines_count(line, demo, db, fake, k):
     """Replay (issue 18 #9): 4,500 emoji are 9,000 UTF-16 units, over LINE's 5,000 per text."""
-    from bot.line_limits import TEXT_MAX, utf16_len
+    from handlers.messages.limits import TEXT_MAX, utf16_len
 
     body = "😀" * 4390 + "👨‍👩‍👧" * 20 + "おわり"  # 4,493 characters: within MAX_BODY
     send_one_shot(line, title="絵文字", body=body)
@@ -334,7 +341,7 @@ def test_full_text_of_an_emoji_body_arrives_in_pieces_within_lines_count(line, d
 
 
 def test_full_text_that_cannot_be_sent_does_not_count_as_read(line, demo, db, fake, k, monkeypatch):
-    from bot import messages
+    from handlers.messages import builders as messages
 
     send_one_shot(line, body="あ" * 400 + "おわり")
     drain(db, k.line)

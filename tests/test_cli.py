@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from stdnum import damm
 
 from bot.cli import main
-from bot.demo import demo_user_id
+from bot.dev.demo import demo_user_id
 from models import AuditLog, Association, Block, Database, Household, Member, MemberStatus, Role
 
 ROSTER = """班,氏名,LINE,要支援

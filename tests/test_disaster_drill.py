@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
-from bot.fake_line import message_text
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
+from bot.dev.fake_line import message_text
 from bot.outbox import drain
-from bot.signin import landing, safe_next
+from bot.web.signin import landing, safe_next
 from conftest import actions, all_text, tap
 from handlers.safety import URGENT, read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
@@ -257,7 +257,7 @@ def test_landing_pages_under_admin_are_allowed(path):
 ])
 def test_landing_pages_elsewhere_are_refused(path, settings):
     assert safe_next(path) is None
-    from bot.signin import _serializer
+    from bot.web.signin import _serializer
     token = _serializer(settings).dumps({"j": "x", "n": path})  # even inside a well-signed token
     assert landing(settings, token) is None
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.line import LineClient
+from bot.line.client import LineClient
 from bot.outbox import LEASE_MARGIN
 from conftest import SECRET, TOKEN, real_now
-from handlers.router import enqueue
+from models.messaging import enqueue
 from models import Association, OutboxMessage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,12 +13,12 @@ import time_machine
 from sqlalchemy import event, func, select
 
 import bot.outbox as outbox
-from bot import texts
+from handlers.messages import texts
 from bot.app import create_app
-from bot.demo import demo_user_id
+from bot.dev.demo import demo_user_id
 from bot.inbox import MAX_ATTEMPTS, _next_for_user, store
 from conftest import Line, all_text, tap, user_id
-from handlers.router import router
+from handlers.framework.router import router
 from models import Circular, CircularState, OutboxMessage, WebhookEvent
 
 CHAIR = demo_user_id("山田 太郎")

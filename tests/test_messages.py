@@ -5,9 +5,9 @@ import inspect
 import pytest
 import time_machine
 
-from bot import messages as msg
-from bot import texts
-from bot.line_limits import check_message
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from handlers.messages.limits import check_message
 from line_spec import validate_request
 
 NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
@@ -81,7 +81,7 @@ def test_too_many_quick_replies_refused():
 def test_circular_bubble_shows_title_date_and_read_button():
     m = msg.circular(association_name="東町自治会", title="清掃", body="本文", when=NOW, tz="Asia/Tokyo",
                      read_data="a=read&c=1", full_data="a=full&c=1")
-    from bot.fake_line import message_text
+    from bot.dev.fake_line import message_text
     shown = message_text(m)
     assert m["altText"] == "清掃"
     assert "東町自治会 回覧板" in shown and "2026年11月22日" in shown and texts.READ in shown
@@ -89,7 +89,7 @@ def test_circular_bubble_shows_title_date_and_read_button():
 
 
 def test_event_card_shows_event_deadline_and_answers():
-    from bot.fake_line import message_text
+    from bot.dev.fake_line import message_text
     answers = [msg.postback(texts.ANSWER_LABELS[v], f"a=ev_ans&e=1&v={v}") for v in ("yes", "no", "maybe")]
     m = msg.event(association_name="東町自治会", name="秋の清掃活動", when=msg.local_datetime(NOW, "Asia/Tokyo"),
                   place="東町公園", deadline="11月20日(金) 23:59", note="軍手をお持ちください。", per_person=False,
@@ -102,8 +102,8 @@ def test_event_card_shows_event_deadline_and_answers():
 
 
 def test_split_text_counts_utf16_and_keeps_characters_whole():
-    from bot.line_limits import utf16_len
-    from bot.messages import long_text, split_text
+    from handlers.messages.limits import utf16_len
+    from handlers.messages.builders import long_text, split_text
 
     family = "👨‍👩‍👧‍👦"  # one glyph of 7 code points, 11 UTF-16 units
     for body in ("😀" * 4501, family * 900, "あ" * 4999 + "😀", "行\n" * 3000, "e\u0301" * 3000):

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
-from bot.demo import seed
+from bot.dev.demo import seed
 from conftest import PG_URL
 from models import Household
 from models.db import Database, normalize_url

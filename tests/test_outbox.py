@@ -9,11 +9,11 @@ import time_machine
 from sqlalchemy import func, select
 
 import bot.outbox as outbox
-from bot import texts
-from bot.demo import demo_user_id
-from bot.line import LineClient
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
+from bot.line.client import LineClient
 from conftest import all_text, tap
-from handlers.router import enqueue
+from models.messaging import enqueue
 from models import Association, OutboxMessage
 from scheduler.runner import _guarded
 

@@ -9,9 +9,10 @@ import time_machine
 from sqlalchemy import func, select
 
 import bot.outbox as outbox
-from bot import quota, texts
+from models import quota
+from handlers.messages import texts
 from bot.app import create_app
-from bot.demo import demo_user_id
+from bot.dev.demo import demo_user_id
 from conftest import Line, all_text, tap
 from models import Circular, CircularState, LineQuota, OutboxMessage
 

@@ -4,8 +4,8 @@ import re
 from sqlalchemy import func, select
 from stdnum import damm
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, member, tap, user_id
 from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role

@@ -11,13 +11,11 @@ import time_machine
 from sqlalchemy import select
 from stdnum import damm
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, member, tap, user_id
-from models import (
-    Base, Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent,
-)
+from models import Base, Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
 
 JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=JST)
@@ -436,7 +434,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     fetch_photos(k)  # downloaded by the scheduler's job
     drain(db, k.line)
     # pushes still waiting for them, alone and among others; a failed webhook payload of theirs
-    from handlers.router import enqueue
+    from models.messaging import enqueue
     with db.session() as s:
         enqueue(s, 1, [uid], [{"type": "text", "text": "お知らせ"}], "bulk:1")
         enqueue(s, 1, [uid, SATO], [{"type": "text", "text": "お知らせ"}], "bulk:2")

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap
 from models import Reminder

@@ -4,8 +4,8 @@ import datetime as dt
 import time_machine
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap, user_id
 from models import Association, Block, Circular, Member, MemberStatus, SafetyLocation

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import all_text, tap, user_id
 from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyLocation
@@ -113,7 +113,7 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
     drain(db, k.line)
     # a bulk of ordinary pushes is waiting in the outbox when the rescue request comes
     with db.session() as s:
-        from handlers.router import enqueue
+        from models.messaging import enqueue
         for i in range(40):
             enqueue(s, 1, ["U%032x" % i], [{"type": "text", "text": "お知らせ"}], f"bulk:{i}")
     line.location(NAKAMURA, 35.6812, 139.7671)

@@ -8,9 +8,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot import texts
-from bot.fake_line import message_text
-from bot.line_limits import utf16_len
+from handlers.messages import texts
+from bot.dev.fake_line import message_text
+from handlers.messages.limits import utf16_len
 from bot.outbox import drain
 from conftest import Line, actions, all_text, tap, user_id
 from models import Block, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
@@ -198,7 +198,7 @@ def test_may_see_safety(role, status, block, sees):
 
 
 def test_the_chat_link_and_the_page_follow_the_same_rule(line, demo, db, fake, k, clock):
-    from bot import admin
+    from bot.web import admin
 
     assert admin.may_see_safety is may_see_safety
     start(line)

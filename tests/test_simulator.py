@@ -15,11 +15,11 @@ import time_machine
 from linebot.v3.webhooks import Event
 from werkzeug.serving import make_server
 
-from bot import texts
+from handlers.messages import texts
 from bot.app import create_app
 from bot.config import Settings
-from bot.demo import demo_user_id, seed
-from bot.simulator import HEADER, build_event, callback_body, ulid
+from bot.dev.demo import demo_user_id, seed
+from bot.dev.simulator import HEADER, build_event, callback_body, ulid
 from bot.webhook import signature
 from conftest import SECRET, TOKEN, ahead, spec_errors
 from line_spec import validate_webhook_event
@@ -81,7 +81,7 @@ class Sim:
 
 
 def texts_of(items: list[dict]) -> str:
-    from bot.fake_line import message_text
+    from bot.dev.fake_line import message_text
 
     return "\n".join(message_text(i["message"]) for i in items if i["from"] == "bot")
 

@@ -18,18 +18,30 @@ from click.testing import CliRunner
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event, select
 
-from bot import safety_page, texts
+from bot.web import safety_page
+from handlers.messages import texts
 from bot.app import create_app
 from bot.cli import main
 from bot.config import ConfigError, Settings, load_settings
-from bot.demo import demo_user_id
+from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from bot.signin import issue_login_link
-from bot.simulator import loopback_host
+from bot.web.signin import issue_login_link
+from bot.dev.simulator import loopback_host
 from conftest import SECRET, TOKEN, tap
 from models import (
-    Association, Attachment, Block, Circular, CircularState, Delivery, Disaster, Household, Member, MemberStatus,
-    Role, SafetyLocation, utcnow,
+    Association,
+    Attachment,
+    Block,
+    Circular,
+    CircularState,
+    Delivery,
+    Disaster,
+    Household,
+    Member,
+    MemberStatus,
+    Role,
+    SafetyLocation,
+    utcnow,
 )
 from models.delivery import write_receipts
 from test_admin import path, send_circular, set_role, sign_in

@@ -6,9 +6,9 @@ import time_machine
 from sqlalchemy import func, select
 
 from bot.outbox import drain
-from handlers.router import Route, router
+from handlers.framework.router import Route, router
 
-from bot.demo import demo_user_id
+from bot.dev.demo import demo_user_id
 from conftest import SECRET, user_id
 from bot.webhook import signature
 from models import Member, WebhookEvent

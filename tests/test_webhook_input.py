@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from bot import texts
-from bot.demo import demo_user_id
+from handlers.messages import texts
+from bot.dev.demo import demo_user_id
 from bot.webhook import signature
 from conftest import SECRET, all_text, user_id
 from models import Circular, WebhookEvent

@@ -17,7 +17,7 @@ from werkzeug.serving import BaseWSGIServer
 from bot.app import create_app
 from bot.webhook import signature
 from conftest import SECRET, event_id, user_id
-from handlers.router import router
+from handlers.framework.router import router
 from models import OutboxMessage, WebhookEvent
 
 

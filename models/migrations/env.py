@@ -1,9 +1,11 @@
-"""Alembic environment: the URL comes from the caller (kairan db upgrade) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (`kairan db upgrade`, models.migrate) or, for a
+bare `alembic` command, from DATABASE_URL."""
 from __future__ import annotations
+
+import os
 
 from alembic import context
 
-from bot.config import load_settings
 from models import Base
 from models.db import make_engine, normalize_url
 
@@ -12,7 +14,10 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return normalize_url(config.get_main_option("sqlalchemy.url") or load_settings().database_url)
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    if not url:
+        raise RuntimeError("no database URL: use `kairan db upgrade`, or set DATABASE_URL")
+    return normalize_url(url)
 
 
 def run_migrations_offline() -> None:

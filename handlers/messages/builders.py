@@ -11,12 +11,24 @@ from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import (
-    DatetimePickerAction, FlexBox, FlexBubble, FlexButton, FlexMessage, FlexSeparator, FlexText, LocationAction,
-    MessageAction, PostbackAction, QuickReply, QuickReplyItem, TextMessage, URIAction,
+    DatetimePickerAction,
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexSeparator,
+    FlexText,
+    LocationAction,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+    URIAction,
 )
 
-from . import texts
-from .line_limits import TEXT_MAX, utf16_len
+from handlers.messages import texts
+from handlers.messages.limits import TEXT_MAX, utf16_len
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
 EVENT_NOTE_CHARS = 160  # an event card shows this much of the note; the rest is behind 詳細を見る

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from bot import messages as msg
-from bot import texts
+from handlers.messages import builders as msg
+from handlers.messages import texts
 
 QUICK_MAX = 13
 

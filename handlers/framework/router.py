@@ -17,37 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
-from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from handlers.messages import texts
+from handlers.messages.builders import text as build_text
+from handlers.messages.codec import normalize, unpack
+from models import MemberStatus, Role
 
-from bot import texts
-from bot.config import Settings
-from models import (
-    Association, AuditLog, DialogState, Member, MemberStatus, OutboxMessage, Role, utcnow,
-)
+from .ctx import Ctx
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Ctx"], None]
 # (ctx, situation) -> handled; situation "free" (nothing else wants the message) or "button_step"
 Interceptor = Callable[["Ctx", str], bool]
-MULTICAST_MAX = 500
 DIALOG_FRESH = dt.timedelta(minutes=30)  # a dialog untouched longer is not what the user is doing
-
-
-def pb(action: str, **ids: Any) -> str:
-    """Compact postback data: pb("read", c=12) -> "a=read&c=12" (LINE allows 300 chars)."""
-    return urlencode({"a": action, **ids})
-
-
-def normalize(text: str) -> str:
-    """NFKC (full/half width), no spaces: for comparing names, codes and commands."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
 @dataclass
@@ -55,93 +40,6 @@ class Route:
     fn: Handler
     roles: frozenset[Role] | None = None
     takes_text: bool = True  # a dialog step whose typed text is content (a title, a name)
-
-
-@dataclass
-class Ctx:
-    """What a handler gets: the event, who sent it, the session, and ways to answer."""
-
-    session: Session
-    settings: Settings
-    association: Association
-    event: Any  # the line-bot-sdk webhook event model
-    user_id: str
-    member: Optional[Member]
-    now: dt.datetime = field(default_factory=utcnow)
-    line: Any = None  # bot.line.LineClient, for downloading content
-    data: dict[str, str] = field(default_factory=dict)  # parsed postback data
-    text: str = ""  # the text message, stripped
-    replies: list[dict] = field(default_factory=list)
-    _dialog: Optional[DialogState] = None
-
-    # -- answering ----------------------------------------------------------------------
-    def reply(self, *messages: Any) -> None:
-        """Answer the user who acted (a free reply; a push only if the reply token is gone)."""
-        for m in messages:
-            self.replies.append(m if isinstance(m, dict) else m.to_dict())
-
-    def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
-        """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
-        ids = list(dict.fromkeys(u for u in user_ids if u))
-        return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
-
-    # -- dialog state (in the database: gunicorn runs many workers) ---------------------
-    @property
-    def dialog(self) -> Optional[DialogState]:
-        if self._dialog is None:
-            self._dialog = self.session.scalar(select(DialogState).where(DialogState.line_user_id == self.user_id))
-        return self._dialog
-
-    def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
-        d = self.dialog
-        if d is None:
-            d = DialogState(association_id=self.association.id, line_user_id=self.user_id, flow=flow, step=step, data=data)
-            self.session.add(d)
-            self._dialog = d
-        else:
-            d.flow, d.step, d.data = flow, step, dict(data)
-        return d
-
-    def goto(self, step: str, **data: Any) -> None:
-        d = self.dialog
-        assert d is not None, "goto without a dialog"
-        d.step = step
-        if data:
-            d.data = {**d.data, **data}
-
-    def end_dialog(self) -> None:
-        if self.dialog is not None:
-            self.session.delete(self.dialog)
-            self._dialog = None
-
-    def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
-        self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
-                                  action=action, target=target, detail=detail or None, at=self.now))
-
-    def num(self, key: str) -> int:
-        """An id from postback data; 0 for anything that is not a plain number (a forged button)."""
-        value = self.data.get(key, "")
-        return int(value) if value.isdigit() and len(value) < 12 else 0
-
-    @property
-    def is_member(self) -> bool:
-        return self.member is not None and self.member.status == MemberStatus.active
-
-
-def enqueue(session: Session, association_id: int, user_ids: list[str], messages: list[Any], purpose: str,
-            priority: int = 0, now: dt.datetime | None = None) -> int:
-    """Write outbox rows: one push for one recipient, multicasts of at most 500 otherwise."""
-    bodies = [m if isinstance(m, dict) else m.to_dict() for m in messages]
-    rows = 0
-    for i in range(0, len(user_ids), MULTICAST_MAX):
-        chunk = user_ids[i:i + MULTICAST_MAX]
-        session.add(OutboxMessage(
-            association_id=association_id, kind="push" if len(user_ids) == 1 else "multicast",
-            recipients=chunk, messages=bodies, purpose=purpose, priority=priority,
-            next_attempt_at=now or utcnow(),
-        ))
-        rows += 1
-    return rows
 
 
 class Router:
@@ -177,7 +75,7 @@ class Router:
         if raw.get("type") != "postback":
             return False
         data = (raw.get("postback") or {}).get("data") or ""
-        return dict(parse_qsl(data)).get("a", "") in self.quota_actions
+        return unpack(data).get("a", "") in self.quota_actions
 
     def command(self, word: str, roles: Iterable[Role] | None = None):
         return self._add(self.commands, word, roles)
@@ -259,7 +157,7 @@ class Router:
                 route.fn(ctx)
             return
         if etype == "postback":
-            ctx.data = dict(parse_qsl(ctx.event.postback.data or ""))
+            ctx.data = unpack(ctx.event.postback.data)
             route = self.postbacks.get(ctx.data.get("a", ""))
             if route is None:
                 log.debug("unknown postback action")
@@ -310,9 +208,7 @@ class Router:
 
 
 def text_message(text: str, quick: list[tuple[str, Any]] | None = None) -> dict:
-    """Shortcut used by the router itself; builders proper live in bot.messages."""
-    from bot.messages import text as build_text
-
+    """Shortcut used by the router itself; builders proper live in handlers/messages/builders.py."""
     return build_text(text, quick)
 
 

@@ -1,7 +1,7 @@
 """Officers' pages of events (出欠) under /admin: the list, each event's results (table with
 filters by 班 and answer, a server-rendered SVG bar chart) and the CSV download for Excel.
 
-Routes live on `bot.admin.bp`, behind its `login_required`; block leaders see their own 班 only.
+Routes live on `bot.web.auth.bp`, behind its `login_required`; block leaders see their own 班 only.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from models import Association, Event, EventState
 from models.circulars import target_label
 from models.events import STATUSES, recent_events, results
 
-from . import texts
-from .csv_safe import csv_cell
-from .admin import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
-from .messages import local_datetime
-from .state import kairan
+from handlers.messages import texts
+from bot.web.csv_safe import csv_cell
+from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
+from handlers.messages.builders import local_datetime
+from bot.state import kairan
 
 BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
 COLORS = {"yes": "#06C755", "no": "#b00020", "maybe": "#e8a200", "unanswered": "#777777", "unread": "#bbbbbb"}

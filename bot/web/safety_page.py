@@ -1,6 +1,6 @@
 """Live safety board under /admin/safety: table, map of reported locations, CSV.
 
-Behind the officers' sign-in (bot.admin.login_required). Locations are shown only to the chair
+Behind the officers' sign-in (bot.web.auth.login_required). Locations are shown only to the chair
 and disaster officers, and to block leaders for their own 班; the page lists everything in a
 server-rendered table, so it stays useful when the map tiles (or the script) cannot load.
 
@@ -27,11 +27,11 @@ from models import Delivery, Disaster, Role, SafetyPhoto
 from models.safety import active_disaster, may_see_safety
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
-from . import texts
-from .admin import login_required, not_found
-from .csv_safe import csv_cell
-from .headers import secure
-from .state import kairan
+from handlers.messages import texts
+from bot.web.auth import login_required, not_found
+from bot.web.csv_safe import csv_cell
+from bot.web.headers import secure
+from bot.state import kairan
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
 COLOURS = {"rescue": "#d50000", "injured": "#ff6d00", "evacuated": "#2962ff", "safe": "#00a050", None: "#757575"}

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from flask import Flask, Response, request
 
-from . import line_limits
+from handlers.messages import limits as line_limits
 
 
 @dataclass

@@ -13,12 +13,18 @@ from typing import Any
 
 import urllib3
 from linebot.v3.messaging import (
-    ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob, MulticastRequest,
-    PushMessageRequest, ReplyMessageRequest,
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
 )
 
-from . import line_limits
-from .config import Settings
+from handlers.messages import limits as line_limits
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from models import Association, Block, Household, Member, MemberStatus, Role, utcnow
 from models.roster import new_join_code
 
-from .config import PRIVACY_POLICY_VERSION
+from models.roster import PRIVACY_POLICY_VERSION
 
 SLUG = "higashi"
 NAME = "東町自治会"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import LoginToken, Member, utcnow
 
-from .config import Settings
+from bot.config import Settings
 
 TTL = dt.timedelta(minutes=10)
 SALT = "kairan-admin-login"
@@ -58,6 +58,16 @@ def issue_login_link(session: Session, settings: Settings, member: Member, now: 
         payload["n"] = next_path
     token = _serializer(settings).dumps(payload)
     return f"{settings.base_url}/admin/login/{token}"
+
+
+class Links:
+    """The sign-in links handlers hand out in chat (handlers.framework.ports.Links)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def sign_in(self, session: Session, member: Member, now: dt.datetime, next_path: str | None = None) -> str:
+        return issue_login_link(session, self.settings, member, now, next_path=next_path)
 
 
 def _payload(settings: Settings, token: str) -> dict | None:

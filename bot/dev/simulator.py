@@ -45,12 +45,12 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from models import ROLE_LABELS, Household, Member, MemberStatus
 
-from .demo import demo_user_id
-from .fake_line import FakeLine
-from .inbox import current_association
-from .outbox import dispatch_once
-from .state import kairan
-from .webhook import signature
+from bot.dev.demo import demo_user_id
+from bot.dev.fake_line import FakeLine
+from models.roster import current_association
+from bot.outbox import dispatch_once
+from bot.state import kairan
+from bot.webhook import signature
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -238,7 +238,7 @@ def list_users() -> list[dict]:
     seen: set[str] = set()
     with k.db.session() as s:
         try:
-            assoc = current_association(s, k.settings)
+            assoc = current_association(s, k.settings.association_slug)
         except RuntimeError:
             assoc = None
         if assoc is not None:
@@ -316,7 +316,7 @@ def _association_name() -> str | None:
     k = kairan()
     with k.db.session() as s:
         try:
-            return current_association(s, k.settings).name
+            return current_association(s, k.settings.association_slug).name
         except RuntimeError:
             return None
 

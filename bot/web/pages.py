@@ -9,11 +9,11 @@ from sqlalchemy import select
 from models import Association, Attachment, Circular, Delivery, utcnow
 from models.circulars import SUBJECT
 
-from .config import PRIVACY_POLICY_VERSION
-from .headers import ATTACHMENT_CSP, secure
-from .inbox import current_association
-from .messages import local_date
-from .state import kairan
+from models.roster import PRIVACY_POLICY_VERSION
+from bot.web.headers import ATTACHMENT_CSP, secure
+from models.roster import current_association
+from handlers.messages.builders import local_date
+from bot.state import kairan
 
 bp = Blueprint("pages", __name__)
 # page tokens are secrets.token_urlsafe(16); anything else (NUL, other characters, huge) is no page
@@ -44,7 +44,7 @@ def healthz() -> Response:
 @bp.get("/privacy")
 def privacy() -> str:
     with kairan().db.session() as s:
-        assoc = current_association(s, kairan().settings)
+        assoc = current_association(s, kairan().settings.association_slug)
         return render_template("privacy.html", association=assoc.name, version=PRIVACY_POLICY_VERSION)
 
 

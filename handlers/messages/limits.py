@@ -47,6 +47,8 @@ from __future__ import annotations
 import json
 import unicodedata
 
+from models.messaging import MULTICAST_MAX
+
 TEXT_MAX = 5000
 ALT_TEXT_MAX = 1500
 QUICK_REPLY_MAX_ITEMS = 13
@@ -60,7 +62,7 @@ BUBBLE_MAX_BYTES = 30_000
 CAROUSEL_MAX_BYTES = 50_000
 CAROUSEL_MAX_BUBBLES = 12
 MAX_MESSAGES = 5
-MULTICAST_MAX_TO = 500
+MULTICAST_MAX_TO = MULTICAST_MAX  # defined once, where the outbox chunks by it
 QUICK_REPLY_ONLY_ACTIONS = ("camera", "cameraRoll", "location")
 
 REQUEST_KINDS = ("reply", "push", "multicast")

@@ -1,4 +1,7 @@
-"""Officers' web pages under /admin, behind a one-time sign-in link.
+"""The officers' pages' sign-in and guard: the /admin blueprint, one-time sign-in links, `login_required`.
+
+The pages themselves register on `bp` in bot/web/admin.py, admin_events.py and safety_page.py
+(safety has a blueprint of its own, behind the same guard).
 
 Sign-in: 「管理画面」 in chat gives `{base_url}/admin/login/<token>` (bot.signin). GET of that
 link only shows a confirm button — LINE fetches links in chat to build previews, so a GET must
@@ -20,19 +23,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import update
-from models import (
-    OFFICER_ROLES, ROLE_LABELS, Association, Block, Circular, CircularState, LoginToken, Member, MemberStatus,
-    Role, utcnow,
-)
-from models.circulars import target_label
+from models import OFFICER_ROLES, ROLE_LABELS, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
 from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
-from models.stats import read_stats, recent_circulars
 
-from . import texts
-from .headers import secure
-from .messages import local_date
-from .signin import consume, landing, peek
-from .state import kairan
+from handlers.messages import texts
+from bot.web.headers import secure
+from bot.web.signin import consume, landing, peek
+from bot.state import kairan
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -228,41 +225,6 @@ def id_arg(name: str) -> int | None:
     return int(value)
 
 
-def _rate(read: int, total: int) -> int:
-    return round(100 * read / total) if total else 0
-
-
-@bp.get("/")
-@login_required
-def index():
-    tz = kairan().settings.timezone
-    rows = []
-    for c in recent_circulars(g.db, g.member.association_id, limit=LIST_LIMIT):
-        st = read_stats(g.db, c, g.block_id)
-        if g.block_id is not None and st.total == 0:
-            continue  # not delivered in this block leader's 班
-        rows.append({"c": c, "st": st, "date": local_date(c.sent_at, tz),
-                     "blocks": [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]})
-    return render_template("admin_index.html", rows=rows, limit=LIST_LIMIT)
-
-
-@bp.get(f"/circulars/<{ID}:circular_id>")
-@login_required
-def circular(circular_id: int):
-    c = g.db.get(Circular, circular_id)
-    if c is None or c.association_id != g.member.association_id or c.state != CircularState.sent:
-        return not_found()
-    st = read_stats(g.db, c, g.block_id)
-    if g.block_id is not None and st.total == 0:
-        return not_found()  # a block leader sees circulars of their own 班 only
-    blocks = [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]
-    unread = [{"h": h, "block": h.block.name, "paper": h.id in st.unread_paper} for h in st.unread[:UNREAD_SHOWN]]
-    return render_template("admin_circular.html", c=c, st=st, blocks=blocks, unread=unread,
-                           more=max(0, len(st.unread) - UNREAD_SHOWN),
-                           date=local_date(c.sent_at, kairan().settings.timezone),
-                           target=target_label(g.db, c))
-
-
 @bp.errorhandler(404)
 def not_found(_e: Any = None):
     return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")
@@ -276,6 +238,3 @@ def no_such_page(e: Any):
     resp = make_response(not_found())
     resp.headers["Cache-Control"] = "no-store"
     return secure(resp)
-
-
-from . import admin_events  # noqa: E402,F401

@@ -1,0 +1,3 @@
+"""The chat: importing this module registers every capability on the one router."""
+from handlers import attendance, circulars, officer, registration, safety  # noqa: F401
+from handlers.framework.router import router  # noqa: F401

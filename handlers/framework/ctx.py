@@ -1,0 +1,88 @@
+"""Ctx: what a handler gets — the event, who sent it, the session framed by the caller, the
+process's ports (settings, LINE, links), and ways to answer (a reply, a push through the outbox),
+plus the dialog state of this user, kept in the database (gunicorn runs several workers)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Association, AuditLog, DialogState, Member, MemberStatus, utcnow
+from models.messaging import enqueue
+
+from .ports import ChatSettings, LineApi, Links
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the event, who sent it, the session, and ways to answer."""
+
+    session: Session
+    settings: ChatSettings
+    association: Association
+    event: Any  # the line-bot-sdk webhook event model
+    user_id: str
+    member: Optional[Member]
+    now: dt.datetime = field(default_factory=utcnow)
+    line: Optional[LineApi] = None  # content downloads, the quota figure (ports.LineApi)
+    links: Optional[Links] = None  # signed links to the web pages (ports.Links)
+    data: dict[str, str] = field(default_factory=dict)  # parsed postback data
+    text: str = ""  # the text message, stripped
+    replies: list[dict] = field(default_factory=list)
+    _dialog: Optional[DialogState] = None
+
+    # -- answering ----------------------------------------------------------------------
+    def reply(self, *messages: Any) -> None:
+        """Answer the user who acted (a free reply; a push only if the reply token is gone)."""
+        for m in messages:
+            self.replies.append(m if isinstance(m, dict) else m.to_dict())
+
+    def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
+        """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
+        ids = list(dict.fromkeys(u for u in user_ids if u))
+        return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
+
+    # -- dialog state (in the database: gunicorn runs many workers) ---------------------
+    @property
+    def dialog(self) -> Optional[DialogState]:
+        if self._dialog is None:
+            self._dialog = self.session.scalar(select(DialogState).where(DialogState.line_user_id == self.user_id))
+        return self._dialog
+
+    def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
+        d = self.dialog
+        if d is None:
+            d = DialogState(association_id=self.association.id, line_user_id=self.user_id, flow=flow, step=step, data=data)
+            self.session.add(d)
+            self._dialog = d
+        else:
+            d.flow, d.step, d.data = flow, step, dict(data)
+        return d
+
+    def goto(self, step: str, **data: Any) -> None:
+        d = self.dialog
+        assert d is not None, "goto without a dialog"
+        d.step = step
+        if data:
+            d.data = {**d.data, **data}
+
+    def end_dialog(self) -> None:
+        if self.dialog is not None:
+            self.session.delete(self.dialog)
+            self._dialog = None
+
+    def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
+        self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
+                                  action=action, target=target, detail=detail or None, at=self.now))
+
+    def num(self, key: str) -> int:
+        """An id from postback data; 0 for anything that is not a plain number (a forged button)."""
+        value = self.data.get(key, "")
+        return int(value) if value.isdigit() and len(value) < 12 else 0
+
+    @property
+    def is_member(self) -> bool:
+        return self.member is not None and self.member.status == MemberStatus.active
