@@ -12,7 +12,9 @@ from scheduler.runtime import Runtime
 from models.messaging import enqueue
 from handlers.messages import builders as msg
 from handlers.messages import texts
-from handlers.safety import DISASTER, MAX_PHOTO, check_card, photo_arrived, send_visit_lists
+from handlers.safety.common import DISASTER, MAX_PHOTO, check_card
+from handlers.safety.report import photo_arrived
+from handlers.safety.visits import send_visit_lists
 from models import (
     Disaster,
     Household,

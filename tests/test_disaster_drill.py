@@ -12,7 +12,8 @@ from bot.dev.fake_line import message_text
 from bot.outbox import drain
 from bot.web.signin import landing, safe_next
 from conftest import actions, all_text, tap
-from handlers.safety import URGENT, read_status
+from handlers.safety.common import URGENT
+from handlers.safety.report import read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
 from scheduler.safety import PHOTO_ATTEMPTS, fetch_photos, reask
 from test_safety import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401

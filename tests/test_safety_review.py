@@ -175,7 +175,7 @@ def test_a_long_visit_list_is_split_and_names_every_household(line, demo, db, fa
 
 
 def test_block_lines_never_cut_a_name():
-    from handlers.safety import block_lines, packed
+    from handlers.safety.visits import block_lines, packed
 
     labels = [f"世帯{i}様" for i in range(100)]
     lines = block_lines("2班", labels, 60)
@@ -198,7 +198,7 @@ def test_may_see_safety(role, status, block, sees):
 
 
 def test_the_chat_link_and_the_page_follow_the_same_rule(line, demo, db, fake, k, clock):
-    from bot.web import admin
+    from bot.web import auth as admin  # the pages' guard (navigation bar) lives in bot/web/auth.py
 
     assert admin.may_see_safety is may_see_safety
     start(line)
@@ -257,7 +257,7 @@ def test_rescue_safe_rescue_within_minutes_is_an_update_not_a_new_alert(line, de
 
 
 def test_two_members_at_the_same_moment_make_one_update_row(line, demo, db, fake, k, clock, monkeypatch):
-    import handlers.safety as safety
+    import handlers.safety.rescue as safety
 
     add_son(db)
     start(line)

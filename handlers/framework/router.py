@@ -40,6 +40,7 @@ class Route:
     fn: Handler
     roles: frozenset[Role] | None = None
     takes_text: bool = True  # a dialog step whose typed text is content (a title, a name)
+    timeout: Optional[dt.timedelta] = None  # a dialog step left longer than this: the dialog has ended
 
 
 class Router:
@@ -54,11 +55,12 @@ class Router:
         self.quota_actions: set[str] = set()  # postbacks that decide on the quota ([送信])
 
     # -- registration -------------------------------------------------------------------
-    def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True):
+    def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True,
+             timeout: Optional[dt.timedelta] = None):
         def deco(fn: Handler) -> Handler:
             if key in table:
                 raise ValueError(f"route {key!r} registered twice")
-            table[key] = Route(fn, frozenset(roles) if roles else None, takes_text)
+            table[key] = Route(fn, frozenset(roles) if roles else None, takes_text, timeout)
             return fn
         return deco
 
@@ -80,13 +82,16 @@ class Router:
     def command(self, word: str, roles: Iterable[Role] | None = None):
         return self._add(self.commands, word, roles)
 
-    def dialog(self, flow: str, step: str, takes_text: bool = True):
+    def dialog(self, flow: str, step: str, takes_text: bool = True, timeout: Optional[dt.timedelta] = None):
         """A dialog step; it receives every message (text, image, file, location) in that step.
+        (Flows declare their steps as a table: handlers/framework/dialog.py.)
 
         A command typed alone (「状況」) always runs as a command, the dialog waiting meanwhile;
         with takes_text=False (a step that waits for a button) so does a command with arguments.
+        With a timeout, a dialog left longer ends when the user next writes, and the message is
+        handled as if no dialog were open.
         """
-        return self._add(self.dialogs, (flow, step), takes_text=takes_text)
+        return self._add(self.dialogs, (flow, step), takes_text=takes_text, timeout=timeout)
 
     def message(self, kind: str):
         """Non-text messages outside dialogs: "location", "image", "file"; "text" = fallback."""
@@ -171,6 +176,11 @@ class Router:
         if kind == "text":
             ctx.text = (ctx.event.message.text or "").strip()
         dialog = ctx.dialog
+        if dialog is not None:
+            timeout = getattr(self.dialogs.get((dialog.flow, dialog.step)), "timeout", None)
+            if timeout is not None and ctx.now - dialog.updated_at > timeout:
+                ctx.end_dialog()  # left too long: this message is about something else
+                dialog = None
         if dialog is not None:
             if kind == "text" and normalize(ctx.text) in texts.CANCEL_WORDS:
                 cleanup = self.cleanups.get(dialog.flow)

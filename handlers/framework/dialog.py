@@ -1,0 +1,169 @@
+"""Dialog: a multi-step chat flow declared as a table, its state kept in the database.
+
+In the spirit of python-telegram-bot's ConversationHandler, but persisted (gunicorn runs several
+workers, and a resident may answer tomorrow): the user's place in the flow is one `dialog_states`
+row (flow, step, data), read and written through Ctx in the event's own transaction.
+
+    REGISTER = Dialog("register", entries=("block",), steps=[
+        Step("block", take=on_block_text, ask=ask_block, to=("name",), buttons_only=True),
+        Step("name", take=on_name, ask=ask_name, to=(END,)),
+    ], buttons=[Button("reg_block", take=on_block, to=("name",))])
+
+- A **Step** is where the dialog waits. `take(ctx)` gets every message the user sends there
+  (text, image, location…) and returns where to go: a step's name, `Go(step, **data)` to keep
+  something for later steps, `END`, or None to stay. Entering a step runs its `ask` (the question).
+  `to` declares where a step may go: the dialog's picture is drawn from it (`mermaid()`), and going
+  anywhere else is a programming error, raised at once (the tests walk every flow).
+- A **Button** is a postback that moves the dialog (a tap on a quick reply or a card). A button of
+  a dialog that is not open (or not at one of the button's steps, `at`) is answered as stale —
+  unless `opens`, a button that starts the dialog (e.g. [同意する]).
+- `buttons_only`: the step waits for a tap; a typed command runs as a command (the dialog waits),
+  and an active mode (disaster mode) may take a text it recognises. A step that takes typed
+  content (a title, a name) keeps its text.
+- `timeout`: a dialog left longer than this is ended when the user next writes, and the message is
+  handled as if no dialog were open. `on_cancel`: tidy-up when the user cancels (「取消」…, at any
+  step; the router handles the cancel words).
+
+Each dialog module's docstring carries its `mermaid()` picture; tests/test_dialogs.py checks that
+the picture in the docstring is the one the table draws.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional, Union
+
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import Role
+
+from .ctx import Ctx
+from .router import Router, router as default_router
+
+END = "[*]"
+
+
+@dataclass(frozen=True)
+class Go:
+    """Go to `step`, keeping `data` in the dialog's state for later steps."""
+
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(self, step: str, **data: Any) -> None:
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "data", data)
+
+
+Next = Union[str, Go, None]
+Take = Callable[[Ctx], Next]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    take: Take
+    ask: Optional[Callable[[Ctx], None]] = None
+    to: tuple[str, ...] = ()
+    buttons_only: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str
+    take: Take
+    to: tuple[str, ...] = ()
+    at: tuple[str, ...] = ()  # the steps at which it is valid; () = any step of the dialog
+    opens: bool = False  # it starts the dialog: valid when the dialog is not open
+    roles: Optional[frozenset[Role]] = None
+
+
+class Dialog:
+    def __init__(self, name: str, steps: Iterable[Step], *, entries: Iterable[str] = (),
+                 buttons: Iterable[Button] = (), on_cancel: Optional[Callable[[Ctx], None]] = None,
+                 timeout: Optional[dt.timedelta] = None, router: Router = default_router) -> None:
+        self.name = name
+        self.steps = {s.name: s for s in steps}
+        self.entries = tuple(entries) or (next(iter(self.steps)),)
+        self.buttons = list(buttons)
+        self.timeout = timeout
+        for target in self._targets():
+            if target != END and target not in self.steps:
+                raise ValueError(f"dialog {name}: no step {target!r}")
+        for step in self.steps.values():
+            router.dialog(name, step.name, takes_text=not step.buttons_only, timeout=timeout)(self._taker(step))
+        for b in self.buttons:
+            router.postback(b.action, roles=b.roles)(self._button(b))
+        if on_cancel is not None:
+            router.on_cancel(name)(on_cancel)
+
+    # -- moving -------------------------------------------------------------------------
+    def start(self, ctx: Ctx, step: Optional[str] = None, **data: Any) -> None:
+        """Open the dialog at `step` (an entry) with `data`, and ask its question."""
+        step = step or self.entries[0]
+        if step not in self.entries:
+            raise ValueError(f"dialog {self.name}: {step!r} is not an entry")
+        ctx.start_dialog(self.name, step, **data)
+        self._ask(ctx, step)
+
+    def is_open(self, ctx: Ctx, *at: str) -> bool:
+        d = ctx.dialog
+        return d is not None and d.flow == self.name and (not at or d.step in at)
+
+    def data(self, ctx: Ctx) -> dict[str, Any]:
+        return dict(ctx.dialog.data) if self.is_open(ctx) else {}
+
+    def _ask(self, ctx: Ctx, step: str) -> None:
+        ask = self.steps[step].ask
+        if ask is not None:
+            ask(ctx)
+
+    def _move(self, ctx: Ctx, allowed: tuple[str, ...], nxt: Next) -> None:
+        if nxt is None:
+            return
+        go = nxt if isinstance(nxt, Go) else Go(nxt)
+        if go.step not in allowed:
+            raise RuntimeError(f"dialog {self.name}: may go to {allowed}, not {go.step!r}")
+        if go.step == END:
+            if self.is_open(ctx):
+                ctx.end_dialog()
+            return
+        if self.is_open(ctx):
+            ctx.goto(go.step, **go.data)
+        else:
+            ctx.start_dialog(self.name, go.step, **go.data)
+        self._ask(ctx, go.step)
+
+    def _taker(self, step: Step) -> Callable[[Ctx], None]:
+        def take(ctx: Ctx) -> None:
+            self._move(ctx, step.to, step.take(ctx))
+        take.__name__ = f"{self.name}_{step.name}"
+        return take
+
+    def _button(self, b: Button) -> Callable[[Ctx], None]:
+        def tap(ctx: Ctx) -> None:
+            if not b.opens and not self.is_open(ctx, *b.at):
+                ctx.reply(msg.text(texts.STALE_BUTTON))
+                return
+            self._move(ctx, b.to, b.take(ctx))
+        tap.__name__ = f"{self.name}_{b.action}"
+        return tap
+
+    # -- the picture ----------------------------------------------------------------------
+    def _targets(self) -> Iterable[str]:
+        for s in self.steps.values():
+            yield from s.to
+        for b in self.buttons:
+            yield from b.to
+            yield from b.at
+
+    def mermaid(self) -> str:
+        """The flow as a mermaid state diagram (taps labelled with their postback action)."""
+        lines = ["stateDiagram-v2"]
+        lines += [f"    [*] --> {e}" for e in self.entries]
+        for s in self.steps.values():
+            lines += [f"    {s.name} --> {t}" for t in s.to]
+        for b in self.buttons:
+            sources = b.at or (("[*]",) if b.opens else tuple(self.steps))
+            lines += [f"    {src} --> {t}: {b.action}" for src in sources for t in b.to]
+        return "\n".join(dict.fromkeys(lines))

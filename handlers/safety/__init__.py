@@ -1,0 +1,8 @@
+"""Disaster mode: officers start and end it; every household reports its safety (one member
+answers for all), with a location, head count and comment; 「救助が必要」 alerts at once.
+
+While it is active, every message from a member of a household is about the disaster: a typed
+status (「大丈夫です」「ﾋﾅﾝｼﾏｼﾀ」) is recorded like its button, any other text or a photo is kept
+as the household's 連絡事項 (`hear`, an interceptor of the router). Rescue alerts are coalesced:
+one per request, then at most one update every `rescue_update_minutes` (`rescue_update`).
+"""

@@ -1,0 +1,116 @@
+"""Officers in disaster mode: 「安否状況」 (the counts, and the sign-in link to the live page for those
+who may see it) and proxy reports for households without LINE."""
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from handlers.messages import builders as msg
+from handlers.messages.limits import MAX_MESSAGES
+from handlers.messages import texts
+from models import Delivery, Disaster, Household, OFFICER_ROLES
+from models.safety import STATUSES, SUBJECT, active_disaster, board, may_see_safety
+
+from handlers.messages.pickers import paged
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import pb
+from handlers.framework.router import router
+
+from handlers.safety.common import SAFETY_PAGE, counts_text
+from handlers.safety.rescue import rescue_alert
+from handlers.safety.visits import visit_label
+
+log = logging.getLogger(__name__)
+
+
+# --- officers: status and proxy reports ------------------------------------------------------
+@router.command(texts.CMD_SAFETY_STATUS, roles=OFFICER_ROLES)
+def on_board(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    b = board(ctx.session, d, ctx.member.led_block_id)
+    since = d.started_at.astimezone(ZoneInfo(ctx.settings.timezone))
+    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=texts.SAFETY_SINCE.format(
+                 month=since.month, day=since.day, hour=since.hour, minute=since.minute)),
+             texts.SAFETY_STATUS_COUNTS.format(counts=counts_text(b), silent=len(b.silent), total=b.total)]
+    if b.rescue:
+        lines.append(texts.SAFETY_STATUS_RESCUE.format(names=texts.NAMES_SEPARATOR.join(texts.BLOCK_HOUSEHOLD.format(
+            block=r.household.block.name, household=texts.HOUSEHOLD_NAME.format(name=r.household.name))
+            for r in b.rescue)))
+    lines += [texts.SAFETY_STATUS_BLOCK.format(block=k, answered=a, total=t) for k, (a, t) in b.per_block.items()]
+    if b.silent:
+        names = texts.NAMES_SEPARATOR.join(visit_label(r) for r in b.silent[:60])
+        lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
+    proxy = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
+    # LINE's limit counts UTF-16 units: a long board takes several messages (the link needs one)
+    board_texts = [m["text"] for m in msg.long_text("\n".join(lines), MAX_MESSAGES - 1)]
+    if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
+        # the live page (table and map) in one tap: the sign-in link lands there
+        url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=SAFETY_PAGE)
+        ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
+        return ctx.reply(*[msg.text(t) for t in board_texts],
+                         msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))
+    ctx.reply(*[msg.text(t, proxy if i == len(board_texts) - 1 else None) for i, t in enumerate(board_texts)])
+
+
+def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    h = ctx.session.get(Household, ctx.num("h"))
+    if d is None or str(d.id) != ctx.data.get("d"):
+        ctx.reply(msg.text(texts.SAFETY_CLOSED))
+        return None
+    led = ctx.member.led_block_id
+    if h is None or h.association_id != ctx.association.id or (led is not None and h.block_id != led):
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return None
+    return d, h
+
+
+@router.postback("sfp", roles=OFFICER_ROLES)
+def on_proxy(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or str(d.id) != ctx.data.get("d"):
+        return ctx.reply(msg.text(texts.SAFETY_CLOSED))
+    silent = board(ctx.session, d, ctx.member.led_block_id).silent
+    actions = paged(silent, ctx.num("o"), 0,
+                    lambda r: msg.postback(r.household.name, pb("sfp_h", d=d.id, h=r.household_id),
+                                           texts.HOUSEHOLD_NAME.format(name=r.household.name)),
+                    lambda o: pb("sfp", d=d.id, o=o))
+    ctx.reply(msg.text(texts.SAFETY_PROXY_PICK if actions else texts.SAFETY_ALL_ANSWERED, actions))
+
+
+@router.postback("sfp_h", roles=OFFICER_ROLES)
+def on_proxy_household(ctx: Ctx) -> None:
+    found = proxy_target(ctx)
+    if found is None:
+        return
+    d, h = found
+    ctx.reply(msg.text(texts.SAFETY_PROXY_STATUS.format(household=h.name),
+                       [msg.postback(texts.SAFETY_LABELS[s], pb("sfp_s", d=d.id, h=h.id, s=s)) for s in
+                        ("safe", "injured", "rescue", "evacuated")]))
+
+
+@router.postback("sfp_s", roles=OFFICER_ROLES)
+def on_proxy_status(ctx: Ctx) -> None:
+    found = proxy_target(ctx)
+    status = ctx.data.get("s")
+    if found is None or status not in STATUSES:
+        return
+    d, h = found
+    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+                                                    Delivery.household_id == h.id)
+                             .with_for_update().execution_options(populate_existing=True))  # as lock_report
+    if row is None:  # a household added after the start
+        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+                       household_id=h.id, via_line=False, delivered_at=ctx.now)
+        ctx.session.add(row)
+    was_rescue = row.answer == "rescue"
+    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), proxy=True, at=ctx.now)
+    ctx.session.flush()
+    if status == "rescue" and not was_rescue:
+        rescue_alert(ctx, row)
+    ctx.audit("safety.proxy", f"household:{h.id}", status=status)
+    ctx.reply(msg.text(texts.SAFETY_PROXY_DONE.format(household=h.name, status=texts.SAFETY_LABELS[status])))

@@ -1,0 +1,247 @@
+"""Residents report their household's safety (one member answers for all): the status buttons, a
+head count, a location and a 連絡事項; while disaster mode is active every message from a member is
+about the disaster (`hear`, an interceptor of the router): a typed status is recorded like its
+button, any other text or a photo is kept as the household's 連絡事項."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
+from models.safety import STATUSES, SUBJECT, active_disaster, add_note
+
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import normalize, pb
+from handlers.framework.router import router
+
+from handlers.safety.common import COMMENT_WINDOW, MAX_COMMENT, PEOPLE_CHOICES, SHORT_ANSWER, buttons_card, status_actions
+from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
+
+log = logging.getLogger(__name__)
+
+
+# --- residents report ----------------------------------------------------------------------
+def report_row(ctx: Ctx, d: Disaster) -> Delivery:
+    """This member's household report for `d` (made now for a household added after the start)."""
+    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+                                                    Delivery.household_id == ctx.member.household_id)
+                             .with_for_update().execution_options(populate_existing=True))
+    # locked (lock_report): the household's members take turns, the latest answer is read
+    if row is None:  # a household added after the start: it reports too
+        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+                       household_id=ctx.member.household_id, delivered_at=ctx.now)
+        ctx.session.add(row)
+        ctx.session.flush()
+    return row
+
+
+def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Delivery] | None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or (disaster_id is not None and str(d.id) != disaster_id):
+        ctx.reply(msg.text(texts.SAFETY_CLOSED))
+        return None
+    if not ctx.is_member or ctx.member.household_id is None:
+        ctx.reply(msg.text(texts.SAFETY_NOT_REGISTERED))
+        return None
+    return d, report_row(ctx, d)
+
+
+def extras_quick(d: Disaster) -> list:
+    return ([msg.location(texts.SAFETY_LOCATION)]
+            + [msg.postback(texts.SAFETY_PEOPLE_N.format(n=n) if n < PEOPLE_CHOICES[-1]
+                            else texts.SAFETY_PEOPLE_MORE.format(n=n), pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
+            + [msg.say(texts.SAFETY_NO_COMMENT)])
+
+
+def with_note(row: Delivery, note: str, member_id: int | None) -> None:
+    """Add to the household's 連絡事項, with its author (退会 erases exactly theirs); the latest
+    last, the oldest notes go first when all of them are long."""
+    row.answer_data = add_note(row.answer_data, member_id, note, MAX_COMMENT)
+
+
+def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> None:
+    """A status from its button or typed: recorded, rescue alerted, the usual confirmation."""
+    was_rescue = row.answer == "rescue"
+    if note:
+        with_note(row, note, ctx.member.id)
+    row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
+    ctx.session.flush()
+    if status == "rescue" and not was_rescue:
+        rescue_alert(ctx, row)  # first: the alert row is written before anything else
+    elif status == "rescue" and note:
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
+    if ctx.dialog is None or ctx.dialog.flow == "safety":  # another open dialog keeps waiting
+        ctx.start_dialog("safety", "extra", disaster_id=d.id)
+    recorded = msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
+                        extras_quick(d))
+    if status == "rescue":
+        ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
+    else:
+        ctx.reply(recorded)
+
+
+@router.postback("sf")
+def on_status(ctx: Ctx) -> None:
+    found = my_report(ctx, ctx.data.get("d"))
+    status = ctx.data.get("s")
+    if found is None or status not in STATUSES:
+        return
+    record_status(ctx, *found, status)
+
+
+@router.postback("sf_n")
+def on_people(ctx: Ctx) -> None:
+    found = my_report(ctx, ctx.data.get("d"))
+    if found is None:
+        return
+    d, row = found
+    n = max(1, min(99, ctx.num("n")))
+    row.answer_data = {**(row.answer_data or {}), "people": n}
+    ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
+
+
+def attach_location(ctx: Ctx) -> None:
+    found = my_report(ctx)
+    if found is None:
+        return
+    d, row = found
+    m = ctx.event.message
+    ctx.session.add(SafetyLocation(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,
+                                   member_id=ctx.member.id, latitude=m.latitude, longitude=m.longitude,
+                                   address=(m.address or m.title or None) and (m.address or m.title)[:200], at=ctx.now))
+    ctx.session.flush()
+    if row.answer == "rescue":  # officers get the map they were waiting for (coalesced)
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
+    quick = extras_quick(d)[1:] if row.answer else status_actions(d)
+    ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
+
+
+@router.message("location")
+def on_location(ctx: Ctx) -> None:
+    attach_location(ctx)
+
+
+@router.dialog("safety", "extra", takes_text=False)
+def on_extra(ctx: Ctx) -> None:
+    """After a status: the next text is the household's 連絡事項 (within COMMENT_WINDOW).
+
+    A text that names a status (「やっぱり救助」) never reaches here: `hear` records it first.
+    """
+    kind = ctx.event.message.type
+    if kind == "location":
+        return attach_location(ctx)
+    if kind != "text" or not ctx.text:
+        return router.fallback(ctx) if kind != "text" else None
+    if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long after: not a comment any more
+        ctx.end_dialog()
+        return router.fallback(ctx)
+    found = my_report(ctx, str(ctx.dialog.data.get("disaster_id")))
+    if found is None:
+        return ctx.end_dialog()
+    d, row = found
+    ctx.end_dialog()
+    if ctx.text == texts.SAFETY_NO_COMMENT:
+        return ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+    with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
+    if row.answer == "rescue":  # what the household says matters to whoever comes to help
+        rescue_update(ctx.session, ctx.settings, row, ctx.now)
+    ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+
+
+# --- residents who type or send a photo ------------------------------------------------------
+_PUNCT = re.compile(r"[、。,.!?・…/]")
+
+
+def _hiragana(s: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
+
+
+def read_status(text: str) -> str | None:
+    """The status a typed text names (「大丈夫です」→ safe, 「ﾋﾅﾝｼﾏｼﾀ」→ evacuated), or None.
+
+    Full/half width and kana are folded (NFKC, katakana → hiragana); the most urgent status named
+    wins (「無事ですがけが人がいます」→ injured); a denied one does not count (「けがはありません」).
+    """
+    t = _hiragana(normalize(text))
+    for status in STATUSES:  # most urgent first
+        for word in texts.SAFETY_WORDS[status]:
+            w = _hiragana(unicodedata.normalize("NFKC", word))
+            start = 0
+            while (i := t.find(w, start)) >= 0:
+                start = i + 1
+                rest = _PUNCT.split(t[i + len(w):i + len(w) + 10], maxsplit=1)[0]
+                if not any(n in rest for n in texts.SAFETY_NEGATIONS):
+                    return status
+    return None
+
+
+def note_reply(ctx: Ctx, d: Disaster, row: Delivery, template: str) -> dict:
+    body = template.format(household=row.household.name) + "\n" + (
+        texts.SAFETY_NOTE_ANSWERED.format(status=texts.SAFETY_LABELS[row.answer]) if row.answer
+        else texts.SAFETY_PICK)
+    if ctx.member.is_officer:  # a mistyped command landed here: say where the commands are
+        body += "\n" + texts.SAFETY_OFFICER_HINT
+    return buttons_card(d, body)
+
+
+def keep_photo(ctx: Ctx, d: Disaster, row: Delivery) -> None:
+    """Only noted here (no LINE call inside the handling transaction): the scheduler's
+    fetch_photos downloads it, adds it to the 連絡事項, and tells the resident if LINE cannot
+    hand it over."""
+    m = ctx.event.message
+    if ctx.session.scalar(select(SafetyPhoto.id).where(SafetyPhoto.line_message_id == m.id[:64])) is None:
+        ctx.session.add(SafetyPhoto(association_id=ctx.association.id, disaster_id=d.id, delivery_id=row.id,
+                                    member_id=ctx.member.id, line_message_id=m.id[:64], status="pending",
+                                    next_try_at=ctx.now, at=ctx.now))
+    ctx.reply(note_reply(ctx, d, row, texts.SAFETY_PHOTO_RECORDED))
+
+
+def photo_arrived(session: Session, settings, photo: SafetyPhoto, now: dt.datetime) -> None:
+    """A downloaded photo joins the household's 連絡事項 (and a rescue request's update)."""
+    row = lock_report(session, photo.delivery_id)
+    if row is None:
+        return
+    with_note(row, texts.SAFETY_PHOTO_NOTE, photo.member_id)
+    session.flush()
+    if row.answer == "rescue":
+        rescue_update(session, settings, row, now)
+
+
+@router.intercept()
+def hear(ctx: Ctx, situation: str) -> bool:
+    """In disaster mode every message of a household member is about the disaster (see router)."""
+    if not ctx.is_member or ctx.member.household_id is None:
+        return False
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return False
+    kind = ctx.event.message.type
+    status = read_status(ctx.text) if kind == "text" else None
+    row = None
+    if status is not None:
+        row = report_row(ctx, d)
+        # only a button takes back a rescue request: 「足をけがして動けません」 stays 救助が必要
+        if row.answer != "rescue" or status == "rescue":
+            note = ctx.text[:MAX_COMMENT] if len(normalize(ctx.text)) > SHORT_ANSWER else None
+            record_status(ctx, d, row, status, note)
+            return True
+    elif situation != "free":
+        return False  # the open dialog asked for this text
+    row = row or report_row(ctx, d)
+    if kind == "text" and ctx.text:
+        with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
+        if row.answer == "rescue":
+            rescue_update(ctx.session, ctx.settings, row, ctx.now)
+        ctx.reply(note_reply(ctx, d, row, texts.SAFETY_NOTE_RECORDED))
+    elif kind == "image":
+        keep_photo(ctx, d, row)
+    else:  # a sticker, a video, a file: nothing to keep, but never the ordinary help
+        ctx.reply(buttons_card(d, texts.SAFETY_ASK_BUTTONS))
+    return True

@@ -1,0 +1,148 @@
+"""Disaster mode starts and ends (chair, disaster officers): 災害モード → kind → message → confirm →
+the safety check to every household; 災害モード終了 → confirm → the end notice."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import Disaster, Household, Member, MemberStatus, OFFICER_ROLES, SafetyAsk
+from models.delivery import write_receipts
+from models.safety import SUBJECT, active_disaster, board
+
+from handlers.framework.ctx import Ctx
+from models.messaging import enqueue
+from handlers.messages.codec import pb
+from handlers.framework.router import router
+
+from handlers.safety.common import DISASTER, STARTERS, check_card, counts_text
+from handlers.safety.visits import send_visit_lists
+
+log = logging.getLogger(__name__)
+
+
+# --- start and end (chair, disaster officers) -----------------------------------------------
+@router.command(texts.CMD_DISASTER, roles=OFFICER_ROLES)
+def start(ctx: Ctx) -> None:
+    if ctx.member.role not in STARTERS:
+        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
+    if active_disaster(ctx.session, ctx.association.id):
+        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
+    ctx.start_dialog("disaster", "kind")
+    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
+                                                 for key, label in texts.DISASTER_KINDS.items()]
+                       + [msg.say(texts.CANCEL)]))
+
+
+@router.postback("dm_kind", roles=STARTERS)
+def on_kind(ctx: Ctx) -> None:
+    if ctx.dialog is None or ctx.dialog.flow != "disaster" or ctx.data.get("k") not in texts.DISASTER_KINDS:
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    ctx.goto("message", kind=ctx.data["k"])
+    ctx.reply(msg.text(texts.DISASTER_ASK_MESSAGE, [msg.say(texts.DISASTER_NO_MESSAGE), msg.say(texts.CANCEL)]))
+
+
+@router.dialog("disaster", "kind", takes_text=False)
+def on_kind_text(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
+                                                 for key, label in texts.DISASTER_KINDS.items()]))
+
+
+@router.dialog("disaster", "message")
+def on_message(ctx: Ctx) -> None:
+    note = "" if ctx.text in (texts.DISASTER_NO_MESSAGE, "") else ctx.text[:500]
+    ctx.goto("confirm", message=note)
+    households = ctx.session.scalars(select(Household).where(Household.association_id == ctx.association.id)).all()
+    recipients = ctx.session.scalars(select(Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.line_user_id.is_not(None))).all()
+    preview = Disaster(id=0, kind=ctx.dialog.data["kind"], message=note)
+    ctx.reply(check_card(preview),
+              msg.card(texts.DISASTER_CONFIRM_TITLE,
+                       texts.DISASTER_CONFIRM.format(households=len(households), recipients=len(recipients),
+                                                     minutes=ctx.settings.safety_reask_minutes,
+                                                     times=ctx.settings.safety_reask_max),
+                       [msg.postback(texts.DISASTER_START, pb("dm_start")), msg.postback(texts.CANCEL, pb("dm_cancel"))]))
+
+
+@router.dialog("disaster", "confirm", takes_text=False)
+def on_confirm_text(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.DISASTER_CONFIRM_TITLE, [msg.postback(texts.DISASTER_START, pb("dm_start")),
+                                                      msg.postback(texts.CANCEL, pb("dm_cancel"))]))
+
+
+@router.postback("dm_cancel", roles=STARTERS)
+def on_cancel(ctx: Ctx) -> None:
+    ctx.end_dialog()
+    ctx.reply(msg.text(texts.CANCELLED))
+
+
+@router.postback("dm_start", roles=STARTERS)
+def on_start(ctx: Ctx) -> None:
+    d = ctx.dialog
+    if d is None or d.flow != "disaster" or d.step != "confirm":
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    if active_disaster(ctx.session, ctx.association.id):
+        ctx.end_dialog()
+        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
+    disaster = Disaster(association_id=ctx.association.id, kind=d.data["kind"], message=d.data.get("message", ""),
+                        started_by_id=ctx.member.id, started_at=ctx.now)
+    ctx.session.add(disaster)
+    ctx.session.flush()
+    households = ctx.session.scalars(select(Household.id).where(Household.association_id == ctx.association.id)).all()
+    members = ctx.session.execute(select(Member.household_id, Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.household_id.is_not(None), Member.line_user_id.is_not(None)).order_by(Member.id)).all()
+    on_line = {hid for hid, _ in members}
+    write_receipts(ctx.session, ctx.association.id, SUBJECT, disaster.id,
+                   ((hid, 0, hid in on_line) for hid in households), ctx.now)
+    users = [uid for _, uid in members]
+    enqueue(ctx.session, ctx.association.id, users, [check_card(disaster)], f"safety:{disaster.id}:0",
+            priority=DISASTER, now=ctx.now)
+    ctx.session.add(SafetyAsk(association_id=ctx.association.id, disaster_id=disaster.id, round=0, sent_at=ctx.now,
+                              households=len(households), recipients=len(users)))
+    ctx.end_dialog()
+    # households nobody can answer for on LINE, and those who need help, are visited at once
+    send_visit_lists(ctx.session, disaster, [r for r in board(ctx.session, disaster).rows
+                                             if not r.via_line or r.household.needs_support], False, ctx.now)
+    ctx.audit("disaster.start", f"disaster:{disaster.id}", kind=disaster.kind, recipients=len(users))
+    ctx.reply(msg.text(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind])))
+
+
+
+
+@router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
+def end(ctx: Ctx) -> None:
+    if ctx.member.role not in STARTERS:
+        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None:
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    ctx.reply(msg.card(texts.CMD_DISASTER_END, texts.DISASTER_END_CONFIRM,
+                       [msg.postback(texts.DISASTER_END_YES, pb("dm_end", d=d.id)),
+                        msg.postback(texts.WITHDRAW_NO, pb("dm_end_no"))]))
+
+
+@router.postback("dm_end_no", roles=STARTERS)
+def on_end_no(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.CANCELLED))
+
+
+@router.postback("dm_end", roles=STARTERS)
+def on_end(ctx: Ctx) -> None:
+    d = active_disaster(ctx.session, ctx.association.id)
+    if d is None or str(d.id) != ctx.data.get("d"):
+        return ctx.reply(msg.text(texts.DISASTER_NONE))
+    d.ended_at, d.ended_by_id = ctx.now, ctx.member.id
+    d.purge_after = ctx.now + dt.timedelta(days=ctx.settings.location_retention_days)
+    b = board(ctx.session, d)
+    summary = texts.DISASTER_SUMMARY.format(kind=texts.DISASTER_KINDS[d.kind], counts=counts_text(b), silent=len(b.silent))
+    officers = ctx.session.scalars(select(Member.line_user_id).where(
+        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
+        Member.role.in_(OFFICER_ROLES), Member.id != ctx.member.id)).all()
+    ctx.push(officers, [msg.text(summary)], purpose=f"disaster-end:{d.id}", priority=DISASTER)
+    ctx.audit("disaster.end", f"disaster:{d.id}")
+    ctx.reply(msg.text(texts.DISASTER_ENDED + "\n" + summary))
