@@ -14,6 +14,7 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
 from models import Association, Block, Delivery, Event, EventState, OFFICER_ROLES, Role, Target
 from models.circulars import audience, target_label
@@ -47,7 +48,7 @@ def num(value) -> int:
 
 
 def when_text(ctx: Ctx, at: dt.datetime) -> str:
-    return msg.local_datetime(at, ctx.settings.timezone)
+    return dates.weekday(at, ctx.settings.timezone)
 
 
 # A month/day without a year (「12/5」) means this year's day, unless that day is long past: a day more
@@ -98,15 +99,15 @@ def answer_actions(ev: Event) -> list:
 def resident_card(session, settings, ev: Event) -> dict:
     tz = settings.timezone
     return msg.event(association_name=session.get(Association, ev.association_id).name, name=ev.name,
-                     when=msg.local_datetime(ev.starts_at, tz), place=ev.place,
-                     deadline=msg.local_datetime(ev.deadline, tz), note=ev.note, per_person=ev.per_person,
+                     when=dates.weekday(ev.starts_at, tz), place=ev.place,
+                     deadline=dates.weekday(ev.deadline, tz), note=ev.note, per_person=ev.per_person,
                      answers=answer_actions(ev), details=msg.postback(texts.EV_DETAILS, pb("ev_info", e=ev.id)))
 
 
 def reminder_card(session, settings, ev: Event) -> dict:
     tz = settings.timezone
-    body = texts.EV_REMINDER_BODY.format(name=ev.name, when=msg.local_datetime(ev.starts_at, tz),
-                                         deadline=msg.local_datetime(ev.deadline, tz))
+    body = texts.EV_REMINDER_BODY.format(name=ev.name, when=dates.weekday(ev.starts_at, tz),
+                                         deadline=dates.weekday(ev.deadline, tz))
     return msg.card(texts.EV_REMINDER_TITLE, body,
                     answer_actions(ev) + [msg.postback(texts.EV_DETAILS, pb("ev_info", e=ev.id))],
                     alt=f"{texts.EV_REMINDER_TITLE}：{ev.name}", quick=answer_actions(ev))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from zoneinfo import ZoneInfo
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
 from handlers.messages.limits import MAX_MESSAGES, check_message
 from models import Attachment, Block, Circular, CircularState, OFFICER_ROLES, Role, Target
@@ -233,8 +233,7 @@ def reminder_times(ctx: Ctx, c: Circular):
 
 
 def when_text(ctx: Ctx, at) -> str:
-    local = at.astimezone(ZoneInfo(ctx.settings.timezone))
-    return f"{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+    return dates.short(at, ctx.settings.timezone)
 
 
 def preview(ctx: Ctx, c: Circular) -> None:
@@ -358,8 +357,7 @@ def sent_circular_and_delivery(ctx: Ctx):
 
 def who_read(ctx: Ctx, d) -> tuple[str, str]:
     who = "ご自身" if d.read_by_id == ctx.member.id else (f"{d.read_by.name}さん" if d.read_by and d.read_by.name else "ご家族")
-    local = d.read_at.astimezone(ZoneInfo(ctx.settings.timezone))
-    return who, f"{local.month}月{local.day}日"
+    return who, dates.month_day(d.read_at, ctx.settings.timezone)
 
 
 @router.postback("read")

@@ -1,11 +1,11 @@
 """Officer shortcuts: 「状況」 (read rates) and 「管理画面」 (one-time sign-in link)."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
@@ -17,8 +17,7 @@ from handlers.framework.router import router
 
 
 def when_text(ctx: Ctx, at) -> str:
-    local = at.astimezone(ZoneInfo(ctx.settings.timezone))
-    return f"{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+    return dates.short(at, ctx.settings.timezone)
 
 
 def reminder_lines(ctx: Ctx, c) -> list[str]:
@@ -58,7 +57,7 @@ def status_text(ctx: Ctx) -> str:
     parts = problems + [texts.STATUS_HEADER]
     for c in circulars:
         st = read_stats(ctx.session, c, block)
-        lines = [texts.STATUS_ITEM.format(title=c.title, date=msg.local_date(c.sent_at, ctx.settings.timezone),
+        lines = [texts.STATUS_ITEM.format(title=c.title, date=dates.date(c.sent_at, ctx.settings.timezone),
                                           read=st.read, total=st.total, rate=st.rate)]
         if block is None and len(st.blocks) > 1:
             lines += [texts.STATUS_BLOCK.format(block=b.block, read=b.read, total=b.total) for b in st.blocks]

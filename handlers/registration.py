@@ -2,11 +2,11 @@
 of unknown names by block leaders and officers; unfollow; 退会 (withdrawal erases personal data)."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
 from models.roster import PRIVACY_POLICY_VERSION
 from models import AuditLog, BOARD_ROLES, Block, Household, Member, MemberStatus, OFFICER_ROLES, Role
@@ -69,10 +69,7 @@ def consented(ctx: Ctx) -> bool:
 
 
 def local_time(ctx: Ctx, when) -> str:
-    local = when.astimezone(ZoneInfo(ctx.settings.timezone))
-    today = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).date()
-    fmt = texts.CLOCK_TODAY if local.date() == today else texts.CLOCK_OTHER_DAY
-    return fmt.format(month=local.month, day=local.day, hour=local.hour, minute=local.minute)
+    return dates.clock(when, ctx.settings.timezone, ctx.now)
 
 
 def join_by_code(ctx: Ctx, text: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
 from handlers.messages.limits import check_message
 from line_spec import validate_request
@@ -41,8 +42,8 @@ CASES = {
                                      attachments=3),
     "circular_short": lambda: msg.circular(association_name="東町自治会", title="t", body="", when=NOW,
                                            tz="Asia/Tokyo", read_data="a=read&c=1", full_data=None),
-    "event": lambda: msg.event(association_name="東町自治会" * 5, name="行" * 40, when=msg.local_datetime(NOW, "Asia/Tokyo"),
-                               place="場" * 60, deadline=msg.local_datetime(NOW, "Asia/Tokyo"), note="案内" * 1000,
+    "event": lambda: msg.event(association_name="東町自治会" * 5, name="行" * 40, when=dates.weekday(NOW, "Asia/Tokyo"),
+                               place="場" * 60, deadline=dates.weekday(NOW, "Asia/Tokyo"), note="案内" * 1000,
                                per_person=True, answers=[msg.postback(LONG, f"a=ev_ans&e=123456&v={v}")
                                                          for v in ("yes", "no", "maybe")],
                                details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=123456")),
@@ -91,7 +92,7 @@ def test_circular_bubble_shows_title_date_and_read_button():
 def test_event_card_shows_event_deadline_and_answers():
     from bot.dev.fake_line import message_text
     answers = [msg.postback(texts.ANSWER_LABELS[v], f"a=ev_ans&e=1&v={v}") for v in ("yes", "no", "maybe")]
-    m = msg.event(association_name="東町自治会", name="秋の清掃活動", when=msg.local_datetime(NOW, "Asia/Tokyo"),
+    m = msg.event(association_name="東町自治会", name="秋の清掃活動", when=dates.weekday(NOW, "Asia/Tokyo"),
                   place="東町公園", deadline="11月20日(金) 23:59", note="軍手をお持ちください。", per_person=False,
                   answers=answers, details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=1"))
     shown = message_text(m)

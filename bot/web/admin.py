@@ -6,7 +6,7 @@ from flask import g, render_template
 
 from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, UNREAD_SHOWN, bp, login_required, not_found
-from handlers.messages.builders import local_date
+from handlers.messages import dates
 from models import Circular, CircularState
 from models.circulars import target_label
 from models.stats import read_stats, recent_circulars
@@ -25,7 +25,7 @@ def index():
         st = read_stats(g.db, c, g.block_id)
         if g.block_id is not None and st.total == 0:
             continue  # not delivered in this block leader's 班
-        rows.append({"c": c, "st": st, "date": local_date(c.sent_at, tz),
+        rows.append({"c": c, "st": st, "date": dates.date(c.sent_at, tz),
                      "blocks": [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]})
     return render_template("admin_index.html", rows=rows, limit=LIST_LIMIT)
 
@@ -43,5 +43,5 @@ def circular(circular_id: int):
     unread = [{"h": h, "block": h.block.name, "paper": h.id in st.unread_paper} for h in st.unread[:UNREAD_SHOWN]]
     return render_template("admin_circular.html", c=c, st=st, blocks=blocks, unread=unread,
                            more=max(0, len(st.unread) - UNREAD_SHOWN),
-                           date=local_date(c.sent_at, kairan().settings.timezone),
+                           date=dates.date(c.sent_at, kairan().settings.timezone),
                            target=target_label(g.db, c))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Response, g, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -20,7 +19,7 @@ from models.events import STATUSES, recent_events, results
 from handlers.messages import texts
 from bot.web.csv_safe import csv_cell
 from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
-from handlers.messages.builders import local_datetime
+from handlers.messages import dates
 from bot.state import kairan
 
 BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
@@ -45,7 +44,7 @@ def bar_chart(counts: dict[str, int]) -> Markup:
 
 def excel_time(at, tz: str) -> str:
     """「2026-11-22 10:00」 (local): Excel reads it as a date and time and sorts it."""
-    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if at else ""
+    return dates.numeric(at, tz)
 
 
 def csv_bytes(ev: Event, rows, tz: str) -> bytes:
@@ -86,8 +85,8 @@ def events():
     for ev in recent_events(g.db, g.member.association_id, limit=LIST_LIMIT):
         res = results(g.db, ev, g.block_id)
         if g.block_id is None or res.total:
-            rows.append({"ev": ev, "res": res, "when": local_datetime(ev.starts_at, tz),
-                         "deadline": local_datetime(ev.deadline, tz)})
+            rows.append({"ev": ev, "res": res, "when": dates.weekday(ev.starts_at, tz),
+                         "deadline": dates.weekday(ev.deadline, tz)})
     return render_template("admin_events.html", rows=rows, labels=texts.STATUS_LABELS, limit=LIST_LIMIT)
 
 
@@ -103,7 +102,7 @@ def event(event_id: int):
     return render_template(
         "admin_event.html", ev=ev, res=res, rows=_filtered(res), chart=bar_chart(res.counts), blocks=blocks,
         labels=texts.STATUS_LABELS, kinds=(texts.KIND_REPRESENTATIVE, texts.KIND_MEMBER),
-        when=local_datetime(ev.starts_at, tz), deadline=local_datetime(ev.deadline, tz),
+        when=dates.weekday(ev.starts_at, tz), deadline=dates.weekday(ev.deadline, tz),
         target=target_label(g.db, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
         block_id=id_arg("b"), answer=request.args.get("v", ""),
         csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))

@@ -12,7 +12,7 @@ from models.circulars import SUBJECT
 from models.roster import PRIVACY_POLICY_VERSION
 from bot.web.headers import ATTACHMENT_CSP, secure
 from models.roster import current_association
-from handlers.messages.builders import local_date
+from handlers.messages import dates
 from bot.state import kairan
 
 bp = Blueprint("pages", __name__)
@@ -67,7 +67,7 @@ def circular_page(token: str) -> str:
         d.mark_read(None, "page", utcnow())
         assoc = s.get(Association, c.association_id)
         return render_template("circular.html", association=assoc.name, c=c, token=token,
-                               date=local_date(c.sent_at, k.settings.timezone))
+                               date=dates.date(c.sent_at, k.settings.timezone))
 
 
 @bp.get(f"/c/<token>/a/<int(min=1, max={MAX_ID}):attachment_id>")

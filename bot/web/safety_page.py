@@ -27,7 +27,7 @@ from models import Delivery, Disaster, Role, SafetyPhoto
 from models.safety import active_disaster, may_see_safety
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
-from handlers.messages import texts
+from handlers.messages import dates, texts
 from bot.web.auth import login_required, not_found
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
@@ -86,7 +86,7 @@ def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = Non
         "status": r.answer, "label": texts.SAFETY_LABELS.get(r.answer or "", texts.SAFETY_SILENT),
         "people": r.data.get("people") or "", "comment": r.data.get("comment") or "",
         "by": r.answered_by, "proxy": r.proxy,
-        "at": r.answered_at.astimezone(tz).strftime("%m/%d %H:%M") if r.answered_at else "",
+        "at": dates.numeric_short(r.answered_at, tz),
         "lat": r.latitude, "lng": r.longitude, "address": r.address,
         "colour": COLOURS.get(r.answer, COLOURS[None]),
     }

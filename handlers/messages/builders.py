@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from typing import Any, Sequence
-from zoneinfo import ZoneInfo
 
 from linebot.v3.messaging import (
     DatetimePickerAction,
@@ -27,12 +26,11 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
-from handlers.messages import texts
+from handlers.messages import dates, texts
 from handlers.messages.limits import TEXT_MAX, utf16_len
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
 EVENT_NOTE_CHARS = 160  # an event card shows this much of the note; the rest is behind 詳細を見る
-WEEKDAYS = "月火水木金土日"
 QUICK_REPLY_MAX = 13
 LABEL_MAX = 20
 GREEN = "#06C755"  # LINE green, high contrast with white text
@@ -151,17 +149,6 @@ def link(title: str, body: str, label: str, uri: str, quick: Sequence[Any] | Non
     return card(title, body, [URIAction(label=label, uri=uri)], quick=quick)
 
 
-def local_date(when: dt.datetime, tz: str) -> str:
-    d = when.astimezone(ZoneInfo(tz))
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def local_datetime(when: dt.datetime, tz: str) -> str:
-    """「12月5日(土) 10:00」"""
-    d = when.astimezone(ZoneInfo(tz))
-    return f"{d.month}月{d.day}日({WEEKDAYS[d.weekday()]}) {d.hour}:{d.minute:02d}"
-
-
 def shorten(body: str, limit: int = BODY_PREVIEW_CHARS) -> tuple[str, bool]:
     body = body.strip()
     if len(body) <= limit:
@@ -176,7 +163,7 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
     contents: list[Any] = [
         FlexText(text=association_name + " 回覧板", size="sm", color=GREY),
         FlexText(text=title, weight="bold", size="xl", wrap=True, margin="sm"),
-        FlexText(text=local_date(when, tz), size="sm", color=GREY, margin="sm"),
+        FlexText(text=dates.date(when, tz), size="sm", color=GREY, margin="sm"),
         FlexSeparator(margin="md"),
         FlexText(text=short or " ", size="md", wrap=True, margin="md"),
     ]

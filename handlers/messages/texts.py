@@ -403,8 +403,6 @@ JOIN_CODE_CHANNEL_PAUSED = (
     "初めて入力する方は、これまでどおり登録できます。\n"
     "お心当たりのない入力が続くときは、登録コードの刷り直しをご検討ください。"
 )
-CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
-CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 ATTACHMENT_COUNT = "添付 {n}件"  # on the circular and its 全文 card
 FULL_READ_ON_PAGE = "ページで読む"
 HOUSEHOLD_OF = "{household}様の世帯"  # what an officer's tap on a household button says
@@ -434,3 +432,13 @@ SAFETY_PAGE_CSV = "CSVで保存"
 SAFETY_PAGE_MAP_NOTE = "地図：国土地理院。地図が出ないときも、下の表にすべての世帯が載っています。"
 SAFETY_PAGE_COLUMNS = ("状況", "班", "世帯", "人数", "連絡事項", "回答")
 SAFETY_PAGE_LOCATION = "位置"
+
+# --- dates and times (handlers/messages/dates.py formats them; the only place formats live) ---
+DATE_FULL = "{year}年{month}月{day}日"
+DATE_MONTH_DAY = "{month}月{day}日"
+DATETIME_WEEKDAY = "{month}月{day}日({weekday}) {hour}:{minute:02d}"  # 「12月5日(土) 10:00」
+DATETIME_SHORT = "{month}月{day}日 {hour}:{minute:02d}"  # 「12月2日 9:00」
+CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
+CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
+DATETIME_NUMERIC = "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"  # pages and CSV
+DATETIME_NUMERIC_SHORT = "{month:02d}/{day:02d} {hour:02d}:{minute:02d}"  # the live safety table

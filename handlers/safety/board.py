@@ -3,11 +3,11 @@ who may see it) and proxy reports for households without LINE."""
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages.limits import MAX_MESSAGES
 from handlers.messages import texts
 from models import Delivery, Disaster, Household, OFFICER_ROLES
@@ -32,9 +32,8 @@ def on_board(ctx: Ctx) -> None:
     if d is None:
         return ctx.reply(msg.text(texts.DISASTER_NONE))
     b = board(ctx.session, d, ctx.member.led_block_id)
-    since = d.started_at.astimezone(ZoneInfo(ctx.settings.timezone))
-    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=texts.SAFETY_SINCE.format(
-                 month=since.month, day=since.day, hour=since.hour, minute=since.minute)),
+    since = dates.fmt(d.started_at, ctx.settings.timezone, texts.SAFETY_SINCE)
+    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=since),
              texts.SAFETY_STATUS_COUNTS.format(counts=counts_text(b), silent=len(b.silent), total=b.total)]
     if b.rescue:
         lines.append(texts.SAFETY_STATUS_RESCUE.format(names=texts.NAMES_SEPARATOR.join(texts.BLOCK_HOUSEHOLD.format(
