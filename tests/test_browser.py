@@ -2,7 +2,7 @@
 
 Each test plays a person: a disaster officer watching the live safety map, a new resident
 registering in the LINE simulator, the chair reading an event's results chart. The app is the
-simulator-mode server of tests/test_simulator.py (`sim`); only 127.0.0.1 is contacted. Map tiles
+simulator-mode server of tests/served.py (`sim`); only 127.0.0.1 is contacted. Map tiles
 come from the internet, which this machine cannot reach: they fail, and the page must still list
 everything.
 
@@ -36,7 +36,7 @@ from bot.demo import HOUSEHOLDS, demo_user_id
 from conftest import ahead, real_now
 from models import Member, MemberStatus
 from models.events import STATUSES
-from test_simulator import HANAKO, Sim, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
+from served import HANAKO, Sim, find_action, tap, texts_of
 
 aiohttp = pytest.importorskip("aiohttp")  # installed with line-bot-sdk; speaks websockets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import safety_page, texts
 from test_browser import BOSAI, chrome, sign_in  # noqa: F401  (chrome: the browser fixture)
-from test_simulator import HANAKO, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
+from served import HANAKO, find_action, tap, texts_of
 
 
 def start_disaster(sim) -> None:
