@@ -38,6 +38,9 @@ PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
 JST = dt.timezone(dt.timedelta(hours=9))
 CLOCK_ENV = "KAIRAN_TEST_CLOCK"
 _session_clock = None
+# Helper modules (not test modules) whose fixtures every test may use: `sim`, the served simulator,
+# and `chrome`, a Playwright page in headless Chromium (no test module imports another).
+pytest_plugins = ["served", "browser"]
 
 
 def real_now() -> dt.datetime:

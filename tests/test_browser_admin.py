@@ -3,10 +3,17 @@ in disaster mode one click from /admin reaches the live safety page, and that pa
 itself by conditional GET (304 while nothing changed) and shows a new answer without reloading."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
 from bot.web import safety_page
 from handlers.messages import texts
-from test_browser import BOSAI, chrome, sign_in  # noqa: F401  (chrome: the browser fixture)
-from test_simulator import HANAKO, find_action, sim, tap, texts_of  # noqa: F401  (sim: the served app)
+from browser import BOSAI, exact, sign_in
+from served import HANAKO, find_action, tap, texts_of
+
+pytestmark = pytest.mark.usefixtures("browser_clock")  # first, before the served app is made
 
 
 def start_disaster(sim) -> None:
@@ -18,50 +25,61 @@ def start_disaster(sim) -> None:
     sim.dispatch()
 
 
+def at_live_page(url: str) -> bool:
+    return urlsplit(url).path == "/admin/safety/"
+
+
 def test_one_click_from_admin_home_to_the_live_safety_page(chrome, sim):
     start_disaster(sim)
     sign_in(chrome, sim, BOSAI)
-    chrome.goto(sim.url + "/admin/")
-    assert chrome.js("document.querySelector('main').firstElementChild.nextElementSibling.nextElementSibling.id") \
+    page = chrome.page
+    page.goto(sim.url + "/admin/")
+    assert page.evaluate("document.querySelector('main').firstElementChild.nextElementSibling.nextElementSibling.id") \
         == "disaster", "the disaster box comes right after the bar and the menu"
-    chrome.click("a.bigbutton", texts.ADMIN_DISASTER_OPEN)
-    chrome.wait_for("location.pathname === '/admin/safety/' && document.readyState === 'complete'", "the live page")
-    assert chrome.js("document.querySelector('h1').textContent") == "安否状況：地震"
+    exact(page, "a.bigbutton", texts.ADMIN_DISASTER_OPEN).click()
+    page.wait_for_url(at_live_page)  # and its load
+    assert page.locator("h1").text_content() == "安否状況：地震"
     # and from any page through the menu bar
-    chrome.goto(sim.url + "/admin/events")
-    chrome.click("nav.nav a", texts.NAV_SAFETY)
-    chrome.wait_for("location.pathname === '/admin/safety/' && document.readyState === 'complete'", "the live page")
-    assert chrome.errors(origin=sim.url) == []
+    page.goto(sim.url + "/admin/events")
+    exact(page, "nav.nav a", texts.NAV_SAFETY).click()
+    page.wait_for_url(at_live_page)
+    assert chrome.errors() == []
 
 
 def test_live_page_refreshes_by_conditional_get_without_reloading(chrome, sim, monkeypatch):
     monkeypatch.setattr(safety_page, "REFRESH_SECONDS", 1)
     start_disaster(sim)
     sign_in(chrome, sim, BOSAI)
-    chrome.goto(sim.url + "/admin/safety/")
-    chrome.js("window.__same_page = true")
-    assert chrome.js("document.querySelectorAll('#map path.leaflet-interactive').length") == 0
+    page = chrome.page
+    sent = []  # the page's requests to its own URL, and the status each got (None: no answer yet)
+    status = {}
+    page.on("request", lambda r: r.url.startswith(sim.url + "/admin/safety/") and sent.append(r))
+    page.on("response", lambda r: status.__setitem__(r.request, r.status))
+    page.goto(sim.url + "/admin/safety/")
+    page.evaluate("window.__same_page = true")
+    markers = page.locator("#map path.leaflet-interactive")
+    assert markers.count() == 0
 
     def refreshes():
-        sent = {e["params"]["requestId"]: e["params"]["request"] for e in chrome.events
-                if e["method"] == "Network.requestWillBeSent"
-                and e["params"]["request"]["url"].startswith(sim.url + "/admin/safety/")}
-        got = {e["params"]["requestId"]: e["params"]["response"]["status"] for e in chrome.events
-               if e["method"] == "Network.responseReceived"}
-        return [(r["headers"].get("If-None-Match"), got.get(rid)) for rid, r in sent.items()]
+        return [(r.headers.get("if-none-match"), status.get(r)) for r in sent]
 
-    chrome.wait_for("new Promise(r => setTimeout(() => r(true), 2500))", "two refreshes")
+    def refreshed(response) -> bool:
+        return at_live_page(response.url) and bool(response.request.headers.get("if-none-match"))
+
+    for _ in range(2):  # two refreshes
+        with page.expect_response(refreshed):
+            pass
     conditional = [status for etag, status in refreshes() if etag]
     assert conditional and set(conditional) <= {304, None}, refreshes()  # nothing changed: 304, nothing drawn
 
     check = [i for i in sim.bot(HANAKO) if "安否確認" in i["message"].get("altText", "")]
     sim.send(HANAKO, "location", latitude=35.6812, longitude=139.7671, title="東町会館", address="東町会館")
     tap(sim, HANAKO, find_action(check, "無事"))
-    chrome.wait_for("[...document.querySelectorAll('#live-table tbody tr')].some(tr => "
-                    "tr.innerText.includes('佐藤 花子様') && tr.cells[0].innerText.trim() === '無事')",
-                    "the new answer in the table", timeout=10)
-    chrome.wait_for("document.querySelectorAll('#map path.leaflet-interactive').length === 1", "her marker on the map")
-    assert chrome.js("window.__same_page === true"), "the page was reloaded instead of updated in place"
+    page.wait_for_function("() => [...document.querySelectorAll('#live-table tbody tr')].some(tr => "
+                           "tr.innerText.includes('佐藤 花子様') && tr.cells[0].innerText.trim() === '無事')",
+                           timeout=10_000)  # the new answer in the table
+    expect(markers, "her marker on the map").to_have_count(1)
+    assert page.evaluate("window.__same_page === true"), "the page was reloaded instead of updated in place"
     assert 200 in [status for etag, status in refreshes() if etag]
-    assert "無事 1" in chrome.js("document.querySelector('.counts').innerText")
-    assert chrome.errors(origin=sim.url) == []
+    assert "無事 1" in page.locator(".counts").inner_text()
+    assert chrome.errors() == []
