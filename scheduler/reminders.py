@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.messages import builders as msg
 from handlers.messages import texts
 from scheduler.runtime import Runtime
-from handlers.attendance import reminder_card
+from handlers.events.common import reminder_card
 from models.messaging import enqueue
 from handlers.messages.codec import pb
 from models import Circular, Event, Reminder, Target, utcnow

@@ -1,0 +1,8 @@
+"""Attendance (出欠): officers draft an event (出欠) → preview → [送信]; residents answer [参加]
+[不参加] [未定], then a head count and a comment; 「集計」 shows the results; officers and block
+leaders answer for paper households (代理回答).
+
+As for circulars, the draft lives in `events` (state draft) and the dialog step in
+`dialog_states`. Buttons carry the event id (later steps of an answer: the receipt id) and are
+re-checked here: who may do it, whether the event still exists and whether it is still open.
+"""

@@ -1,0 +1,277 @@
+"""Answering an event (residents, and officers by proxy): 参加 / 不参加 / 未定 with the buttons, then
+the head count and a comment when the event asks for them; [詳細を見る]; 代理回答 for households
+without LINE."""
+from __future__ import annotations
+
+import unicodedata
+
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import Delivery, Event, EventState, OFFICER_ROLES, Target
+from models.events import ANSWERS, SUBJECT, amend, delivery_of, results
+
+from handlers.registration import fallback
+from handlers.messages.pickers import paged
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import normalize, pb
+from handlers.framework.router import router
+from handlers.events.common import (
+    COMMENT_WINDOW,
+    MAX_COMMENT,
+    MAX_HEADS,
+    PICK_PAGE,
+    answer_actions,
+    num,
+    when_text,
+)
+
+
+# --- answering (residents, and officers by proxy) ---------------------------------------------
+def open_event(ctx: Ctx, event_id) -> Event | None:
+    ev = ctx.session.get(Event, num(event_id))
+    if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
+        ctx.reply(msg.text(texts.EV_GONE))
+        return None
+    if not ev.is_open(ctx.now):
+        ctx.reply(msg.text(texts.EV_CLOSED.format(name=ev.name)))
+        return None
+    return ev
+
+
+def my_delivery(ctx: Ctx, ev: Event) -> Delivery | None:
+    if not ctx.is_member:
+        ctx.reply(msg.text(texts.NOT_REGISTERED))
+        return None
+    d = delivery_of(ctx.session, ev, ctx.member)
+    if d is not None and ev.target == Target.officers and not ctx.member.is_officer:
+        d = None  # 役員のみ: the officer's family shares the household receipt but was not asked
+    if d is None:
+        ctx.reply(msg.text(texts.EV_NOT_FOR_YOU))
+    return d
+
+
+def may_proxy(ctx: Ctx, d: Delivery) -> bool:
+    """Officers answer for a household (person_key 0); block leaders only in their own 班."""
+    m = ctx.member
+    return m is not None and m.is_officer and d.person_key == 0 and m.led_block_id in (None, d.household.block_id)
+
+
+def answerable(ctx: Ctx, delivery_id, proxy: bool) -> tuple[Event, Delivery] | tuple[None, None]:
+    """The open event and receipt a later answer step refers to, if this user may still answer it."""
+    d = ctx.session.get(Delivery, num(delivery_id))
+    if d is None or d.subject_type != SUBJECT or d.association_id != ctx.association.id:
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return None, None
+    ev = open_event(ctx, d.subject_id)
+    if ev is None:
+        return None, None
+    if proxy and not may_proxy(ctx, d):
+        ctx.reply(msg.text(texts.OFFICERS_ONLY))
+        return None, None
+    if not proxy and (not ctx.is_member or delivery_of(ctx.session, ev, ctx.member) is not d):
+        ctx.reply(msg.text(texts.EV_NOT_FOR_YOU))
+        return None, None
+    return ev, d
+
+
+def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool) -> None:
+    if answer not in ANSWERS:
+        return ctx.reply(msg.text(texts.STALE_BUTTON))
+    d.record_answer(answer, ctx.member, proxy=proxy, at=ctx.now)
+    if proxy:
+        ctx.audit("event.proxy", f"event:{ev.id}", household=d.household_id, answer=answer)
+    if answer == "yes" and ev.ask_count:
+        return ask_heads(ctx, d, proxy)
+    ask_comment(ctx, ev, d, proxy)
+
+
+def in_answer(ctx: Ctx) -> bool:
+    """Whether the user's dialog (if any) is an answer's: drafting dialogs are not cut off by a tap."""
+    return ctx.dialog is None or ctx.dialog.flow == "ev_answer"
+
+
+def ask_heads(ctx: Ctx, d: Delivery, proxy: bool) -> None:
+    p = {"p": 1} if proxy else {}
+    if in_answer(ctx):  # a number typed instead of tapped is taken too
+        ctx.start_dialog("ev_answer", "heads", delivery_id=d.id, proxy=proxy)
+    chips = [msg.postback(texts.EV_HEADS_CHIP.format(n=n), pb("ev_cnt", d=d.id, n=n, **p)) for n in range(1, 6)]
+    ctx.reply(msg.text(texts.EV_ASK_HEADS, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
+
+
+def ask_comment(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> None:
+    if not in_answer(ctx):  # in the middle of drafting: no comment question, just the confirmation
+        return confirm(ctx, ev, d, proxy)
+    ctx.start_dialog("ev_answer", "comment", delivery_id=d.id, proxy=proxy)
+    p = {"p": 1} if proxy else {}
+    ctx.reply(msg.text(texts.EV_ASK_COMMENT.format(answer=texts.ANSWER_LABELS[d.answer]),
+                       [msg.postback(texts.EV_NO_COMMENT, pb("ev_note", d=d.id, **p))]))
+
+
+def answer_text(ev: Event, d: Delivery) -> str:
+    """「参加（2人）」"""
+    n = (d.answer_data or {}).get("count")
+    heads = texts.EV_HEADS.format(n=n) if ev.ask_count and d.answer == "yes" and n else ""
+    return texts.ANSWER_LABELS.get(d.answer, "") + heads
+
+
+def comment_text(d: Delivery) -> str:
+    return (d.answer_data or {}).get("comment") or texts.EV_NONE
+
+
+def summary(ctx: Ctx, ev: Event, d: Delivery) -> str:
+    return texts.EV_SUMMARY.format(name=ev.name, when=when_text(ctx, ev.starts_at), answer=answer_text(ev, d),
+                                   comment=comment_text(d))
+
+
+def who_answered(ctx: Ctx, d: Delivery) -> str:
+    if d.answered_by_proxy:
+        return texts.EV_BY_PROXY
+    if d.answered_by_id == ctx.member.id:
+        return texts.EV_SELF
+    return f"{d.answered_by.name}さん" if d.answered_by and d.answered_by.name else texts.EV_FAMILY
+
+
+def confirm(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> None:
+    if ctx.dialog is not None and in_answer(ctx):
+        ctx.end_dialog()
+    if proxy:
+        text = texts.EV_PROXY_RECORDED.format(household=d.household.name, summary=summary(ctx, ev, d))
+        more = msg.postback(texts.EV_PROXY_MORE, pb("ev_proxy", e=ev.id, b=d.household.block_id))
+        return ctx.reply(msg.text(text, [more]))
+    text = texts.EV_RECORDED.format(summary=summary(ctx, ev, d), deadline=when_text(ctx, ev.deadline))
+    if not ev.per_person:  # the household's answer: say who gave it
+        text += "\n" + texts.EV_ANSWERED_BY.format(who=f"{ctx.member.name}さん" if ctx.member.name else texts.EV_SELF)
+    ctx.reply(msg.text(text))
+
+
+@router.postback("ev_ans")
+def on_answer(ctx: Ctx) -> None:
+    ev = open_event(ctx, ctx.data.get("e"))
+    d = my_delivery(ctx, ev) if ev else None
+    if d is not None:
+        record(ctx, ev, d, ctx.data.get("v", ""), proxy=False)
+
+
+@router.postback("ev_cnt")
+def on_heads(ctx: Ctx) -> None:
+    proxy = ctx.data.get("p") == "1"
+    ev, d = answerable(ctx, ctx.data.get("d"), proxy)
+    if d is None:
+        return
+    n = num(ctx.data.get("n"))
+    if not n:  # 6人以上: the number comes as text (in a dialog, even if another one was waiting)
+        ctx.start_dialog("ev_answer", "heads", delivery_id=d.id, proxy=proxy)
+        return ctx.reply(msg.text(texts.EV_ASK_HEADS_TEXT))
+    amend(d, count=min(n, MAX_HEADS))
+    ask_comment(ctx, ev, d, proxy)
+
+
+@router.postback("ev_note")
+def on_no_comment(ctx: Ctx) -> None:
+    proxy = ctx.data.get("p") == "1"
+    ev, d = answerable(ctx, ctx.data.get("d"), proxy)
+    if d is not None:
+        confirm(ctx, ev, d, proxy)
+
+
+def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
+    """The answer a typed head count or comment belongs to (None: the dialog is over)."""
+    data = ctx.dialog.data
+    if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long forgotten: not a comment
+        ctx.end_dialog()
+        fallback(ctx)
+        return None
+    ev, d = answerable(ctx, data.get("delivery_id"), bool(data.get("proxy")))
+    if d is None:
+        ctx.end_dialog()
+        return None
+    return ev, d, bool(data.get("proxy"))
+
+
+@router.dialog("ev_answer", "heads", takes_text=False)
+def on_heads_text(ctx: Ctx) -> None:
+    got = dialog_answer(ctx)
+    if got is None:
+        return
+    ev, d, proxy = got
+    n = num(unicodedata.normalize("NFKC", ctx.text).strip().rstrip("人名"))
+    if not 0 < n <= MAX_HEADS:
+        return ctx.reply(msg.text(texts.EV_BAD_HEADS))
+    amend(d, count=n)
+    ask_comment(ctx, ev, d, proxy)
+
+
+@router.dialog("ev_answer", "comment", takes_text=False)
+def on_comment_text(ctx: Ctx) -> None:
+    got = dialog_answer(ctx)
+    if got is None:
+        return
+    ev, d, proxy = got
+    if not ctx.text:
+        return ask_comment(ctx, ev, d, proxy)
+    if normalize(ctx.text) != texts.EV_NO_COMMENT:
+        amend(d, comment=ctx.text[:MAX_COMMENT])
+    confirm(ctx, ev, d, proxy)
+
+
+@router.postback("ev_info")
+def on_details(ctx: Ctx) -> None:
+    """[詳細を見る]: the whole event and this household's (or person's) answer; counts as read."""
+    ev = ctx.session.get(Event, num(ctx.data.get("e")))
+    if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
+        return ctx.reply(msg.text(texts.EV_GONE))
+    d = my_delivery(ctx, ev)
+    if d is None:
+        return
+    d.mark_read(ctx.member, "button", ctx.now)
+    lines = [texts.EV_DETAIL.format(name=ev.name, when=when_text(ctx, ev.starts_at), place=ev.place,
+                                    deadline=when_text(ctx, ev.deadline))
+             + (texts.EV_CLOSED_MARK if not ev.is_open(ctx.now) else "")]
+    if ev.note:
+        lines.append(ev.note[:3000])
+    if d.answer:
+        lines.append(texts.EV_YOUR_ANSWER.format(answer=answer_text(ev, d), who=who_answered(ctx, d),
+                                                 when=when_text(ctx, d.answered_at), comment=comment_text(d)))
+    elif ev.is_open(ctx.now):
+        lines.append(texts.EV_NO_ANSWER_YET)
+    ctx.reply(msg.text("\n\n".join(lines), answer_actions(ev) if ev.is_open(ctx.now) else None))
+
+
+# --- 代理回答 ---------------------------------------------------------------------------------
+@router.postback("ev_proxy", roles=OFFICER_ROLES)
+def on_proxy(ctx: Ctx) -> None:
+    """Pick the 班 (board members), then the household: paper households first, 11 a page."""
+    ev = open_event(ctx, ctx.data.get("e"))
+    if ev is None:
+        return
+    block_id = ctx.member.led_block_id or num(ctx.data.get("b"))
+    if not block_id:
+        chips = paged(ctx.association.blocks, num(ctx.data.get("bo")), 1,
+                      lambda b: msg.postback(b.name, pb("ev_proxy", e=ev.id, b=b.id)),
+                      lambda o: pb("ev_proxy", e=ev.id, bo=o))
+        return ctx.reply(msg.text(texts.EV_PROXY_PICK_BLOCK, chips + [msg.say(texts.CANCEL)]))
+    rows = [r for r in results(ctx.session, ev, block_id).rows if r.delivery.person_key == 0]
+    if not rows:
+        return ctx.reply(msg.text(texts.EV_PROXY_NONE))
+    rows.sort(key=lambda r: r.delivery.via_line)
+    offset = num(ctx.data.get("o"))
+    actions = [msg.postback(r.name + (texts.EV_PROXY_ANSWERED if r.delivery.answer else ""),
+                            pb("ev_pick", d=r.delivery.id), f"{r.name}様") for r in rows[offset:offset + PICK_PAGE]]
+    if offset + PICK_PAGE < len(rows):
+        actions.append(msg.postback(texts.NEXT, pb("ev_proxy", e=ev.id, b=block_id, o=offset + PICK_PAGE)))
+    ctx.reply(msg.text(texts.EV_PROXY_PICK.format(block=rows[0].block), actions + [msg.say(texts.CANCEL)]))
+
+
+@router.postback("ev_pick", roles=OFFICER_ROLES)
+def on_proxy_pick(ctx: Ctx) -> None:
+    ev, d = answerable(ctx, ctx.data.get("d"), proxy=True)
+    if d is not None:
+        ctx.reply(msg.text(texts.EV_PROXY_ASK.format(household=d.household.name),
+                           [msg.postback(texts.ANSWER_LABELS[v], pb("ev_pans", d=d.id, v=v)) for v in ANSWERS]))
+
+
+@router.postback("ev_pans", roles=OFFICER_ROLES)
+def on_proxy_answer(ctx: Ctx) -> None:
+    ev, d = answerable(ctx, ctx.data.get("d"), proxy=True)
+    if d is not None:
+        record(ctx, ev, d, ctx.data.get("v", ""), proxy=True)

@@ -1,0 +1,58 @@
+"""集計 (officers): an event's answers per 班 and in all, with who has not answered yet."""
+from __future__ import annotations
+
+
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import Event, OFFICER_ROLES
+from models.events import SUBJECT, recent_events, results
+from models.reminders import pending_recipients, planned
+
+from handlers.framework.ctx import Ctx
+from handlers.messages.codec import pb
+from handlers.framework.router import router
+from handlers.events.common import when_text
+
+
+# --- 集計 -----------------------------------------------------------------------------------
+def results_text(ctx: Ctx, ev: Event, res, board: bool) -> str:
+    c = res.counts
+    lines = [texts.EV_RESULTS_ITEM.format(name=ev.name, when=when_text(ctx, ev.starts_at),
+                                          deadline=when_text(ctx, ev.deadline),
+                                          closed="" if ev.is_open(ctx.now) else texts.EV_CLOSED_MARK),
+             texts.EV_RESULTS_COUNTS.format(**c, total=res.total, unit=texts.EV_UNIT_COUNTERS[ev.per_person])]
+    if ev.ask_count:
+        lines.append(texts.EV_RESULTS_HEADS.format(heads=res.heads))
+    if board and len(res.blocks) > 1:
+        lines += [texts.EV_RESULTS_BLOCK.format(block=b.block, **b.counts) for b in res.blocks]
+    waiting = res.waiting
+    if waiting:
+        names = "、".join(f"{r.name}様" + ("" if r.delivery.via_line else texts.PAPER_MARK) for r in waiting[:40])
+        more = texts.EV_RESULTS_MORE.format(n=len(waiting) - 40) if len(waiting) > 40 else ""
+        lines.append(texts.EV_RESULTS_WAITING.format(names=names + more))
+    else:
+        lines.append(texts.EV_RESULTS_ALL)
+    if board:
+        for r in planned(ctx.session, SUBJECT, ev.id):
+            if r.status == "planned":
+                users, n = pending_recipients(ctx.session, SUBJECT, ev.id, until_answered=True)
+                lines.append(texts.EV_RESULTS_REMINDER.format(when=when_text(ctx, r.due_at), n=n, pushes=len(users)))
+    return "\n".join(lines)
+
+
+@router.command(texts.CMD_RESULTS, roles=OFFICER_ROLES)
+def on_results(ctx: Ctx) -> None:
+    """Counts per answer, head count, per 班, and who has not answered (block leaders: their 班)."""
+    block = ctx.member.led_block_id
+    parts, proxies = [], []
+    for ev in recent_events(ctx.session, ctx.association.id):
+        res = results(ctx.session, ev, block)
+        if block is not None and res.total == 0:
+            continue  # not asked in this block leader's 班
+        parts.append(results_text(ctx, ev, res, board=block is None))
+        if ev.is_open(ctx.now):
+            proxies.append(msg.postback(texts.EV_PROXY_CHIP.format(name=ev.name), pb("ev_proxy", e=ev.id),
+                                        texts.EV_PROXY))
+    if not parts:
+        return ctx.reply(msg.text(texts.EV_RESULTS_NONE))
+    ctx.reply(msg.text("\n\n".join(parts + [texts.EV_RESULTS_PAGE])[:4900], proxies))
