@@ -352,7 +352,7 @@ def test_new_codes_are_twelve_digits_with_a_check_digit_and_old_ones_still_work(
 
 # --- #7 approval exactly once ----------------------------------------------------------------
 def test_two_officers_approving_at_the_same_moment_make_one_household(line, demo, db, fake, k, monkeypatch):
-    import handlers.registration as reg
+    import handlers.registration.approvals as reg
 
     uid = user_id("aoki")
     consent_and_block(line, uid, "2班")

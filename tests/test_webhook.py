@@ -119,7 +119,7 @@ def test_group_events_are_ignored(line, demo, db, fake):
 
 def test_handler_failure_is_retried_by_the_sweep(line, demo, db, fake, k, monkeypatch):
     """An event that got a 200 is never lost: a crash in the handler leaves it for the sweep."""
-    import handlers.registration as reg
+    import handlers.registration.membership as reg
 
     u = user_id("crash")
     calls = {"n": 0}

@@ -10,7 +10,7 @@ from handlers.messages import texts
 from models import Delivery, Event, EventState, OFFICER_ROLES, Target
 from models.events import ANSWERS, SUBJECT, amend, delivery_of, results
 
-from handlers.registration import fallback
+from handlers.registration.membership import fallback
 from handlers.messages.pickers import paged
 from handlers.framework.ctx import Ctx
 from handlers.messages.codec import normalize, pb

@@ -30,6 +30,7 @@ the picture in the docstring is the one the table draws.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Union
 
@@ -79,10 +80,14 @@ class Button:
 
 
 class Dialog:
+    every: list["Dialog"] = []  # each dialog declared, for the tests that check the pictures
+
     def __init__(self, name: str, steps: Iterable[Step], *, entries: Iterable[str] = (),
                  buttons: Iterable[Button] = (), on_cancel: Optional[Callable[[Ctx], None]] = None,
                  timeout: Optional[dt.timedelta] = None, router: Router = default_router) -> None:
         self.name = name
+        self.module = sys._getframe(1).f_globals.get("__name__", "")  # where the table is declared
+        Dialog.every.append(self)
         self.steps = {s.name: s for s in steps}
         self.entries = tuple(entries) or (next(iter(self.steps)),)
         self.buttons = list(buttons)
@@ -106,6 +111,11 @@ class Dialog:
         ctx.start_dialog(self.name, step, **data)
         self._ask(ctx, step)
 
+    def go(self, ctx: Ctx, nxt: Next) -> None:
+        """Apply where a function outside the table's steps and buttons (a command) says to go:
+        only to an entry of the dialog, or END."""
+        self._move(ctx, self.entries + (END,), nxt)
+
     def is_open(self, ctx: Ctx, *at: str) -> bool:
         d = ctx.dialog
         return d is not None and d.flow == self.name and (not at or d.step in at)
@@ -118,7 +128,7 @@ class Dialog:
         if ask is not None:
             ask(ctx)
 
-    def _move(self, ctx: Ctx, allowed: tuple[str, ...], nxt: Next) -> None:
+    def _move(self, ctx: Ctx, allowed: tuple[str, ...], nxt: Next, fresh: bool = False) -> None:
         if nxt is None:
             return
         go = nxt if isinstance(nxt, Go) else Go(nxt)
@@ -128,9 +138,9 @@ class Dialog:
             if self.is_open(ctx):
                 ctx.end_dialog()
             return
-        if self.is_open(ctx):
+        if self.is_open(ctx) and not fresh:
             ctx.goto(go.step, **go.data)
-        else:
+        else:  # (re)opened: nothing of an earlier run carries over
             ctx.start_dialog(self.name, go.step, **go.data)
         self._ask(ctx, go.step)
 
@@ -145,7 +155,7 @@ class Dialog:
             if not b.opens and not self.is_open(ctx, *b.at):
                 ctx.reply(msg.text(texts.STALE_BUTTON))
                 return
-            self._move(ctx, b.to, b.take(ctx))
+            self._move(ctx, b.to, b.take(ctx), fresh=b.opens)
         tap.__name__ = f"{self.name}_{b.action}"
         return tap
 

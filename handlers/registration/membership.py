@@ -1,0 +1,47 @@
+"""Following and blocking the bot, and what anyone says that nothing else took: someone not (yet) a
+member is led to consent and registration; a member gets the help text."""
+from __future__ import annotations
+
+from handlers.framework.ctx import Ctx
+from handlers.framework.router import router
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from models import MemberStatus
+
+from .join import REGISTER, consent_card
+
+
+@router.follow()
+def on_follow(ctx: Ctx) -> None:
+    m = ctx.member
+    if m is not None and m.status == MemberStatus.unfollowed:
+        m.status = MemberStatus.active if m.household_id else MemberStatus.pending
+    if m is not None and m.status == MemberStatus.active:
+        ctx.reply(msg.text(texts.WELCOME_BACK))
+    elif m is not None and m.status == MemberStatus.pending:
+        ctx.reply(msg.text(texts.WAITING_APPROVAL))
+    else:
+        ctx.reply(*consent_card(ctx))
+
+
+@router.unfollow()
+def on_unfollow(ctx: Ctx) -> None:
+    # Blocking is not withdrawal: the member stays on the roster but gets no more pushes.
+    if ctx.member is not None and ctx.member.status in (MemberStatus.active, MemberStatus.pending):
+        ctx.member.status = MemberStatus.unfollowed
+    ctx.end_dialog()
+
+
+@router.message("text")
+def fallback(ctx: Ctx) -> None:
+    m = ctx.member
+    if m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
+        ctx.reply(*consent_card(ctx))
+    elif m.status == MemberStatus.registering:
+        REGISTER.start(ctx, "block")
+    elif m.status == MemberStatus.pending:
+        ctx.reply(msg.text(texts.WAITING_APPROVAL))
+    elif m.is_officer:
+        ctx.reply(msg.text(texts.HELP_OFFICER))
+    else:
+        ctx.reply(msg.text(texts.HELP_MEMBER))

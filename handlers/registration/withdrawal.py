@@ -1,0 +1,69 @@
+"""退会: a member leaves, and their personal data is erased (models/erasure.py).
+
+「退会」 → a confirm card [退会する] [やめる]. The card's buttons act whenever they are tapped (a
+member's own card: no officer waits on it); a typed message at the confirm step ends the dialog
+and is handled as if no dialog were open.
+
+```mermaid
+stateDiagram-v2
+    [*] --> confirm
+    confirm --> [*]
+    [*] --> [*]: withdraw
+```
+"""
+from __future__ import annotations
+
+from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Next, Step
+from handlers.framework.router import router
+from handlers.messages import builders as msg
+from handlers.messages import texts
+from handlers.messages.codec import pb
+from models import MemberStatus
+from models.erasure import erase_traces
+from models.roster import erase_member
+
+
+@router.command(texts.CMD_WITHDRAW)
+def on_withdraw(ctx: Ctx) -> None:
+    if ctx.member is None or ctx.member.status not in (MemberStatus.active, MemberStatus.pending, MemberStatus.registering):
+        ctx.reply(msg.text(texts.NOT_REGISTERED))
+        return
+    WITHDRAW.start(ctx)
+
+
+def ask_confirm(ctx: Ctx) -> None:
+    ctx.reply(msg.card(texts.CMD_WITHDRAW, texts.WITHDRAW_CONFIRM,
+                       [msg.postback(texts.WITHDRAW_YES, pb("withdraw", v=1)),
+                        msg.postback(texts.WITHDRAW_NO, pb("withdraw", v=0))]))
+
+
+def on_typed(ctx: Ctx) -> Next:
+    """Not an answer to the card: the dialog ends, the message goes where it would have gone."""
+    ctx.end_dialog()
+    router.fallback(ctx)
+    return END
+
+
+def on_confirm(ctx: Ctx) -> Next:
+    m = ctx.member
+    if m is None or m.status in (MemberStatus.withdrawn, MemberStatus.declined):
+        ctx.reply(msg.text(texts.NOT_REGISTERED))
+        return None
+    if ctx.data.get("v") != "1":
+        ctx.reply(msg.text(texts.WITHDRAW_KEPT))
+        return END
+    ctx.end_dialog()  # whatever dialog was open: it belonged to the member who leaves
+    ctx.audit("member.withdraw", f"member:{m.id}")
+    erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
+                 redacted=texts.WITHDRAWN_NAME)
+    own_household = erase_member(m)
+    if own_household is not None:  # it only ever held this member's name
+        ctx.session.delete(own_household)
+    ctx.reply(msg.text(texts.WITHDRAWN))
+    return END
+
+
+WITHDRAW = Dialog("withdraw", steps=[
+    Step("confirm", take=on_typed, ask=ask_confirm, to=(END,), buttons_only=True),
+], buttons=[Button("withdraw", take=on_confirm, to=(END,), opens=True)])
