@@ -124,5 +124,5 @@ def mark_sent(session: Session, c: Circular, aud: Audience, now=None) -> None:
 def delivery_for(session: Session, c: Circular, household_id: int | None) -> Delivery | None:
     if household_id is None:
         return None
-    return session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == c.id,
+    return session.scalar(select(Delivery).where(Delivery.of(SUBJECT, c.id),
                                                  Delivery.household_id == household_id, Delivery.person_key == 0))

@@ -1,6 +1,6 @@
 """Events (行事の出欠): the event, its receipts, and the results shared by 「集計」 and the web page.
 
-Answers live in the generic `Delivery` receipt (subject_type "event"): one row per household
+Answers live in the shared `Delivery` receipt (its `event_id`): one row per household
 (person_key 0) for per-household events; for per-person events one row per LINE member
 (person_key = member id) and one row with person_key 0 for each paper-only household, which
 officers answer by proxy (代理回答).
@@ -76,7 +76,7 @@ def delivery_of(session: Session, ev: Event, member: Member | None) -> Delivery 
     """The receipt a member answers: their household's, or their own for a per-person event."""
     if member is None or member.household_id is None:
         return None
-    q = select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == ev.id,
+    q = select(Delivery).where(Delivery.of(SUBJECT, ev.id),
                                Delivery.household_id == member.household_id,
                                Delivery.person_key == (member.id if ev.per_person else 0))
     return session.scalar(q)
@@ -150,7 +150,7 @@ class Results:
 def results(session: Session, ev: Event, block_id: int | None = None) -> Results:
     """Results of a sent event; `block_id` limits them to one 班 (what a block leader sees)."""
     q = (select(Delivery).join(Delivery.household).join(Household.block)
-         .where(Delivery.subject_type == SUBJECT, Delivery.subject_id == ev.id)
+         .where(Delivery.of(SUBJECT, ev.id))
          .options(joinedload(Delivery.household).joinedload(Household.block))
          .order_by(Block.position, Household.id, Delivery.person_key))
     if block_id is not None:
