@@ -8,16 +8,15 @@ officers answer by proxy (代理回答).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, String, Text, select
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
-from .base import Base, association_fk, created, intpk, utcnow
-from .circulars import Audience, Target
+from .base import Base, intpk, utcnow
 from .delivery import Delivery, write_receipts
+from .sendable import Audience, Sendable, SendState
 from .roster import Block, Household, Member, normalize_name
 
 SUBJECT = "event"
@@ -26,33 +25,23 @@ STATUSES = ANSWERS + ("unanswered", "unread")  # + opened but not answered / nev
 REMINDER_DAYS_BEFORE = 3  # default plan: one reminder 3 days before the deadline
 
 
-class EventState(str, enum.Enum):
-    draft = "draft"
-    sent = "sent"
+EventState = SendState  # draft / sent, as circulars (models.sendable)
 
 
-class Event(Base):
+class Event(Sendable, Base):
     __tablename__ = "events"
     id: Mapped[intpk]
-    association_id: Mapped[int] = association_fk()
+    # (association, target, target_block_ids, author, state, version, created_at, sent_at,
+    # push_count: models.sendable.Sendable)
     name: Mapped[str] = mapped_column(String(100), default="")
     starts_at: Mapped[Optional[dt.datetime]]
     place: Mapped[str] = mapped_column(String(100), default="")
     deadline: Mapped[Optional[dt.datetime]]  # answers are taken until this moment
-    target: Mapped[Target] = mapped_column(Enum(Target, native_enum=False, length=10), default=Target.all)
-    target_block_ids: Mapped[list[Any]] = mapped_column(default=list)
     per_person: Mapped[bool] = mapped_column(Boolean, default=False)  # False: one answer per household
     ask_count: Mapped[bool] = mapped_column(Boolean, default=False)  # ask 参加 how many people
     note: Mapped[str] = mapped_column(Text, default="")
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    state: Mapped[EventState] = mapped_column(Enum(EventState, native_enum=False, length=10),
-                                              default=EventState.draft)
-    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every edit of the draft
     # days before the deadline at which unanswered households/persons get a reminder
     reminder_plan: Mapped[list[Any]] = mapped_column(default=lambda: [REMINDER_DAYS_BEFORE])
-    created_at: Mapped[created]
-    sent_at: Mapped[Optional[dt.datetime]]
-    push_count: Mapped[int] = mapped_column(Integer, default=0)
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         return self.state == EventState.sent and self.deadline is not None and (now or utcnow()) < self.deadline
