@@ -41,7 +41,7 @@ def seed(db, n: int) -> str:
                        .order_by(Member.id)).all()
         now = utcnow()
         write_receipts(s, assoc.id, "safety", d.id, [(h, 0, True) for h, _ in hh], now)
-        rows = s.execute(select(Delivery.id, Delivery.household_id).where(Delivery.subject_id == d.id)
+        rows = s.execute(select(Delivery.id, Delivery.household_id).where(Delivery.disaster_id == d.id)
                          .order_by(Delivery.id)).all()
         member_of = dict(hh)
         locs = []

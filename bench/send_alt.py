@@ -40,7 +40,7 @@ def bulk_send(s, c) -> int:
         Member.line_user_id.is_not(None), Member.household_id.is_not(None)).order_by(Member.id)).all()
     with_line = {h for h, _ in members}
     s.execute(insert(Delivery), [
-        {"association_id": c.association_id, "subject_type": "circular", "subject_id": c.id, "household_id": h,
+        {"association_id": c.association_id, "circular_id": c.id, "household_id": h,
          "person_key": 0, "via_line": h in with_line, "delivered_at": now, "page_token": secrets.token_urlsafe(16),
          "answered_by_proxy": False} for h in households])
     c.state, c.sent_at, c.push_count = CircularState.sent, now, len(members)
@@ -73,7 +73,7 @@ def run(url: str, households: int, repeat: int) -> list[dict]:
             rows.append({"variant": name, "circular": c.id, "recipients": recipients, "s": time.perf_counter() - t})
     with db.session() as s:  # same rows either way (ignoring ids, tokens and timestamps)
         shape = lambda cid: sorted(s.execute(select(Delivery.household_id, Delivery.via_line, Delivery.person_key,  # noqa: E731
-                                                    Delivery.read_at).where(Delivery.subject_id == cid)).all())
+                                                    Delivery.read_at).where(Delivery.circular_id == cid)).all())
         same = shape(rows[0]["circular"]) == shape(rows[1]["circular"])
     db.dispose()
     return [{**r, "same rows": same} for r in rows]

@@ -200,7 +200,7 @@ def check_reads(url: str, circular_id: int, tapped: set[str]) -> dict:
     engine = create_engine(url)
     with engine.connect() as c:
         read = set(c.execute(select(Member.line_user_id).join(Delivery, Delivery.household_id == Member.household_id)
-                             .where(Delivery.subject_type == "circular", Delivery.subject_id == circular_id,
+                             .where(Delivery.of("circular", circular_id),
                                     Delivery.read_at.is_not(None))).scalars())
         late = c.execute(select(OutboxMessage.id).where(OutboxMessage.purpose.in_(["late-reply", "reply-fallback"]))).all()
     engine.dispose()

@@ -5,6 +5,7 @@ from .db import Database
 from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
 from .reminders import Reminder
+from .sendable import Sendable, SendState
 from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
 from .infra import AuditLog, DialogState, LineQuota, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
 from .roster import (
@@ -15,5 +16,6 @@ __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
     "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
     "LineQuota", "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Reminder", "Role",
-    "SafetyAsk", "SafetyLocation", "SafetyPhoto", "Target", "WebhookEvent", "new_retry_key", "utcnow",
+    "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",
+    "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

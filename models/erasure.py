@@ -90,7 +90,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     # notes go, from every report of their household and its history, whoever answered last
     if member.household_id is not None:
         affected |= {d.id: d for d in session.scalars(select(Delivery).where(
-            Delivery.household_id == member.household_id, Delivery.subject_type == SAFETY))}
+            Delivery.household_id == member.household_id, Delivery.of_kind(SAFETY)))}
     notes: set[str] = set()
     for d in affected.values():
         d.answer_data, gone = _without_own(d.answer_data, member.id, words)
@@ -181,7 +181,7 @@ def undo_answers(session: Session, m: Member, household_id: int) -> None:
             d.read_at, d.read_via = last.at, "proxy" if last.proxy else "button"
     # the 連絡事項 they typed (kept with their author) go too, wherever later answers carried them
     for d in session.scalars(select(Delivery).where(Delivery.household_id == household_id,
-                                                    Delivery.subject_type == SAFETY)).all():
+                                                    Delivery.of_kind(SAFETY))).all():
         d.answer_data = without_notes_of(d.answer_data, m.id)[0]
         for h in d.history:
             h.answer_data = without_notes_of(h.answer_data, m.id)[0]

@@ -1,6 +1,6 @@
 """Events (行事の出欠): the event, its receipts, and the results shared by 「集計」 and the web page.
 
-Answers live in the generic `Delivery` receipt (subject_type "event"): one row per household
+Answers live in the shared `Delivery` receipt (its `event_id`): one row per household
 (person_key 0) for per-household events; for per-person events one row per LINE member
 (person_key = member id) and one row with person_key 0 for each paper-only household, which
 officers answer by proxy (代理回答).
@@ -8,16 +8,15 @@ officers answer by proxy (代理回答).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, String, Text, select
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
-from .base import Base, association_fk, created, intpk, utcnow
-from .circulars import Audience, Target
+from .base import Base, intpk, utcnow
 from .delivery import Delivery, write_receipts
+from .sendable import Audience, Sendable, SendState
 from .roster import Block, Household, Member, normalize_name
 
 SUBJECT = "event"
@@ -26,33 +25,23 @@ STATUSES = ANSWERS + ("unanswered", "unread")  # + opened but not answered / nev
 REMINDER_DAYS_BEFORE = 3  # default plan: one reminder 3 days before the deadline
 
 
-class EventState(str, enum.Enum):
-    draft = "draft"
-    sent = "sent"
+EventState = SendState  # draft / sent, as circulars (models.sendable)
 
 
-class Event(Base):
+class Event(Sendable, Base):
     __tablename__ = "events"
     id: Mapped[intpk]
-    association_id: Mapped[int] = association_fk()
+    # (association, target, target_block_ids, author, state, version, created_at, sent_at,
+    # push_count: models.sendable.Sendable)
     name: Mapped[str] = mapped_column(String(100), default="")
     starts_at: Mapped[Optional[dt.datetime]]
     place: Mapped[str] = mapped_column(String(100), default="")
     deadline: Mapped[Optional[dt.datetime]]  # answers are taken until this moment
-    target: Mapped[Target] = mapped_column(Enum(Target, native_enum=False, length=10), default=Target.all)
-    target_block_ids: Mapped[list[Any]] = mapped_column(default=list)
     per_person: Mapped[bool] = mapped_column(Boolean, default=False)  # False: one answer per household
     ask_count: Mapped[bool] = mapped_column(Boolean, default=False)  # ask 参加 how many people
     note: Mapped[str] = mapped_column(Text, default="")
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    state: Mapped[EventState] = mapped_column(Enum(EventState, native_enum=False, length=10),
-                                              default=EventState.draft)
-    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every edit of the draft
     # days before the deadline at which unanswered households/persons get a reminder
     reminder_plan: Mapped[list[Any]] = mapped_column(default=lambda: [REMINDER_DAYS_BEFORE])
-    created_at: Mapped[created]
-    sent_at: Mapped[Optional[dt.datetime]]
-    push_count: Mapped[int] = mapped_column(Integer, default=0)
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         return self.state == EventState.sent and self.deadline is not None and (now or utcnow()) < self.deadline
@@ -76,7 +65,7 @@ def delivery_of(session: Session, ev: Event, member: Member | None) -> Delivery 
     """The receipt a member answers: their household's, or their own for a per-person event."""
     if member is None or member.household_id is None:
         return None
-    q = select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == ev.id,
+    q = select(Delivery).where(Delivery.of(SUBJECT, ev.id),
                                Delivery.household_id == member.household_id,
                                Delivery.person_key == (member.id if ev.per_person else 0))
     return session.scalar(q)
@@ -150,7 +139,7 @@ class Results:
 def results(session: Session, ev: Event, block_id: int | None = None) -> Results:
     """Results of a sent event; `block_id` limits them to one 班 (what a block leader sees)."""
     q = (select(Delivery).join(Delivery.household).join(Household.block)
-         .where(Delivery.subject_type == SUBJECT, Delivery.subject_id == ev.id)
+         .where(Delivery.of(SUBJECT, ev.id))
          .options(joinedload(Delivery.household).joinedload(Household.block))
          .order_by(Block.position, Household.id, Delivery.person_key))
     if block_id is not None:

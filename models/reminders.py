@@ -96,7 +96,7 @@ def pending_recipients(session: Session, subject_type: str, subject_id: int,
     rows = session.execute(
         select(Member.line_user_id, Delivery.id)
         .join(Member, whose)
-        .where(Delivery.subject_type == subject_type, Delivery.subject_id == subject_id, waiting,
+        .where(Delivery.of(subject_type, subject_id), waiting,
                Member.status == MemberStatus.active, Member.line_user_id.is_not(None),
                Member.role.in_(OFFICER_ROLES) if officers_only else true())
         .order_by(Member.id)

@@ -1,6 +1,6 @@
 """Disaster mode (災害モード): one active per association, safety checks on the shared receipt.
 
-A household's safety report is its `Delivery` row (subject_type "safety", subject_id = the
+A household's safety report is its `Delivery` row (kind SUBJECT "safety", `disaster_id` = the
 disaster): any member's answer counts for the household, later answers replace it and the
 history stays. Locations live in their own table so they can be shown only to disaster officers
 and purged a number of days after the mode ends.
@@ -170,7 +170,7 @@ class SafetyBoard:
 
 def board(session: Session, d: Disaster, block_id: int | None = None) -> SafetyBoard:
     q = (select(Delivery).join(Delivery.household)
-         .where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id)
+         .where(Delivery.of(SUBJECT, d.id))
          .options(joinedload(Delivery.household).joinedload(Household.block)))
     if block_id is not None:
         q = q.where(Household.block_id == block_id)
@@ -191,5 +191,5 @@ def board(session: Session, d: Disaster, block_id: int | None = None) -> SafetyB
 
 def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(
-        Delivery.subject_type == SUBJECT, Delivery.subject_id == disaster_id, Delivery.answer.is_(None))
+        Delivery.of(SUBJECT, disaster_id), Delivery.answer.is_(None))
         .options(joinedload(Delivery.household).joinedload(Household.block))))

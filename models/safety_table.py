@@ -40,7 +40,7 @@ class SafetyRow:
 
 
 def _scope(q, disaster_id: int, block_id: int | None):
-    q = q.where(Delivery.subject_type == SUBJECT, Delivery.subject_id == disaster_id)
+    q = q.where(Delivery.of(SUBJECT, disaster_id))
     return q.where(Household.block_id == block_id) if block_id is not None else q
 
 

@@ -36,7 +36,7 @@ class ReadStats:
 def read_stats(session: Session, c: Circular, block_id: int | None = None) -> ReadStats:
     """Stats of one sent circular; `block_id` limits them to one 班 (what a block leader sees)."""
     q = (select(Delivery).join(Delivery.household)
-         .where(Delivery.subject_type == SUBJECT, Delivery.subject_id == c.id)
+         .where(Delivery.of(SUBJECT, c.id))
          .options(joinedload(Delivery.household).joinedload(Household.block))
          .order_by(Household.block_id, Household.id))
     if block_id is not None:

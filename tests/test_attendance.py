@@ -68,7 +68,7 @@ def event(db) -> Event:
 def delivery(db, household: str) -> Delivery:
     with db.session() as s:
         d = s.scalar(select(Delivery).join(Household).where(Household.name == household,
-                                                             Delivery.subject_type == "event"))
+                                                             Delivery.of_kind("event")))
         d.history, d.answered_by  # loaded while the session is open
         return d
 
@@ -121,7 +121,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
         ev = s.scalar(select(Event))
         assert ev.state == EventState.sent and ev.push_count == 9 and ev.note == "軍手をお持ちください。"
         assert ev.starts_at == at(12, 5, 9) and ev.deadline == at(12, 1, 23, 59)
-        assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.subject_type == "event")) == 12
+        assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.of_kind("event"))) == 12
         (r,) = s.scalars(select(Reminder).where(Reminder.subject_type == "event")).all()
         assert r.due_at == at(11, 28, 9)  # 3 days before the deadline, 09:00
     # the 班 without a block leader (1班, 3班) are told to the author, 2班's to its leader

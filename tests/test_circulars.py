@@ -63,7 +63,7 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
     with db.session() as s:
         c = s.get(Circular, c.id)
         assert c.state == CircularState.sent and c.push_count == LINE_MEMBERS
-        assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.subject_id == c.id)) == 12
+        assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.circular_id == c.id)) == 12
 
 
 def test_one_shot_goes_straight_to_preview(line, demo, db):

@@ -135,9 +135,9 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
         h = s.scalar(select(Household).where(Household.name == "渡辺 健"))
         assert h.on_line is True  # as the roster had it
         assert not [m for m in h.members if m.status == MemberStatus.active]
-        d = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.subject_type == "circular"))
+        d = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.of_kind("circular")))
         assert d.read_at is None and d.read_by_id is None  # the impostor's 読みました is undone
-        safety = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.subject_type == "safety"))
+        safety = s.scalar(select(Delivery).where(Delivery.household_id == h.id, Delivery.of_kind("safety")))
         assert safety.answer is None and not safety.history  # 未回答 again, for a visit
     assert "渡辺 健" in all_text(line.text(BOSAI, "安否状況")).split("■未回答")[-1]
     drain(db, k.line)
@@ -456,7 +456,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     # what counts stays: the answers themselves (参加, 救助が必要), anonymous
     with db.session() as s:
         h = s.scalar(select(Household).where(Household.name == "渡辺 健"))
-        answers = {d.subject_type: d.answer for d in s.scalars(select(Delivery).where(Delivery.household_id == h.id))}
+        answers = {d.subject.kind: d.answer for d in s.scalars(select(Delivery).where(Delivery.household_id == h.id))}
         assert answers["event"] == "yes" and answers["safety"] == "rescue"
         # SATO still gets the multicast that was waiting for both
         row = s.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "bulk:2"))

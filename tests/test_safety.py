@@ -45,7 +45,7 @@ def check_of(fake, user):
 
 def report(db, name):
     with db.session() as s:
-        r = s.scalar(select(Delivery).join(Household).where(Delivery.subject_type == "safety", Household.name == name))
+        r = s.scalar(select(Delivery).join(Household).where(Delivery.of_kind("safety"), Household.name == name))
         if r:
             _ = list(r.history), r.answered_by
         return r

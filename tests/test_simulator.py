@@ -341,7 +341,7 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
     assert fetch_photos(sim.k) == 1  # the scheduler's job (every 3 s) downloads it
     with sim.k.db.session() as s:
         answers = dict(s.execute(select(Household.name, Delivery.answer).join(Delivery.household)
-                                 .where(Delivery.subject_type == "safety")).all())
+                                 .where(Delivery.of_kind("safety"))).all())
         assert (answers["佐藤 花子"], answers["鈴木 一郎"], answers["加藤 恵子"]) == ("safe", "safe", "evacuated")
         assert s.scalars(select(SafetyPhoto.data)).all() == [b"\xff\xd8\xff house"]
     sim.send(bosai, "text", text="安否状況")

@@ -166,7 +166,7 @@ def seed_association(db, n: int, located_every: int = 3, slug: str = "big") -> t
         s.add(d)
         s.flush()
         write_receipts(s, assoc.id, "safety", d.id, [(h.id, 0, True) for h in households], now)
-        receipts = {r.household_id: r for r in s.scalars(select(Delivery).where(Delivery.subject_id == d.id))}
+        receipts = {r.household_id: r for r in s.scalars(select(Delivery).where(Delivery.disaster_id == d.id))}
         for i, h in enumerate(households):
             r = receipts[h.id]
             if i == 7:
@@ -424,7 +424,7 @@ def test_circular_page_attachment_privacy_and_admin_pages_send_security_headers(
         s.add(a)
         s.flush()
         write_receipts(s, assoc.id, "circular", c.id, [(h.id, 0, True)], utcnow(), pages=True)
-        token = s.scalar(select(Delivery.page_token).where(Delivery.subject_id == c.id))
+        token = s.scalar(select(Delivery.page_token).where(Delivery.circular_id == c.id))
         att = a.id
     for url in (f"/c/{token}", f"/c/{token}/a/{att}", "/privacy", "/c/not-a-real-token-at-all"):
         assert_secure(client.get(url), url)

@@ -51,8 +51,8 @@ def privacy() -> str:
 def _delivery(s, token: str) -> tuple[Delivery, Circular]:
     if not TOKEN.fullmatch(token):
         abort(404)
-    d = s.scalar(select(Delivery).where(Delivery.page_token == token, Delivery.subject_type == SUBJECT))
-    c = s.get(Circular, d.subject_id) if d else None
+    d = s.scalar(select(Delivery).where(Delivery.page_token == token, Delivery.of_kind(SUBJECT)))
+    c = s.get(Circular, d.circular_id) if d else None
     if d is None or c is None:
         abort(404)
     return d, c

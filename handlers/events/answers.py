@@ -59,10 +59,10 @@ def may_proxy(ctx: Ctx, d: Delivery) -> bool:
 def answerable(ctx: Ctx, delivery_id, proxy: bool) -> tuple[Event, Delivery] | tuple[None, None]:
     """The open event and receipt a later answer step refers to, if this user may still answer it."""
     d = ctx.session.get(Delivery, num(delivery_id))
-    if d is None or d.subject_type != SUBJECT or d.association_id != ctx.association.id:
+    if d is None or d.event_id is None or d.association_id != ctx.association.id:
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return None, None
-    ev = open_event(ctx, d.subject_id)
+    ev = open_event(ctx, d.event_id)
     if ev is None:
         return None, None
     if proxy and not may_proxy(ctx, d):

@@ -99,11 +99,11 @@ def on_proxy_status(ctx: Ctx) -> None:
     if found is None or status not in STATUSES:
         return
     d, h = found
-    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+    row = ctx.session.scalar(select(Delivery).where(Delivery.of(SUBJECT, d.id),
                                                     Delivery.household_id == h.id)
                              .with_for_update().execution_options(populate_existing=True))  # as lock_report
     if row is None:  # a household added after the start
-        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+        row = Delivery(association_id=ctx.association.id, disaster_id=d.id,
                        household_id=h.id, via_line=False, delivered_at=ctx.now)
         ctx.session.add(row)
     was_rescue = row.answer == "rescue"

@@ -30,12 +30,12 @@ log = logging.getLogger(__name__)
 # --- residents report ----------------------------------------------------------------------
 def report_row(ctx: Ctx, d: Disaster) -> Delivery:
     """This member's household report for `d` (made now for a household added after the start)."""
-    row = ctx.session.scalar(select(Delivery).where(Delivery.subject_type == SUBJECT, Delivery.subject_id == d.id,
+    row = ctx.session.scalar(select(Delivery).where(Delivery.of(SUBJECT, d.id),
                                                     Delivery.household_id == ctx.member.household_id)
                              .with_for_update().execution_options(populate_existing=True))
     # locked (lock_report): the household's members take turns, the latest answer is read
     if row is None:  # a household added after the start: it reports too
-        row = Delivery(association_id=ctx.association.id, subject_type=SUBJECT, subject_id=d.id,
+        row = Delivery(association_id=ctx.association.id, disaster_id=d.id,
                        household_id=ctx.member.household_id, delivered_at=ctx.now)
         ctx.session.add(row)
         ctx.session.flush()
