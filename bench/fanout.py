@@ -35,6 +35,7 @@ from _common import (
     sqlite_url,
     summary,
     table,
+    user_id,
 )
 
 
@@ -79,7 +80,9 @@ class StoreProbe(threading.Thread):
         i = 0
         while not self.stop.is_set():
             i += 1
-            e = {"webhookEventId": f"PROBE{time.time_ns()}{i}", "type": "message"}
+            # store() keeps the sender and timestamp (migration 0010): an event without them is a KeyError
+            e = {"webhookEventId": f"PROBE{time.time_ns()}{i}", "type": "message", "timestamp": time.time_ns() // 10**6,
+                 "source": {"type": "user", "userId": user_id(10**9 + i)}}
             t = time.perf_counter()
             try:
                 store(self.db, [e])
