@@ -42,7 +42,7 @@ def delivery_problems(ctx: Ctx) -> list[str]:
                                .group_by(OutboxMessage.status)).all()
     for status, n, error in rows:
         if status == "failed":
-            out.append(texts.STATUS_FAILED.format(n=n, error=(error or "不明")[:120]))
+            out.append(texts.STATUS_FAILED.format(n=n, error=(error or texts.STATUS_ERROR_UNKNOWN)[:120]))
         else:
             out.append(texts.STATUS_HELD.format(n=n))
     return out
@@ -62,8 +62,8 @@ def status_text(ctx: Ctx) -> str:
         if block is None and len(st.blocks) > 1:
             lines += [texts.STATUS_BLOCK.format(block=b.block, read=b.read, total=b.total) for b in st.blocks]
         if st.unread:
-            names = "、".join(f"{h.name}様" + (texts.PAPER_MARK if h.id in st.unread_paper else "") for h in st.unread[:40])
-            more = f" ほか{len(st.unread) - 40}世帯" if len(st.unread) > 40 else ""
+            names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=h.name) + (texts.PAPER_MARK if h.id in st.unread_paper else "") for h in st.unread[:40])
+            more = texts.STATUS_UNREAD_MORE.format(n=len(st.unread) - 40) if len(st.unread) > 40 else ""
             lines.append(texts.STATUS_UNREAD.format(names=names + more))
         else:
             lines.append(texts.STATUS_ALL_READ)

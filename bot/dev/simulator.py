@@ -43,7 +43,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from models import ROLE_LABELS, Household, Member, MemberStatus
+from handlers.messages import texts
+from models import Household, Member, MemberStatus
 
 from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import FakeLine
@@ -250,7 +251,7 @@ def list_users() -> list[dict]:
             for m in members:
                 block = m.household.block if m.household else m.block
                 if m.status in (MemberStatus.active, MemberStatus.pending):
-                    label = ROLE_LABELS.get(m.role, "")
+                    label = texts.ROLE_LABELS.get(m.role, "")
                 else:
                     label = STATUS_LABELS.get(m.status, "")
                 name = m.name or s_.added.get(m.line_user_id) or "（名前未登録）"

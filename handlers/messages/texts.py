@@ -442,3 +442,43 @@ CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
 CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 DATETIME_NUMERIC = "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"  # pages and CSV
 DATETIME_NUMERIC_SHORT = "{month:02d}/{day:02d} {hour:02d}:{minute:02d}"  # the live safety table
+
+# --- words: strays gathered from builders, pickers, officer, scheduler, models, bot/web (branch words) ---
+WEEKDAYS = "月火水木金土日"  # dates.py: Monday first, as datetime.weekday() counts
+CIRCULAR_CARD_HEADER = "{association} 回覧板"
+BLOCK_NAMES_SEPARATOR = "・"  # 班 names chosen together: 「1班・2班」
+STATUS_ERROR_UNKNOWN = "不明"  # LINE gave no error text
+STATUS_UNREAD_MORE = " ほか{n}世帯"
+REMINDER_ALT = REMINDER_TITLE + "：{title}"
+TARGET_LABEL_NO_BLOCKS = "（班が未選択）"
+ROLE_LABELS = {  # by models.Role code, in rank order (会長 first: `kairan roles list` sorts by it)
+    "chair": "会長",
+    "officer": "役員",
+    "disaster_officer": "防災担当",
+    "block_leader": "班長",
+    "member": "会員",
+    "prospective": "入会希望者",
+}
+
+# --- web pages: the admin sign-in and error pages (from bot/web/auth.py; branch words) ---
+ADMIN_BAD_LINK = "このリンクは使えません。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+ADMIN_USED_LINK = ("このリンクはすでに使われたか、有効期限（10分）が切れています。"
+                   "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+ADMIN_SIGN_IN = "管理画面を見るには、LINEで「管理画面」と送って、届いたリンクを開いてください。"
+ADMIN_NOT_OFFICER = ("管理画面は役員・班長の方だけが使えます。"
+                     "役員・班長の方は、LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+ADMIN_EXPIRED = "ログインの有効時間（8時間）が過ぎました。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+ADMIN_CROSS_SITE = "この操作は受け付けられません。LINEで「管理画面」と送って、届いたリンクから開き直してください。"
+ADMIN_LOGGED_OUT = "ログアウトしました。また使うときは、LINEで「管理画面」と送ってください。"
+ADMIN_TITLE = "管理画面"  # the title of a message page
+ADMIN_TITLE_SIGN_IN = "ログインが必要です"
+ADMIN_TITLE_BAD_LINK = "リンクが使えません"
+ADMIN_TITLE_LOGGED_OUT = "ログアウトしました"
+ADMIN_NOT_FOUND = "ページが見つかりません。一覧から選び直してください。"
+ADMIN_TITLE_NOT_FOUND = "見つかりません"
+
+# --- web pages: CSV columns, the chart's label, the download's name (bot/web; branch words) ---
+SAFETY_CSV_HEADER = ("班", "世帯", "要支援", "状況", "人数", "連絡事項", "回答者", "代理", "回答日時")
+SAFETY_CSV_LOCATION_HEADER = ("緯度", "経度", "住所")  # only for those who may see locations
+EV_CHART_LABEL = "回答の内訳"
+EV_CSV_FILENAME = "出欠_{name}.csv"
