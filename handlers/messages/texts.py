@@ -106,7 +106,6 @@ CONFIRM_QUESTION = "この内容で送信しますか。"
 EDIT_WHICH = "どこを直しますか。"
 CIRCULAR_SENT = "送信しました。{households}世帯に届けます（LINE {line_households}世帯・紙 {paper_households}世帯）。"
 CIRCULAR_CANCELLED = "回覧の作成を取り消しました。"
-PAPER_LIST_TITLE = "紙で配る世帯"
 PAPER_LIST = "回覧「{title}」を紙で配ってください（{block}）：\n{names}"
 STALE_DRAFT = "この下書きは送信済みか、取り消されています。"
 STALE_PREVIEW = "内容が変わりました。最新のプレビューの「送信」を押してください。"
@@ -114,7 +113,6 @@ READ_THANKS = "ありがとうございます。「{title}」を既読にしま�
 READ_ALREADY = "「{title}」は{who}が{when}に既読にしています。"
 READ_NOT_FOR_YOU = "この回覧はお届け先に含まれていません。"
 CIRCULAR_GONE = "この回覧は見つかりませんでした。"
-NO_ATTACHMENTS_YET = "（添付はまだありません）"
 TARGET_LABEL_OFFICERS = "役員のみ"
 TARGET_LABEL_ALL = "全体"
 
@@ -152,7 +150,6 @@ HELP_OFFICER = (
 CANCELLED = "取り消しました。"
 STALE_BUTTON = "このボタンは使えなくなりました。最新のメッセージからお試しください。"
 ADMIN_LINK = "管理画面へのリンクです。10分間、1回だけ使えます。ほかの人には送らないでください。"
-ERROR_RETRY = "うまく処理できませんでした。少し待ってから、もう一度お試しください。"
 
 # --- disaster mode (災害モード・安否確認) ----------------------------------------------------
 CMD_DISASTER = "災害モード"
