@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from handlers.messages import builders as msg
 from handlers.messages import dates
 from handlers.messages import texts
+from handlers.messages.limits import TEXT_MAX
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
 from models.reminders import planned, unread_recipients
@@ -75,7 +76,7 @@ def status_text(ctx: Ctx) -> str:
 
 @router.command(texts.CMD_STATUS, roles=OFFICER_ROLES)
 def on_status(ctx: Ctx) -> None:
-    ctx.reply(msg.text(status_text(ctx)[:4900]))
+    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100]))
 
 
 @router.command(texts.CMD_ADMIN, roles=OFFICER_ROLES)

@@ -44,6 +44,7 @@ from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from handlers.messages import texts
+from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
 from models import Household, Member, MemberStatus
 
 from bot.dev.demo import demo_user_id
@@ -59,8 +60,7 @@ FAKE_PATH = "/_fake_line"
 HEADER = "X-Kairan-Simulator"
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 KINDS = ("text", "postback", "follow", "unfollow", "location", "image", "file")
-TEXT_MAX = 5000  # LINE's limit for a text message
-POSTBACK_MAX = 300
+POSTBACK_MAX = ACTION_TEXT_MAX
 NAME_MAX = 30
 LOG_MAX = 500  # items kept per user of what they sent
 STATUS_LABELS = {
@@ -384,7 +384,7 @@ def _fields(kind: str, data: dict, upload) -> dict:
         if not isinstance(params, dict) or not set(params) <= {"date", "time", "datetime"} \
                 or not all(isinstance(v, str) for v in params.values()):
             raise ValueError("params: date / time / datetime (strings) only")
-        display = str(data.get("displayText") or "")[:300]
+        display = str(data.get("displayText") or "")[:ACTION_TEXT_MAX]
         return {"data": pb, "params": params, "display_text": display}
     if kind == "location":
         try:
