@@ -30,8 +30,8 @@ ALLOWED_DIRS = {
 # Literals (anywhere) that are parsing patterns, not words.
 ALLOWED_LITERALS = {
     r"[\d\s\-ー－‐―]+": "registration code digits with any kind of dash (models/roster.py)",
-    r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?": "parses 「12月5日」 (handlers/events/common.py)",
-    r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)": "parses 「10時半」 (handlers/events/common.py)",
+    r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?": "parses a typed date, month and day (handlers/events/common.py)",
+    r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)": "parses a typed time of day (handlers/events/common.py)",
     r")\s*[:：]?\s*(.*)$": "a form line's key and value (handlers/events/common.py)",
     r"[、。,.!?・…/]": "splits a typed safety reply (handlers/safety/report.py)",
     "ァ": "katakana → hiragana: the range's first letter (handlers/safety/report.py)",
