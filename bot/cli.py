@@ -16,7 +16,8 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import ROLE_LABELS, Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
+from handlers.messages import texts
+from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
 
@@ -248,15 +249,15 @@ def roles_grant(line_user_id: str, role: str, block_name: str | None) -> None:
         else:
             block_id = home or m.block_id
         if (m.role, m.block_id) == (new, block_id):
-            click.echo(f"{m.name} さんは既に{ROLE_LABELS[new]}です（変更なし）")
+            click.echo(f"{m.name} さんは既に{texts.ROLE_LABELS[new]}です（変更なし）")
             return
         previous = m.role
         m.role, m.block_id = new, block_id
         s.add(AuditLog(association_id=assoc.id, actor_id=None, action="role.grant", target=f"member:{m.id}",
                        detail={"role": new.value, "previous": previous.value, "block_id": block_id, "via": "cli"}))
         block = s.get(Block, block_id) if new == Role.block_leader else None
-        click.echo(f"{m.name} さんを{block.name + 'の' if block else ''}{ROLE_LABELS[new]}にしました"
-                   f"（前: {ROLE_LABELS[previous]}）")
+        click.echo(f"{m.name} さんを{block.name + 'の' if block else ''}{texts.ROLE_LABELS[new]}にしました"
+                   f"（前: {texts.ROLE_LABELS[previous]}）")
         if m.status == MemberStatus.pending:
             click.echo("承認待ちの人です: 承認されると役職が有効になります")
 
@@ -264,7 +265,7 @@ def roles_grant(line_user_id: str, role: str, block_name: str | None) -> None:
 @roles.command("list")
 def roles_list() -> None:
     """Everyone with a role, 会長 first."""
-    order = list(ROLE_LABELS)
+    order = list(texts.ROLE_LABELS)
     with database() as (settings, s):
         assoc = require_association(s, settings)
         members = s.scalars(select(Member).where(
@@ -274,7 +275,7 @@ def roles_list() -> None:
         for m in members:
             block = s.get(Block, m.led_block_id) if m.role == Role.block_leader else m.household and m.household.block
             rows.append((order.index(m.role), block.position if block else -1, m.name or "", m.id,
-                         [ROLE_LABELS[m.role], m.name or "", block.name if block else "", m.line_user_id or ""]))
+                         [texts.ROLE_LABELS[m.role], m.name or "", block.name if block else "", m.line_user_id or ""]))
     if not rows:
         click.echo("役職のある人はいません")
         return

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from handlers.messages import builders as msg
 from handlers.messages import dates
 from handlers.messages import texts
+from handlers.messages.limits import TEXT_MAX
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
 from models.reminders import planned, unread_recipients
@@ -42,7 +43,7 @@ def delivery_problems(ctx: Ctx) -> list[str]:
                                .group_by(OutboxMessage.status)).all()
     for status, n, error in rows:
         if status == "failed":
-            out.append(texts.STATUS_FAILED.format(n=n, error=(error or "不明")[:120]))
+            out.append(texts.STATUS_FAILED.format(n=n, error=(error or texts.STATUS_ERROR_UNKNOWN)[:120]))
         else:
             out.append(texts.STATUS_HELD.format(n=n))
     return out
@@ -62,8 +63,8 @@ def status_text(ctx: Ctx) -> str:
         if block is None and len(st.blocks) > 1:
             lines += [texts.STATUS_BLOCK.format(block=b.block, read=b.read, total=b.total) for b in st.blocks]
         if st.unread:
-            names = "、".join(f"{h.name}様" + (texts.PAPER_MARK if h.id in st.unread_paper else "") for h in st.unread[:40])
-            more = f" ほか{len(st.unread) - 40}世帯" if len(st.unread) > 40 else ""
+            names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=h.name) + (texts.PAPER_MARK if h.id in st.unread_paper else "") for h in st.unread[:40])
+            more = texts.STATUS_UNREAD_MORE.format(n=len(st.unread) - 40) if len(st.unread) > 40 else ""
             lines.append(texts.STATUS_UNREAD.format(names=names + more))
         else:
             lines.append(texts.STATUS_ALL_READ)
@@ -75,7 +76,7 @@ def status_text(ctx: Ctx) -> str:
 
 @router.command(texts.CMD_STATUS, roles=OFFICER_ROLES)
 def on_status(ctx: Ctx) -> None:
-    ctx.reply(msg.text(status_text(ctx)[:4900]))
+    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100]))
 
 
 @router.command(texts.CMD_ADMIN, roles=OFFICER_ROLES)

@@ -9,13 +9,13 @@ from .sendable import Sendable, SendState
 from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
 from .infra import AuditLog, DialogState, LineQuota, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
 from .roster import (
-    BOARD_ROLES, OFFICER_ROLES, ROLE_LABELS, Association, Block, Household, JoinAttempt, Member, MemberStatus, Role,
+    BOARD_ROLES, OFFICER_ROLES, Association, Block, Household, JoinAttempt, Member, MemberStatus, Role,
 )
 
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
     "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
-    "LineQuota", "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "ROLE_LABELS", "Reminder", "Role",
+    "LineQuota", "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",
     "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

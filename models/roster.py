@@ -37,14 +37,6 @@ class Role(str, enum.Enum):
 OFFICER_ROLES = frozenset({Role.chair, Role.officer, Role.disaster_officer, Role.block_leader})
 # Roles that act for the whole association (a block leader acts for their own 班 only).
 BOARD_ROLES = frozenset({Role.chair, Role.officer, Role.disaster_officer})
-ROLE_LABELS = {
-    Role.chair: "会長",
-    Role.officer: "役員",
-    Role.disaster_officer: "防災担当",
-    Role.block_leader: "班長",
-    Role.member: "会員",
-    Role.prospective: "入会希望者",
-}
 
 
 class MemberStatus(str, enum.Enum):

@@ -80,10 +80,21 @@ def audience(session: Session, s: Sendable) -> Audience:
                     [h for h in households if h.id not in with_line], recipients)
 
 
+def target_block_names(session: Session, s: Sendable) -> list[str]:
+    """The names of the 班 a circular or an event goes to (in 班 order; empty unless target is blocks).
+    handlers.messages.labels.target_label words them."""
+    if s.target != Target.blocks:
+        return []
+    return list(session.scalars(select(Block.name).where(Block.id.in_(s.target_block_ids or [-1]))
+                                .order_by(Block.position)))
+
+
 def target_label(session: Session, s: Sendable) -> str:
+    # TEMPORARY (branch words): the words moved to handlers.messages.labels.target_label; this copy stays
+    # only until handlers/circulars.py and handlers/events/drafting.py (rewritten on other branches) call
+    # that instead. Delete it then, and its entry in tests/test_words.py PENDING_OTHER_BRANCHES.
     if s.target == Target.all:
         return "全体"
     if s.target == Target.officers:
         return "役員のみ"
-    names = session.scalars(select(Block.name).where(Block.id.in_(s.target_block_ids or [-1])).order_by(Block.position))
-    return "・".join(names) or "（班が未選択）"
+    return "・".join(target_block_names(session, s)) or "（班が未選択）"

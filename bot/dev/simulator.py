@@ -43,7 +43,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from models import ROLE_LABELS, Household, Member, MemberStatus
+from handlers.messages import texts
+from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
+from models import Household, Member, MemberStatus
 
 from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import FakeLine
@@ -58,8 +60,7 @@ FAKE_PATH = "/_fake_line"
 HEADER = "X-Kairan-Simulator"
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 KINDS = ("text", "postback", "follow", "unfollow", "location", "image", "file")
-TEXT_MAX = 5000  # LINE's limit for a text message
-POSTBACK_MAX = 300
+POSTBACK_MAX = ACTION_TEXT_MAX
 NAME_MAX = 30
 LOG_MAX = 500  # items kept per user of what they sent
 STATUS_LABELS = {
@@ -250,7 +251,7 @@ def list_users() -> list[dict]:
             for m in members:
                 block = m.household.block if m.household else m.block
                 if m.status in (MemberStatus.active, MemberStatus.pending):
-                    label = ROLE_LABELS.get(m.role, "")
+                    label = texts.ROLE_LABELS.get(m.role, "")
                 else:
                     label = STATUS_LABELS.get(m.status, "")
                 name = m.name or s_.added.get(m.line_user_id) or "（名前未登録）"
@@ -383,7 +384,7 @@ def _fields(kind: str, data: dict, upload) -> dict:
         if not isinstance(params, dict) or not set(params) <= {"date", "time", "datetime"} \
                 or not all(isinstance(v, str) for v in params.values()):
             raise ValueError("params: date / time / datetime (strings) only")
-        display = str(data.get("displayText") or "")[:300]
+        display = str(data.get("displayText") or "")[:ACTION_TEXT_MAX]
         return {"data": pb, "params": params, "display_text": display}
     if kind == "location":
         try:

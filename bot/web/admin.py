@@ -8,7 +8,8 @@ from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, UNREAD_SHOWN, bp, login_required, not_found
 from handlers.messages import dates
 from models import Circular, CircularState
-from models.circulars import target_label
+from models.circulars import target_block_names
+from handlers.messages.labels import target_label
 from models.stats import read_stats, recent_circulars
 
 
@@ -44,4 +45,4 @@ def circular(circular_id: int):
     return render_template("admin_circular.html", c=c, st=st, blocks=blocks, unread=unread,
                            more=max(0, len(st.unread) - UNREAD_SHOWN),
                            date=dates.date(c.sent_at, kairan().settings.timezone),
-                           target=target_label(g.db, c))
+                           target=target_label(c.target, target_block_names(g.db, c)))

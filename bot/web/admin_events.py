@@ -13,7 +13,8 @@ from flask import Response, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from models import Association, Event, EventState
-from models.circulars import target_label
+from models.circulars import target_block_names
+from handlers.messages.labels import target_label
 from models.events import STATUSES, recent_events, results
 
 from handlers.messages import texts
@@ -30,7 +31,7 @@ def bar_chart(counts: dict[str, int]) -> Markup:
     """One horizontal bar per answer (参加 … 未読), its length proportional to the count, with the count."""
     row, bar, left, width = 46, 30, 96, 560
     top = max(counts.values(), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="回答の内訳" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{escape(texts.EV_CHART_LABEL)}" '
              f'viewBox="0 0 {left + width + 60} {row * len(STATUSES)}" font-size="20">']
     for i, code in enumerate(STATUSES):
         n, y, label = counts.get(code, 0), i * row + 8, escape(texts.STATUS_LABELS[code])
@@ -103,7 +104,7 @@ def event(event_id: int):
         "admin_event.html", ev=ev, res=res, rows=_filtered(res), chart=bar_chart(res.counts), blocks=blocks,
         labels=texts.STATUS_LABELS, kinds=(texts.KIND_REPRESENTATIVE, texts.KIND_MEMBER),
         when=dates.weekday(ev.starts_at, tz), deadline=dates.weekday(ev.deadline, tz),
-        target=target_label(g.db, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
+        target=target_label(ev.target, target_block_names(g.db, ev)), unit=texts.EV_UNIT_LABELS[ev.per_person],
         block_id=id_arg("b"), answer=request.args.get("v", ""),
         csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))
 
@@ -114,7 +115,7 @@ def event_csv(event_id: int):
     ev, res = _event(event_id)
     if ev is None:
         return not_found()
-    name = quote(f"出欠_{ev.name}.csv")
+    name = quote(texts.EV_CSV_FILENAME.format(name=ev.name))
     return Response(csv_bytes(ev, _filtered(res), kairan().settings.timezone), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=\"event-{ev.id}.csv\"; "
                                                     f"filename*=UTF-8''{name}"})

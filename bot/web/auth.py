@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import update
-from models import OFFICER_ROLES, ROLE_LABELS, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
+from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
 from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
 
 from handlers.messages import texts
@@ -43,17 +43,6 @@ UNREAD_SHOWN = 300  # more than any association has households; a guard against 
 K_MEMBER = "admin_member"
 K_AT = "admin_login_at"  # unix seconds of the sign-in
 K_EPOCH = "admin_epoch"  # the member's session_epoch at sign-in
-
-MSG_BAD_LINK = "このリンクは使えません。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
-MSG_USED_LINK = ("このリンクはすでに使われたか、有効期限（10分）が切れています。"
-                 "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
-MSG_SIGN_IN = "管理画面を見るには、LINEで「管理画面」と送って、届いたリンクを開いてください。"
-MSG_NOT_OFFICER = ("管理画面は役員・班長の方だけが使えます。"
-                   "役員・班長の方は、LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
-MSG_EXPIRED = "ログインの有効時間（8時間）が過ぎました。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
-MSG_CROSS_SITE = "この操作は受け付けられません。LINEで「管理画面」と送って、届いたリンクから開き直してください。"
-MSG_SIGNED_OUT = texts.ADMIN_SIGNED_OUT
-MSG_LOGGED_OUT = "ログアウトしました。また使うときは、LINEで「管理画面」と送ってください。"
 
 
 @bp.record_once
@@ -75,7 +64,7 @@ def _headers(resp):
     return secure(resp)  # CSP, nosniff, no framing, no referrer (the login URL carries the token)
 
 
-def message(text: str, status: int, title: str = "管理画面") -> tuple[str, int]:
+def message(text: str, status: int, title: str = texts.ADMIN_TITLE) -> tuple[str, int]:
     return render_template("admin_message.html", title=title, text=text), status
 
 
@@ -105,7 +94,7 @@ def _now_ts() -> int:
 
 def _deny(text: str) -> tuple[str, int]:
     session.clear()
-    return message(text, 403, "ログインが必要です")
+    return message(text, 403, texts.ADMIN_TITLE_SIGN_IN)
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,16 +104,16 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         member_id, at, epoch = session.get(K_MEMBER), session.get(K_AT), session.get(K_EPOCH)
         if not isinstance(member_id, int) or not isinstance(at, int) or not isinstance(epoch, int):
-            return _deny(MSG_SIGN_IN)
+            return _deny(texts.ADMIN_SIGN_IN)
         now = _now_ts()
         if not (at - 60 <= now < at + int(SESSION_LIFETIME.total_seconds())):
-            return _deny(MSG_EXPIRED)
+            return _deny(texts.ADMIN_EXPIRED)
         with kairan().db.session() as s:
             member = s.get(Member, member_id)
             if member is not None and member.session_epoch != epoch:
-                return _deny(MSG_SIGNED_OUT)  # signed out, or the role changed since the sign-in
+                return _deny(texts.ADMIN_SIGNED_OUT)  # signed out, or the role changed since the sign-in
             if member is None or not _allowed(member):
-                return _deny(MSG_NOT_OFFICER)
+                return _deny(texts.ADMIN_NOT_OFFICER)
             g.db, g.member = s, member
             g.block_id = member.led_block_id  # None = the whole association
             assoc = s.get(Association, member.association_id)
@@ -132,7 +121,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
             # plain strings for the page header (safe to render even after the session is gone)
             disaster = active_disaster(s, member.association_id)
             g.header = {"association": assoc.name if assoc else "", "name": member.name or "",
-                        "role": ROLE_LABELS.get(member.role, ""), "block": block.name if block else "",
+                        "role": texts.ROLE_LABELS.get(member.role, ""), "block": block.name if block else "",
                         # the navigation bar: 安否状況 for whoever may open the live page
                         "safety": may_see_safety(member),
                         "disaster": texts.DISASTER_KINDS.get(disaster.kind, "") if disaster else None}
@@ -158,16 +147,16 @@ def login_page(token: str):
     """Shows the confirm button. Does NOT use the link up (LINE's preview fetches it too)."""
     jti = peek(kairan().settings, token)
     if jti is None:
-        return message(MSG_BAD_LINK, 400, "リンクが使えません")
+        return message(texts.ADMIN_BAD_LINK, 400, texts.ADMIN_TITLE_BAD_LINK)
     with kairan().db.session() as s:
         row = s.get(LoginToken, jti)
         if row is None:
-            return message(MSG_BAD_LINK, 400, "リンクが使えません")
+            return message(texts.ADMIN_BAD_LINK, 400, texts.ADMIN_TITLE_BAD_LINK)
         if row.used_at is not None or row.expires_at <= utcnow():
-            return message(MSG_USED_LINK, 410, "リンクが使えません")
+            return message(texts.ADMIN_USED_LINK, 410, texts.ADMIN_TITLE_BAD_LINK)
         member = s.get(Member, row.member_id)
         if member is None or not _allowed(member):
-            return message(MSG_NOT_OFFICER, 403, "リンクが使えません")
+            return message(texts.ADMIN_NOT_OFFICER, 403, texts.ADMIN_TITLE_BAD_LINK)
         assoc = s.get(Association, row.association_id)
         return render_template("admin_login.html", token=token, association=assoc.name if assoc else "")
 
@@ -176,16 +165,16 @@ def login_page(token: str):
 def login(token: str):
     settings = kairan().settings
     if not _same_origin():
-        return message(MSG_CROSS_SITE, 403, "リンクが使えません")
+        return message(texts.ADMIN_CROSS_SITE, 403, texts.ADMIN_TITLE_BAD_LINK)
     if peek(settings, token) is None:
-        return message(MSG_BAD_LINK, 400, "リンクが使えません")
+        return message(texts.ADMIN_BAD_LINK, 400, texts.ADMIN_TITLE_BAD_LINK)
     with kairan().db.session() as s:
         member_id = consume(s, settings, token)  # atomic: the link works once
         member = s.get(Member, member_id) if member_id is not None else None
         if member is None:
-            fail = message(MSG_USED_LINK, 410, "リンクが使えません")
+            fail = message(texts.ADMIN_USED_LINK, 410, texts.ADMIN_TITLE_BAD_LINK)
         elif not _allowed(member):
-            fail = message(MSG_NOT_OFFICER, 403, "リンクが使えません")
+            fail = message(texts.ADMIN_NOT_OFFICER, 403, texts.ADMIN_TITLE_BAD_LINK)
         else:
             fail = None
             member_id, epoch = member.id, member.session_epoch
@@ -203,7 +192,7 @@ def login(token: str):
 @bp.post("/logout")
 def logout():
     if not _same_origin():
-        return message(MSG_CROSS_SITE, 403)
+        return message(texts.ADMIN_CROSS_SITE, 403)
     member_id, epoch = session.get(K_MEMBER), session.get(K_EPOCH)
     if isinstance(member_id, int) and isinstance(epoch, int):
         # ends this session and every copy of its cookie (and the member's other signed-in devices)
@@ -211,7 +200,7 @@ def logout():
             s.execute(update(Member).where(Member.id == member_id, Member.session_epoch == epoch)
                       .values(session_epoch=Member.session_epoch + 1))
     session.clear()
-    return message(MSG_LOGGED_OUT, 200, "ログアウトしました")
+    return message(texts.ADMIN_LOGGED_OUT, 200, texts.ADMIN_TITLE_LOGGED_OUT)
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -227,7 +216,7 @@ def id_arg(name: str) -> int | None:
 
 @bp.errorhandler(404)
 def not_found(_e: Any = None):
-    return message("ページが見つかりません。一覧から選び直してください。", 404, "見つかりません")
+    return message(texts.ADMIN_NOT_FOUND, 404, texts.ADMIN_TITLE_NOT_FOUND)
 
 
 @bp.app_errorhandler(404)

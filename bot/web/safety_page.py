@@ -217,12 +217,12 @@ def export() -> Response:
     tz = ZoneInfo(kairan().settings.timezone)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    header = ["班", "世帯", "要支援", "状況", "人数", "連絡事項", "回答者", "代理", "回答日時"]
+    header = list(texts.SAFETY_CSV_HEADER)
     located = sees_locations()
-    w.writerow(header + (["緯度", "経度", "住所"] if located else []))
+    w.writerow(header + (list(texts.SAFETY_CSV_LOCATION_HEADER) if located else []))
     for r in (_shown(x, tz) for x in safety_rows(g.db, d.id, g.block_id, locations=located)):  # one query
-        row = [r["block"], r["household"], "要支援" if r["support"] else "", r["label"], r["people"], r["comment"],
-               r["by"], "代理" if r["proxy"] else "", r["at"]]
+        row = [r["block"], r["household"], texts.VISIT_SUPPORT if r["support"] else "", r["label"], r["people"], r["comment"],
+               r["by"], texts.SAFETY_PROXY_TAG if r["proxy"] else "", r["at"]]
         row += [r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []
         w.writerow([csv_cell(v) for v in row])  # residents' words never run as Excel formulas
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",

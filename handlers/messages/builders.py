@@ -1,7 +1,8 @@
 """Message builders: line-bot-sdk models in, LINE JSON (camelCase dicts) out.
 
 Every builder returns the dict LINE receives, so the outbox can store it and tests can validate
-it against LINE's OpenAPI spec and documented limits (tests/test_messages.py does, for each one).
+it against LINE's OpenAPI spec and documented limits (tests/test_builder_coverage.py finds every builder
+in handlers/messages/ and fails for one that no case runs).
 """
 from __future__ import annotations
 
@@ -27,12 +28,10 @@ from linebot.v3.messaging import (
 )
 
 from handlers.messages import dates, texts
-from handlers.messages.limits import TEXT_MAX, utf16_len
+from handlers.messages.limits import ACTION_TEXT_MAX, QUICK_REPLY_LABEL_MAX, QUICK_REPLY_MAX_ITEMS, TEXT_MAX, utf16_len
 
 BODY_PREVIEW_CHARS = 280  # a bubble shows this much of a circular; the rest is behind 全文を見る
 EVENT_NOTE_CHARS = 160  # an event card shows this much of the note; the rest is behind 詳細を見る
-QUICK_REPLY_MAX = 13
-LABEL_MAX = 20
 GREEN = "#06C755"  # LINE green, high contrast with white text
 GREY = "#666666"
 
@@ -40,19 +39,19 @@ GREY = "#666666"
 # --- actions -------------------------------------------------------------------------------
 def label(s: str) -> str:
     """Labels work in quick replies (20) and buttons (40): keep every one within 20."""
-    return s if len(s) <= LABEL_MAX else s[: LABEL_MAX - 1] + "…"
+    return s if len(s) <= QUICK_REPLY_LABEL_MAX else s[: QUICK_REPLY_LABEL_MAX - 1] + "…"
 
 
 def postback(text: str, data: str, display: str | None = None) -> PostbackAction:
     # displayText makes the tap visible in the chat, as if the user had typed the label.
-    return PostbackAction(label=label(text), data=data, display_text=(display or text)[:300])
+    return PostbackAction(label=label(text), data=data, display_text=(display or text)[:ACTION_TEXT_MAX])
 
 
 def say(text: str, message: str | None = None) -> MessageAction:
-    return MessageAction(label=label(text), text=(message or text)[:300])
+    return MessageAction(label=label(text), text=(message or text)[:ACTION_TEXT_MAX])
 
 
-def location(label: str = "現在地を送る") -> LocationAction:
+def location(label: str = texts.SAFETY_LOCATION) -> LocationAction:
     return LocationAction(label=label)
 
 
@@ -65,8 +64,8 @@ def picker(text: str, data: str, mode: str = "datetime", *, low: str | None = No
 def _quick(actions: Sequence[Any] | None) -> QuickReply | None:
     if not actions:
         return None
-    if len(actions) > QUICK_REPLY_MAX:
-        raise ValueError(f"{len(actions)} quick replies; LINE shows at most {QUICK_REPLY_MAX}")
+    if len(actions) > QUICK_REPLY_MAX_ITEMS:
+        raise ValueError(f"{len(actions)} quick replies; LINE shows at most {QUICK_REPLY_MAX_ITEMS}")
     return QuickReply(items=[QuickReplyItem(action=a) for a in actions])
 
 
@@ -161,7 +160,7 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
     """The circular as residents get it: association, title, date, body, [読みました]."""
     short, cut = shorten(body)
     contents: list[Any] = [
-        FlexText(text=association_name + " 回覧板", size="sm", color=GREY),
+        FlexText(text=texts.CIRCULAR_CARD_HEADER.format(association=association_name), size="sm", color=GREY),
         FlexText(text=title, weight="bold", size="xl", wrap=True, margin="sm"),
         FlexText(text=dates.date(when, tz), size="sm", color=GREY, margin="sm"),
         FlexSeparator(margin="md"),

@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from . import texts
 
-WEEKDAYS = "月火水木金土日"
-
 
 def local(when: dt.datetime, tz: str | dt.tzinfo) -> dt.datetime:
     return when.astimezone(tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz))
@@ -25,7 +23,7 @@ def local(when: dt.datetime, tz: str | dt.tzinfo) -> dt.datetime:
 def fmt(when: dt.datetime, tz: str, template: str) -> str:
     d = local(when, tz)
     return template.format(year=d.year, month=d.month, day=d.day, hour=d.hour, minute=d.minute,
-                           weekday=WEEKDAYS[d.weekday()])
+                           weekday=texts.WEEKDAYS[d.weekday()])
 
 
 def date(when: dt.datetime, tz: str) -> str:

@@ -5,15 +5,14 @@ from typing import Any, Callable, Sequence
 
 from handlers.messages import builders as msg
 from handlers.messages import texts
-
-QUICK_MAX = 13
+from handlers.messages.limits import QUICK_REPLY_MAX_ITEMS
 
 
 def paged(items: Sequence[Any], offset: int, fixed: int, chip: Callable[[Any], Any],
           page: Callable[[int], str]) -> list:
     """Chips for items[offset:…], leaving room for `fixed` chips the caller adds, with [次へ] /
     [最初から] when the items do not fit on one page."""
-    room = QUICK_MAX - fixed
+    room = QUICK_REPLY_MAX_ITEMS - fixed
     size = room if len(items) <= room else room - 1
     actions = [chip(item) for item in items[offset:offset + size]]
     if len(items) > size:
@@ -28,4 +27,4 @@ def block_toggles(blocks: Sequence[Any], chosen: set[int], offset: int, toggle: 
     actions = paged(blocks, offset, 2, lambda b: msg.postback(("✓" if b.id in chosen else "") + b.name,
                                                               toggle(b, offset)), page)
     actions += [msg.postback(texts.DONE, done), msg.say(texts.CANCEL)]
-    return actions, "・".join(b.name for b in blocks if b.id in chosen)
+    return actions, texts.BLOCK_NAMES_SEPARATOR.join(b.name for b in blocks if b.id in chosen)

@@ -106,7 +106,6 @@ CONFIRM_QUESTION = "この内容で送信しますか。"
 EDIT_WHICH = "どこを直しますか。"
 CIRCULAR_SENT = "送信しました。{households}世帯に届けます（LINE {line_households}世帯・紙 {paper_households}世帯）。"
 CIRCULAR_CANCELLED = "回覧の作成を取り消しました。"
-PAPER_LIST_TITLE = "紙で配る世帯"
 PAPER_LIST = "回覧「{title}」を紙で配ってください（{block}）：\n{names}"
 STALE_DRAFT = "この下書きは送信済みか、取り消されています。"
 STALE_PREVIEW = "内容が変わりました。最新のプレビューの「送信」を押してください。"
@@ -114,7 +113,6 @@ READ_THANKS = "ありがとうございます。「{title}」を既読にしま�
 READ_ALREADY = "「{title}」は{who}が{when}に既読にしています。"
 READ_NOT_FOR_YOU = "この回覧はお届け先に含まれていません。"
 CIRCULAR_GONE = "この回覧は見つかりませんでした。"
-NO_ATTACHMENTS_YET = "（添付はまだありません）"
 TARGET_LABEL_OFFICERS = "役員のみ"
 TARGET_LABEL_ALL = "全体"
 
@@ -152,7 +150,6 @@ HELP_OFFICER = (
 CANCELLED = "取り消しました。"
 STALE_BUTTON = "このボタンは使えなくなりました。最新のメッセージからお試しください。"
 ADMIN_LINK = "管理画面へのリンクです。10分間、1回だけ使えます。ほかの人には送らないでください。"
-ERROR_RETRY = "うまく処理できませんでした。少し待ってから、もう一度お試しください。"
 
 # --- disaster mode (災害モード・安否確認) ----------------------------------------------------
 CMD_DISASTER = "災害モード"
@@ -442,3 +439,43 @@ CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
 CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 DATETIME_NUMERIC = "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"  # pages and CSV
 DATETIME_NUMERIC_SHORT = "{month:02d}/{day:02d} {hour:02d}:{minute:02d}"  # the live safety table
+
+# --- words: strays gathered from builders, pickers, officer, scheduler, models, bot/web (branch words) ---
+WEEKDAYS = "月火水木金土日"  # dates.py: Monday first, as datetime.weekday() counts
+CIRCULAR_CARD_HEADER = "{association} 回覧板"
+BLOCK_NAMES_SEPARATOR = "・"  # 班 names chosen together: 「1班・2班」
+STATUS_ERROR_UNKNOWN = "不明"  # LINE gave no error text
+STATUS_UNREAD_MORE = " ほか{n}世帯"
+REMINDER_ALT = REMINDER_TITLE + "：{title}"
+TARGET_LABEL_NO_BLOCKS = "（班が未選択）"
+ROLE_LABELS = {  # by models.Role code, in rank order (会長 first: `kairan roles list` sorts by it)
+    "chair": "会長",
+    "officer": "役員",
+    "disaster_officer": "防災担当",
+    "block_leader": "班長",
+    "member": "会員",
+    "prospective": "入会希望者",
+}
+
+# --- web pages: the admin sign-in and error pages (from bot/web/auth.py; branch words) ---
+ADMIN_BAD_LINK = "このリンクは使えません。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+ADMIN_USED_LINK = ("このリンクはすでに使われたか、有効期限（10分）が切れています。"
+                   "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+ADMIN_SIGN_IN = "管理画面を見るには、LINEで「管理画面」と送って、届いたリンクを開いてください。"
+ADMIN_NOT_OFFICER = ("管理画面は役員・班長の方だけが使えます。"
+                     "役員・班長の方は、LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
+ADMIN_EXPIRED = "ログインの有効時間（8時間）が過ぎました。LINEで「管理画面」と送って、新しいリンクを受け取ってください。"
+ADMIN_CROSS_SITE = "この操作は受け付けられません。LINEで「管理画面」と送って、届いたリンクから開き直してください。"
+ADMIN_LOGGED_OUT = "ログアウトしました。また使うときは、LINEで「管理画面」と送ってください。"
+ADMIN_TITLE = "管理画面"  # the title of a message page
+ADMIN_TITLE_SIGN_IN = "ログインが必要です"
+ADMIN_TITLE_BAD_LINK = "リンクが使えません"
+ADMIN_TITLE_LOGGED_OUT = "ログアウトしました"
+ADMIN_NOT_FOUND = "ページが見つかりません。一覧から選び直してください。"
+ADMIN_TITLE_NOT_FOUND = "見つかりません"
+
+# --- web pages: CSV columns, the chart's label, the download's name (bot/web; branch words) ---
+SAFETY_CSV_HEADER = ("班", "世帯", "要支援", "状況", "人数", "連絡事項", "回答者", "代理", "回答日時")
+SAFETY_CSV_LOCATION_HEADER = ("緯度", "経度", "住所")  # only for those who may see locations
+EV_CHART_LABEL = "回答の内訳"
+EV_CSV_FILENAME = "出欠_{name}.csv"
