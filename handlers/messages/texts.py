@@ -442,3 +442,8 @@ CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
 CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 DATETIME_NUMERIC = "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"  # pages and CSV
 DATETIME_NUMERIC_SHORT = "{month:02d}/{day:02d} {hour:02d}:{minute:02d}"  # the live safety table
+
+# --- answers branch: names and titles put together (出欠, 集計, reminders) ---
+ALT_TITLED = "{title}：{name}"  # a card's alt text: 「出欠のお願い：秋祭り」
+PERSON_NAME = "{name}さん"  # who answered: 「山田さん」
+EV_HEADS_SUFFIXES = "人名"  # a typed head count may end with these (「3人」「3名」)
