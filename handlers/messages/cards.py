@@ -29,7 +29,7 @@ class EventFacts:
     starts_at: dt.datetime
     place: str
     deadline: dt.datetime
-    note: Optional[str] = None
+    note: str = ""
     per_person: bool = False
 
 
