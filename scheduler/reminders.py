@@ -25,7 +25,7 @@ def circular_reminder(session, subject_id: int, settings) -> tuple[list[dict], s
         return None
     card = msg.card(texts.REMINDER_TITLE, texts.REMINDER_BODY.format(title=c.title),
                     [msg.postback(texts.READ, pb("read", c=c.id)), msg.postback(texts.FULL_TEXT, pb("full", c=c.id))],
-                    alt=texts.REMINDER_ALT.format(title=c.title))
+                    alt=texts.ALT_TITLED.format(title=texts.REMINDER_TITLE, name=c.title))
     return [card], f"reminder:circular:{c.id}", c.target == Target.officers
 
 

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from handlers.messages import builders as msg
+from handlers.messages import cards
 from handlers.messages import dates
 from handlers.messages import texts
 from handlers.messages.limits import check_message
@@ -54,7 +55,43 @@ CASES = {
     "text_picker": lambda: msg.text("日時", [msg.picker(LONG, "a=ev_set&e=1&f=when", low="2026-11-22T00:00"),
                                            msg.picker(texts.EV_PICK_DEADLINE, "a=ev_set&e=1&f=deadline", "date",
                                                       low="2026-11-22", high="2026-12-05")]),
+    # handlers/messages/cards.py: 出欠 and disaster mode, from plain values
+    "resident_card": lambda: cards.resident_card("東町自治会" * 5, EVENT_LONG, "Asia/Tokyo"),
+    "resident_card_short": lambda: cards.resident_card("東町自治会", EVENT_SHORT, "Asia/Tokyo"),
+    "reminder_card": lambda: cards.reminder_card(EVENT_LONG, "Asia/Tokyo"),
+    "reminder_card_short": lambda: cards.reminder_card(EVENT_SHORT, "Asia/Tokyo"),
+    "check_card": lambda: cards.check_card(123456, "quake", "避" * 500),
+    "check_card_short": lambda: cards.check_card(1, "other", None, reask=True),
+    "buttons_card": lambda: cards.buttons_card(123456, "flood", texts.SAFETY_ASK_BUTTONS + "本" * 500),
+    "rescue_text": lambda: cards.rescue_text(texts.RESCUE_ALERT, "班" * 40, "世" * 60, "連" * 500, (35.681236, 139.767125)),
+    "rescue_text_short": lambda: cards.rescue_text(texts.RESCUE_UPDATE, "1班", "渡辺", None, None),
+    "visit_lists": lambda: every(cards.visit_lists(123456, "quake", True, cards.block_lines(
+        "2班", [cards.visit_label("渡" * 30 + str(i), i % 2 == 0, i % 3 == 0) for i in range(900)], 4900))),
+    "visit_lists_short": lambda: every(cards.visit_lists(1, "other", False, ["■1班：渡辺様"], no_leader=True)),
+    "board_messages": lambda: every([cards.board_messages(BOARD_LONG, 123456, "https://kairan.example.jp/s/" + "x" * 40)]),
+    "board_messages_short": lambda: every([cards.board_messages(BOARD_SHORT, 1)]),
+    "long_text": lambda: every([msg.long_text("長" * 12000, 3)]),
+    "packed": lambda: every(cards.packed(["【訪問のお願い】"], ["■2班：" + "渡" * 3000] * 9, [msg.say(texts.CANCEL)])),
 }
+EVENT_LONG = cards.EventFacts(id=123456, name="行" * 40, starts_at=NOW, place="場" * 60, deadline=NOW, note="案内" * 1000,
+                              per_person=True)
+EVENT_SHORT = cards.EventFacts(id=1, name="t", starts_at=NOW, place="公園", deadline=NOW)
+BOARD_LONG = cards.BoardFacts(
+    kind="quake", since="11月22日 12:00", counts={"rescue": 3, "injured": 5, "evacuated": 40, "safe": 400}, total=900,
+    silent_count=452, rescue=[("班" * 10, "世" * 20)] * 50, per_block={f"{i}班": (i, 2 * i) for i in range(1, 40)},
+    silent=[cards.visit_label("渡" * 30, False, True)] * 452)
+BOARD_SHORT = cards.BoardFacts(kind="other", since="11月22日 12:00",
+                               counts={"rescue": 0, "injured": 0, "evacuated": 0, "safe": 1}, total=1, silent_count=0)
+
+
+def every(groups: list[list[dict]]) -> dict:
+    """Builders of several messages: each one is valid, and a push carries at most five."""
+    for group in groups:
+        assert 1 <= len(group) <= 5
+        validate_request("push", {"to": "U" + "0" * 32, "messages": group})
+        for m in group:
+            valid(m)
+    return groups[-1][-1]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -63,8 +100,9 @@ def test_builder_output_is_valid_line_json(name):
 
 
 def test_every_builder_is_covered():
-    builders = {n for n, f in inspect.getmembers(msg, inspect.isfunction)
-                if f.__module__ == msg.__name__ and inspect.signature(f).return_annotation in ("dict", dict)}
+    builders = {n for mod in (msg, cards) for n, f in inspect.getmembers(mod, inspect.isfunction)
+                if f.__module__ == mod.__name__
+                and inspect.signature(f).return_annotation in ("dict", dict, "list[dict]", "list[list[dict]]")}
     covered = {n.split("_short")[0].split("_long")[0] for n in CASES}
     assert builders <= covered, f"builders without a validation case: {builders - covered}"
 

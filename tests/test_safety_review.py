@@ -175,7 +175,7 @@ def test_a_long_visit_list_is_split_and_names_every_household(line, demo, db, fa
 
 
 def test_block_lines_never_cut_a_name():
-    from handlers.safety.visits import block_lines, packed
+    from handlers.messages.cards import block_lines, packed
 
     labels = [f"世帯{i}様" for i in range(100)]
     lines = block_lines("2班", labels, 60)

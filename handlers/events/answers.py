@@ -1,6 +1,29 @@
 """Answering an event (residents, and officers by proxy): 参加 / 不参加 / 未定 with the buttons, then
 the head count and a comment when the event asks for them; [詳細を見る]; 代理回答 for households
-without LINE."""
+without LINE.
+
+The answer's follow-up, declared as a Dialog (`DIALOG`; taps from any state, drawn from [*]):
+
+```mermaid
+stateDiagram-v2
+    [*] --> heads
+    [*] --> comment
+    heads --> comment
+    heads --> [*]
+    comment --> comment
+    comment --> [*]
+    [*] --> heads: ev_ans
+    [*] --> comment: ev_ans
+    [*] --> [*]: ev_ans
+    [*] --> heads: ev_pans
+    [*] --> comment: ev_pans
+    [*] --> [*]: ev_pans
+    [*] --> heads: ev_cnt
+    [*] --> comment: ev_cnt
+    [*] --> [*]: ev_cnt
+    [*] --> [*]: ev_note
+```
+"""
 from __future__ import annotations
 
 import unicodedata
@@ -8,11 +31,11 @@ import unicodedata
 from handlers.messages import builders as msg
 from handlers.messages import texts
 from models import Delivery, Event, EventState, OFFICER_ROLES, Target
-from models.events import ANSWERS, SUBJECT, amend, delivery_of, results
+from models.events import ANSWERS, amend, delivery_of, results
 
-from handlers.registration.membership import fallback
 from handlers.messages.pickers import paged
 from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.messages.codec import normalize, pb
 from handlers.framework.router import router
 from handlers.events.common import (
@@ -74,35 +97,47 @@ def answerable(ctx: Ctx, delivery_id, proxy: bool) -> tuple[Event, Delivery] | t
     return ev, d
 
 
-def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool) -> None:
+def answer_data(d: Delivery, proxy: bool) -> dict:
+    return {"delivery_id": d.id, "proxy": proxy}
+
+
+def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool) -> Next:
     if answer not in ANSWERS:
-        return ctx.reply(msg.text(texts.STALE_BUTTON))
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return None
     d.record_answer(answer, ctx.member, proxy=proxy, at=ctx.now)
     if proxy:
         ctx.audit("event.proxy", f"event:{ev.id}", household=d.household_id, answer=answer)
     if answer == "yes" and ev.ask_count:
         return ask_heads(ctx, d, proxy)
-    ask_comment(ctx, ev, d, proxy)
+    return to_comment(ctx, ev, d, proxy)
 
 
 def in_answer(ctx: Ctx) -> bool:
     """Whether the user's dialog (if any) is an answer's: drafting dialogs are not cut off by a tap."""
-    return ctx.dialog is None or ctx.dialog.flow == "ev_answer"
+    return ctx.dialog is None or DIALOG.is_open(ctx)
 
 
-def ask_heads(ctx: Ctx, d: Delivery, proxy: bool) -> None:
+def ask_heads(ctx: Ctx, d: Delivery, proxy: bool) -> Next:
     p = {"p": 1} if proxy else {}
-    if in_answer(ctx):  # a number typed instead of tapped is taken too
-        ctx.start_dialog("ev_answer", "heads", delivery_id=d.id, proxy=proxy)
     chips = [msg.postback(texts.EV_HEADS_CHIP.format(n=n), pb("ev_cnt", d=d.id, n=n, **p)) for n in range(1, 6)]
     ctx.reply(msg.text(texts.EV_ASK_HEADS, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
+    # a number typed instead of tapped is taken too (not in the middle of drafting)
+    return Go("heads", **answer_data(d, proxy)) if in_answer(ctx) else None
 
 
-def ask_comment(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> None:
+def to_comment(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> Next:
     if not in_answer(ctx):  # in the middle of drafting: no comment question, just the confirmation
-        return confirm(ctx, ev, d, proxy)
-    ctx.start_dialog("ev_answer", "comment", delivery_id=d.id, proxy=proxy)
-    p = {"p": 1} if proxy else {}
+        confirm(ctx, ev, d, proxy)
+        return END
+    return Go("comment", **answer_data(d, proxy))
+
+
+def ask_comment(ctx: Ctx) -> None:
+    """Entering `comment`: the question, with [コメントなし]."""
+    data = ctx.dialog.data
+    d = ctx.session.get(Delivery, data["delivery_id"])
+    p = {"p": 1} if data.get("proxy") else {}
     ctx.reply(msg.text(texts.EV_ASK_COMMENT.format(answer=texts.ANSWER_LABELS[d.answer]),
                        [msg.postback(texts.EV_NO_COMMENT, pb("ev_note", d=d.id, **p))]))
 
@@ -128,50 +163,56 @@ def who_answered(ctx: Ctx, d: Delivery) -> str:
         return texts.EV_BY_PROXY
     if d.answered_by_id == ctx.member.id:
         return texts.EV_SELF
-    return f"{d.answered_by.name}さん" if d.answered_by and d.answered_by.name else texts.EV_FAMILY
+    return texts.PERSON_NAME.format(name=d.answered_by.name) if d.answered_by and d.answered_by.name else texts.EV_FAMILY
 
 
 def confirm(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> None:
-    if ctx.dialog is not None and in_answer(ctx):
-        ctx.end_dialog()
+    """The answer as recorded (the dialog, if it is the answer's, ends: the caller goes to END)."""
     if proxy:
         text = texts.EV_PROXY_RECORDED.format(household=d.household.name, summary=summary(ctx, ev, d))
         more = msg.postback(texts.EV_PROXY_MORE, pb("ev_proxy", e=ev.id, b=d.household.block_id))
         return ctx.reply(msg.text(text, [more]))
     text = texts.EV_RECORDED.format(summary=summary(ctx, ev, d), deadline=when_text(ctx, ev.deadline))
     if not ev.per_person:  # the household's answer: say who gave it
-        text += "\n" + texts.EV_ANSWERED_BY.format(who=f"{ctx.member.name}さん" if ctx.member.name else texts.EV_SELF)
+        who = texts.PERSON_NAME.format(name=ctx.member.name) if ctx.member.name else texts.EV_SELF
+        text += "\n" + texts.EV_ANSWERED_BY.format(who=who)
     ctx.reply(msg.text(text))
 
 
-@router.postback("ev_ans")
-def on_answer(ctx: Ctx) -> None:
+# --- the answer's dialog: taps and typed follow-ups ------------------------------------------
+def on_answer(ctx: Ctx) -> Next:
+    """[参加] [不参加] [未定] on the event card or its reminder."""
     ev = open_event(ctx, ctx.data.get("e"))
     d = my_delivery(ctx, ev) if ev else None
-    if d is not None:
-        record(ctx, ev, d, ctx.data.get("v", ""), proxy=False)
+    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False) if d is not None else None
 
 
-@router.postback("ev_cnt")
-def on_heads(ctx: Ctx) -> None:
+def on_proxy_answer(ctx: Ctx) -> Next:
+    """代理回答: an officer's answer for a household."""
+    ev, d = answerable(ctx, ctx.data.get("d"), proxy=True)
+    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=True) if d is not None else None
+
+
+def on_heads(ctx: Ctx) -> Next:
     proxy = ctx.data.get("p") == "1"
     ev, d = answerable(ctx, ctx.data.get("d"), proxy)
     if d is None:
-        return
+        return None
     n = num(ctx.data.get("n"))
     if not n:  # 6人以上: the number comes as text (in a dialog, even if another one was waiting)
-        ctx.start_dialog("ev_answer", "heads", delivery_id=d.id, proxy=proxy)
-        return ctx.reply(msg.text(texts.EV_ASK_HEADS_TEXT))
+        ctx.reply(msg.text(texts.EV_ASK_HEADS_TEXT))
+        return Go("heads", **answer_data(d, proxy))
     amend(d, count=min(n, MAX_HEADS))
-    ask_comment(ctx, ev, d, proxy)
+    return to_comment(ctx, ev, d, proxy)
 
 
-@router.postback("ev_note")
-def on_no_comment(ctx: Ctx) -> None:
+def on_no_comment(ctx: Ctx) -> Next:
     proxy = ctx.data.get("p") == "1"
     ev, d = answerable(ctx, ctx.data.get("d"), proxy)
-    if d is not None:
-        confirm(ctx, ev, d, proxy)
+    if d is None:
+        return None
+    confirm(ctx, ev, d, proxy)
+    return END
 
 
 def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
@@ -179,7 +220,7 @@ def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
     data = ctx.dialog.data
     if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long forgotten: not a comment
         ctx.end_dialog()
-        fallback(ctx)
+        router.fallback(ctx)
         return None
     ev, d = answerable(ctx, data.get("delivery_id"), bool(data.get("proxy")))
     if d is None:
@@ -188,30 +229,44 @@ def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
     return ev, d, bool(data.get("proxy"))
 
 
-@router.dialog("ev_answer", "heads", takes_text=False)
-def on_heads_text(ctx: Ctx) -> None:
+def on_heads_text(ctx: Ctx) -> Next:
     got = dialog_answer(ctx)
     if got is None:
-        return
+        return None  # ended already
     ev, d, proxy = got
-    n = num(unicodedata.normalize("NFKC", ctx.text).strip().rstrip("人名"))
+    n = num(unicodedata.normalize("NFKC", ctx.text).strip().rstrip(texts.EV_HEADS_SUFFIXES))
     if not 0 < n <= MAX_HEADS:
-        return ctx.reply(msg.text(texts.EV_BAD_HEADS))
+        ctx.reply(msg.text(texts.EV_BAD_HEADS))
+        return None
     amend(d, count=n)
-    ask_comment(ctx, ev, d, proxy)
+    return to_comment(ctx, ev, d, proxy)
 
 
-@router.dialog("ev_answer", "comment", takes_text=False)
-def on_comment_text(ctx: Ctx) -> None:
+def on_comment_text(ctx: Ctx) -> Next:
     got = dialog_answer(ctx)
     if got is None:
-        return
+        return None  # ended already
     ev, d, proxy = got
     if not ctx.text:
-        return ask_comment(ctx, ev, d, proxy)
+        return Go("comment", **answer_data(d, proxy))  # the question again
     if normalize(ctx.text) != texts.EV_NO_COMMENT:
         amend(d, comment=ctx.text[:MAX_COMMENT])
     confirm(ctx, ev, d, proxy)
+    return END
+
+
+# Every tap is valid whether or not the dialog is open (`opens`): the card stays in the chat, the
+# receipt in its data is re-checked (`answerable`). While a drafting dialog is open, the taps
+# answer without opening this one (`in_answer`). The comment window is checked in the steps.
+DIALOG = Dialog("ev_answer", entries=("heads", "comment"), steps=[
+    Step("heads", take=on_heads_text, to=("comment", END), buttons_only=True),
+    Step("comment", take=on_comment_text, ask=ask_comment, to=("comment", END), buttons_only=True),
+], buttons=[
+    Button("ev_ans", take=on_answer, to=("heads", "comment", END), opens=True),
+    Button("ev_pans", take=on_proxy_answer, to=("heads", "comment", END), opens=True, roles=OFFICER_ROLES),
+    Button("ev_cnt", take=on_heads, to=("heads", "comment", END), opens=True),
+    Button("ev_note", take=on_no_comment, to=(END,), opens=True),
+])
 
 
 @router.postback("ev_info")
@@ -256,7 +311,7 @@ def on_proxy(ctx: Ctx) -> None:
     rows.sort(key=lambda r: r.delivery.via_line)
     offset = num(ctx.data.get("o"))
     actions = [msg.postback(r.name + (texts.EV_PROXY_ANSWERED if r.delivery.answer else ""),
-                            pb("ev_pick", d=r.delivery.id), f"{r.name}様") for r in rows[offset:offset + PICK_PAGE]]
+                            pb("ev_pick", d=r.delivery.id), texts.HOUSEHOLD_NAME.format(name=r.name)) for r in rows[offset:offset + PICK_PAGE]]
     if offset + PICK_PAGE < len(rows):
         actions.append(msg.postback(texts.NEXT, pb("ev_proxy", e=ev.id, b=block_id, o=offset + PICK_PAGE)))
     ctx.reply(msg.text(texts.EV_PROXY_PICK.format(block=rows[0].block), actions + [msg.say(texts.CANCEL)]))
@@ -268,10 +323,3 @@ def on_proxy_pick(ctx: Ctx) -> None:
     if d is not None:
         ctx.reply(msg.text(texts.EV_PROXY_ASK.format(household=d.household.name),
                            [msg.postback(texts.ANSWER_LABELS[v], pb("ev_pans", d=d.id, v=v)) for v in ANSWERS]))
-
-
-@router.postback("ev_pans", roles=OFFICER_ROLES)
-def on_proxy_answer(ctx: Ctx) -> None:
-    ev, d = answerable(ctx, ctx.data.get("d"), proxy=True)
-    if d is not None:
-        record(ctx, ev, d, ctx.data.get("v", ""), proxy=True)

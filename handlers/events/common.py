@@ -7,14 +7,12 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from handlers.messages import builders as msg
+from handlers.messages import cards
 from handlers.messages import dates
 from handlers.messages import texts
 from models import Association, Event
-from models.events import ANSWERS
 
 from handlers.framework.ctx import Ctx
-from handlers.messages.codec import pb
 
 
 STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
@@ -77,23 +75,19 @@ def past_day(ctx: Ctx, at: dt.datetime) -> bool:
     return at.astimezone(tz).date() < ctx.now.astimezone(tz).date()
 
 
-# --- the resident's card (also used by the preview and the reminder) ------------------------
+# --- the resident's card (also used by the preview and the reminder): handlers/messages/cards.py
+def facts(ev: Event) -> cards.EventFacts:
+    return cards.EventFacts(id=ev.id, name=ev.name, starts_at=ev.starts_at, place=ev.place, deadline=ev.deadline,
+                            note=ev.note, per_person=ev.per_person)
+
+
 def answer_actions(ev: Event) -> list:
-    return [msg.postback(texts.ANSWER_LABELS[v], pb("ev_ans", e=ev.id, v=v)) for v in ANSWERS]
+    return cards.answer_actions(ev.id)
 
 
 def resident_card(session, settings, ev: Event) -> dict:
-    tz = settings.timezone
-    return msg.event(association_name=session.get(Association, ev.association_id).name, name=ev.name,
-                     when=dates.weekday(ev.starts_at, tz), place=ev.place,
-                     deadline=dates.weekday(ev.deadline, tz), note=ev.note, per_person=ev.per_person,
-                     answers=answer_actions(ev), details=msg.postback(texts.EV_DETAILS, pb("ev_info", e=ev.id)))
+    return cards.resident_card(session.get(Association, ev.association_id).name, facts(ev), settings.timezone)
 
 
 def reminder_card(session, settings, ev: Event) -> dict:
-    tz = settings.timezone
-    body = texts.EV_REMINDER_BODY.format(name=ev.name, when=dates.weekday(ev.starts_at, tz),
-                                         deadline=dates.weekday(ev.deadline, tz))
-    return msg.card(texts.EV_REMINDER_TITLE, body,
-                    answer_actions(ev) + [msg.postback(texts.EV_DETAILS, pb("ev_info", e=ev.id))],
-                    alt=f"{texts.EV_REMINDER_TITLE}：{ev.name}", quick=answer_actions(ev))
+    return cards.reminder_card(facts(ev), settings.timezone)

@@ -27,7 +27,7 @@ def results_text(ctx: Ctx, ev: Event, res, board: bool) -> str:
         lines += [texts.EV_RESULTS_BLOCK.format(block=b.block, **b.counts) for b in res.blocks]
     waiting = res.waiting
     if waiting:
-        names = "、".join(f"{r.name}様" + ("" if r.delivery.via_line else texts.PAPER_MARK) for r in waiting[:40])
+        names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=r.name) + ("" if r.delivery.via_line else texts.PAPER_MARK) for r in waiting[:40])
         more = texts.EV_RESULTS_MORE.format(n=len(waiting) - 40) if len(waiting) > 40 else ""
         lines.append(texts.EV_RESULTS_WAITING.format(names=names + more))
     else:

@@ -446,7 +446,6 @@ CIRCULAR_CARD_HEADER = "{association} 回覧板"
 BLOCK_NAMES_SEPARATOR = "・"  # 班 names chosen together: 「1班・2班」
 STATUS_ERROR_UNKNOWN = "不明"  # LINE gave no error text
 STATUS_UNREAD_MORE = " ほか{n}世帯"
-REMINDER_ALT = REMINDER_TITLE + "：{title}"
 TARGET_LABEL_NO_BLOCKS = "（班が未選択）"
 ROLE_LABELS = {  # by models.Role code, in rank order (会長 first: `kairan roles list` sorts by it)
     "chair": "会長",
@@ -479,3 +478,7 @@ SAFETY_CSV_HEADER = ("班", "世帯", "要支援", "状況", "人数", "連絡�
 SAFETY_CSV_LOCATION_HEADER = ("緯度", "経度", "住所")  # only for those who may see locations
 EV_CHART_LABEL = "回答の内訳"
 EV_CSV_FILENAME = "出欠_{name}.csv"
+# --- answers branch: names and titles put together (出欠, 集計, reminders) ---
+ALT_TITLED = "{title}：{name}"  # a card's alt text: 「出欠のお願い：秋祭り」
+PERSON_NAME = "{name}さん"  # who answered: 「山田さん」
+EV_HEADS_SUFFIXES = "人名"  # a typed head count may end with these (「3人」「3名」)

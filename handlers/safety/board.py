@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import select
 
 from handlers.messages import builders as msg
+from handlers.messages import cards
 from handlers.messages import dates
-from handlers.messages.limits import MAX_MESSAGES
 from handlers.messages import texts
 from models import Delivery, Disaster, Household, OFFICER_ROLES
 from models.safety import STATUSES, SUBJECT, active_disaster, board, may_see_safety
@@ -18,7 +18,7 @@ from handlers.framework.ctx import Ctx
 from handlers.messages.codec import pb
 from handlers.framework.router import router
 
-from handlers.safety.common import SAFETY_PAGE, counts_text
+from handlers.safety.common import SAFETY_PAGE
 from handlers.safety.rescue import rescue_alert
 from handlers.safety.visits import visit_label
 
@@ -32,27 +32,17 @@ def on_board(ctx: Ctx) -> None:
     if d is None:
         return ctx.reply(msg.text(texts.DISASTER_NONE))
     b = board(ctx.session, d, ctx.member.led_block_id)
-    since = dates.fmt(d.started_at, ctx.settings.timezone, texts.SAFETY_SINCE)
-    lines = [texts.SAFETY_STATUS_HEADER.format(kind=texts.DISASTER_KINDS[d.kind], since=since),
-             texts.SAFETY_STATUS_COUNTS.format(counts=counts_text(b), silent=len(b.silent), total=b.total)]
-    if b.rescue:
-        lines.append(texts.SAFETY_STATUS_RESCUE.format(names=texts.NAMES_SEPARATOR.join(texts.BLOCK_HOUSEHOLD.format(
-            block=r.household.block.name, household=texts.HOUSEHOLD_NAME.format(name=r.household.name))
-            for r in b.rescue)))
-    lines += [texts.SAFETY_STATUS_BLOCK.format(block=k, answered=a, total=t) for k, (a, t) in b.per_block.items()]
-    if b.silent:
-        names = texts.NAMES_SEPARATOR.join(visit_label(r) for r in b.silent[:60])
-        lines.append(texts.SAFETY_STATUS_SILENT.format(names=names))
-    proxy = [msg.postback(texts.SAFETY_PROXY, pb("sfp", d=d.id))]
-    # LINE's limit counts UTF-16 units: a long board takes several messages (the link needs one)
-    board_texts = [m["text"] for m in msg.long_text("\n".join(lines), MAX_MESSAGES - 1)]
+    facts = cards.BoardFacts(
+        kind=d.kind, since=dates.fmt(d.started_at, ctx.settings.timezone, texts.SAFETY_SINCE), counts=b.counts,
+        total=b.total, silent_count=len(b.silent),
+        rescue=[(r.household.block.name, r.household.name) for r in b.rescue],
+        per_block=dict(b.per_block), silent=[visit_label(r) for r in b.silent[:cards.SILENT_SHOWN]])
+    url = None
     if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
         # the live page (table and map) in one tap: the sign-in link lands there
         url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
-        return ctx.reply(*[msg.text(t) for t in board_texts],
-                         msg.link(texts.CMD_SAFETY_STATUS, texts.SAFETY_PAGE_LINK, texts.SAFETY_PAGE_OPEN, url, proxy))
-    ctx.reply(*[msg.text(t, proxy if i == len(board_texts) - 1 else None) for i, t in enumerate(board_texts)])
+    ctx.reply(*cards.board_messages(facts, d.id, url))
 
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:

@@ -5,12 +5,8 @@ import datetime as dt
 import logging
 
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import cards
 from models import Disaster, Role
-from models.safety import STATUSES
-
-from handlers.messages.codec import pb
 
 log = logging.getLogger(__name__)
 
@@ -26,28 +22,18 @@ MAX_PHOTO = 10 * 1024 * 1024
 SAFETY_PAGE = "/admin/safety/"  # 「安否状況」 links it for whoever may open it (models.safety.may_see_safety)
 
 
-# --- messages -----------------------------------------------------------------------------
+# --- messages (built in handlers/messages/cards.py from plain values) -------------------------
 def status_actions(d: Disaster) -> list:
-    return [msg.postback(texts.SAFETY_LABELS[s], pb("sf", d=d.id, s=s)) for s in ("safe", "injured", "rescue", "evacuated")]
+    return cards.status_actions(d.id)
 
 
 def check_card(d: Disaster, reask: bool = False) -> dict:
-    kind = texts.DISASTER_KINDS[d.kind]
-    title = (texts.SAFETY_REASK_TITLE if reask else texts.SAFETY_CHECK_TITLE).format(kind=kind)
-    body = texts.SAFETY_REASK_BODY if reask else (d.message + "\n\n" if d.message else "") + texts.SAFETY_CHECK_BODY
-    return msg.card(title, body, status_actions(d), quick=status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])
-
-
-def map_url(lat: float, lng: float) -> str:
-    return f"https://maps.google.com/?q={lat:.6f},{lng:.6f}"
+    return cards.check_card(d.id, d.kind, d.message, reask)
 
 
 def buttons_card(d: Disaster, body: str) -> dict:
-    kind = texts.DISASTER_KINDS[d.kind]
-    return msg.card(texts.SAFETY_CHECK_TITLE.format(kind=kind), body, status_actions(d),
-                    quick=status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])
+    return cards.buttons_card(d.id, d.kind, body)
 
 
 def counts_text(b) -> str:
-    return texts.MARKS_SEPARATOR.join(texts.SAFETY_COUNT.format(label=texts.SAFETY_LABELS[s], n=b.counts[s])
-                                      for s in STATUSES)
+    return cards.counts_text(b.counts)

@@ -1,7 +1,17 @@
 """Residents report their household's safety (one member answers for all): the status buttons, a
 head count, a location and a 連絡事項; while disaster mode is active every message from a member is
 about the disaster (`hear`, an interceptor of the router): a typed status is recorded like its
-button, any other text or a photo is kept as the household's 連絡事項."""
+button, any other text or a photo is kept as the household's 連絡事項.
+
+The report's follow-up, declared as a Dialog (`DIALOG`; `sf_n` and a location do not move it):
+
+```mermaid
+stateDiagram-v2
+    [*] --> extra
+    extra --> [*]
+    [*] --> extra: sf
+```
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +28,7 @@ from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
 from models.safety import STATUSES, SUBJECT, active_disaster, add_note
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.messages.codec import normalize, pb
 from handlers.framework.router import router
 
@@ -66,8 +77,9 @@ def with_note(row: Delivery, note: str, member_id: int | None) -> None:
     row.answer_data = add_note(row.answer_data, member_id, note, MAX_COMMENT)
 
 
-def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> None:
-    """A status from its button or typed: recorded, rescue alerted, the usual confirmation."""
+def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> Next:
+    """A status from its button or typed: recorded, rescue alerted, the usual confirmation; then
+    where the follow-up goes (none while another dialog is open)."""
     was_rescue = row.answer == "rescue"
     if note:
         with_note(row, note, ctx.member.id)
@@ -77,34 +89,36 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
         rescue_alert(ctx, row)  # first: the alert row is written before anything else
     elif status == "rescue" and note:
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
-    if ctx.dialog is None or ctx.dialog.flow == "safety":  # another open dialog keeps waiting
-        ctx.start_dialog("safety", "extra", disaster_id=d.id)
+    nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
+    # (another open dialog keeps waiting)
     recorded = msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
                         extras_quick(d))
     if status == "rescue":
         ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
     else:
         ctx.reply(recorded)
+    return nxt
 
 
-@router.postback("sf")
-def on_status(ctx: Ctx) -> None:
+def on_status(ctx: Ctx) -> Next:
+    """[無事] [けが人あり] [救助が必要] [避難済み]: recorded, then the follow-up waits (`extra`)."""
     found = my_report(ctx, ctx.data.get("d"))
     status = ctx.data.get("s")
     if found is None or status not in STATUSES:
-        return
-    record_status(ctx, *found, status)
+        return None
+    return record_status(ctx, *found, status)
 
 
-@router.postback("sf_n")
-def on_people(ctx: Ctx) -> None:
+def on_people(ctx: Ctx) -> Next:
+    """[1人]…[5人以上]: the household's head count (the follow-up, if open, keeps waiting)."""
     found = my_report(ctx, ctx.data.get("d"))
     if found is None:
-        return
+        return None
     d, row = found
     n = max(1, min(99, ctx.num("n")))
     row.answer_data = {**(row.answer_data or {}), "people": n}
     ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
+    return None
 
 
 def attach_location(ctx: Ctx) -> None:
@@ -128,31 +142,46 @@ def on_location(ctx: Ctx) -> None:
     attach_location(ctx)
 
 
-@router.dialog("safety", "extra", takes_text=False)
-def on_extra(ctx: Ctx) -> None:
+def on_extra(ctx: Ctx) -> Next:
     """After a status: the next text is the household's 連絡事項 (within COMMENT_WINDOW).
 
     A text that names a status (「やっぱり救助」) never reaches here: `hear` records it first.
     """
     kind = ctx.event.message.type
     if kind == "location":
-        return attach_location(ctx)
+        attach_location(ctx)
+        return None
     if kind != "text" or not ctx.text:
-        return router.fallback(ctx) if kind != "text" else None
+        if kind != "text":
+            router.fallback(ctx)
+        return None
     if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long after: not a comment any more
         ctx.end_dialog()
-        return router.fallback(ctx)
+        router.fallback(ctx)
+        return None  # ended already (and the fallback may have opened it again: 「やっぱり救助」)
     found = my_report(ctx, str(ctx.dialog.data.get("disaster_id")))
     if found is None:
-        return ctx.end_dialog()
+        return END
     d, row = found
-    ctx.end_dialog()
     if ctx.text == texts.SAFETY_NO_COMMENT:
-        return ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+        ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+        return END
     with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
     ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+    return END
+
+
+# The follow-up of a report. `sf` and `sf_n` are valid whether or not it is open (a card of the
+# start, a re-ask); a location is taken at `extra` and, outside it, by on_location. The comment
+# window is checked in the step (a late text goes where it would without the dialog).
+DIALOG = Dialog("safety", steps=[
+    Step("extra", take=on_extra, to=(END,), buttons_only=True),
+], buttons=[
+    Button("sf", take=on_status, to=("extra",), opens=True),
+    Button("sf_n", take=on_people, opens=True),
+])
 
 
 # --- residents who type or send a photo ------------------------------------------------------
@@ -230,7 +259,9 @@ def hear(ctx: Ctx, situation: str) -> bool:
         # only a button takes back a rescue request: 「足をけがして動けません」 stays 救助が必要
         if row.answer != "rescue" or status == "rescue":
             note = ctx.text[:MAX_COMMENT] if len(normalize(ctx.text)) > SHORT_ANSWER else None
-            record_status(ctx, d, row, status, note)
+            nxt = record_status(ctx, d, row, status, note)
+            if nxt is not None:
+                DIALOG.start(ctx, nxt.step, **nxt.data)
             return True
     elif situation != "free":
         return False  # the open dialog asked for this text

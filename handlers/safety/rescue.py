@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers.messages import builders as msg
+from handlers.messages import cards
 from handlers.messages import texts
 from models import Delivery, Household, Member, MemberStatus, OutboxMessage, Role
 from models.roster import officers_for_block
@@ -17,7 +17,7 @@ from models.safety import latest_location
 from handlers.framework.ctx import Ctx
 from models.messaging import enqueue
 
-from handlers.safety.common import URGENT, map_url
+from handlers.safety.common import URGENT
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,8 @@ log = logging.getLogger(__name__)
 def rescue_text(session: Session, delivery: Delivery, template: str) -> dict:
     h = delivery.household
     loc = latest_location(session, delivery.id)
-    comment = (delivery.answer_data or {}).get("comment") or texts.RESCUE_NO_COMMENT
-    return msg.text(template.format(block=h.block.name, household=h.name, comment=comment,
-                                    map=texts.RESCUE_MAP.format(url=map_url(loc.latitude, loc.longitude))
-                                    if loc else texts.RESCUE_NO_MAP))
+    return cards.rescue_text(template, h.block.name, h.name, (delivery.answer_data or {}).get("comment"),
+                             (loc.latitude, loc.longitude) if loc else None)
 
 
 def rescue_recipients(session: Session, association_id: int, h: Household) -> list[str]:
