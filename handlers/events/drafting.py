@@ -15,10 +15,10 @@ from models.events import SUBJECT, mark_sent
 from models.reminders import plan_times_before, schedule
 from models.roster import normalize_name
 
-from handlers.circulars import parse_reminder
+from handlers.framework.sending import parse_reminder
 from handlers.messages.pickers import block_toggles
-from handlers.sending import notify_paper, outside_own_block, within_quota
-from handlers.sending import quota as sending_quota
+from handlers.framework.sending import notify_paper, outside_own_block, within_quota
+from handlers.framework.sending import quota as sending_quota
 from handlers.framework.ctx import Ctx
 from handlers.messages.codec import normalize, pb
 from handlers.framework.router import router

@@ -442,3 +442,12 @@ CLOCK_TODAY = "{hour}時{minute:02d}分"  # 「10時05分」
 CLOCK_OTHER_DAY = "{month}月{day}日{hour}時{minute:02d}分"  # 「12月2日9時30分」
 DATETIME_NUMERIC = "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"  # pages and CSV
 DATETIME_NUMERIC_SHORT = "{month:02d}/{day:02d} {hour:02d}:{minute:02d}"  # the live safety table
+
+
+# --- draft branch
+REMINDER_CHOICE = "{n}日後"  # the preview's quick replies (回覧: days after the send)
+REMINDER_SET = "リマインド: {n}日後"
+PHOTO_NAME = "写真{n}.jpg"
+READ_BY_SELF = "ご自身"
+READ_BY_NAME = "{name}さん"
+READ_BY_FAMILY = "ご家族"
