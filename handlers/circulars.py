@@ -6,7 +6,19 @@ so any gunicorn worker can take the next message. The lifecycle is DraftFlow's
 and is re-checked there: a stale or forged tap changes nothing.
 
 ```mermaid
-MERMAID
+stateDiagram-v2
+    [*] --> title
+    title --> body
+    body --> attach
+    attach --> target
+    target --> preview
+    target --> target: circ_block
+    preview --> preview: reminder
+    preview --> title: circ_field
+    preview --> body: circ_field
+    preview --> target: circ_field
+    preview --> [*]: circ_send
+    preview --> [*]: circ_cancel
 ```
 """
 from __future__ import annotations

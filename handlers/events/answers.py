@@ -10,7 +10,6 @@ from handlers.messages import texts
 from models import Delivery, Event, EventState, OFFICER_ROLES, Target
 from models.events import ANSWERS, SUBJECT, amend, delivery_of, results
 
-from handlers.registration import fallback
 from handlers.messages.pickers import paged
 from handlers.framework.ctx import Ctx
 from handlers.messages.codec import normalize, pb
@@ -179,7 +178,7 @@ def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
     data = ctx.dialog.data
     if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long forgotten: not a comment
         ctx.end_dialog()
-        fallback(ctx)
+        router.help(ctx)
         return None
     ev, d = answerable(ctx, data.get("delivery_id"), bool(data.get("proxy")))
     if d is None:

@@ -23,157 +23,22 @@ of its own.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
-import unicodedata
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Optional
 
 from handlers.messages import builders as msg
 from handlers.messages import texts
-from handlers.messages.codec import normalize, pb
+from handlers.messages.codec import pb
 from handlers.messages.pickers import block_toggles
-from models import Block, Role, Target
-from models.roster import normalize_name
+from models import Block, Target
 
 from .ctx import Ctx
 from .dialog import END, Button, Dialog, Go, Step
+from .drafts import KEEP, TARGET, DialogDrafts, Field, ModelDrafts, Reminders, Sent, leads, target_field
 from .router import Router, router as default_router
 from .sending import REMINDER_DAYS, notify_paper, outside_own_block, parse_reminder, quota, within_quota
 
+__all__ = ["DraftFlow", "DialogDrafts", "Field", "KEEP", "ModelDrafts", "Reminders", "Sent", "target_field"]
 PREVIEW = "preview"
-TARGET = "target"
-KEEP = object()  # a take that answered itself: the dialog stays where it is
-FLAGS = ("edit", "oneshot")
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    ask: Callable[[Ctx, Any], tuple[str, list]]  # the question and its buttons ([取消] is added)
-    take: Callable[[Ctx, Any, str], Any]  # a value (typed, tapped or a form line) → None, KEEP or a problem
-    filled: Callable[[Any], bool] = lambda d: False
-    required: bool = False
-    buttons_only: bool = False  # the step waits for a tap (the router lets commands through)
-    typed: bool = True  # typed text is an answer (else the question comes again)
-    media: Optional[Callable[[Ctx, Any], Any]] = None  # an image or file sent at this step
-    label: str = ""  # its button in [修正]; "" = not editable
-
-
-@dataclass(frozen=True)
-class Reminders:
-    choice: str  # a quick reply's label, 「{n}日後」
-    set: str  # what it types, 「リマインド: {n}日後」
-    hint: str
-    plan: str  # 「リマインド：{when}に…（最大{pushes}通）」
-    times: Callable[[Ctx, Any], list]
-    when: Callable[[dt.datetime, str], str]
-
-
-@dataclass(frozen=True)
-class Sent:
-    reply: str
-    target: str  # the audit entry's target, 「circular:12」
-    detail: dict = field(default_factory=dict)
-
-
-class ModelDrafts:
-    """Drafts kept as rows of `model` (state `draft`, a `version` bumped at every change); buttons
-    carry the id as `key`, the dialog as `id_key`."""
-
-    versioned = True
-
-    def __init__(self, model: Any, draft_state: Any, key: str, id_key: str) -> None:
-        self.model, self.draft_state, self.key, self.id_key = model, draft_state, key, id_key
-
-    def _id(self, ctx: Ctx, flow: str) -> int:
-        d = ctx.dialog
-        raw = d.data.get(self.id_key) if d is not None and d.flow == flow else 0
-        return ctx.num(self.key) or (int(raw) if str(raw or "").isdigit() else 0)
-
-    def new(self, ctx: Ctx, flow: str, **values: Any) -> Any:
-        prev = ctx.session.get(self.model, self._id(ctx, flow) if ctx.dialog is not None else 0) \
-            if ctx.dialog is not None and ctx.dialog.flow == flow else None
-        if prev is not None and prev.state == self.draft_state:  # 「回覧」 again: the old draft goes
-            ctx.session.delete(prev)
-        d = self.model(association_id=ctx.association.id, author_id=ctx.member.id, **values)
-        ctx.session.add(d)
-        ctx.session.flush()
-        return d
-
-    def find(self, ctx: Ctx, flow: str) -> Any:
-        did = self._id(ctx, flow)
-        d = ctx.session.get(self.model, did) if did else None
-        if d is None or d.association_id != ctx.association.id or d.author_id != ctx.member.id \
-                or d.state != self.draft_state:
-            return None
-        return d
-
-    def ref(self, d: Any) -> dict:
-        return {self.key: d.id}
-
-    def state(self, d: Any) -> dict:
-        return {self.id_key: d.id}
-
-    def drop(self, ctx: Ctx, d: Any) -> None:
-        ctx.session.delete(d)
-
-
-class DialogDrafts:
-    """Drafts kept in the dialog's own data (no row, no version): its buttons are valid only
-    while the dialog is open at their step."""
-
-    versioned = False
-
-    def __init__(self, *names: str) -> None:
-        self.names = names
-
-    def new(self, ctx: Ctx, flow: str, **values: Any) -> Any:
-        return SimpleNamespace(**{n: values.get(n) for n in self.names})
-
-    def find(self, ctx: Ctx, flow: str) -> Any:
-        d = ctx.dialog
-        if d is None or d.flow != flow:
-            return None
-        return SimpleNamespace(**{n: d.data.get(n) for n in self.names})
-
-    def ref(self, d: Any) -> dict:
-        return {}
-
-    def state(self, d: Any) -> dict:
-        return dict(vars(d))
-
-    def drop(self, ctx: Ctx, d: Any) -> None:
-        pass
-
-
-def target_field(label: str = texts.FIELD_TARGET, ask_text: str = texts.ASK_TARGET) -> Field:
-    """Whom: everyone, some 班 (the picker), officers only; typed 「1班・2班」 in a form line."""
-    def ask(ctx: Ctx, d: Any) -> tuple[str, list]:
-        return ask_text, [("set", texts.TARGET_ALL, Target.all.value), ("set", texts.TARGET_BLOCKS, Target.blocks.value),
-                          ("set", texts.TARGET_OFFICERS, Target.officers.value)]
-
-    def take(ctx: Ctx, d: Any, v: str) -> Any:
-        words = normalize(v)
-        if words in (Target.all.value, normalize(texts.TARGET_ALL)):
-            d.target, d.target_block_ids = Target.all, []
-        elif words in (Target.officers.value, normalize(texts.TARGET_OFFICERS), "役員"):
-            d.target, d.target_block_ids = Target.officers, []
-        else:  # 「1班・2班」
-            blocks = {normalize_name(b.name): b.id for b in ctx.association.blocks}
-            names = [w for w in re.split(r"[・、,，/]", unicodedata.normalize("NFKC", v)) if w.strip()]
-            ids = [blocks.get(normalize_name(w)) for w in names]
-            if not ids or None in ids:
-                return texts.EV_BAD_TARGET
-            d.target, d.target_block_ids = Target.blocks, ids
-        return None
-
-    return Field(TARGET, ask, take, buttons_only=True, typed=False, label=label)
-
-
-def leads(ctx: Ctx) -> bool:
-    return ctx.member is not None and ctx.member.role == Role.block_leader
 
 
 class DraftFlow:
@@ -184,8 +49,9 @@ class DraftFlow:
                  paper: Optional[Callable[[Any, str, str], tuple[str, str]]] = None,
                  ready: Optional[Callable[[Ctx, Any], Optional[tuple[str, str]]]] = None,
                  cancelled: str = texts.CANCELLED, confirm_title: str = texts.CONFIRM_QUESTION,
-                 send_label: str = texts.SEND, intro: bool = True, router: Router = default_router) -> None:
-        self.name, self.prefix, self.drafts = name, prefix, drafts
+                 send_label: str = texts.SEND, intro: bool = True, preview_step: str = PREVIEW,
+                 router: Router = default_router) -> None:
+        self.name, self.prefix, self.drafts, self.preview_step = name, prefix, drafts, preview_step
         self.fields = {f.name: f for f in fields}
         self.order = tuple(self.fields)
         self.resident, self.summary, self.send, self.audit = resident, summary, send, audit
@@ -197,12 +63,12 @@ class DraftFlow:
 
         def after(step: Optional[str]) -> tuple[str, ...]:
             later = self.order[self.order.index(step) + 1:] if step else self.order
-            return tuple(dict.fromkeys(later + required + (PREVIEW,)))
+            return tuple(dict.fromkeys(later + required + (self.preview_step,)))
 
         self.after = after
         steps = [Step(f.name, take=self._typed(f), ask=self._asker(f.name), to=after(f.name),
                       buttons_only=f.buttons_only) for f in self.fields.values()]
-        steps.append(Step(PREVIEW, take=self._preview_text, ask=self._show_preview, to=(PREVIEW,) + required,
+        steps.append(Step(self.preview_step, take=self._preview_text, ask=self._show_preview, to=(self.preview_step,) + required,
                           buttons_only=True))
         act = self.action
         buttons = [Button(act("set"), self._tap_set, to=after(None), at=self.order, free=free, roles=roles)]
@@ -212,10 +78,11 @@ class DraftFlow:
                         Button(act("blocks_done"), self._tap_blocks_done, to=after(TARGET), at=(TARGET,),
                                free=free, roles=roles)]
         if self.editable:
-            buttons += [Button(act("edit"), self._tap_edit, at=(PREVIEW,), free=free, roles=roles),
-                        Button(act("field"), self._tap_field, to=self.editable, at=(PREVIEW,), free=free, roles=roles)]
-        buttons += [Button(act("cancel"), self._tap_cancel, to=(END,), at=(PREVIEW,), free=free, roles=roles),
-                    Button(act("send"), self._tap_send, to=(END,) + required, at=(PREVIEW,), free=free, roles=roles)]
+            buttons += [Button(act("edit"), self._tap_edit, at=(self.preview_step,), free=free, roles=roles),
+                        Button(act("field"), self._tap_field, to=self.editable, at=(self.preview_step,), free=free, roles=roles)]
+        buttons += [Button(act("cancel"), self._tap_cancel, to=(END,), at=(self.preview_step,) if free else (),
+                           free=free, roles=roles),
+                    Button(act("send"), self._tap_send, to=(END,) + required, at=(self.preview_step,), free=free, roles=roles)]
         if audience is not None:  # its [送信] decides on the quota: the figure is refreshed first
             router.quota_actions.add(act("send"))
         self.dialog = Dialog(name, steps, buttons=buttons, on_cancel=self._on_cancel_word, router=router)
@@ -223,8 +90,26 @@ class DraftFlow:
     def action(self, what: str) -> str:
         return f"{self.prefix}_{what}"
 
+    def set_data(self, d: Any, step: str) -> str:
+        """A picker's postback data for `step` (the picked value comes in its params)."""
+        return pb(self.action("set"), **self.drafts.ref(d), f=step)
+
     def mermaid(self) -> str:
-        return self.dialog.mermaid()
+        """The draft's picture: its questions in order, the preview, [修正] back to a step, the
+        preview's way out (taps labelled with their postback action). Filled steps (and, in the
+        one-shot form, optional ones) are skipped; an edited answer returns to the preview; the
+        Dialog table (`self.dialog`) holds every transition this allows."""
+        p, act = self.preview_step, self.action
+        lines = ["stateDiagram-v2", f"    [*] --> {self.order[0]}"]
+        chain = self.order + (p,)
+        lines += [f"    {a} --> {b}" for a, b in zip(chain, chain[1:])]
+        if TARGET in self.fields:
+            lines.append(f"    {TARGET} --> {TARGET}: {act('block')}")
+        if self.reminders is not None:
+            lines.append(f"    {p} --> {p}: reminder")
+        lines += [f"    {p} --> {s}: {act('field')}" for s in self.editable]
+        lines += [f"    {p} --> [*]: {act('send')}", f"    {p} --> [*]: {act('cancel')}"]
+        return "\n".join(lines)
 
     # -- opening ----------------------------------------------------------------------------
     def new(self, ctx: Ctx, **values: Any) -> Any:
@@ -257,7 +142,7 @@ class DraftFlow:
             for step in self.order[self.order.index(done) + 1 if done else 0:]:
                 if not (self._filled(ctx, d, step) or (flags.get("oneshot") and not self.fields[step].required)):
                     return step
-        return next((s for s in self.order if self.fields[s].required and not self._filled(ctx, d, s)), PREVIEW)
+        return next((s for s in self.order if self.fields[s].required and not self._filled(ctx, d, s)), self.preview_step)
 
     def _buttons(self, d: Any, step: str, actions: list) -> list:
         """("set", label, value) in a question's buttons is a tap that answers the step."""
@@ -377,7 +262,7 @@ class DraftFlow:
         d = self.drafts.find(ctx, self.name)
         if d is None:
             return
-        ctx.start_dialog(self.name, PREVIEW, **self.drafts.state(d))  # [修正] and the one-shot form are over
+        ctx.start_dialog(self.name, self.preview_step, **self.drafts.state(d))  # [修正] and the one-shot form are over
         ctx.reply(*self.preview(ctx, d))
 
     def preview(self, ctx: Ctx, d: Any) -> list[dict]:
