@@ -78,9 +78,9 @@ def attach(ctx: Ctx, c: Circular):
 
 STEPS = [
     Field("title", lambda ctx, c: (texts.ASK_TITLE, []), take_title, lambda c: bool(c.title), required=True,
-          label=texts.FIELD_TITLE),
+          label=texts.FIELD_TITLE, empty=texts.ASK_TITLE),
     Field("body", lambda ctx, c: (texts.ASK_BODY, []), take_body, lambda c: bool(c.body), required=True,
-          media=attach, label=texts.FIELD_BODY),
+          media=attach, label=texts.FIELD_BODY, empty=texts.BODY_EMPTY),
     Field("attach", lambda ctx, c: (texts.ASK_ATTACH, [msg.say(texts.NEXT)]), take_attach, buttons_only=True,
           media=attach),
     target_field(),

@@ -141,9 +141,11 @@ STEPS = [
     field("place", lambda ctx, ev: (texts.EV_ASK_PLACE, []), set_place, lambda ev: bool(ev.place), required=True),
     field("deadline", ask_deadline, set_deadline, lambda ev: bool(ev.deadline), required=True),
     target_field(texts.EV_FIELDS["target"]),
-    field("unit", lambda ctx, ev: (texts.EV_ASK_UNIT, [("set", texts.EV_UNIT_HOUSEHOLD, 0), ("set", texts.EV_UNIT_PERSON, 1)]),
+    field("unit", lambda ctx, ev: (texts.EV_ASK_UNIT, [("set", texts.EV_UNIT_HOUSEHOLD, 0),
+                                                       ("set", texts.EV_UNIT_PERSON, 1)]),
           set_unit, buttons_only=True, typed=False),
-    field("count", lambda ctx, ev: (texts.EV_ASK_COUNT, [("set", texts.EV_COUNT_YES, 1), ("set", texts.EV_COUNT_NO, 0)]),
+    field("count", lambda ctx, ev: (texts.EV_ASK_COUNT, [("set", texts.EV_COUNT_YES, 1),
+                                                         ("set", texts.EV_COUNT_NO, 0)]),
           set_count, buttons_only=True, typed=False),
     field("note", lambda ctx, ev: (texts.EV_ASK_NOTE, [msg.say(texts.EV_NO_NOTE)]), set_note),
 ]

@@ -116,10 +116,13 @@ class Dialog:
     def data(self, ctx: Ctx) -> dict[str, Any]:
         return dict(ctx.dialog.data) if self.is_open(ctx) else {}
 
-    def _ask(self, ctx: Ctx, step: str) -> None:
+    def ask(self, ctx: Ctx, step: str) -> None:
+        """Ask `step`'s question (for a flow that moves the dialog itself, e.g. DraftFlow.open)."""
         ask = self.steps[step].ask
         if ask is not None:
             ask(ctx)
+
+    _ask = ask
 
     def _move(self, ctx: Ctx, allowed: tuple[str, ...], nxt: Next) -> None:
         if nxt is None:

@@ -65,11 +65,10 @@ class DraftFlow:
             later = self.order[self.order.index(step) + 1:] if step else self.order
             return tuple(dict.fromkeys(later + required + (self.preview_step,)))
 
-        self.after = after
         steps = [Step(f.name, take=self._typed(f), ask=self._asker(f.name), to=after(f.name),
                       buttons_only=f.buttons_only) for f in self.fields.values()]
-        steps.append(Step(self.preview_step, take=self._preview_text, ask=self._show_preview, to=(self.preview_step,) + required,
-                          buttons_only=True))
+        steps.append(Step(self.preview_step, take=self._preview_text, ask=self._show_preview,
+                          to=(self.preview_step,) + required, buttons_only=True))
         act = self.action
         buttons = [Button(act("set"), self._tap_set, to=after(None), at=self.order, free=free, roles=roles)]
         if TARGET in self.fields:
@@ -79,10 +78,12 @@ class DraftFlow:
                                free=free, roles=roles)]
         if self.editable:
             buttons += [Button(act("edit"), self._tap_edit, at=(self.preview_step,), free=free, roles=roles),
-                        Button(act("field"), self._tap_field, to=self.editable, at=(self.preview_step,), free=free, roles=roles)]
+                        Button(act("field"), self._tap_field, to=self.editable, at=(self.preview_step,), free=free,
+                               roles=roles)]
         buttons += [Button(act("cancel"), self._tap_cancel, to=(END,), at=(self.preview_step,) if free else (),
                            free=free, roles=roles),
-                    Button(act("send"), self._tap_send, to=(END,) + required, at=(self.preview_step,), free=free, roles=roles)]
+                    Button(act("send"), self._tap_send, to=(END,) + required, at=(self.preview_step,), free=free,
+                           roles=roles)]
         if audience is not None:  # its [送信] decides on the quota: the figure is refreshed first
             router.quota_actions.add(act("send"))
         self.dialog = Dialog(name, steps, buttons=buttons, on_cancel=self._on_cancel_word, router=router)
@@ -130,7 +131,7 @@ class DraftFlow:
 
     def _enter(self, ctx: Ctx, step: str) -> None:
         ctx.goto(step)
-        self.dialog._ask(ctx, step)
+        self.dialog.ask(ctx, step)
 
     # -- questions --------------------------------------------------------------------------
     def _filled(self, ctx: Ctx, d: Any, step: str) -> bool:
@@ -182,7 +183,8 @@ class DraftFlow:
 
     def take_value(self, ctx: Ctx, d: Any, step: str, value: str) -> Any:
         if not value.strip():
-            ctx.reply(self.question(ctx, d, step))
+            empty = self.fields[step].empty
+            ctx.reply(msg.text(empty) if empty else self.question(ctx, d, step))
             return None
         return self._took(ctx, d, step, self.fields[step].take(ctx, d, value.strip()))
 

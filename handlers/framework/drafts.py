@@ -33,6 +33,7 @@ class Field:
     typed: bool = True  # typed text is an answer (else the question comes again)
     media: Optional[Callable[[Ctx, Any], Any]] = None  # an image or file sent at this step
     label: str = ""  # its button in [修正]; "" = not editable
+    empty: Optional[str] = None  # said (alone) to an empty answer; None: the question again
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def no_message(ctx: Ctx, d):
 
 
 STEPS = [
-    Field("kind", lambda ctx, d: (texts.DISASTER_ASK_KIND, [("set", label, key) for key, label in texts.DISASTER_KINDS.items()]),
+    Field("kind", lambda ctx, d: (texts.DISASTER_ASK_KIND, [("set", label, key)
+                                                            for key, label in texts.DISASTER_KINDS.items()]),
           take_kind, lambda d: bool(d.kind), required=True, buttons_only=True, typed=False),
     Field("message", lambda ctx, d: (texts.DISASTER_ASK_MESSAGE, [msg.say(texts.DISASTER_NO_MESSAGE)]),
           take_message, media=no_message),
