@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, association_fk, created, intpk, utcnow
 from .delivery import Delivery, write_receipts
-from .sendable import Audience, Sendable, SendState, Target, audience, target_block_names, target_label
+from .sendable import Audience, Sendable, SendState, Target, audience, target_block_names
 
 __all__ = ["Attachment", "Audience", "Circular", "CircularState", "SUBJECT", "Target", "audience", "delivery_for",
-           "mark_sent", "target_block_names", "target_label"]
+           "mark_sent", "target_block_names"]
 
 
 CircularState = SendState  # draft / sent, as events (models.sendable)

@@ -88,13 +88,3 @@ def target_block_names(session: Session, s: Sendable) -> list[str]:
     return list(session.scalars(select(Block.name).where(Block.id.in_(s.target_block_ids or [-1]))
                                 .order_by(Block.position)))
 
-
-def target_label(session: Session, s: Sendable) -> str:
-    # TEMPORARY (branch words): the words moved to handlers.messages.labels.target_label; this copy stays
-    # only until handlers/circulars.py and handlers/events/drafting.py (rewritten on other branches) call
-    # that instead. Delete it then, and its entry in tests/test_words.py PENDING_OTHER_BRANCHES.
-    if s.target == Target.all:
-        return "全体"
-    if s.target == Target.officers:
-        return "役員のみ"
-    return "・".join(target_block_names(session, s)) or "（班が未選択）"

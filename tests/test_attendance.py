@@ -12,7 +12,7 @@ from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from conftest import actions, all_text, tap, user_id
-from handlers.events.common import parse_when
+from handlers.events.form import parse_when
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due
 

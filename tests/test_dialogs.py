@@ -7,11 +7,15 @@ import pytest
 import handlers.chat  # noqa: F401 - declares every dialog
 from handlers.framework.dialog import END, Dialog
 
-DIALOGS = {d.name: d for d in Dialog.every}
+EVERY = {d.name: d for d in Dialog.every}
+# the dialogs a DraftFlow builds (回覧, 出欠, 災害モード) carry the flow's own picture, checked in
+# tests/test_flows.py; these are the dialogs declared directly
+DIALOGS = {name: d for name, d in EVERY.items() if not d.module.startswith("handlers.framework.")}
 
 
 def test_the_flows_named_in_the_issue_are_dialog_tables():
-    assert {"register", "withdraw"} <= set(DIALOGS)
+    assert {"register", "withdraw", "ev_answer", "safety"} <= set(DIALOGS)
+    assert {"circular", "event", "disaster"} <= set(EVERY) - set(DIALOGS)  # on DraftFlow
 
 
 @pytest.mark.parametrize("name", sorted(DIALOGS))

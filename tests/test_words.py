@@ -30,25 +30,14 @@ ALLOWED_DIRS = {
 # Literals (anywhere) that are parsing patterns, not words.
 ALLOWED_LITERALS = {
     r"[\d\s\-ー－‐―]+": "registration code digits with any kind of dash (models/roster.py)",
-    r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?": "parses a typed date, month and day (handlers/events/common.py)",
-    r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)": "parses a typed time of day (handlers/events/common.py)",
-    r")\s*[:：]?\s*(.*)$": "a form line's key and value (handlers/events/common.py)",
+    r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?": "parses a typed date, month and day (handlers/events/form.py)",
+    r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)": "parses a typed time of day (handlers/events/form.py)",
+    r")\s*[:：]?\s*(.*)$": "a form line's key and value (handlers/events/form.py)",
     r"[、。,.!?・…/]": "splits a typed safety reply (handlers/safety/report.py)",
     "ァ": "katakana → hiragana: the range's first letter (handlers/safety/report.py)",
     "ヶ": "katakana → hiragana: the range's last letter (handlers/safety/report.py)",
-    r"[・、,，/]": "splits a list of 班 typed in the 出欠 form (handlers/events/drafting.py)",
-}
-# TEMPORARY: files other branches of issue 9 are rewriting in parallel (branch words may not edit them).
-# Their words still have to move to texts; empty this list once those branches are merged and clean.
-# An entry that no longer has any Japanese literal fails below, so the list can only shrink.
-PENDING_OTHER_BRANCHES = {
-    "handlers/circulars.py": "circulars branch",
-    "handlers/events/common.py": "events branch (「：」; 「午後|PM」 is a pattern: move it to ALLOWED_LITERALS)",
-    "handlers/events/drafting.py": "events branch",
-    "handlers/sending.py": "sending branch",
-    # the old target_label, kept word for word until handlers/circulars.py and handlers/events/drafting.py
-    # call handlers.messages.labels.target_label (models.circulars.target_block_names gives the names)
-    "models/sendable.py": "delete target_label once no caller is left",
+    r"[・、,，/]": "splits a list of 班 typed in the 出欠 form (handlers/framework/drafts.py)",
+    "午後|PM": "an afternoon time typed in the 出欠 form (handlers/events/form.py)",
 }
 
 
@@ -83,7 +72,7 @@ def japanese_literals() -> dict[str, list[tuple[int, str]]]:
 
 def _allowed(rel: str, literal: str) -> bool:
     return (rel in ALLOWED_FILES or any(rel.startswith(d) for d in ALLOWED_DIRS)
-            or literal in ALLOWED_LITERALS or rel in PENDING_OTHER_BRANCHES)
+            or literal in ALLOWED_LITERALS)
 
 
 def test_every_japanese_word_is_in_texts():
@@ -98,8 +87,6 @@ def test_the_exceptions_are_still_needed():
     literals = {literal for hits in found.values() for _, literal in hits}
     stale = [f"ALLOWED_FILES: {rel}" for rel in ALLOWED_FILES if rel not in found]
     stale += [f"ALLOWED_LITERALS: {lit!r}" for lit in ALLOWED_LITERALS if lit not in literals]
-    stale += [f"PENDING_OTHER_BRANCHES: {rel}" for rel in PENDING_OTHER_BRANCHES
-              if not any(lit not in ALLOWED_LITERALS for _, lit in found.get(rel, []))]
     assert not stale, "no Japanese left there: delete these entries from tests/test_words.py:\n" + "\n".join(stale)
 
 

@@ -220,7 +220,7 @@ def dialog_answer(ctx: Ctx) -> tuple[Event, Delivery, bool] | None:
     data = ctx.dialog.data
     if ctx.now - ctx.dialog.updated_at > COMMENT_WINDOW:  # long forgotten: not a comment
         ctx.end_dialog()
-        router.fallback(ctx)
+        router.help(ctx)
         return None
     ev, d = answerable(ctx, data.get("delivery_id"), bool(data.get("proxy")))
     if d is None:

@@ -1,30 +1,20 @@
-"""出欠 (events): what drafting, answering and 集計 share — the event card residents answer on, its
-reminder card, and reading a typed date and time."""
+"""出欠 (events): what drafting, answering and 集計 share — the event card residents answer on and
+its reminder card. (Reading a typed date and time: handlers/events/form.py.)"""
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
-from zoneinfo import ZoneInfo
 
 from handlers.messages import cards
 from handlers.messages import dates
-from handlers.messages import texts
 from models import Association, Event
 
 from handlers.framework.ctx import Ctx
 
 
-STEPS = ("name", "when", "place", "deadline", "target", "unit", "count", "note")
-REQUIRED = ("name", "when", "place", "deadline")
-BUTTON_STEPS = ("target", "unit", "count")  # typed text there is not an answer: the question comes again
-MAX_NAME, MAX_PLACE, MAX_NOTE, MAX_COMMENT = 40, 60, 2000, 200
+MAX_COMMENT = 200
 MAX_HEADS = 99
 PICK_PAGE = 11  # households per page for 代理回答 (11 + 次へ + 取消 = 13)
 COMMENT_WINDOW = dt.timedelta(hours=1)  # a comment typed later than this is not taken as one
-DATE = re.compile(r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-TIME = re.compile(r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)")
-FORM_LINE = re.compile(rf"^({'|'.join(texts.EV_FORM_KEYS)})\s*[:：]?\s*(.*)$")
 
 
 def num(value) -> int:
@@ -33,46 +23,6 @@ def num(value) -> int:
 
 def when_text(ctx: Ctx, at: dt.datetime) -> str:
     return dates.weekday(at, ctx.settings.timezone)
-
-
-# A month/day without a year (「12/5」) means this year's day, unless that day is long past: a day more
-# than RECENT_PAST ago (「1/10」 typed in December) means next year's, silently. A day within the last
-# RECENT_PAST (「12/1」 typed on 12/2) stays in the past, and the setters say so: the deadline is refused
-# with the reason, the event's date is asked about (「来年の12月1日ですか？」). Never a silent move to a
-# year the officer did not mean.
-RECENT_PAST = dt.timedelta(days=61)  # about two months
-
-
-def parse_when(text: str, now: dt.datetime, tz: str) -> tuple[dt.datetime, bool] | None:
-    """「12/5 10:00」「12月5日 午後2時」「2026-12-05T10:00」 → (aware datetime, whether a time was given)."""
-    t = unicodedata.normalize("NFKC", text or "")
-    m = DATE.search(t)
-    if m is None:
-        return None
-    tm = TIME.search(t, m.end())
-    hour, minute = (int(tm[1]), int(tm[2] or tm[3] or (30 if tm[4] else 0))) if tm else (0, 0)
-    if tm and hour < 12 and re.search(r"午後|PM", t, re.I):
-        hour += 12
-    today = now.astimezone(ZoneInfo(tz)).date()
-    year = int(m[1]) if m[1] else today.year
-    try:
-        at = dt.datetime(year, int(m[2]), int(m[3]), hour, minute, tzinfo=ZoneInfo(tz))
-        if not m[1] and at.date() < today - RECENT_PAST:  # 「1/10」 in December: next January
-            at = at.replace(year=year + 1)
-    except ValueError:
-        return None
-    return at, tm is not None
-
-
-def year_given(text: str) -> bool:
-    m = DATE.search(unicodedata.normalize("NFKC", text or ""))
-    return bool(m and m[1])
-
-
-def past_day(ctx: Ctx, at: dt.datetime) -> bool:
-    """Whether `at` falls on a day before today (in the association's time zone)."""
-    tz = ZoneInfo(ctx.settings.timezone)
-    return at.astimezone(tz).date() < ctx.now.astimezone(tz).date()
 
 
 # --- the resident's card (also used by the preview and the reminder): handlers/messages/cards.py

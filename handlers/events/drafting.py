@@ -1,111 +1,54 @@
 """Drafting an event (officers): 出欠 → name, date and time, place, deadline, whom, per household or
-per person, head count, note → preview → [送信] (or edit, cancel)."""
+per person, head count, note → preview → [送信] (or edit, cancel). The lifecycle is DraftFlow's
+(handlers/framework/draft.py); here are the steps and what a send does.
+
+```mermaid
+stateDiagram-v2
+    [*] --> name
+    name --> when
+    when --> place
+    place --> deadline
+    deadline --> target
+    target --> unit
+    unit --> count
+    count --> note
+    note --> preview
+    target --> target: ev_block
+    preview --> preview: reminder
+    preview --> name: ev_field
+    preview --> when: ev_field
+    preview --> place: ev_field
+    preview --> deadline: ev_field
+    preview --> target: ev_field
+    preview --> unit: ev_field
+    preview --> count: ev_field
+    preview --> note: ev_field
+    preview --> [*]: ev_send
+    preview --> [*]: ev_cancel
+```
+"""
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from zoneinfo import ZoneInfo
 
 from handlers.messages import builders as msg
+from handlers.messages import dates
 from handlers.messages import texts
-from models import Block, Event, EventState, OFFICER_ROLES, Role, Target
-from models.circulars import audience, target_label
+from models import Event, EventState, OFFICER_ROLES, Target
+from handlers.messages.labels import target_label
+from models.circulars import audience, target_block_names
 from models.events import SUBJECT, mark_sent
 from models.reminders import plan_times_before, schedule
-from models.roster import normalize_name
 
-from handlers.circulars import parse_reminder
-from handlers.messages.pickers import block_toggles
-from handlers.sending import notify_paper, outside_own_block, within_quota
-from handlers.sending import quota as sending_quota
 from handlers.framework.ctx import Ctx
-from handlers.messages.codec import normalize, pb
+from handlers.framework.draft import DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
+from handlers.messages.codec import normalize
 from handlers.framework.router import router
-from handlers.events.common import (
-    BUTTON_STEPS,
-    FORM_LINE,
-    MAX_NAME,
-    MAX_NOTE,
-    MAX_PLACE,
-    REQUIRED,
-    STEPS,
-    num,
-    parse_when,
-    past_day,
-    resident_card,
-    when_text,
-    year_given,
-)
+from handlers.events.common import resident_card
+from handlers.events.form import FORM_LINE, parse_when, past_day, year_given
 
-
-# --- drafting --------------------------------------------------------------------------------
-def own_draft(ctx: Ctx) -> Event | None:
-    """The draft this officer's button or dialog refers to, if it is still a draft of theirs."""
-    d = ctx.dialog
-    eid = num(ctx.data.get("e")) or (num(d.data.get("event_id")) if d and d.flow == "event" else 0)
-    ev = ctx.session.get(Event, eid) if eid else None
-    if ev is None or ev.association_id != ctx.association.id or ev.author_id != ctx.member.id \
-            or ev.state != EventState.draft:
-        ctx.reply(msg.text(texts.STALE_DRAFT))
-        return None
-    return ev
-
-
-def filled(ev: Event, step: str) -> bool:
-    return bool({"name": ev.name, "when": ev.starts_at, "place": ev.place, "deadline": ev.deadline}.get(step))
-
-
-def question(ctx: Ctx, ev: Event, step: str) -> tuple[str, list]:
-    """What a dialog step asks, with its buttons: pickers for dates, ev_set postbacks for choices."""
-    def choice(label: str, value) -> dict:
-        return msg.postback(label, pb("ev_set", e=ev.id, f=step, v=value))
-
-    def local_date(at: dt.datetime) -> str:
-        return str(at.astimezone(ZoneInfo(ctx.settings.timezone)).date())
-
-    picked = pb("ev_set", e=ev.id, f=step)
-    if step == "when":
-        return texts.EV_ASK_WHEN.format(name=ev.name), [
-            msg.picker(texts.EV_PICK_WHEN, picked, low=f"{local_date(ctx.now)}T00:00")]
-    if step == "deadline":
-        return texts.EV_ASK_DEADLINE, [msg.picker(texts.EV_PICK_DEADLINE, picked, "date", low=local_date(ctx.now),
-                                                  high=local_date(ev.starts_at) if ev.starts_at else None)]
-    if step == "target":
-        return texts.ASK_TARGET, [choice(texts.TARGET_ALL, Target.all.value),
-                                  choice(texts.TARGET_BLOCKS, Target.blocks.value),
-                                  choice(texts.TARGET_OFFICERS, Target.officers.value)]
-    if step == "unit":
-        return texts.EV_ASK_UNIT, [choice(texts.EV_UNIT_HOUSEHOLD, 0), choice(texts.EV_UNIT_PERSON, 1)]
-    if step == "count":
-        return texts.EV_ASK_COUNT, [choice(texts.EV_COUNT_YES, 1), choice(texts.EV_COUNT_NO, 0)]
-    if step == "note":
-        return texts.EV_ASK_NOTE, [msg.say(texts.EV_NO_NOTE)]
-    return (texts.EV_ASK_NAME if step == "name" else texts.EV_ASK_PLACE), []
-
-
-def ask(ctx: Ctx, ev: Event, step: str, problem: str | tuple[str, list] | None = None, **flags) -> None:
-    old = ctx.dialog.data if ctx.dialog and ctx.dialog.flow == "event" else {}
-    ctx.start_dialog("event", step, **{**old, **flags, "event_id": ev.id})
-    if step == "target" and ctx.member.role == Role.block_leader:
-        return advance(ctx, ev, "target")  # a block leader asks in their own 班 (set with the draft)
-    if isinstance(problem, tuple):  # a question of its own, with its buttons (e.g. [はい] [いいえ])
-        problem, choices = problem
-        return ctx.reply(msg.text(problem, choices + [msg.say(texts.CANCEL)]))
-    text, actions = question(ctx, ev, step)
-    ctx.reply(msg.text(f"{problem}\n{text}" if problem else text, actions + [msg.say(texts.CANCEL)]))
-
-
-def advance(ctx: Ctx, ev: Event, done: str | None) -> None:
-    """After an answer: back to the preview when editing, else on to the next question.
-
-    Filled-in required steps are skipped; in the one-shot form so are the optional ones."""
-    flags = ctx.dialog.data if ctx.dialog and ctx.dialog.flow == "event" else {}
-    if not flags.get("edit"):
-        for step in STEPS[STEPS.index(done) + 1 if done else 0:]:
-            if not (filled(ev, step) or (flags.get("oneshot") and step not in REQUIRED)):
-                return ask(ctx, ev, step)
-    preview(ctx, ev)
+MAX_NAME, MAX_PLACE, MAX_NOTE = 40, 60, 2000
 
 
 # setters: (ctx, event, value) → a problem to tell (a text, or a text with buttons), or None when taken
@@ -129,8 +72,8 @@ def set_when(ctx: Ctx, ev: Event, v: str) -> str | tuple[str, list] | None:
         except ValueError:  # 29 Feb: no such day next year
             return texts.EV_DATE_PAST.format(**day)
         return texts.EV_WHEN_NEXT_YEAR.format(**day), [
-            msg.postback(texts.EV_YES, pb("ev_set", e=ev.id, f="when", v=later.strftime("%Y-%m-%dT%H:%M"))),
-            msg.postback(texts.EV_NO, pb("ev_set", e=ev.id, f="when"))]  # no value: the question again
+            ("set", texts.EV_YES, later.strftime("%Y-%m-%dT%H:%M")),
+            ("set", texts.EV_NO, "")]  # no value: the question again
     if got[0] <= ctx.now:
         return texts.EV_PAST_WHEN
     ev.starts_at = got[0].astimezone(dt.timezone.utc)
@@ -159,24 +102,6 @@ def set_deadline(ctx: Ctx, ev: Event, v: str) -> str | None:
     return None
 
 
-def set_target(ctx: Ctx, ev: Event, v: str) -> str | None:
-    if ctx.member.role == Role.block_leader:
-        return None
-    words = normalize(v)
-    if words in (Target.all.value, normalize(texts.TARGET_ALL)):
-        ev.target, ev.target_block_ids = Target.all, []
-    elif words in (Target.officers.value, normalize(texts.TARGET_OFFICERS), "役員"):
-        ev.target, ev.target_block_ids = Target.officers, []
-    else:  # 「1班・2班」
-        blocks = {normalize_name(b.name): b.id for b in ctx.association.blocks}
-        names = [w for w in re.split(r"[・、,，/]", unicodedata.normalize("NFKC", v)) if w.strip()]
-        ids = [blocks.get(normalize_name(w)) for w in names]
-        if not ids or None in ids:
-            return texts.EV_BAD_TARGET
-        ev.target, ev.target_block_ids = Target.blocks, ids
-    return None
-
-
 def set_unit(ctx: Ctx, ev: Event, v: str) -> str | None:
     ev.per_person = v == "1" or any(w in v for w in texts.EV_PERSON_WORDS)
     return None
@@ -192,221 +117,96 @@ def set_note(ctx: Ctx, ev: Event, v: str) -> str | None:
     return None
 
 
-SETTERS = {"name": set_name, "when": set_when, "place": set_place, "deadline": set_deadline,
-           "target": set_target, "unit": set_unit, "count": set_count, "note": set_note}
+def local_date(ctx: Ctx, at: dt.datetime) -> str:
+    return str(at.astimezone(ZoneInfo(ctx.settings.timezone)).date())
 
 
-def take(ctx: Ctx, ev: Event, step: str, value: str) -> None:
-    if not value.strip():
-        return ask(ctx, ev, step)
-    problem = SETTERS[step](ctx, ev, value.strip())
-    if problem:
-        return ask(ctx, ev, step, problem)
-    ev.version += 1
-    advance(ctx, ev, step)
+def ask_when(ctx: Ctx, ev: Event) -> tuple[str, list]:
+    return texts.EV_ASK_WHEN.format(name=ev.name), [
+        msg.picker(texts.EV_PICK_WHEN, FLOW.set_data(ev, "when"), low=f"{local_date(ctx, ctx.now)}T00:00")]
 
 
-def new_draft(ctx: Ctx, name: str) -> Event:
-    old = ctx.dialog
-    if old is not None and old.flow == "event":
-        prev = ctx.session.get(Event, num(old.data.get("event_id")))
-        if prev is not None and prev.state == EventState.draft:
-            ctx.session.delete(prev)
-    ev = Event(association_id=ctx.association.id, author_id=ctx.member.id, name=name[:MAX_NAME], target=Target.all)
-    if ctx.member.role == Role.block_leader:
-        ev.target, ev.target_block_ids = Target.blocks, [ctx.member.led_block_id]
-    ctx.session.add(ev)
-    ctx.session.flush()
-    return ev
+def ask_deadline(ctx: Ctx, ev: Event) -> tuple[str, list]:
+    return texts.EV_ASK_DEADLINE, [msg.picker(texts.EV_PICK_DEADLINE, FLOW.set_data(ev, "deadline"), "date",
+                                              low=local_date(ctx, ctx.now),
+                                              high=local_date(ctx, ev.starts_at) if ev.starts_at else None)]
 
 
-@router.command(texts.CMD_EVENT, roles=OFFICER_ROLES)
-def start(ctx: Ctx) -> None:
-    """「出欠」 starts the dialog; 「出欠 行事名」 + lines 「日時 …」「場所 …」「締切 …」… is the one-shot form."""
-    first, *lines = ctx.text[len(texts.CMD_EVENT):].strip().split("\n")
-    ev = new_draft(ctx, first.strip())
-    ctx.start_dialog("event", "name", event_id=ev.id, oneshot=bool(lines))
-    problems: dict[str, str] = {}
-    for line in filter(str.strip, lines):
-        m = FORM_LINE.match(line.strip())
-        if m is None:  # a line without a key belongs to the note
-            ev.note = f"{ev.note}\n{line.strip()}".strip()[:MAX_NOTE]
-            continue
-        step = texts.EV_FORM_KEYS[m[1]]
-        problem = SETTERS[step](ctx, ev, m[2].strip())
-        if problem:
-            problems.setdefault(step, problem)
-    first_problem = next((s for s in STEPS if s in problems), None)
-    if first_problem:
-        return ask(ctx, ev, first_problem, problems[first_problem])
-    advance(ctx, ev, None)
+def field(name: str, ask, take, filled=None, **kw) -> Field:
+    return Field(name, ask, take, filled or (lambda ev: False), label=texts.EV_FIELDS[name], **kw)
 
 
-def on_typed(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return ctx.end_dialog()
-    step = ctx.dialog.step
-    if ctx.event.message.type != "text" or step in BUTTON_STEPS:
-        return ask(ctx, ev, step)
-    take(ctx, ev, step, ctx.text)
+STEPS = [
+    field("name", lambda ctx, ev: (texts.EV_ASK_NAME, []), set_name, lambda ev: bool(ev.name), required=True),
+    field("when", ask_when, set_when, lambda ev: bool(ev.starts_at), required=True),
+    field("place", lambda ctx, ev: (texts.EV_ASK_PLACE, []), set_place, lambda ev: bool(ev.place), required=True),
+    field("deadline", ask_deadline, set_deadline, lambda ev: bool(ev.deadline), required=True),
+    target_field(texts.EV_FIELDS["target"]),
+    field("unit", lambda ctx, ev: (texts.EV_ASK_UNIT, [("set", texts.EV_UNIT_HOUSEHOLD, 0),
+                                                       ("set", texts.EV_UNIT_PERSON, 1)]),
+          set_unit, buttons_only=True, typed=False),
+    field("count", lambda ctx, ev: (texts.EV_ASK_COUNT, [("set", texts.EV_COUNT_YES, 1),
+                                                         ("set", texts.EV_COUNT_NO, 0)]),
+          set_count, buttons_only=True, typed=False),
+    field("note", lambda ctx, ev: (texts.EV_ASK_NOTE, [msg.say(texts.EV_NO_NOTE)]), set_note),
+]
 
 
-for _step in STEPS:
-    router.dialog("event", _step, takes_text=_step not in BUTTON_STEPS)(on_typed)
-
-
-@router.postback("ev_set", roles=OFFICER_ROLES)
-def on_set(ctx: Ctx) -> None:
-    """A button or picker of a dialog step: f = the step, v = the value (pickers: params)."""
-    ev = own_draft(ctx)
-    step = ctx.data.get("f")
-    if ev is None or step not in SETTERS:
-        return
-    params = getattr(ctx.event.postback, "params", None) or {}
-    value = ctx.data.get("v") or params.get("datetime") or params.get("date") or ""
-    if step == "target" and value == Target.blocks.value and ctx.member.role != Role.block_leader:
-        ev.target, ev.target_block_ids = Target.blocks, []
-        return block_picker(ctx, ev)
-    take(ctx, ev, step, value)
-
-
-def block_picker(ctx: Ctx, ev: Event, offset: int = 0) -> None:
-    actions, names = block_toggles(ctx.association.blocks, set(ev.target_block_ids or []), offset,
-                                   toggle=lambda b, o: pb("ev_block", e=ev.id, b=b.id, o=o),
-                                   page=lambda o: pb("ev_block_page", e=ev.id, o=o), done=pb("ev_blocks_done", e=ev.id))
-    ctx.reply(msg.text(texts.ASK_BLOCKS.format(chosen=names or texts.EV_NONE), actions))
-
-
-@router.postback("ev_block_page", roles=OFFICER_ROLES)
-def on_block_page(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is not None:
-        block_picker(ctx, ev, num(ctx.data.get("o")))
-
-
-@router.postback("ev_block", roles=OFFICER_ROLES)
-def on_block_toggle(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    block = ctx.session.get(Block, num(ctx.data.get("b")))
-    if ev is None or block is None or block.association_id != ctx.association.id \
-            or ctx.member.role == Role.block_leader:
-        return
-    chosen = list(ev.target_block_ids or [])
-    chosen.remove(block.id) if block.id in chosen else chosen.append(block.id)
-    ev.target_block_ids = chosen
-    block_picker(ctx, ev, num(ctx.data.get("o")))
-
-
-@router.postback("ev_blocks_done", roles=OFFICER_ROLES)
-def on_blocks_done(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return
-    if not ev.target_block_ids:
-        return block_picker(ctx, ev)
-    ev.version += 1
-    advance(ctx, ev, "target")
-
-
-# --- preview, edit, send, cancel -----------------------------------------------------------
+# --- preview and send ------------------------------------------------------------------------
 def reminder_times(ctx: Ctx, ev: Event) -> list[dt.datetime]:
     st = ctx.settings
     return plan_times_before(ev.deadline, ev.reminder_plan or [], st.timezone, st.reminder_hour,
                              (st.quiet_start_hour, st.quiet_end_hour), ev.sent_at or ctx.now)
 
 
-def preview(ctx: Ctx, ev: Event) -> None:
-    missing = next((s for s in REQUIRED if not filled(ev, s)), None)
-    if missing:  # e.g. the date moved after the deadline: ask the deadline again
-        return ask(ctx, ev, missing)
-    aud = audience(ctx.session, ev)
-    ctx.start_dialog("event", "preview", event_id=ev.id)
+def summary(ctx: Ctx, ev: Event, aud) -> str:
     pushes = len(aud.recipients)
-    summary = texts.EV_PREVIEW_SUMMARY.format(
-        target=target_label(ctx.session, ev), unit=texts.EV_UNIT_LABELS[ev.per_person],
+    return texts.EV_PREVIEW_SUMMARY.format(
+        target=target_label(ev.target, target_block_names(ctx.session, ev)), unit=texts.EV_UNIT_LABELS[ev.per_person],
         count=texts.EV_COUNT_LABEL if ev.ask_count else "", line_households=len(aud.line_households),
         recipients=pushes, paper_households=len(aud.paper_households), pushes=pushes)
-    limit, used = sending_quota(ctx)
-    if limit is not None and used is not None:
-        summary += "\n" + texts.PREVIEW_QUOTA.format(remaining=max(0, limit - used))
-    times = reminder_times(ctx, ev)
-    summary += "\n\n" + (texts.EV_REMINDER_PLAN.format(when="・".join(when_text(ctx, t) for t in times),
-                                                       pushes=pushes * len(times)) if times else texts.REMINDER_NONE)
-    choices = [msg.say(texts.EV_REMINDER_CHOICE.format(n=n), texts.EV_REMINDER_SET.format(n=n)) for n in (1, 3, 7)]
-    choices.append(msg.say(texts.EV_REMINDER_OFF, texts.EV_REMINDER_SET_OFF))
-    ctx.reply(
-        msg.text(texts.PREVIEW_INTRO),
-        resident_card(ctx.session, ctx.settings, ev),
-        msg.card(texts.CONFIRM_QUESTION, summary, [
-            msg.postback(texts.SEND, pb("ev_send", e=ev.id, v=ev.version)),
-            msg.postback(texts.EDIT, pb("ev_edit", e=ev.id)),
-            msg.postback(texts.CANCEL, pb("ev_cancel", e=ev.id)),
-        ], note=texts.EV_REMINDER_HINT, quick=choices),
-    )
 
 
-@router.dialog("event", "preview", takes_text=False)
-def on_preview_text(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return ctx.end_dialog()
-    plan = parse_reminder(ctx.text)
-    if plan is not None:
-        ev.reminder_plan, ev.version = plan, ev.version + 1
-    preview(ctx, ev)
+def ready(ctx: Ctx, ev: Event) -> tuple[str, str] | None:
+    """A draft left for days: its deadline may have passed since the preview."""
+    if not (ev.name and ev.starts_at and ev.place and ev.deadline) or ev.deadline <= ctx.now:
+        return "deadline", texts.EV_BAD_DEADLINE
+    return None
 
 
-@router.postback("ev_edit", roles=OFFICER_ROLES)
-def on_edit(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return
-    steps = [s for s in STEPS if not (s == "target" and ctx.member.role == Role.block_leader)]
-    ctx.reply(msg.text(texts.EDIT_WHICH, [msg.postback(texts.EV_FIELDS[s], pb("ev_field", e=ev.id, f=s))
-                                          for s in steps]))
-
-
-@router.postback("ev_field", roles=OFFICER_ROLES)
-def on_field(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return
-    f = ctx.data.get("f")
-    ask(ctx, ev, f if f in STEPS else "name", edit=True)
-
-
-@router.postback("ev_cancel", roles=OFFICER_ROLES)
-def on_cancel(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return
-    ctx.session.delete(ev)
-    ctx.end_dialog()
-    ctx.reply(msg.text(texts.EV_CANCELLED))
-
-
-@router.postback("ev_send", roles=OFFICER_ROLES, needs_quota=True)
-def on_send(ctx: Ctx) -> None:
-    ev = own_draft(ctx)
-    if ev is None:
-        return
-    if str(ev.version) != ctx.data.get("v"):
-        return ctx.reply(msg.text(texts.STALE_PREVIEW))
-    if outside_own_block(ctx.member, ev.target, ev.target_block_ids):
-        return ctx.reply(msg.text(texts.OFFICERS_ONLY))
-    if not all(filled(ev, s) for s in REQUIRED) or ev.deadline <= ctx.now:  # a draft left for days
-        return ask(ctx, ev, "deadline", texts.EV_BAD_DEADLINE, edit=True)
-    aud = audience(ctx.session, ev)
-    if ctx.data.get("force") != "1" and not within_quota(
-            ctx, len(aud.recipients), pb("ev_send", e=ev.id, v=ev.version, force=1), pb("ev_cancel", e=ev.id)):
-        return
+def send(ctx: Ctx, ev: Event, aud) -> Sent:
     mark_sent(ctx.session, ev, aud, ctx.now)
     ctx.push(aud.user_ids, [resident_card(ctx.session, ctx.settings, ev)], purpose=f"event:{ev.id}")
     schedule(ctx.session, ev.association_id, SUBJECT, ev.id, reminder_times(ctx, ev))
-    notify_paper(ctx, aud.paper_households, lambda block, names: texts.EV_PAPER_LIST.format(
-        name=ev.name, block=block, names=names), purpose=f"paper:event:{ev.id}")
-    ctx.end_dialog()
-    ctx.audit("event.send", f"event:{ev.id}", households=len(aud.households), pushes=len(aud.recipients))
-    ctx.reply(msg.text(texts.EV_SENT.format(households=len(aud.households), line_households=len(aud.line_households),
-                                            paper_households=len(aud.paper_households))))
+    return Sent(texts.EV_SENT.format(households=len(aud.households), line_households=len(aud.line_households),
+                                     paper_households=len(aud.paper_households)),
+                f"event:{ev.id}", {"households": len(aud.households), "pushes": len(aud.recipients)})
+
+
+FLOW = DraftFlow(
+    "event", "ev", ModelDrafts(Event, EventState.draft, key="e", id_key="event_id"), STEPS,
+    roles=OFFICER_ROLES, resident=lambda ctx, ev: resident_card(ctx.session, ctx.settings, ev),
+    summary=summary, send=send, audit="event.send", audience=lambda ctx, ev: audience(ctx.session, ev),
+    reminders=Reminders(texts.EV_REMINDER_CHOICE, texts.EV_REMINDER_SET, texts.EV_REMINDER_HINT,
+                        texts.EV_REMINDER_PLAN, reminder_times, dates.weekday),
+    paper=lambda ev, block, names: (texts.EV_PAPER_LIST.format(name=ev.name, block=block, names=names),
+                                    f"paper:event:{ev.id}"),
+    ready=ready, cancelled=texts.EV_CANCELLED)
+
+
+@router.command(texts.CMD_EVENT, roles=OFFICER_ROLES)
+def start(ctx: Ctx) -> None:
+    """「出欠」 starts the dialog; 「出欠 行事名」 + lines 「日時 …」「場所 …」「締切 …」… is the one-shot form."""
+    first, *lines = ctx.text[len(texts.CMD_EVENT):].strip().split("\n")
+    ev = FLOW.new(ctx, name=first.strip()[:MAX_NAME], target=Target.all)
+    problems: dict = {}
+    for line in filter(str.strip, lines):
+        m = FORM_LINE.match(line.strip())
+        if m is None:  # a line without a key belongs to the note
+            ev.note = f"{ev.note}\n{line.strip()}".strip()[:MAX_NOTE]
+            continue
+        step = texts.EV_FORM_KEYS[m[1]]
+        problem = FLOW.fields[step].take(ctx, ev, m[2].strip())
+        if problem:
+            problems.setdefault(step, problem)
+    FLOW.open(ctx, ev, oneshot=bool(lines), problems=problems)

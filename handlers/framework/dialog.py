@@ -16,7 +16,9 @@ row (flow, step, data), read and written through Ctx in the event's own transact
   anywhere else is a programming error, raised at once (the tests walk every flow).
 - A **Button** is a postback that moves the dialog (a tap on a quick reply or a card). A button of
   a dialog that is not open (or not at one of the button's steps, `at`) is answered as stale —
-  unless `opens`, a button that starts the dialog (e.g. [同意する]).
+  unless `opens`, a button that starts the dialog (e.g. [同意する]), or `free`, a button that
+  carries the id of what it acts on and checks it itself (a draft's [送信]); `at` then only
+  places it in the picture.
 - `buttons_only`: the step waits for a tap; a typed command runs as a command (the dialog waits),
   and an active mode (disaster mode) may take a text it recognises. A step that takes typed
   content (a title, a name) keeps its text.
@@ -76,6 +78,7 @@ class Button:
     to: tuple[str, ...] = ()
     at: tuple[str, ...] = ()  # the steps at which it is valid; () = any step of the dialog
     opens: bool = False  # it starts the dialog: valid when the dialog is not open
+    free: bool = False  # valid whatever the dialog's state: it carries what it acts on, and checks it
     roles: Optional[frozenset[Role]] = None
 
 
@@ -109,7 +112,7 @@ class Dialog:
         if step not in self.entries:
             raise ValueError(f"dialog {self.name}: {step!r} is not an entry")
         ctx.start_dialog(self.name, step, **data)
-        self._ask(ctx, step)
+        self.ask(ctx, step)
 
     def go(self, ctx: Ctx, nxt: Next) -> None:
         """Apply where a function outside the table's steps and buttons (a command) says to go:
@@ -123,7 +126,8 @@ class Dialog:
     def data(self, ctx: Ctx) -> dict[str, Any]:
         return dict(ctx.dialog.data) if self.is_open(ctx) else {}
 
-    def _ask(self, ctx: Ctx, step: str) -> None:
+    def ask(self, ctx: Ctx, step: str) -> None:
+        """Ask `step`'s question (for a flow that moves the dialog itself, e.g. DraftFlow.open)."""
         ask = self.steps[step].ask
         if ask is not None:
             ask(ctx)
@@ -142,7 +146,7 @@ class Dialog:
             ctx.goto(go.step, **go.data)
         else:  # (re)opened: nothing of an earlier run carries over
             ctx.start_dialog(self.name, go.step, **go.data)
-        self._ask(ctx, go.step)
+        self.ask(ctx, go.step)
 
     def _taker(self, step: Step) -> Callable[[Ctx], None]:
         def take(ctx: Ctx) -> None:
@@ -152,7 +156,7 @@ class Dialog:
 
     def _button(self, b: Button) -> Callable[[Ctx], None]:
         def tap(ctx: Ctx) -> None:
-            if not b.opens and not self.is_open(ctx, *b.at):
+            if not (b.opens or b.free) and not self.is_open(ctx, *b.at):
                 ctx.reply(msg.text(texts.STALE_BUTTON))
                 return
             self._move(ctx, b.to, b.take(ctx), fresh=b.opens)

@@ -127,6 +127,14 @@ class Router:
         if route is not None:
             route.fn(ctx)
 
+    def help(self, ctx: Ctx) -> None:
+        """What a text nobody wants is answered with, modes aside: the "text" message handler
+        (registration: the consent card, the wait for approval, or help). For a dialog that finds
+        the message was not meant for it (a comment typed long after)."""
+        route = self.messages.get("text")
+        if route is not None:
+            route.fn(ctx)
+
     def follow(self):
         return self._add(self.events, "follow")
 

@@ -482,3 +482,18 @@ EV_CSV_FILENAME = "出欠_{name}.csv"
 ALT_TITLED = "{title}：{name}"  # a card's alt text: 「出欠のお願い：秋祭り」
 PERSON_NAME = "{name}さん"  # who answered: 「山田さん」
 EV_HEADS_SUFFIXES = "人名"  # a typed head count may end with these (「3人」「3名」)
+
+# --- draft branch
+REMINDER_CHOICE = "{n}日後"  # the preview's quick replies (回覧: days after the send)
+REMINDER_SET = "リマインド: {n}日後"
+PHOTO_NAME = "写真{n}.jpg"
+READ_BY_SELF = "ご自身"
+READ_BY_NAME = "{name}さん"
+READ_BY_FAMILY = "ご家族"
+
+# --- lead: the last strays of the drafting flows ---
+CIRCULAR_FULL_TEXT = "【{title}】\n{body}"  # a circular's whole text in chat ([全文を見る])
+TARGET_OFFICERS_SHORT = "役員"  # typed in the 出欠 form's 対象: the same as 役員のみ
+PAPER_LIST_LINE = "・{household}様"  # one household of a block leader's paper list
+CMD_REMINDER = "リマインド"  # typed at a preview: 「リマインド 3日後」
+

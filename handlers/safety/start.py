@@ -1,5 +1,18 @@
 """Disaster mode starts and ends (chair, disaster officers): 災害モード → kind → message → confirm →
-the safety check to every household; 災害モード終了 → confirm → the end notice."""
+the safety check to every household; 災害モード終了 → confirm → the end notice.
+
+The start is a DraftFlow (handlers/framework/draft.py) without a version: its draft is the
+dialog's own data, and its buttons count only while the dialog is open at their step.
+
+```mermaid
+stateDiagram-v2
+    [*] --> kind
+    kind --> message
+    message --> confirm
+    confirm --> [*]: dm_send
+    confirm --> [*]: dm_cancel
+```
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +27,7 @@ from models.delivery import write_receipts
 from models.safety import SUBJECT, active_disaster, board
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.draft import DialogDrafts, DraftFlow, Field, Sent
 from models.messaging import enqueue
 from handlers.messages.codec import pb
 from handlers.framework.router import router
@@ -22,73 +36,51 @@ from handlers.safety.common import DISASTER, STARTERS, check_card, counts_text
 from handlers.safety.visits import send_visit_lists
 
 log = logging.getLogger(__name__)
+MAX_MESSAGE = 500
 
 
-# --- start and end (chair, disaster officers) -----------------------------------------------
-@router.command(texts.CMD_DISASTER, roles=OFFICER_ROLES)
-def start(ctx: Ctx) -> None:
-    if ctx.member.role not in STARTERS:
-        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
-    if active_disaster(ctx.session, ctx.association.id):
-        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
-    ctx.start_dialog("disaster", "kind")
-    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
-                                                 for key, label in texts.DISASTER_KINDS.items()]
-                       + [msg.say(texts.CANCEL)]))
+# --- start (chair, disaster officers) -------------------------------------------------------
+def take_kind(ctx: Ctx, d, v: str):
+    if v not in texts.DISASTER_KINDS:  # a forged tap
+        return texts.STALE_BUTTON, None
+    d.kind = v
+    return None
 
 
-@router.postback("dm_kind", roles=STARTERS)
-def on_kind(ctx: Ctx) -> None:
-    if ctx.dialog is None or ctx.dialog.flow != "disaster" or ctx.data.get("k") not in texts.DISASTER_KINDS:
-        return ctx.reply(msg.text(texts.STALE_BUTTON))
-    ctx.goto("message", kind=ctx.data["k"])
-    ctx.reply(msg.text(texts.DISASTER_ASK_MESSAGE, [msg.say(texts.DISASTER_NO_MESSAGE), msg.say(texts.CANCEL)]))
+def take_message(ctx: Ctx, d, v: str):
+    d.message = "" if v == texts.DISASTER_NO_MESSAGE else v[:MAX_MESSAGE]
+    return None
 
 
-@router.dialog("disaster", "kind", takes_text=False)
-def on_kind_text(ctx: Ctx) -> None:
-    ctx.reply(msg.text(texts.DISASTER_ASK_KIND, [msg.postback(label, pb("dm_kind", k=key))
-                                                 for key, label in texts.DISASTER_KINDS.items()]))
+def no_message(ctx: Ctx, d):
+    """A photo or a sticker instead of a message: none."""
+    d.message = ""
+    return None
 
 
-@router.dialog("disaster", "message")
-def on_message(ctx: Ctx) -> None:
-    note = "" if ctx.text in (texts.DISASTER_NO_MESSAGE, "") else ctx.text[:500]
-    ctx.goto("confirm", message=note)
+STEPS = [
+    Field("kind", lambda ctx, d: (texts.DISASTER_ASK_KIND, [("set", label, key)
+                                                            for key, label in texts.DISASTER_KINDS.items()]),
+          take_kind, lambda d: bool(d.kind), required=True, buttons_only=True, typed=False),
+    Field("message", lambda ctx, d: (texts.DISASTER_ASK_MESSAGE, [msg.say(texts.DISASTER_NO_MESSAGE)]),
+          take_message, media=no_message),
+]
+
+
+def summary(ctx: Ctx, d, aud) -> str:
     households = ctx.session.scalars(select(Household).where(Household.association_id == ctx.association.id)).all()
     recipients = ctx.session.scalars(select(Member.line_user_id).where(
         Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
         Member.line_user_id.is_not(None))).all()
-    preview = Disaster(id=0, kind=ctx.dialog.data["kind"], message=note)
-    ctx.reply(check_card(preview),
-              msg.card(texts.DISASTER_CONFIRM_TITLE,
-                       texts.DISASTER_CONFIRM.format(households=len(households), recipients=len(recipients),
-                                                     minutes=ctx.settings.safety_reask_minutes,
-                                                     times=ctx.settings.safety_reask_max),
-                       [msg.postback(texts.DISASTER_START, pb("dm_start")), msg.postback(texts.CANCEL, pb("dm_cancel"))]))
+    return texts.DISASTER_CONFIRM.format(households=len(households), recipients=len(recipients),
+                                         minutes=ctx.settings.safety_reask_minutes, times=ctx.settings.safety_reask_max)
 
 
-@router.dialog("disaster", "confirm", takes_text=False)
-def on_confirm_text(ctx: Ctx) -> None:
-    ctx.reply(msg.text(texts.DISASTER_CONFIRM_TITLE, [msg.postback(texts.DISASTER_START, pb("dm_start")),
-                                                      msg.postback(texts.CANCEL, pb("dm_cancel"))]))
-
-
-@router.postback("dm_cancel", roles=STARTERS)
-def on_cancel(ctx: Ctx) -> None:
-    ctx.end_dialog()
-    ctx.reply(msg.text(texts.CANCELLED))
-
-
-@router.postback("dm_start", roles=STARTERS)
-def on_start(ctx: Ctx) -> None:
-    d = ctx.dialog
-    if d is None or d.flow != "disaster" or d.step != "confirm":
-        return ctx.reply(msg.text(texts.STALE_BUTTON))
+def send(ctx: Ctx, d, aud) -> Sent | None:
     if active_disaster(ctx.session, ctx.association.id):
-        ctx.end_dialog()
-        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
-    disaster = Disaster(association_id=ctx.association.id, kind=d.data["kind"], message=d.data.get("message", ""),
+        ctx.reply(msg.text(texts.DISASTER_ALREADY))
+        return None
+    disaster = Disaster(association_id=ctx.association.id, kind=d.kind, message=d.message or "",
                         started_by_id=ctx.member.id, started_at=ctx.now)
     ctx.session.add(disaster)
     ctx.session.flush()
@@ -104,16 +96,30 @@ def on_start(ctx: Ctx) -> None:
             priority=DISASTER, now=ctx.now)
     ctx.session.add(SafetyAsk(association_id=ctx.association.id, disaster_id=disaster.id, round=0, sent_at=ctx.now,
                               households=len(households), recipients=len(users)))
-    ctx.end_dialog()
     # households nobody can answer for on LINE, and those who need help, are visited at once
     send_visit_lists(ctx.session, disaster, [r for r in board(ctx.session, disaster).rows
                                              if not r.via_line or r.household.needs_support], False, ctx.now)
-    ctx.audit("disaster.start", f"disaster:{disaster.id}", kind=disaster.kind, recipients=len(users))
-    ctx.reply(msg.text(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind])))
+    return Sent(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind]), f"disaster:{disaster.id}",
+                {"kind": disaster.kind, "recipients": len(users)})
 
 
+FLOW = DraftFlow(
+    "disaster", "dm", DialogDrafts("kind", "message"), STEPS, roles=STARTERS,
+    resident=lambda ctx, d: check_card(Disaster(id=0, kind=d.kind, message=d.message or "")),
+    summary=summary, send=send, audit="disaster.start", confirm_title=texts.DISASTER_CONFIRM_TITLE,
+    send_label=texts.DISASTER_START, intro=False, preview_step="confirm")
 
 
+@router.command(texts.CMD_DISASTER, roles=OFFICER_ROLES)
+def start(ctx: Ctx) -> None:
+    if ctx.member.role not in STARTERS:
+        return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
+    if active_disaster(ctx.session, ctx.association.id):
+        return ctx.reply(msg.text(texts.DISASTER_ALREADY))
+    FLOW.open(ctx, FLOW.new(ctx))
+
+
+# --- end ------------------------------------------------------------------------------------
 @router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
 def end(ctx: Ctx) -> None:
     if ctx.member.role not in STARTERS:

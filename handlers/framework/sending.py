@@ -1,8 +1,11 @@
-"""What every send to many households shares (circulars, events): the quota check before it and
-the paper lists after it."""
+"""What every send to many households shares (circulars, events; used by DraftFlow): the quota
+check before it, the paper lists after it, the own-班 rule of block leaders, and the reminder
+vocabulary of the preview."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Callable
 
 from handlers.messages import builders as msg
@@ -11,7 +14,7 @@ from handlers.messages import texts
 from models import Household, Member, Role, Target
 from models.roster import officers_for_block
 
-from handlers.framework.ctx import Ctx
+from .ctx import Ctx
 
 
 def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = True) -> tuple[int | None, int | None]:
@@ -51,7 +54,7 @@ def notify_paper(ctx: Ctx, paper: list[Household], text: Callable[[str, str], st
         by_block.setdefault(h.block_id, []).append(h)
     for block_id, households in by_block.items():
         leaders = [m for m in officers_for_block(ctx.session, ctx.association.id, block_id) if m.role == Role.block_leader]
-        names = "\n".join(f"・{h.name}様" for h in households)
+        names = "\n".join(texts.PAPER_LIST_LINE.format(household=h.name) for h in households)
         ctx.push([m.line_user_id for m in leaders] or [ctx.member.line_user_id],
                  [msg.text(text(households[0].block.name, names))], purpose=f"{purpose}:{block_id}")
 
@@ -59,3 +62,18 @@ def notify_paper(ctx: Ctx, paper: list[Household], text: Callable[[str, str], st
 def outside_own_block(member: Member, target: Target, block_ids: list | None) -> bool:
     """A block leader sends to their own 班 only: anything else is refused at [送信]."""
     return member.role == Role.block_leader and (target != Target.blocks or block_ids != [member.led_block_id])
+
+
+# --- reminders: one vocabulary (回覧: days after the send; 出欠: days before the deadline) ----------
+REMINDER_DAYS = (1, 2, 3, 7)  # the preview's quick replies
+
+
+def parse_reminder(text: str) -> list[int] | None:
+    """「リマインド: 3日後」 → [3]; 「リマインド: 2日後と5日後」 → [2, 5]; 「リマインド なし」 → []."""
+    t = unicodedata.normalize("NFKC", text)
+    if not t.startswith(texts.CMD_REMINDER):
+        return None
+    if any(w in t for w in texts.REMINDER_OFF_WORDS):
+        return []
+    days = sorted({int(n) for n in re.findall(r"\d+", t) if 0 < int(n) <= 30})
+    return days[:3] or None
