@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import actions, all_text, tap, user_id
+from conftest import actions, all_text, button, user_id
 from handlers.events.common import parse_when
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due
@@ -51,7 +51,7 @@ def pick(line, user, action, value):
 def send(line, form=ONE_SHOT, who=CHAIR):
     preview = line.text(who, form)
     assert texts.SEND in all_text(preview), all_text(preview)
-    line.postback(who, tap(preview, texts.SEND)["data"])
+    line.tap(who, preview, texts.SEND)
     return preview
 
 
@@ -75,11 +75,11 @@ def delivery(db, household: str) -> Delivery:
 
 def answer(line, user, card, label, heads=None, comment=None):
     """Tap an answer on the card, then the head count chip and the comment (or 連絡事項なし)."""
-    out = line.postback(user, tap([card], label)["data"])
+    out = line.tap(user, [card], label)
     if heads is not None:
-        out = line.postback(user, tap(out, f"{heads}人")["data"])
+        out = line.tap(user, out, f"{heads}人")
     if comment is None:
-        return line.postback(user, tap(out, texts.EV_NO_COMMENT)["data"])
+        return line.tap(user, out, texts.EV_NO_COMMENT)
     return line.text(user, comment)
 
 
@@ -87,17 +87,17 @@ def answer(line, user, card, label, heads=None, comment=None):
 def test_dialog_preview_and_send(line, demo, db, fake, k):
     assert texts.EV_ASK_NAME in all_text(line.text(CHAIR, "出欠"))
     q = line.text(CHAIR, "秋の清掃活動")
-    picker = tap(q, texts.EV_PICK_WHEN)
+    picker = button(q, texts.EV_PICK_WHEN)
     assert picker["mode"] == "datetime"
     q = pick(line, CHAIR, picker, "2026-12-05T09:00")
     assert texts.EV_ASK_PLACE in all_text(q)
     q = line.text(CHAIR, "東町公園")
-    picker = tap(q, texts.EV_PICK_DEADLINE)
+    picker = button(q, texts.EV_PICK_DEADLINE)
     assert picker["mode"] == "date" and picker["max"] == "2026-12-05"
     q = pick(line, CHAIR, picker, "2026-12-01")
-    q = line.postback(CHAIR, tap(q, texts.TARGET_ALL)["data"])
-    q = line.postback(CHAIR, tap(q, texts.EV_UNIT_HOUSEHOLD)["data"])
-    q = line.postback(CHAIR, tap(q, texts.EV_COUNT_YES)["data"])
+    q = line.tap(CHAIR, q, texts.TARGET_ALL)
+    q = line.tap(CHAIR, q, texts.EV_UNIT_HOUSEHOLD)
+    q = line.tap(CHAIR, q, texts.EV_COUNT_YES)
     assert texts.EV_ASK_NOTE in all_text(q)
     preview = line.text(CHAIR, "軍手をお持ちください。")
 
@@ -110,10 +110,10 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
     assert "送信先：全体" in summary and "回答：世帯ごとに1つ・人数も聞く" in summary
     assert "LINEで9世帯（9人）、紙で3世帯" in summary and "メッセージを9通使います" in summary
     assert "今月の残り 200通" in summary and "11月28日(土) 9:00" in summary
-    assert [tap(preview, b)["type"] for b in (texts.SEND, texts.EDIT, texts.CANCEL)] == ["postback"] * 3
+    assert [button(preview, b)["type"] for b in (texts.SEND, texts.EDIT, texts.CANCEL)] == ["postback"] * 3
     assert event(db).state == EventState.draft and fake.sends("/multicast") == []
 
-    assert "送信しました" in all_text(line.postback(CHAIR, tap(preview, texts.SEND)["data"]))
+    assert "送信しました" in all_text(line.tap(CHAIR, preview, texts.SEND))
     drain(db, k.line)
     (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "秋の清掃活動"]
     assert mc.body["messages"] == [flex] and len(mc.body["to"]) == 9  # what was previewed is what was sent
@@ -169,11 +169,11 @@ def test_event_date_of_yesterday_asks_whether_next_year_is_meant(line, demo, db,
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
     assert [a["label"] for a in actions(q)] == ["はい", "いいえ", texts.CANCEL]
     assert event(db).starts_at is None
-    q = line.postback(CHAIR, tap(q, "いいえ")["data"])  # not next year: the date is asked again
+    q = line.tap(CHAIR, q, "いいえ")  # not next year: the date is asked again
     assert texts.EV_ASK_WHEN.format(name="臨時役員会") in all_text(q) and event(db).starts_at is None
     q = line.text(CHAIR, "12/1 19:00")
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
-    q = line.postback(CHAIR, tap(q, "はい")["data"])
+    q = line.tap(CHAIR, q, "はい")
     assert event(db).starts_at == dt.datetime(2027, 12, 1, 19, tzinfo=JST)
     assert all_text(q).startswith(texts.EV_ASK_DEADLINE)  # 「締切 11/30」 was past too: asked again
     drain(db, k.line)
@@ -191,18 +191,18 @@ def test_a_day_long_past_means_next_year_silently(line, demo, db, clock):
 
 def test_edit_cancel_and_stale_buttons(line, demo, db, fake, k):
     preview = line.text(CHAIR, ONE_SHOT)
-    old_send = tap(preview, texts.SEND)["data"]
+    old_send = button(preview, texts.SEND)["data"]
     assert all_text(line.postback(SATO, old_send)) == texts.OFFICERS_ONLY  # a resident's forged tap
     assert texts.STALE_DRAFT in all_text(line.postback(OFFICER3, old_send))  # not their draft
-    assert texts.EV_GONE in all_text(line.postback(SATO, tap(preview, "参加")["data"]))  # not sent yet
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    q = line.postback(CHAIR, tap(fields, texts.EV_FIELDS["when"])["data"])
+    assert texts.EV_GONE in all_text(line.tap(SATO, preview, "参加"))  # not sent yet
+    fields = line.tap(CHAIR, preview, texts.EDIT)
+    q = line.tap(CHAIR, fields, texts.EV_FIELDS["when"])
     q = line.text(CHAIR, "11月30日 10時半")  # before the deadline: the deadline is asked again
     assert texts.EV_ASK_DEADLINE in all_text(q)
     preview = line.text(CHAIR, "11/27")
     assert "11月30日(月) 10:30" in all_text(preview) and "11月27日(金) 23:59まで" in all_text(preview)
     assert texts.STALE_PREVIEW in all_text(line.postback(CHAIR, old_send))
-    assert texts.EV_CANCELLED in all_text(line.postback(CHAIR, tap(preview, texts.CANCEL)["data"]))
+    assert texts.EV_CANCELLED in all_text(line.tap(CHAIR, preview, texts.CANCEL))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
     drain(db, k.line)
@@ -220,7 +220,7 @@ def test_residents_cannot_create_or_count(line, demo, db, fake):
 def test_block_leader_asks_own_block_only(line, demo, db, fake, k):
     preview = line.text(LEADER2, ONE_SHOT.replace("人数 あり", "対象 全体"))
     assert "送信先：2班" in all_text(preview)
-    line.postback(LEADER2, tap(preview, texts.SEND)["data"])
+    line.tap(LEADER2, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {LEADER2, ITO, NAKAMURA}
@@ -229,9 +229,9 @@ def test_block_leader_asks_own_block_only(line, demo, db, fake, k):
 def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake):
     fake.quota_limit = 5
     preview = line.text(CHAIR, ONE_SHOT)
-    warn = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    warn = line.tap(CHAIR, preview, texts.SEND)
     assert "この送信には9通が必要です" in all_text(warn) and event(db).state == EventState.draft
-    line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
+    line.tap(CHAIR, warn, texts.SEND_ANYWAY)
     assert event(db).state == EventState.sent
 
 
@@ -240,10 +240,10 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     send(line)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    q = line.postback(SATO, tap([card], "参加")["data"])
+    q = line.tap(SATO, [card], "参加")
     assert [i["action"]["label"] for i in q[-1]["quickReply"]["items"]] == ["1人", "2人", "3人", "4人", "5人", "6人以上"]
-    q = line.postback(SATO, tap(q, "2人")["data"])
-    assert tap(q, texts.EV_NO_COMMENT)["type"] == "postback"
+    q = line.tap(SATO, q, "2人")
+    assert button(q, texts.EV_NO_COMMENT)["type"] == "postback"
     done = all_text(line.text(SATO, "車いすで参加します"))
     assert "回答：参加（2人）" in done and "連絡事項：車いすで参加します" in done and "回答者：佐藤 花子さん" in done
 
@@ -256,13 +256,13 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
         ("yes", {"count": 2, "comment": "車いすで参加します"}), ("no", None)]
 
     # 6人以上: the number comes as text
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])
-    q = line.postback(SUZUKI, tap(q, texts.EV_MORE_PEOPLE)["data"])
+    q = line.tap(SUZUKI, [card], "参加")
+    q = line.tap(SUZUKI, q, texts.EV_MORE_PEOPLE)
     assert texts.EV_BAD_HEADS in all_text(line.text(SUZUKI, "たくさん"))
     line.text(SUZUKI, "８人")
     assert "回答：参加（8人）" in all_text(line.postback(SUZUKI, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}"))
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 8}
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])
+    q = line.tap(SUZUKI, [card], "参加")
     q = line.text(SUZUKI, "3")  # typed instead of tapped
     assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(q)
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 3}
@@ -276,16 +276,16 @@ def test_deadline_refuses_politely_and_changes_nothing(line, demo, db, fake, k, 
     drain(db, k.line)
     card = card_for(fake, SATO)
     answer(line, SATO, card, "参加", heads=1)
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])  # SUZUKI leaves the head count for later
+    q = line.tap(SUZUKI, [card], "参加")  # SUZUKI leaves the head count for later
     clock.move_to(at(12, 2, 0, 0))
     closed = texts.EV_CLOSED.format(name="秋の清掃活動")
-    assert all_text(line.postback(SATO, tap([card], "不参加")["data"])) == closed
-    assert all_text(line.postback(SUZUKI, tap(q, "3人")["data"])) == closed
+    assert all_text(line.tap(SATO, [card], "不参加")) == closed
+    assert all_text(line.tap(SUZUKI, q, "3人")) == closed
     assert all_text(line.postback(CHAIR, f"a=ev_pans&d={delivery(db, '高橋 和子').id}&v=yes")) == closed
     assert delivery(db, "佐藤 花子").answer == "yes" and len(delivery(db, "佐藤 花子").history) == 1
     assert delivery(db, "鈴木 一郎").answer_data is None and delivery(db, "高橋 和子").answer is None
     # the details still open (and count as read), without answer buttons
-    details = line.postback(ITO, tap([card], texts.EV_DETAILS)["data"])
+    details = line.tap(ITO, [card], texts.EV_DETAILS)
     assert texts.EV_CLOSED_MARK in all_text(details) and "quickReply" not in details[-1]
     assert delivery(db, "伊藤 美咲").read_at is not None
 
@@ -299,7 +299,7 @@ def test_household_answer_counts_for_everyone_and_says_who(line, demo, db, fake,
     drain(db, k.line)
     card = card_for(fake, SATO)
     answer(line, SATO, card, "参加", heads=3, comment="駐車場を使います")
-    son = all_text(line.postback(user_id("sato-son"), tap([card], texts.EV_DETAILS)["data"]))
+    son = all_text(line.tap(user_id("sato-son"), [card], texts.EV_DETAILS))
     assert "いまの回答：参加（3人）（佐藤 花子さん・11月22日(日) 10:00）" in son and "駐車場を使います" in son
     done = all_text(answer(line, user_id("sato-son"), card, "未定"))
     assert "回答者：佐藤 一さん" in done
@@ -314,11 +314,11 @@ def test_details_count_as_read_and_not_for_others(line, demo, db, fake, k):
     drain(db, k.line)
     card = card_for(fake, ITO)
     assert delivery(db, "伊藤 美咲").read_at is None
-    details = all_text(line.postback(ITO, tap([card], texts.EV_DETAILS)["data"]))
+    details = all_text(line.tap(ITO, [card], texts.EV_DETAILS))
     assert "【夏祭り】" in details and texts.EV_NO_ANSWER_YET in details
     assert delivery(db, "伊藤 美咲").read_at is not None and delivery(db, "伊藤 美咲").answer is None
     # 1班 was not asked; nor was anyone about an event that does not exist
-    assert all_text(line.postback(SATO, tap([card], "参加")["data"])) == texts.EV_NOT_FOR_YOU
+    assert all_text(line.tap(SATO, [card], "参加")) == texts.EV_NOT_FOR_YOU
     assert all_text(line.postback(SATO, "a=ev_ans&e=999&v=yes")) == texts.EV_GONE
     assert all_text(line.postback(SATO, "a=ev_ans&e=x&v=yes")) == texts.EV_GONE
     assert all_text(line.postback(ITO, "a=ev_cnt&d=x&n=2")) == texts.STALE_BUTTON
@@ -342,10 +342,10 @@ def test_per_person_answers_and_proxy_for_paper_household(line, demo, db, fake, 
 
     # 代理回答: the block leader picks the paper household (渡辺 健, not on LINE) from 「集計」
     results = line.text(LEADER2, "集計")
-    q = line.postback(LEADER2, tap(results, f"{texts.EV_PROXY}：夏祭り")["data"])
-    q = line.postback(LEADER2, tap(q, "渡辺 健")["data"])
+    q = line.tap(LEADER2, results, f"{texts.EV_PROXY}：夏祭り")
+    q = line.tap(LEADER2, q, "渡辺 健")
     assert "渡辺 健様の世帯の回答" in all_text(q)
-    q = line.postback(LEADER2, tap(q, "参加")["data"])
+    q = line.tap(LEADER2, q, "参加")
     done = all_text(line.text(LEADER2, "足が不自由なので送迎希望"))
     assert "代理回答を記録しました（渡辺 健様の世帯）" in done and "送迎希望" in done
     d = delivery(db, "渡辺 健")
@@ -365,21 +365,21 @@ def test_proxy_is_checked_on_the_server(line, demo, db, fake, k):
     assert delivery(db, "高橋 和子").answer is None
     # the chair can; pages of 11 households with 次へ
     q = line.postback(CHAIR, f"a=ev_proxy&e={event(db).id}")
-    q = line.postback(CHAIR, tap(q, "1班")["data"])
+    q = line.tap(CHAIR, q, "1班")
     labels = [i["action"]["label"] for i in q[-1]["quickReply"]["items"]]
     assert labels[0] == "高橋 和子" and "佐藤 花子" in labels  # paper first, then the others
-    q = line.postback(CHAIR, tap(q, "高橋 和子")["data"])
-    q = line.postback(CHAIR, tap(q, "参加")["data"])
-    q = line.postback(CHAIR, tap(q, "2人")["data"])
-    done = line.postback(CHAIR, tap(q, texts.EV_NO_COMMENT)["data"])
-    assert "代理回答を記録しました" in all_text(done) and tap(done, texts.EV_PROXY_MORE)
+    q = line.tap(CHAIR, q, "高橋 和子")
+    q = line.tap(CHAIR, q, "参加")
+    q = line.tap(CHAIR, q, "2人")
+    done = line.tap(CHAIR, q, texts.EV_NO_COMMENT)
+    assert "代理回答を記録しました" in all_text(done) and button(done, texts.EV_PROXY_MORE)
     assert delivery(db, "高橋 和子").answer_data == {"count": 2}
 
 
 def test_a_late_text_is_not_a_comment(line, demo, db, fake, k, clock):
     send(line)
     drain(db, k.line)
-    line.postback(SATO, tap([card_for(fake, SATO)], "不参加")["data"])
+    line.tap(SATO, [card_for(fake, SATO)], "不参加")
     clock.move_to(NOW + dt.timedelta(hours=2))
     assert all_text(line.text(SATO, "こんにちは")) == texts.HELP_MEMBER
     assert delivery(db, "佐藤 花子").answer_data is None
@@ -389,7 +389,7 @@ def test_answering_does_not_cut_off_an_officers_draft(line, demo, db, fake, k):
     send(line)
     drain(db, k.line)
     line.text(CHAIR, "回覧 ")  # the chair starts a circular and is asked its title
-    done = line.postback(CHAIR, tap([card_for(fake, CHAIR)], "不参加")["data"])
+    done = line.tap(CHAIR, [card_for(fake, CHAIR)], "不参加")
     assert "回答を受け付けました" in all_text(done)
     assert texts.ASK_BODY in all_text(line.text(CHAIR, "防犯パトロール"))  # the draft goes on
 
@@ -402,7 +402,7 @@ def answered(line, db, fake, k):
     answer(line, SATO, card, "参加", heads=2, comment="=1+1")
     answer(line, ITO, card, "不参加", comment="仕事のため, 欠席します")
     answer(line, NAKAMURA, card, "未定")
-    line.postback(SUZUKI, tap([card], texts.EV_DETAILS)["data"])  # read, not answered
+    line.tap(SUZUKI, [card], texts.EV_DETAILS)  # read, not answered
     return card
 
 
@@ -521,7 +521,7 @@ def test_per_person_reminder_and_none_after_deadline(line, demo, db, fake, k, cl
     assert reminded(fake) == sorted([LEADER2, NAKAMURA])
     # an event whose deadline is nearer than 3 days gets no reminder at all
     line.text(CHAIR, "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30\n対象 役員のみ")
-    line.postback(CHAIR, tap(line.text(CHAIR, "リマインド: 3日前"), texts.SEND)["data"])
+    line.tap(CHAIR, line.text(CHAIR, "リマインド: 3日前"), texts.SEND)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Reminder).where(Reminder.subject_id == event(db).id,
                                                                            Reminder.subject_type == "event")) == 0
@@ -530,7 +530,7 @@ def test_per_person_reminder_and_none_after_deadline(line, demo, db, fake, k, cl
 # --- helpers and parsing ---------------------------------------------------------------------------
 def sign_in(line, user):
     out = line.text(user, "管理画面")
-    uri = tap(out, texts.ADMIN_OPEN)["uri"]
+    uri = button(out, texts.ADMIN_OPEN)["uri"]
     assert line.client.post(uri[len(BASE):]).status_code == 303
 
 

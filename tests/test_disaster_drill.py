@@ -11,12 +11,12 @@ from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import message_text
 from bot.outbox import drain
 from bot.web.signin import landing, safe_next
-from conftest import actions, all_text, tap
+from conftest import actions, all_text, button
 from handlers.safety.common import URGENT
 from handlers.safety.report import read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
+from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 from scheduler.safety import PHOTO_ATTEMPTS, fetch_photos, reask
-from test_safety import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 
 SUZUKI = demo_user_id("鈴木 一郎")  # 1班
 KATO = demo_user_id("加藤 恵子")  # 3班
@@ -31,10 +31,6 @@ def labels(messages):
 def no_help(messages):
     text = all_text(messages)
     assert "退会" not in text and texts.HELP_MEMBER not in text, text
-
-
-def pushes(fake, after=0):
-    return [q for q in fake.sends()[after:] if q.path.endswith(("/push", "/multicast"))]
 
 
 @pytest.mark.parametrize("typed, status", [
@@ -107,7 +103,7 @@ def test_drill_typed_and_photo_replies_are_recorded(line, demo, db, fake, k, clo
 def test_a_typed_status_after_the_button_changes_it_and_a_long_one_is_kept_as_comment(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
+    line.tap(SATO, [check_of(fake, SATO)], "無事")
     r = line.text(SATO, "やっぱり避難所に移りました。母の薬が必要です")  # inside the comment dialog
     assert "「避難しました」で記録しました" in all_text(r)
     sato = report(db, "佐藤 花子")
@@ -118,7 +114,7 @@ def test_a_typed_status_after_the_button_changes_it_and_a_long_one_is_kept_as_co
 def test_rescue_tap_says_call_119_and_the_alert_goes_first(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    r = line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    r = line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     assert r[0] == {"type": "text", "text": "会長・防災担当に伝えました。命に関わるときはすぐに119番へ電話してください。"}
     assert "「救助が必要」で記録しました" in all_text(r)
     with db.session() as s:
@@ -195,7 +191,7 @@ def test_visit_lists_at_the_start_and_after_the_last_reask(line, demo, db, fake,
         reask(k)
     drain(db, k.line)
     assert len(visits(LEADER2)) == 1  # not yet: the last re-ask has its 30 minutes
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "避難しました")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "避難しました")
     clock.shift(dt.timedelta(minutes=30))
     assert reask(k) == 0
     drain(db, k.line)
@@ -222,7 +218,7 @@ def test_safety_status_links_to_the_live_page(line, demo, db, fake, k, clock):
     drain(db, k.line)
     for who in (CHAIR, BOSAI, LEADER2):
         reply = line.text(who, "安否状況")
-        uri = tap(reply, texts.SAFETY_PAGE_OPEN)["uri"]
+        uri = button(reply, texts.SAFETY_PAGE_OPEN)["uri"]
         assert uri.startswith("https://kairan.example.jp/admin/login/")
         assert texts.SAFETY_PROXY in labels(reply)
         client, resp = sign_in(line, uri)
@@ -233,14 +229,14 @@ def test_safety_status_links_to_the_live_page(line, demo, db, fake, k, clock):
             assert "鈴木 一郎様" not in page  # own 班 only
         assert sign_in(line, uri)[1].status_code == 410  # once
     # 「管理画面」 still lands on the admin home
-    _, resp = sign_in(line, tap(line.text(CHAIR, "管理画面"), texts.ADMIN_OPEN)["uri"])
+    _, resp = sign_in(line, button(line.text(CHAIR, "管理画面"), texts.ADMIN_OPEN)["uri"])
     assert resp.headers["Location"].endswith("/admin/")
     with db.session() as s:  # an ordinary officer (役員) may open the page (no map): the link too
         from models import Member
         s.scalar(select(Member).where(Member.line_user_id == SATO)).role = "officer"
     reply = line.text(SATO, "安否状況")
     assert "【安否状況】" in all_text(reply)
-    client, resp = sign_in(line, tap(reply, texts.SAFETY_PAGE_OPEN)["uri"])
+    client, resp = sign_in(line, button(reply, texts.SAFETY_PAGE_OPEN)["uri"])
     assert resp.headers["Location"].endswith("/admin/safety/")
     page = client.get("/admin/safety/").get_data(as_text=True)
     assert "伊藤 美咲様" in page and 'id="map"' not in page
@@ -267,7 +263,7 @@ def test_one_household_cannot_flood_rescue_alerts(line, demo, db, fake, k, clock
     """50 locations and 20 texts from a household in 救助が必要 (issue 18 #2: 51 alerts before)."""
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     drain(db, k.line)  # the alert leaves at once
     before = len(fake.sends())
     for i in range(50):
@@ -277,7 +273,7 @@ def test_one_household_cannot_flood_rescue_alerts(line, demo, db, fake, k, clock
         drain(db, k.line)  # a dispatcher that runs all the time
         clock.shift(dt.timedelta(seconds=10))  # 70 messages over about 8 minutes
     # meanwhile another household asks for rescue: its alert goes out at once
-    line.postback(ITO, tap([check_of(fake, ITO)], "救助が必要")["data"])
+    line.tap(ITO, [check_of(fake, ITO)], "救助が必要")
     drain(db, k.line)
     sent = pushes(fake, before)
     flood = [q for q in sent if "中村 幸子様" in all_text(q.body.get("messages", []))]
@@ -301,7 +297,7 @@ def test_one_household_cannot_flood_rescue_alerts(line, demo, db, fake, k, clock
 def test_updates_merge_into_the_waiting_row(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     for i in range(10):  # the dispatcher is down: nothing leaves
         line.location(NAKAMURA, 35.0 + i / 100, 139.0)
         line.text(NAKAMURA, f"続報{i}")
@@ -331,7 +327,7 @@ def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake
     line.image(YAMAMOTO, b"\xff\xd8\xff yamamoto", "image/jpeg")  # 3班
     with db.session() as s:
         (pid,) = s.scalars(select(SafetyPhoto.id)).all()
-    bosai, _ = sign_in(line, tap(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    bosai, _ = sign_in(line, button(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
     # not downloaded yet: the page has no link, the photo no page
     assert "/admin/safety/photos/" not in bosai.get("/admin/safety/").get_data(as_text=True)
     assert bosai.get(f"/admin/safety/photos/{pid}").status_code == 404
@@ -343,7 +339,7 @@ def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake
     assert resp.status_code == 200 and resp.data == b"\xff\xd8\xff yamamoto"
     assert resp.headers["Content-Type"] == "image/jpeg" and resp.headers["X-Content-Type-Options"] == "nosniff"
     assert bosai.get(f"/admin/safety/photos/{pid + 1}").status_code == 404
-    leader, _ = sign_in(line, tap(line.text(LEADER2, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    leader, _ = sign_in(line, button(line.text(LEADER2, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
     assert leader.get(f"/admin/safety/photos/{pid}").status_code == 404  # another 班
     assert line.client.application.test_client().get(f"/admin/safety/photos/{pid}").status_code == 403
 
@@ -355,7 +351,7 @@ def test_photos_are_purged_with_the_locations(line, demo, db, fake, k, clock, ca
     drain(db, k.line)
     line.image(SATO, b"\xff\xd8\xff sato", "image/jpeg")
     fetch_photos(k)
-    ended = line.postback(CHAIR, tap(line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)["data"])
+    ended = line.tap(CHAIR, line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)
     assert texts.DISASTER_ENDED in all_text(ended)
     # after the end, a photo is no report any more: the ordinary help again, nothing kept
     line.image(ITO, b"\xff\xd8\xff late", "image/jpeg")
@@ -384,7 +380,7 @@ def test_a_row_the_dispatcher_holds_is_never_changed(line, demo, db, fake, k, cl
 
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     (held,) = [r for r in claim(db, limit=100) if r.purpose.startswith("rescue:")]  # mid-send elsewhere
     line.location(NAKAMURA, 35.5, 139.5)
     with db.session() as s:

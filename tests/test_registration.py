@@ -7,7 +7,7 @@ from stdnum import damm
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, member, tap, user_id
+from conftest import all_text, member, button, user_id
 from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
 
 CHAIR = demo_user_id("山田 太郎")
@@ -17,8 +17,8 @@ LEADER_OTHER = demo_user_id("小林 修")  # 防災担当 in 3班 (not an approv
 
 def consent_and_block(line, uid, block="2班"):
     card = line.follow(uid)
-    q = line.postback(uid, tap(card, texts.AGREE)["data"])
-    return line.postback(uid, tap(q, block)["data"])
+    q = line.tap(uid, card, texts.AGREE)
+    return line.tap(uid, q, block)
 
 
 def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, db):
@@ -26,7 +26,7 @@ def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, d
     card = line.follow(uid)
     text = all_text(card)
     assert "お名前と班だけ" in text and "住所・電話番号はうかがいません" in text
-    assert tap(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
+    assert button(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
     assert member(db, uid) is None
 
 
@@ -39,7 +39,7 @@ def test_privacy_page_is_served(line, demo):
 def test_refusing_consent_stores_only_the_refusal(line, demo, db):
     uid = user_id("refuser")
     card = line.follow(uid)
-    reply = line.postback(uid, tap(card, texts.DISAGREE)["data"])
+    reply = line.tap(uid, card, texts.DISAGREE)
     assert "登録は行いません" in all_text(reply)
     m = member(db, uid)
     assert m.status == MemberStatus.declined and m.declined_at is not None
@@ -63,7 +63,7 @@ def test_match_links_to_roster_household(line, demo, db):
 def test_quick_reply_lists_the_blocks(line, demo):
     uid = user_id("blocks")
     card = line.follow(uid)
-    q = line.postback(uid, tap(card, texts.AGREE)["data"])
+    q = line.tap(uid, card, texts.AGREE)
     items = q[-1]["quickReply"]["items"]
     assert [i["action"]["label"] for i in items] == ["1班", "2班", "3班"]
 
@@ -94,11 +94,11 @@ def pending(line, db, fake, k, name="青木 次郎"):
 
 def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    pick = line.postback(LEADER2, tap(card, texts.APPROVE)["data"])
+    pick = line.tap(LEADER2, card, texts.APPROVE)
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert labels[-1] == texts.NEW_HOUSEHOLD and "伊藤 美咲" in labels
-    assert tap(pick, "伊藤 美咲")["displayText"] == "伊藤 美咲様の世帯"  # what the leader's tap says in the chat
-    done = line.postback(LEADER2, tap(pick, "伊藤 美咲")["data"])
+    assert button(pick, "伊藤 美咲")["displayText"] == "伊藤 美咲様の世帯"  # what the leader's tap says in the chat
+    done = line.tap(LEADER2, pick, "伊藤 美咲")
     assert "承認しました" in all_text(done)
     m = member(db, uid)
     assert m.status == MemberStatus.active and m.household.name == "伊藤 美咲"
@@ -107,7 +107,7 @@ def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, 
     with db.session() as s:
         assert s.scalar(select(AuditLog).where(AuditLog.action == "member.approve")) is not None
     # the same button again: already handled, nothing changes
-    again = line.postback(LEADER2, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    again = line.tap(LEADER2, pick, texts.NEW_HOUSEHOLD)
     assert texts.ALREADY_HANDLED in all_text(again)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 12
@@ -115,8 +115,8 @@ def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, 
 
 def test_chair_approves_as_new_household(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
-    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    pick = line.tap(CHAIR, card, texts.APPROVE)
+    line.tap(CHAIR, pick, texts.NEW_HOUSEHOLD)
     m = member(db, uid)
     assert m.household.name == "青木 次郎"
     with db.session() as s:
@@ -128,7 +128,7 @@ def test_chair_approves_as_new_household(line, demo, db, fake, k):
 
 def test_reject_deletes_the_applicant(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    reply = line.postback(CHAIR, tap(card, texts.REJECT)["data"])
+    reply = line.tap(CHAIR, card, texts.REJECT)
     assert "却下しました" in all_text(reply)
     assert member(db, uid) is None
     drain(db, k.line)
@@ -137,7 +137,7 @@ def test_reject_deletes_the_applicant(line, demo, db, fake, k):
 
 def test_residents_and_other_blocks_cannot_approve(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    data = tap(card, texts.APPROVE)["data"]
+    data = button(card, texts.APPROVE)["data"]
     resident = demo_user_id("佐藤 花子")
     assert texts.OFFICERS_ONLY in all_text(line.postback(resident, data))
     leader3 = user_id("leader3")
@@ -156,7 +156,7 @@ def test_join_code_links_directly(line, demo, db):
         code, hid = h.join_code, h.id
     uid = user_id("takahashi-son")
     card = line.follow(uid)
-    line.postback(uid, tap(card, texts.AGREE)["data"])
+    line.tap(uid, card, texts.AGREE)
     reply = line.text(uid, f"登録コード {code.replace('-', '')}")
     assert "ご自身のお名前" in all_text(reply)  # the representative's name is not taken over
     assert member(db, uid).household_id is None
@@ -180,7 +180,7 @@ def test_join_code_before_consent_asks_consent_first(line, demo, db):
 def test_unknown_join_code(line, demo, db):
     uid = user_id("typo")
     card = line.follow(uid)
-    line.postback(uid, tap(card, texts.AGREE)["data"])
+    line.tap(uid, card, texts.AGREE)
     reply = line.text(uid, "登録コード 0000-0000")
     assert texts.JOIN_CODE_UNKNOWN in all_text(reply)
     assert member(db, uid).status == MemberStatus.registering
@@ -200,7 +200,7 @@ def test_withdrawal_deletes_personal_data_and_keeps_household(line, demo, db):
     confirm = line.text(uid, "退会")
     assert texts.WITHDRAW_CONFIRM in all_text(confirm)
     assert member(db, uid).status == MemberStatus.active  # nothing before the confirm
-    done = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    done = line.tap(uid, confirm, texts.WITHDRAW_YES)
     assert texts.WITHDRAWN in all_text(done)
     assert member(db, uid) is None  # no row carries that LINE id any more
     with db.session() as s:
@@ -210,14 +210,14 @@ def test_withdrawal_deletes_personal_data_and_keeps_household(line, demo, db):
         h = s.scalar(select(Household).where(Household.name == "佐藤 花子"))
         assert h is not None and h.on_line is False
     # the old confirm button, tapped again, changes nothing
-    again = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    again = line.tap(uid, confirm, texts.WITHDRAW_YES)
     assert texts.AGREE in all_text(again) or texts.NOT_REGISTERED in all_text(again)
 
 
 def test_withdraw_cancelled_keeps_member(line, demo, db):
     uid = demo_user_id("佐藤 花子")
     confirm = line.text(uid, "退会")
-    line.postback(uid, tap(confirm, texts.WITHDRAW_NO)["data"])
+    line.tap(uid, confirm, texts.WITHDRAW_NO)
     assert member(db, uid).name == "佐藤 花子"
 
 
@@ -241,16 +241,16 @@ def test_forged_postback_ids_get_a_polite_answer(line, demo, db):
 
 def test_withdrawal_removes_a_household_made_only_for_that_member(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
-    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    pick = line.tap(CHAIR, card, texts.APPROVE)
+    line.tap(CHAIR, pick, texts.NEW_HOUSEHOLD)
     confirm = line.text(uid, "退会")
-    line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    line.tap(uid, confirm, texts.WITHDRAW_YES)
     with db.session() as s:
         assert s.scalar(select(Household).where(Household.name == "青木 次郎")) is None
         assert s.scalar(select(func.count()).select_from(Household)) == 12  # the roster's households stay
     # the next circular's paper list no longer names them
     preview = line.text(CHAIR, "回覧 お知らせ\n本文")
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     assert not [r for r in fake.sends() if "青木" in all_text(r.body.get("messages", []))
                 and "紙で配って" in all_text(r.body.get("messages", []))]

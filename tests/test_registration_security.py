@@ -14,8 +14,8 @@ from stdnum import damm
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, member, tap, user_id
-from models import Base, Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
+from conftest import all_text, button, dump_everything, member, user_id
+from models import Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
 
 JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=JST)
@@ -33,11 +33,11 @@ def clock():
 
 def consent(line, uid):
     card = line.follow(uid)
-    return line.postback(uid, tap(card, texts.AGREE)["data"])
+    return line.tap(uid, card, texts.AGREE)
 
 
 def consent_and_block(line, uid, block):
-    return line.postback(uid, tap(consent(line, uid), block)["data"])
+    return line.tap(uid, consent(line, uid), block)
 
 
 def code_of(db, name):
@@ -47,7 +47,7 @@ def code_of(db, name):
 
 def send_circular(line, who=CHAIR):
     preview = line.text(who, "回覧 お知らせ\n本文です。")
-    return all_text(line.postback(who, tap(preview, texts.SEND)["data"]))
+    return all_text(line.tap(who, preview, texts.SEND))
 
 
 def pushes_to(fake, uid):
@@ -105,18 +105,18 @@ def test_first_member_by_name_is_linked_and_officers_can_undo_it(line, demo, db,
     text = all_text(notice.body["messages"])
     assert "2班の渡辺 健様の世帯に、「渡辺 健」さんがLINEで登録しました（名簿と同じお名前を入力）" in text
     assert texts.LINKED_PAPER_STOPS in text  # nobody was on LINE there: it got paper until now
-    undo = tap(notice.body["messages"], texts.UNDO_LINK)["data"]
+    undo = button(notice.body["messages"], texts.UNDO_LINK)["data"]
 
     # the impostor reads a circular for the household meanwhile
     send_circular(line)
     drain(db, k.line)
     card = [r for r in pushes_to(fake, uid) if r.path.endswith("/multicast")][-1].body["messages"]
-    line.postback(uid, tap(card, texts.READ)["data"])
+    line.tap(uid, card, texts.READ)
     # and answers a safety check for it: 「無事」 takes the household off the 未回答 list
     start_disaster(line, BOSAI)
     drain(db, k.line)
     check = [r for r in pushes_to(fake, uid) if "安否確認" in all_text(r.body["messages"])][-1].body["messages"]
-    line.postback(uid, tap(check, "無事")["data"])
+    line.tap(uid, check, "無事")
     assert "渡辺 健" not in all_text(line.text(BOSAI, "安否状況")).split("■未回答")[-1]
 
     # only officers and that 班's block leader may undo
@@ -163,7 +163,7 @@ def test_join_code_to_a_paper_household_says_paper_stops_and_undo_restores_paper
     (notice,) = [r for r in pushes_to(fake, CHAIR) if texts.LINKED_TITLE in all_text(r.body["messages"])]
     text = all_text(notice.body["messages"])
     assert "「高橋 健太」さんがLINEで登録しました（登録コードを入力）" in text and texts.LINKED_PAPER_STOPS in text
-    done = all_text(line.postback(CHAIR, tap(notice.body["messages"], texts.UNDO_LINK)["data"]))
+    done = all_text(line.tap(CHAIR, notice.body["messages"], texts.UNDO_LINK))
     assert texts.UNLINKED_PAPER_AGAIN in done
     with db.session() as s:
         assert s.scalar(select(Household).where(Household.name == "高橋 和子")).on_line is False
@@ -359,7 +359,7 @@ def test_two_officers_approving_at_the_same_moment_make_one_household(line, demo
     line.text(uid, "青木 次郎")
     drain(db, k.line)
     card = fake.sends("/multicast")[-1].body["messages"]
-    data = {who: tap(line.postback(who, tap(card, texts.APPROVE)["data"]), texts.NEW_HOUSEHOLD)["data"]
+    data = {who: button(line.tap(who, card, texts.APPROVE), texts.NEW_HOUSEHOLD)["data"]
             for who in (CHAIR, LEADER2)}
     # both taps read the applicant as pending before either writes (on PostgreSQL; SQLite
     # serialises the two transactions with BEGIN IMMEDIATE, so there the second reads after)
@@ -394,19 +394,9 @@ def test_two_officers_approving_at_the_same_moment_make_one_household(line, demo
 
 # --- #9 is in test_circulars; #6 退会 ---------------------------------------------------------
 def start_disaster(line, who):
-    line.postback(who, tap(line.text(who, "災害モード"), "地震")["data"])
+    line.tap(who, line.text(who, "災害モード"), "地震")
     confirm = line.text(who, "なし")
-    line.postback(who, tap(confirm, texts.DISASTER_START)["data"])
-
-
-def dump_everything(db) -> str:
-    """Every row of every table, as text (JSON columns both as objects and as stored)."""
-    out = []
-    with db.engine.connect() as c:
-        for table in Base.metadata.sorted_tables:
-            for row in c.execute(table.select()):
-                out.append(f"{table.name}: {tuple(row)!r} {json.dumps([str(v) for v in row], ensure_ascii=True)}")
-    return "\n".join(out)
+    line.tap(who, confirm, texts.DISASTER_START)
 
 
 def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fake, k, clock):
@@ -416,17 +406,17 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     line.text(uid, "渡辺 さくら")
     # an event, answered with a comment
     preview = line.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1")
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     ev_card = [r for r in pushes_to(fake, uid) if r.path.endswith("/multicast")][-1].body["messages"]
-    asked = line.postback(uid, tap(ev_card, "参加")["data"])
+    asked = line.tap(uid, ev_card, "参加")
     assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(asked)
     line.text(uid, "車いすで参加します")
     # a safety report: rescue, a location and a comment (an alert to the officers quotes them)
     start_disaster(line, BOSAI)
     drain(db, k.line)
     check = [r for r in pushes_to(fake, uid) if "安否確認" in all_text(r.body["messages"])][-1].body["messages"]
-    line.postback(uid, tap(check, "救助が必要")["data"])
+    line.tap(uid, check, "救助が必要")
     line.location(uid, 35.701234, 139.812345, "東町3-9-1")
     line.text(uid, "二階にいて足をけがしました")
     line.image(uid, b"\xff\xd8\xff photo-of-sakuras-house", "image/jpeg")  # kept as 連絡事項
@@ -447,7 +437,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     assert all(s in before for s in secrets if s != "渡辺さくら")  # the test sees them before
 
     confirm = line.text(uid, "退会")
-    assert texts.WITHDRAWN in all_text(line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"]))
+    assert texts.WITHDRAWN in all_text(line.tap(uid, confirm, texts.WITHDRAW_YES))
     after = dump_everything(db)
     escaped = [json.dumps(s)[1:-1] for s in secrets]
     found = [s for s in secrets + escaped if s in after]
@@ -469,12 +459,12 @@ def test_an_applicant_who_withdraws_leaves_no_name_in_the_approval_request(line,
     consent_and_block(line, uid, "2班")
     line.text(uid, "青木 次郎")  # pending; the request to the officers quotes the name (not sent yet)
     confirm = line.text(uid, "退会")
-    line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    line.tap(uid, confirm, texts.WITHDRAW_YES)
     assert "青木 次郎" not in dump_everything(db) and uid not in dump_everything(db)
     drain(db, k.line)
     (request,) = fake.sends("/multicast")  # still told, without the name; the buttons say it is over
     assert texts.WITHDRAWN_NAME in all_text(request.body["messages"])
-    assert texts.ALREADY_HANDLED in all_text(line.postback(CHAIR, tap(request.body["messages"], texts.APPROVE)["data"]))
+    assert texts.ALREADY_HANDLED in all_text(line.tap(CHAIR, request.body["messages"], texts.APPROVE))
 
 
 def test_concurrent_wrong_codes_from_one_user_are_all_counted(line, demo, db, fake, k, clock):

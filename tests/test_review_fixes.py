@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
+from conftest import all_text, user_id
 from models import Association, Block, Circular, Member, MemberStatus, SafetyLocation
 from scheduler.reminders import send_due
 
@@ -29,25 +29,25 @@ def quick_labels(messages):
 def test_registration_pages_through_many_blocks(line, demo, db):
     add_blocks(db, 17)  # 20 班
     uid = user_id("far")
-    q = line.postback(uid, tap(line.follow(uid), texts.AGREE)["data"])
+    q = line.tap(uid, line.follow(uid), texts.AGREE)
     first = quick_labels(q)
     assert len(first) == 13 and first[-1] == texts.NEXT
-    q2 = line.postback(uid, tap(q, texts.NEXT)["data"])
+    q2 = line.tap(uid, q, texts.NEXT)
     assert "20班" in quick_labels(q2)
-    assert "20班" in all_text(line.postback(uid, tap(q2, "20班")["data"]))
+    assert "20班" in all_text(line.tap(uid, q2, "20班"))
 
 
 def test_circular_block_picker_reaches_every_block(line, demo, db, fake, k):
     add_blocks(db, 14)  # 17 班
     preview = line.text(CHAIR, "回覧 遠くの班\n本文")
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    target_q = line.postback(CHAIR, tap(fields, texts.FIELD_TARGET)["data"])
-    picker = line.postback(CHAIR, tap(target_q, texts.TARGET_BLOCKS)["data"])
+    fields = line.tap(CHAIR, preview, texts.EDIT)
+    target_q = line.tap(CHAIR, fields, texts.FIELD_TARGET)
+    picker = line.tap(CHAIR, target_q, texts.TARGET_BLOCKS)
     assert len(picker[-1]["quickReply"]["items"]) <= 13
-    page2 = line.postback(CHAIR, tap(picker, texts.NEXT)["data"])
-    page2 = line.postback(CHAIR, tap(page2, "17班")["data"])
+    page2 = line.tap(CHAIR, picker, texts.NEXT)
+    page2 = line.tap(CHAIR, page2, "17班")
     assert "選択中：17班" in all_text(page2)
-    preview = line.postback(CHAIR, tap(page2, texts.DONE)["data"])
+    preview = line.tap(CHAIR, page2, texts.DONE)
     assert "送信先：17班" in all_text(preview)
 
 
@@ -59,10 +59,10 @@ def test_officers_only_circular_never_reaches_the_family(line, demo, db, fake, k
                      block_id=chair.block_id, name="山田 花", status=MemberStatus.active))
     with time_machine.travel(dt.datetime(2026, 11, 22, 10, tzinfo=JST), tick=False) as clock:
         preview = line.text(CHAIR, "回覧 役員会\n会費の件（秘）")
-        fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-        target_q = line.postback(CHAIR, tap(fields, texts.FIELD_TARGET)["data"])
-        preview = line.postback(CHAIR, tap(target_q, texts.TARGET_OFFICERS)["data"])
-        line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+        fields = line.tap(CHAIR, preview, texts.EDIT)
+        target_q = line.tap(CHAIR, fields, texts.FIELD_TARGET)
+        preview = line.tap(CHAIR, target_q, texts.TARGET_OFFICERS)
+        line.tap(CHAIR, preview, texts.SEND)
         drain(db, k.line)
         clock.move_to(dt.datetime(2026, 11, 24, 9, tzinfo=JST))
         assert send_due(k) == 1
@@ -86,8 +86,8 @@ def test_cancel_deletes_the_draft_and_its_attachments(line, demo, db):
 
 def test_location_during_another_dialog_still_reaches_the_safety_report(line, demo, db, fake, k):
     bosai = demo_user_id("小林 修")
-    line.postback(bosai, tap(line.text(bosai, "災害モード"), "地震")["data"])
-    line.postback(bosai, tap(line.text(bosai, "なし"), texts.DISASTER_START)["data"])
+    line.tap(bosai, line.text(bosai, "災害モード"), "地震")
+    line.tap(bosai, line.text(bosai, "なし"), texts.DISASTER_START)
     line.text(CHAIR, "回覧")  # the chair is drafting a circular …
     assert texts.SAFETY_LOCATION_RECORDED in all_text(line.location(CHAIR, 35.68, 139.77))  # … and shares a location
     with db.session() as s:
@@ -97,10 +97,10 @@ def test_location_during_another_dialog_still_reaches_the_safety_report(line, de
 
 def test_a_command_after_a_safety_answer_is_not_taken_as_the_comment(line, demo, db, fake, k):
     bosai = demo_user_id("小林 修")
-    line.postback(bosai, tap(line.text(bosai, "災害モード"), "地震")["data"])
-    line.postback(bosai, tap(line.text(bosai, "なし"), texts.DISASTER_START)["data"])
+    line.tap(bosai, line.text(bosai, "災害モード"), "地震")
+    line.tap(bosai, line.text(bosai, "なし"), texts.DISASTER_START)
     drain(db, k.line)
     card = next(d.message for d in fake.delivered if d.user_id == CHAIR and "安否確認" in d.message.get("altText", ""))
-    line.postback(CHAIR, tap([card], "無事")["data"])
+    line.tap(CHAIR, [card], "無事")
     preview = line.text(CHAIR, "回覧 避難所開設\n東町小学校に避難所を開設しました")
     assert texts.SEND in all_text(preview)

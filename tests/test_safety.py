@@ -3,52 +3,16 @@ import csv
 import datetime as dt
 import io
 
-import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from handlers.messages import texts
-from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
-from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyLocation
+from conftest import all_text, button, user_id
+from models import Disaster, Member, MemberStatus, OutboxMessage, SafetyLocation
+from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 from scheduler.safety import purge_locations, reask
 
-CHAIR = demo_user_id("山田 太郎")
-BOSAI = demo_user_id("小林 修")  # 防災担当 (3班)
-LEADER2 = demo_user_id("田中 実")  # 班長 (2班)
-SATO = demo_user_id("佐藤 花子")  # 1班
-NAKAMURA = demo_user_id("中村 幸子")  # 2班, 要支援
-ITO = demo_user_id("伊藤 美咲")  # 2班
 ACTIVE = 9  # active demo members
-T0 = dt.datetime(2026, 11, 22, 23, 40, tzinfo=dt.timezone(dt.timedelta(hours=9)))  # at night: no quiet hours here
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as t:
-        yield t
-
-
-def start(line, who=BOSAI, kind="地震", note="大きな揺れがありました。"):
-    q = line.text(who, "災害モード")
-    q = line.postback(who, tap(q, kind)["data"])
-    confirm = line.text(who, note)
-    return confirm, line.postback(who, tap(confirm, texts.DISASTER_START)["data"])
-
-
-def check_of(fake, user):
-    hits = [d.message for d in fake.delivered if d.user_id == user and texts.SAFETY_CHECK_TITLE.split("】")[0] in d.message.get("altText", "")]
-    assert hits, f"no safety check for {user}"
-    return hits[-1]
-
-
-def report(db, name):
-    with db.session() as s:
-        r = s.scalar(select(Delivery).join(Household).where(Delivery.subject_type == "safety", Household.name == name))
-        if r:
-            _ = list(r.history), r.answered_by
-        return r
 
 
 def test_residents_and_block_leaders_cannot_start(line, demo, db, clock):
@@ -80,16 +44,16 @@ def test_one_member_answers_for_the_household_and_history_is_kept(line, demo, db
     start(line)
     drain(db, k.line)
     card = check_of(fake, SATO)
-    reply = line.postback(SATO, tap([card], "避難しました")["data"])
+    reply = line.tap(SATO, [card], "避難しました")
     assert "「避難しました」で記録しました（佐藤 花子様の世帯）" in all_text(reply)
-    line.postback(SATO, tap(reply, "3人")["data"])
+    line.tap(SATO, reply, "3人")
     line.text(SATO, "公民館にいます")
     with db.session() as s:  # a second member of the household answers later
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"), household_id=sato.household_id,
                      block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
         sato_id = sato.id
-    line.postback(user_id("sato-son"), tap([card], "無事")["data"])
+    line.tap(user_id("sato-son"), [card], "無事")
     r = report(db, "佐藤 花子")  # the note keeps its author (退会 erases exactly theirs)
     assert r.answer == "safe" and r.answer_data == {"people": 3, "comment": "公民館にいます",
                                                     "notes": [{"m": sato_id, "t": "公民館にいます"}]}
@@ -99,7 +63,7 @@ def test_one_member_answers_for_the_household_and_history_is_kept(line, demo, db
 def test_location_attaches_to_the_latest_report(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"])
+    line.tap(ITO, [check_of(fake, ITO)], "無事")
     reply = line.location(ITO, 35.6830, 139.7702, "東京都千代田区東町2-5")
     assert texts.SAFETY_LOCATION_RECORDED in all_text(reply)
     with db.session() as s:
@@ -117,7 +81,7 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
         for i in range(40):
             enqueue(s, 1, ["U%032x" % i], [{"type": "text", "text": "お知らせ"}], f"bulk:{i}")
     line.location(NAKAMURA, 35.6812, 139.7671)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     line.text(NAKAMURA, "足をけがして動けません")
     before = len(fake.sends())
     drain(db, k.line)
@@ -135,7 +99,7 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
 def test_status_board_lists_silent_households_support_first(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
+    line.tap(SATO, [check_of(fake, SATO)], "無事")
     board = all_text(line.text(CHAIR, "安否状況"))
     assert "無事 1" in board and "未回答 11世帯（全12世帯）" in board
     silent = board.split("未回答（要支援の方が先）：")[1]
@@ -147,7 +111,7 @@ def test_status_board_lists_silent_households_support_first(line, demo, db, fake
 def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
+    line.tap(SATO, [check_of(fake, SATO)], "無事")
 
     def reasked():
         return [d.user_id for d in fake.delivered if "再送" in d.message.get("altText", "")]
@@ -158,7 +122,7 @@ def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, 
     assert reask(k) == ACTIVE - 1
     drain(db, k.line)
     assert SATO not in reasked() and len(reasked()) == ACTIVE - 1
-    line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"])
+    line.tap(ITO, [check_of(fake, ITO)], "無事")
     for _ in range(2):
         clock.shift(dt.timedelta(minutes=30))
         reask(k)
@@ -173,11 +137,11 @@ def test_block_leader_records_by_proxy(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
     board = line.text(LEADER2, "安否状況")
-    pick = line.postback(LEADER2, tap(board, texts.SAFETY_PROXY)["data"])
+    pick = line.tap(LEADER2, board, texts.SAFETY_PROXY)
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert "渡辺 健" in labels and "鈴木 一郎" not in labels  # own 班 only
-    status = line.postback(LEADER2, tap(pick, "渡辺 健")["data"])
-    done = line.postback(LEADER2, tap(status, "無事")["data"])
+    status = line.tap(LEADER2, pick, "渡辺 健")
+    done = line.tap(LEADER2, status, "無事")
     assert "渡辺 健様の世帯を「無事」（代理）で記録しました" in all_text(done)
     r = report(db, "渡辺 健")
     assert r.answer == "safe" and r.answered_by_proxy and r.answered_by.name == "田中 実"
@@ -187,16 +151,16 @@ def test_end_sends_summary_and_purges_locations_later(line, demo, db, fake, k, c
     start(line)
     drain(db, k.line)
     line.location(SATO, 35.68, 139.77)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
+    line.tap(SATO, [check_of(fake, SATO)], "無事")
     assert all_text(line.text(SATO, "災害モード終了")) == texts.OFFICERS_ONLY
     confirm = line.text(CHAIR, "災害モード終了")
-    ended = line.postback(CHAIR, tap(confirm, texts.DISASTER_END_YES)["data"])
+    ended = line.tap(CHAIR, confirm, texts.DISASTER_END_YES)
     assert "無事 1" in all_text(ended) and "未回答 11世帯" in all_text(ended)
     drain(db, k.line)
     summary = [r for r in fake.sends("/multicast") if "災害モード終了" in all_text(r.body["messages"])]
     assert summary and BOSAI in summary[0].body["to"] and SATO not in summary[0].body["to"]
     # answers after the end change nothing
-    assert texts.SAFETY_CLOSED in all_text(line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"]))
+    assert texts.SAFETY_CLOSED in all_text(line.tap(ITO, [check_of(fake, ITO)], "無事"))
     clock.shift(dt.timedelta(days=29))
     assert purge_locations(k) == 0
     clock.shift(dt.timedelta(days=1, minutes=1))
@@ -209,7 +173,7 @@ def test_end_sends_summary_and_purges_locations_later(line, demo, db, fake, k, c
 
 
 def signed_in(line, who):
-    link = tap(line.text(who, "管理画面"), texts.ADMIN_OPEN)["uri"].replace("https://kairan.example.jp", "")
+    link = button(line.text(who, "管理画面"), texts.ADMIN_OPEN)["uri"].replace("https://kairan.example.jp", "")
     client = line.client.application.test_client()
     assert client.post(link, headers={"Origin": "https://kairan.example.jp"}).status_code in (302, 303)
     return client
@@ -219,7 +183,7 @@ def test_live_page_and_csv_show_locations_only_to_disaster_officers(line, demo, 
     start(line)
     drain(db, k.line)
     line.location(ITO, 35.6830, 139.7702, "東町2-5")
-    line.postback(ITO, tap([check_of(fake, ITO)], "救助が必要")["data"])
+    line.tap(ITO, [check_of(fake, ITO)], "救助が必要")
     bosai = signed_in(line, BOSAI)
     page = bosai.get("/admin/safety/").get_data(as_text=True)
     assert 'id="map"' in page and "35.68300" in page and "伊藤 美咲様" in page and "leaflet.js" in page
