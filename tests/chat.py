@@ -67,10 +67,6 @@ def button(messages: list[dict], label: str | None = None, data_prefix: str | No
     hits = [a for a in actions(messages) if (label is None or a.get("label") == label)
             and (data_prefix is None or str(a.get("data", "")).startswith(data_prefix))]
     assert hits, f"no button {label or data_prefix!r} among {labels(messages)}"
-    import os
-    if os.environ.get("AMBIG") and hits[0] != hits[-1]:
-        with open("/tmp/tests_ambig.log", "a") as f:
-            f.write(f"{os.environ.get('PYTEST_CURRENT_TEST')} {label} {data_prefix} {hits[0]} {hits[-1]}\n")
     return hits[-1]
 
 

@@ -37,7 +37,7 @@ CLOCK_ENV = "KAIRAN_TEST_CLOCK"
 _session_clock = None
 # Helper modules (not test modules) whose fixtures every test may use: `sim`, the served simulator,
 # and `chrome`, a Playwright page in headless Chromium (no test module imports another).
-pytest_plugins = ["served", "browser"]
+pytest_plugins = ["served", "browser", "harness"]
 
 
 def real_now() -> dt.datetime:
