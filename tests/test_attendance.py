@@ -130,97 +130,97 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
         [(CHAIR, ["高橋 和子様"]), (LEADER2, ["渡辺 健様"]), (CHAIR, ["吉田 勇様"])])
 
 
-def test_one_shot_form_goes_to_the_preview(line, demo, db):
-    preview = line.text(CHAIR, PER_PERSON)
+def test_one_shot_form_goes_to_the_preview(chat, demo, db):
+    preview = chat.text(CHAIR, PER_PERSON)
     assert preview[1]["altText"] == "夏祭り"
     summary = all_text(preview)
     assert "12月5日(土) 14:00" in summary and "送信先：2班" in summary and "回答：お一人ずつ" in summary
     assert "人数も聞く" not in summary and "LINEで3世帯（3人）、紙で1世帯" in summary
     # a missing or wrong line is asked for, the rest is kept
-    q = line.text(CHAIR, "出欠 防災訓練\n日時 12/6 9:00\n締切 12/10")
+    q = chat.text(CHAIR, "出欠 防災訓練\n日時 12/6 9:00\n締切 12/10")
     assert texts.EV_BAD_DEADLINE in all_text(q) and texts.EV_ASK_DEADLINE in all_text(q)
-    q = line.text(CHAIR, "12/3")
+    q = chat.text(CHAIR, "12/3")
     assert texts.EV_ASK_PLACE in all_text(q)
-    assert "12月6日(日) 9:00" in all_text(line.text(CHAIR, "東町小学校"))
+    assert "12月6日(日) 9:00" in all_text(chat.text(CHAIR, "東町小学校"))
 
 
 # --- a day already past (typed on 12/2, the day the bug was reported) ---------------------------
-def test_deadline_of_yesterday_is_refused_saying_why(line, demo, db, fake, k, clock):
+def test_deadline_of_yesterday_is_refused_saying_why(chat, demo, db, fake, k, clock):
     clock.move_to(at(12, 2, 10))
-    q = line.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n人数 あり")
+    q = chat.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n人数 あり")
     assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。\n" + texts.EV_ASK_DEADLINE)
     assert texts.SEND not in [a.get("label") for a in actions(q)]  # no preview, nothing to send
-    q = line.text(CHAIR, "12月1日")  # the dialog step refuses it the same way
+    q = chat.text(CHAIR, "12月1日")  # the dialog step refuses it the same way
     assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。")
     with db.session() as s:
         ev = s.scalar(select(Event))
         assert ev.state == EventState.draft and ev.deadline is None and ev.starts_at == at(12, 5, 9)
     drain(db, k.line)
     assert fake.sends("/multicast") == []
-    preview = line.text(CHAIR, "12/4")  # a day still to come: this year's
+    preview = chat.text(CHAIR, "12/4")  # a day still to come: this year's
     assert "12月4日(金) 23:59まで" in all_text(preview) and texts.SEND in [a.get("label") for a in actions(preview)]
     assert event(db).deadline == at(12, 4, 23, 59)
 
 
-def test_event_date_of_yesterday_asks_whether_next_year_is_meant(line, demo, db, fake, k, clock):
+def test_event_date_of_yesterday_asks_whether_next_year_is_meant(chat, demo, db, fake, k, clock):
     clock.move_to(at(12, 2, 10))
     form = "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30"
-    q = line.text(CHAIR, form)
+    q = chat.text(CHAIR, form)
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
     assert [a["label"] for a in actions(q)] == ["はい", "いいえ", texts.CANCEL]
     assert event(db).starts_at is None
-    q = line.tap(CHAIR, q, "いいえ")  # not next year: the date is asked again
+    q = chat.tap(CHAIR, q, "いいえ")  # not next year: the date is asked again
     assert texts.EV_ASK_WHEN.format(name="臨時役員会") in all_text(q) and event(db).starts_at is None
-    q = line.text(CHAIR, "12/1 19:00")
+    q = chat.text(CHAIR, "12/1 19:00")
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
-    q = line.tap(CHAIR, q, "はい")
+    q = chat.tap(CHAIR, q, "はい")
     assert event(db).starts_at == dt.datetime(2027, 12, 1, 19, tzinfo=JST)
     assert all_text(q).startswith(texts.EV_ASK_DEADLINE)  # 「締切 11/30」 was past too: asked again
     drain(db, k.line)
     assert fake.sends("/multicast") == [] and event(db).state == EventState.draft
 
 
-def test_a_day_long_past_means_next_year_silently(line, demo, db, clock):
+def test_a_day_long_past_means_next_year_silently(chat, demo, db, clock):
     clock.move_to(at(12, 2, 10))
-    preview = line.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
+    preview = chat.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
     assert "1月10日(日) 18:00" in all_text(preview) and "1月5日(火) 23:59まで" in all_text(preview)
     ev = event(db)
     assert ev.starts_at == dt.datetime(2027, 1, 10, 18, tzinfo=JST) and ev.deadline == dt.datetime(
         2027, 1, 5, 23, 59, tzinfo=JST)
 
 
-def test_edit_cancel_and_stale_buttons(line, demo, db, fake, k):
-    preview = line.text(CHAIR, ONE_SHOT)
+def test_edit_cancel_and_stale_buttons(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, ONE_SHOT)
     old_send = button(preview, texts.SEND)["data"]
-    assert all_text(line.postback(SATO, old_send)) == texts.OFFICERS_ONLY  # a resident's forged tap
-    assert texts.STALE_DRAFT in all_text(line.postback(OFFICER3, old_send))  # not their draft
-    assert texts.EV_GONE in all_text(line.tap(SATO, preview, "参加"))  # not sent yet
-    fields = line.tap(CHAIR, preview, texts.EDIT)
-    q = line.tap(CHAIR, fields, texts.EV_FIELDS["when"])
-    q = line.text(CHAIR, "11月30日 10時半")  # before the deadline: the deadline is asked again
+    assert all_text(chat.postback(SATO, old_send)) == texts.OFFICERS_ONLY  # a resident's forged tap
+    assert texts.STALE_DRAFT in all_text(chat.postback(OFFICER3, old_send))  # not their draft
+    assert texts.EV_GONE in all_text(chat.tap(SATO, preview, "参加"))  # not sent yet
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    q = chat.tap(CHAIR, fields, texts.EV_FIELDS["when"])
+    q = chat.text(CHAIR, "11月30日 10時半")  # before the deadline: the deadline is asked again
     assert texts.EV_ASK_DEADLINE in all_text(q)
-    preview = line.text(CHAIR, "11/27")
+    preview = chat.text(CHAIR, "11/27")
     assert "11月30日(月) 10:30" in all_text(preview) and "11月27日(金) 23:59まで" in all_text(preview)
-    assert texts.STALE_PREVIEW in all_text(line.postback(CHAIR, old_send))
-    assert texts.EV_CANCELLED in all_text(line.tap(CHAIR, preview, texts.CANCEL))
+    assert texts.STALE_PREVIEW in all_text(chat.postback(CHAIR, old_send))
+    assert texts.EV_CANCELLED in all_text(chat.tap(CHAIR, preview, texts.CANCEL))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
     drain(db, k.line)
     assert fake.sends("/multicast") == []
 
 
-def test_residents_cannot_create_or_count(line, demo, db, fake):
+def test_residents_cannot_create_or_count(chat, demo, db, fake):
     for cmd in ("出欠", ONE_SHOT, "集計"):
-        assert all_text(line.text(SATO, cmd)) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(SATO, "a=ev_proxy&e=1")) == texts.OFFICERS_ONLY
+        assert all_text(chat.text(SATO, cmd)) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, "a=ev_proxy&e=1")) == texts.OFFICERS_ONLY
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
 
 
-def test_block_leader_asks_own_block_only(line, demo, db, fake, k):
-    preview = line.text(LEADER2, ONE_SHOT.replace("人数 あり", "対象 全体"))
+def test_block_leader_asks_own_block_only(chat, demo, db, fake, k):
+    preview = chat.text(LEADER2, ONE_SHOT.replace("人数 あり", "対象 全体"))
     assert "送信先：2班" in all_text(preview)
-    line.tap(LEADER2, preview, texts.SEND)
+    chat.tap(LEADER2, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {LEADER2, ITO, NAKAMURA}
@@ -271,37 +271,37 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     assert not [r for r in fake.sends("/push") if "受け付けました" in all_text(r.body["messages"])]
 
 
-def test_deadline_refuses_politely_and_changes_nothing(line, demo, db, fake, k, clock):
-    send(line)
+def test_deadline_refuses_politely_and_changes_nothing(chat, demo, db, fake, k, clock):
+    send(chat)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    answer(line, SATO, card, "参加", heads=1)
-    q = line.tap(SUZUKI, [card], "参加")  # SUZUKI leaves the head count for later
+    answer(chat, SATO, card, "参加", heads=1)
+    q = chat.tap(SUZUKI, [card], "参加")  # SUZUKI leaves the head count for later
     clock.move_to(at(12, 2, 0, 0))
     closed = texts.EV_CLOSED.format(name="秋の清掃活動")
-    assert all_text(line.tap(SATO, [card], "不参加")) == closed
-    assert all_text(line.tap(SUZUKI, q, "3人")) == closed
-    assert all_text(line.postback(CHAIR, f"a=ev_pans&d={delivery(db, '高橋 和子').id}&v=yes")) == closed
+    assert all_text(chat.tap(SATO, [card], "不参加")) == closed
+    assert all_text(chat.tap(SUZUKI, q, "3人")) == closed
+    assert all_text(chat.postback(CHAIR, f"a=ev_pans&d={delivery(db, '高橋 和子').id}&v=yes")) == closed
     assert delivery(db, "佐藤 花子").answer == "yes" and len(delivery(db, "佐藤 花子").history) == 1
     assert delivery(db, "鈴木 一郎").answer_data is None and delivery(db, "高橋 和子").answer is None
     # the details still open (and count as read), without answer buttons
-    details = line.tap(ITO, [card], texts.EV_DETAILS)
+    details = chat.tap(ITO, [card], texts.EV_DETAILS)
     assert texts.EV_CLOSED_MARK in all_text(details) and "quickReply" not in details[-1]
     assert delivery(db, "伊藤 美咲").read_at is not None
 
 
-def test_household_answer_counts_for_everyone_and_says_who(line, demo, db, fake, k):
+def test_household_answer_counts_for_everyone_and_says_who(chat, demo, db, fake, k):
     with db.session() as s:
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"),
                      household_id=sato.household_id, block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
-    send(line)
+    send(chat)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    answer(line, SATO, card, "参加", heads=3, comment="駐車場を使います")
-    son = all_text(line.tap(user_id("sato-son"), [card], texts.EV_DETAILS))
+    answer(chat, SATO, card, "参加", heads=3, comment="駐車場を使います")
+    son = all_text(chat.tap(user_id("sato-son"), [card], texts.EV_DETAILS))
     assert "いまの回答：参加（3人）（佐藤 花子さん・11月22日(日) 10:00）" in son and "駐車場を使います" in son
-    done = all_text(answer(line, user_id("sato-son"), card, "未定"))
+    done = all_text(answer(chat, user_id("sato-son"), card, "未定"))
     assert "回答者：佐藤 一さん" in done
     with db.session() as s:  # still one receipt for the household
         assert s.scalar(select(func.count()).select_from(Delivery).join(Household)
@@ -309,89 +309,89 @@ def test_household_answer_counts_for_everyone_and_says_who(line, demo, db, fake,
     assert delivery(db, "佐藤 花子").answer == "maybe"
 
 
-def test_details_count_as_read_and_not_for_others(line, demo, db, fake, k):
-    send(line, PER_PERSON)
+def test_details_count_as_read_and_not_for_others(chat, demo, db, fake, k):
+    send(chat, PER_PERSON)
     drain(db, k.line)
     card = card_for(fake, ITO)
     assert delivery(db, "伊藤 美咲").read_at is None
-    details = all_text(line.tap(ITO, [card], texts.EV_DETAILS))
+    details = all_text(chat.tap(ITO, [card], texts.EV_DETAILS))
     assert "【夏祭り】" in details and texts.EV_NO_ANSWER_YET in details
     assert delivery(db, "伊藤 美咲").read_at is not None and delivery(db, "伊藤 美咲").answer is None
     # 1班 was not asked; nor was anyone about an event that does not exist
-    assert all_text(line.tap(SATO, [card], "参加")) == texts.EV_NOT_FOR_YOU
-    assert all_text(line.postback(SATO, "a=ev_ans&e=999&v=yes")) == texts.EV_GONE
-    assert all_text(line.postback(SATO, "a=ev_ans&e=x&v=yes")) == texts.EV_GONE
-    assert all_text(line.postback(ITO, "a=ev_cnt&d=x&n=2")) == texts.STALE_BUTTON
+    assert all_text(chat.tap(SATO, [card], "参加")) == texts.EV_NOT_FOR_YOU
+    assert all_text(chat.postback(SATO, "a=ev_ans&e=999&v=yes")) == texts.EV_GONE
+    assert all_text(chat.postback(SATO, "a=ev_ans&e=x&v=yes")) == texts.EV_GONE
+    assert all_text(chat.postback(ITO, "a=ev_cnt&d=x&n=2")) == texts.STALE_BUTTON
 
 
-def test_per_person_answers_and_proxy_for_paper_household(line, demo, db, fake, k):
+def test_per_person_answers_and_proxy_for_paper_household(chat, demo, db, fake, k):
     with db.session() as s:
         ito = s.scalar(select(Member).where(Member.line_user_id == ITO))
         s.add(Member(association_id=ito.association_id, line_user_id=user_id("ito-son"), household_id=ito.household_id,
                      block_id=ito.block_id, name="伊藤 翔", status=MemberStatus.active))
-    send(line, PER_PERSON)
+    send(chat, PER_PERSON)
     drain(db, k.line)
     card = card_for(fake, ITO)
     assert texts.EV_PER_PERSON in all_text([card])
-    answer(line, ITO, card, "参加")
-    answer(line, user_id("ito-son"), card, "不参加", comment="部活があります")
+    answer(chat, ITO, card, "参加")
+    answer(chat, user_id("ito-son"), card, "不参加", comment="部活があります")
     with db.session() as s:
         rows = s.execute(select(Delivery.person_key, Delivery.answer, Delivery.via_line).join(Household)
                          .where(Household.name == "伊藤 美咲").order_by(Delivery.id)).all()
         assert [(a, v) for _, a, v in rows] == [("yes", True), ("no", True)] and all(p for p, _, _ in rows)
 
     # 代理回答: the block leader picks the paper household (渡辺 健, not on LINE) from 「集計」
-    results = line.text(LEADER2, "集計")
-    q = line.tap(LEADER2, results, f"{texts.EV_PROXY}：夏祭り")
-    q = line.tap(LEADER2, q, "渡辺 健")
+    results = chat.text(LEADER2, "集計")
+    q = chat.tap(LEADER2, results, f"{texts.EV_PROXY}：夏祭り")
+    q = chat.tap(LEADER2, q, "渡辺 健")
     assert "渡辺 健様の世帯の回答" in all_text(q)
-    q = line.tap(LEADER2, q, "参加")
-    done = all_text(line.text(LEADER2, "足が不自由なので送迎希望"))
+    q = chat.tap(LEADER2, q, "参加")
+    done = all_text(chat.text(LEADER2, "足が不自由なので送迎希望"))
     assert "代理回答を記録しました（渡辺 健様の世帯）" in done and "送迎希望" in done
     d = delivery(db, "渡辺 健")
     assert d.person_key == 0 and d.answer == "yes" and d.answered_by_proxy and d.answered_by.name == "田中 実"
     assert d.history[0].proxy is True
 
 
-def test_proxy_is_checked_on_the_server(line, demo, db, fake, k):
-    send(line)
+def test_proxy_is_checked_on_the_server(chat, demo, db, fake, k):
+    send(chat)
     takahashi = delivery(db, "高橋 和子").id  # 1班, paper
-    assert all_text(line.postback(SATO, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(SATO, f"a=ev_cnt&d={takahashi}&n=2&p=1")) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(LEADER2, f"a=ev_pick&d={takahashi}")) == texts.OFFICERS_ONLY  # not their 班
-    assert all_text(line.postback(LEADER2, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, f"a=ev_cnt&d={takahashi}&n=2&p=1")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(LEADER2, f"a=ev_pick&d={takahashi}")) == texts.OFFICERS_ONLY  # not their 班
+    assert all_text(chat.postback(LEADER2, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
     # a resident cannot answer for another household either
-    assert all_text(line.postback(SATO, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}")) == texts.EV_NOT_FOR_YOU
+    assert all_text(chat.postback(SATO, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}")) == texts.EV_NOT_FOR_YOU
     assert delivery(db, "高橋 和子").answer is None
     # the chair can; pages of 11 households with 次へ
-    q = line.postback(CHAIR, f"a=ev_proxy&e={event(db).id}")
-    q = line.tap(CHAIR, q, "1班")
+    q = chat.postback(CHAIR, f"a=ev_proxy&e={event(db).id}")
+    q = chat.tap(CHAIR, q, "1班")
     labels = [i["action"]["label"] for i in q[-1]["quickReply"]["items"]]
     assert labels[0] == "高橋 和子" and "佐藤 花子" in labels  # paper first, then the others
-    q = line.tap(CHAIR, q, "高橋 和子")
-    q = line.tap(CHAIR, q, "参加")
-    q = line.tap(CHAIR, q, "2人")
-    done = line.tap(CHAIR, q, texts.EV_NO_COMMENT)
+    q = chat.tap(CHAIR, q, "高橋 和子")
+    q = chat.tap(CHAIR, q, "参加")
+    q = chat.tap(CHAIR, q, "2人")
+    done = chat.tap(CHAIR, q, texts.EV_NO_COMMENT)
     assert "代理回答を記録しました" in all_text(done) and button(done, texts.EV_PROXY_MORE)
     assert delivery(db, "高橋 和子").answer_data == {"count": 2}
 
 
-def test_a_late_text_is_not_a_comment(line, demo, db, fake, k, clock):
-    send(line)
+def test_a_late_text_is_not_a_comment(chat, demo, db, fake, k, clock):
+    send(chat)
     drain(db, k.line)
-    line.tap(SATO, [card_for(fake, SATO)], "不参加")
+    chat.tap(SATO, [card_for(fake, SATO)], "不参加")
     clock.move_to(NOW + dt.timedelta(hours=2))
-    assert all_text(line.text(SATO, "こんにちは")) == texts.HELP_MEMBER
+    assert all_text(chat.text(SATO, "こんにちは")) == texts.HELP_MEMBER
     assert delivery(db, "佐藤 花子").answer_data is None
 
 
-def test_answering_does_not_cut_off_an_officers_draft(line, demo, db, fake, k):
-    send(line)
+def test_answering_does_not_cut_off_an_officers_draft(chat, demo, db, fake, k):
+    send(chat)
     drain(db, k.line)
-    line.text(CHAIR, "回覧 ")  # the chair starts a circular and is asked its title
-    done = line.tap(CHAIR, [card_for(fake, CHAIR)], "不参加")
+    chat.text(CHAIR, "回覧 ")  # the chair starts a circular and is asked its title
+    done = chat.tap(CHAIR, [card_for(fake, CHAIR)], "不参加")
     assert "回答を受け付けました" in all_text(done)
-    assert texts.ASK_BODY in all_text(line.text(CHAIR, "防犯パトロール"))  # the draft goes on
+    assert texts.ASK_BODY in all_text(chat.text(CHAIR, "防犯パトロール"))  # the draft goes on
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -406,9 +406,9 @@ def answered(line, db, fake, k):
     return card
 
 
-def test_results_in_chat(line, demo, db, fake, k):
-    answered(line, db, fake, k)
-    text = all_text(line.text(CHAIR, "集計"))
+def test_results_in_chat(chat, demo, db, fake, k):
+    answered(chat, db, fake, k)
+    text = all_text(chat.text(CHAIR, "集計"))
     assert "■秋の清掃活動（12月5日(土) 9:00）締切 12月1日(火) 23:59" in text
     assert "参加 1・不参加 1・未定 1・未回答 1・未読 8（全12世帯）" in text
     assert "参加人数 計2人" in text
@@ -416,7 +416,7 @@ def test_results_in_chat(line, demo, db, fake, k):
     assert "高橋 和子様（紙）" in text and "鈴木 一郎様" in text and "佐藤 花子様" not in text
     assert text.index("高橋 和子様") < text.index("鈴木 一郎様")  # needs support first
     assert "リマインド予定：11月28日(土) 9:00（いま未回答6・6通）" in text
-    leader = all_text(line.text(LEADER2, "集計"))
+    leader = all_text(chat.text(LEADER2, "集計"))
     assert "（全4世帯）" in leader and "渡辺 健様（紙）" in leader and "鈴木" not in leader
 
 
@@ -494,8 +494,8 @@ def reminded(fake):
                   if d.via == "multicast" and texts.EV_REMINDER_TITLE in d.message.get("altText", ""))
 
 
-def test_reminder_three_days_before_deadline_to_unanswered_only(line, demo, db, fake, k, clock):
-    answered(line, db, fake, k)  # 佐藤・伊藤・中村 answered; 鈴木 only read
+def test_reminder_three_days_before_deadline_to_unanswered_only(chat, demo, db, fake, k, clock):
+    answered(chat, db, fake, k)  # 佐藤・伊藤・中村 answered; 鈴木 only read
     clock.move_to(at(11, 28, 8, 59))
     assert send_due(k) == 0
     clock.move_to(at(11, 28, 9))
@@ -506,22 +506,22 @@ def test_reminder_three_days_before_deadline_to_unanswered_only(line, demo, db, 
     assert not {SATO, ITO, NAKAMURA} & set(got)
     card = next(d.message for d in fake.delivered if d.user_id == SUZUKI and d.message.get("altText", "").startswith(
         texts.EV_REMINDER_TITLE))
-    assert "回答を受け付けました" in all_text(answer(line, SUZUKI, card, "不参加"))
+    assert "回答を受け付けました" in all_text(answer(chat, SUZUKI, card, "不参加"))
     clock.move_to(at(11, 29, 9))
     assert send_due(k) == 0  # once
 
 
-def test_per_person_reminder_and_none_after_deadline(line, demo, db, fake, k, clock):
-    send(line, PER_PERSON)
+def test_per_person_reminder_and_none_after_deadline(chat, demo, db, fake, k, clock):
+    send(chat, PER_PERSON)
     drain(db, k.line)
-    answer(line, ITO, card_for(fake, ITO), "参加")
+    answer(chat, ITO, card_for(fake, ITO), "参加")
     clock.move_to(at(11, 28, 9))
     send_due(k)
     drain(db, k.line)
     assert reminded(fake) == sorted([LEADER2, NAKAMURA])
     # an event whose deadline is nearer than 3 days gets no reminder at all
-    line.text(CHAIR, "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30\n対象 役員のみ")
-    line.tap(CHAIR, line.text(CHAIR, "リマインド: 3日前"), texts.SEND)
+    chat.text(CHAIR, "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30\n対象 役員のみ")
+    chat.tap(CHAIR, chat.text(CHAIR, "リマインド: 3日前"), texts.SEND)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Reminder).where(Reminder.subject_id == event(db).id,
                                                                            Reminder.subject_type == "event")) == 0

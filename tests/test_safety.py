@@ -15,9 +15,9 @@ from scheduler.safety import purge_locations, reask
 ACTIVE = 9  # active demo members
 
 
-def test_residents_and_block_leaders_cannot_start(line, demo, db, clock):
-    assert all_text(line.text(SATO, "災害モード")) == texts.OFFICERS_ONLY
-    assert all_text(line.text(LEADER2, "災害モード")) == texts.DISASTER_ONLY_ROLES
+def test_residents_and_block_leaders_cannot_start(chat, demo, db, clock):
+    assert all_text(chat.text(SATO, "災害モード")) == texts.OFFICERS_ONLY
+    assert all_text(chat.text(LEADER2, "災害モード")) == texts.DISASTER_ONLY_ROLES
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Disaster)) == 0
 
@@ -40,31 +40,31 @@ def test_start_sends_one_check_to_every_active_member(line, demo, db, fake, k, c
     assert all_text(line.text(CHAIR, "災害モード")) == texts.DISASTER_ALREADY
 
 
-def test_one_member_answers_for_the_household_and_history_is_kept(line, demo, db, fake, k, clock):
-    start(line)
+def test_one_member_answers_for_the_household_and_history_is_kept(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
     card = check_of(fake, SATO)
-    reply = line.tap(SATO, [card], "避難しました")
+    reply = chat.tap(SATO, [card], "避難しました")
     assert "「避難しました」で記録しました（佐藤 花子様の世帯）" in all_text(reply)
-    line.tap(SATO, reply, "3人")
-    line.text(SATO, "公民館にいます")
+    chat.tap(SATO, reply, "3人")
+    chat.text(SATO, "公民館にいます")
     with db.session() as s:  # a second member of the household answers later
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"), household_id=sato.household_id,
                      block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
         sato_id = sato.id
-    line.tap(user_id("sato-son"), [card], "無事")
+    chat.tap(user_id("sato-son"), [card], "無事")
     r = report(db, "佐藤 花子")  # the note keeps its author (退会 erases exactly theirs)
     assert r.answer == "safe" and r.answer_data == {"people": 3, "comment": "公民館にいます",
                                                     "notes": [{"m": sato_id, "t": "公民館にいます"}]}
     assert [h.answer for h in r.history] == ["evacuated", "safe"]
 
 
-def test_location_attaches_to_the_latest_report(line, demo, db, fake, k, clock):
-    start(line)
+def test_location_attaches_to_the_latest_report(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.tap(ITO, [check_of(fake, ITO)], "無事")
-    reply = line.location(ITO, 35.6830, 139.7702, "東京都千代田区東町2-5")
+    chat.tap(ITO, [check_of(fake, ITO)], "無事")
+    reply = chat.location(ITO, 35.6830, 139.7702, "東京都千代田区東町2-5")
     assert texts.SAFETY_LOCATION_RECORDED in all_text(reply)
     with db.session() as s:
         (loc,) = s.scalars(select(SafetyLocation)).all()
@@ -96,22 +96,22 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
     assert "救助要請：2班 中村 幸子様" in all_text(line.text(BOSAI, "安否状況"))
 
 
-def test_status_board_lists_silent_households_support_first(line, demo, db, fake, k, clock):
-    start(line)
+def test_status_board_lists_silent_households_support_first(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.tap(SATO, [check_of(fake, SATO)], "無事")
-    board = all_text(line.text(CHAIR, "安否状況"))
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
+    board = all_text(chat.text(CHAIR, "安否状況"))
     assert "無事 1" in board and "未回答 11世帯（全12世帯）" in board
     silent = board.split("未回答（要支援の方が先）：")[1]
     assert silent.index("高橋 和子様（紙・要支援）") < silent.index("鈴木 一郎様")  # the visit lists' marks
-    leader = all_text(line.text(LEADER2, "安否状況"))
+    leader = all_text(chat.text(LEADER2, "安否状況"))
     assert "全4世帯" in leader and "鈴木" not in leader
 
 
-def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, fake, k, clock):
-    start(line)
+def test_reask_every_30_minutes_only_silent_at_most_three_times(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.tap(SATO, [check_of(fake, SATO)], "無事")
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
 
     def reasked():
         return [d.user_id for d in fake.delivered if "再送" in d.message.get("altText", "")]
@@ -122,7 +122,7 @@ def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, 
     assert reask(k) == ACTIVE - 1
     drain(db, k.line)
     assert SATO not in reasked() and len(reasked()) == ACTIVE - 1
-    line.tap(ITO, [check_of(fake, ITO)], "無事")
+    chat.tap(ITO, [check_of(fake, ITO)], "無事")
     for _ in range(2):
         clock.shift(dt.timedelta(minutes=30))
         reask(k)
@@ -133,34 +133,34 @@ def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, 
     assert counts[ITO] == 1 and counts[CHAIR] == 3 and SATO not in counts
 
 
-def test_block_leader_records_by_proxy(line, demo, db, fake, k, clock):
-    start(line)
+def test_block_leader_records_by_proxy(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    board = line.text(LEADER2, "安否状況")
-    pick = line.tap(LEADER2, board, texts.SAFETY_PROXY)
+    board = chat.text(LEADER2, "安否状況")
+    pick = chat.tap(LEADER2, board, texts.SAFETY_PROXY)
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert "渡辺 健" in labels and "鈴木 一郎" not in labels  # own 班 only
-    status = line.tap(LEADER2, pick, "渡辺 健")
-    done = line.tap(LEADER2, status, "無事")
+    status = chat.tap(LEADER2, pick, "渡辺 健")
+    done = chat.tap(LEADER2, status, "無事")
     assert "渡辺 健様の世帯を「無事」（代理）で記録しました" in all_text(done)
     r = report(db, "渡辺 健")
     assert r.answer == "safe" and r.answered_by_proxy and r.answered_by.name == "田中 実"
 
 
-def test_end_sends_summary_and_purges_locations_later(line, demo, db, fake, k, clock, caplog):
-    start(line)
+def test_end_sends_summary_and_purges_locations_later(chat, demo, db, fake, k, clock, caplog):
+    start(chat)
     drain(db, k.line)
-    line.location(SATO, 35.68, 139.77)
-    line.tap(SATO, [check_of(fake, SATO)], "無事")
-    assert all_text(line.text(SATO, "災害モード終了")) == texts.OFFICERS_ONLY
-    confirm = line.text(CHAIR, "災害モード終了")
-    ended = line.tap(CHAIR, confirm, texts.DISASTER_END_YES)
+    chat.location(SATO, 35.68, 139.77)
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
+    assert all_text(chat.text(SATO, "災害モード終了")) == texts.OFFICERS_ONLY
+    confirm = chat.text(CHAIR, "災害モード終了")
+    ended = chat.tap(CHAIR, confirm, texts.DISASTER_END_YES)
     assert "無事 1" in all_text(ended) and "未回答 11世帯" in all_text(ended)
     drain(db, k.line)
     summary = [r for r in fake.sends("/multicast") if "災害モード終了" in all_text(r.body["messages"])]
     assert summary and BOSAI in summary[0].body["to"] and SATO not in summary[0].body["to"]
     # answers after the end change nothing
-    assert texts.SAFETY_CLOSED in all_text(line.tap(ITO, [check_of(fake, ITO)], "無事"))
+    assert texts.SAFETY_CLOSED in all_text(chat.tap(ITO, [check_of(fake, ITO)], "無事"))
     clock.shift(dt.timedelta(days=29))
     assert purge_locations(k) == 0
     clock.shift(dt.timedelta(days=1, minutes=1))
@@ -208,7 +208,7 @@ def test_live_page_and_csv_show_locations_only_to_disaster_officers(line, demo, 
     assert line.client.application.test_client().get("/admin/safety/").status_code == 403
 
 
-def test_location_outside_disaster_mode(line, demo, db):
-    assert texts.SAFETY_CLOSED in all_text(line.location(SATO, 35.0, 139.0))
+def test_location_outside_disaster_mode(chat, demo, db):
+    assert texts.SAFETY_CLOSED in all_text(chat.location(SATO, 35.0, 139.0))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(SafetyLocation)) == 0
