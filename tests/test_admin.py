@@ -308,7 +308,7 @@ def test_sent_date_is_in_japan_time(client, line, demo, fake):
 def test_browser_form_post_with_null_origin_signs_in(app, demo, line):
     """What Chromium sends for the confirm form under Referrer-Policy: no-referrer."""
     from bot.dev.demo import demo_user_id
-    from conftest import button
+    from chat import button
     from handlers.messages import texts
 
     link = button(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]

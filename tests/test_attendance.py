@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import actions, all_text, button, user_id
+from chat import actions, all_text, button
+from conftest import user_id
 from handlers.events.common import parse_when
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, button, user_id
+from chat import all_text, button
+from conftest import user_id
 from models import (
     Association,
     Block,

@@ -11,7 +11,7 @@ from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import message_text
 from bot.outbox import drain
 from bot.web.signin import landing, safe_next
-from conftest import actions, all_text, button
+from chat import all_text, button, labels
 from handlers.safety.common import URGENT
 from handlers.safety.report import read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
@@ -22,10 +22,6 @@ SUZUKI = demo_user_id("鈴木 一郎")  # 1班
 KATO = demo_user_id("加藤 恵子")  # 3班
 YAMAMOTO = demo_user_id("山本 節子")  # 3班, 要支援
 STATUS_LABELS = ["無事", "けが人あり", "救助が必要", "避難しました"]
-
-
-def labels(messages):
-    return [a.get("label") for a in actions(messages)]
 
 
 def no_help(messages):

@@ -17,7 +17,8 @@ from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
 from bot.inbox import MAX_ATTEMPTS, _next_for_user, store
-from conftest import Line, all_text, button, user_id
+from chat import Line, all_text, button
+from conftest import user_id
 from handlers.framework.router import router
 from models import Circular, CircularState, OutboxMessage, WebhookEvent
 

@@ -12,7 +12,7 @@ import bot.outbox as outbox
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.line.client import LineClient
-from conftest import all_text
+from chat import all_text
 from models.messaging import enqueue
 from models import Association, OutboxMessage
 from scheduler.runner import _guarded
@@ -272,7 +272,7 @@ def test_a_slow_line_settles_on_the_retry_that_gets_409(demo, db, fake, settings
 
 def test_a_reply_that_timed_out_is_not_pushed_again(demo, db, fake, settings):
     from bot.app import create_app
-    from conftest import Line
+    from chat import Line
 
     app = create_app(settings.with_(line_timeout_seconds=0.3))
     try:

@@ -13,7 +13,7 @@ from models import quota
 from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
-from conftest import Line, all_text
+from chat import Line, all_text
 from models import Circular, CircularState, LineQuota, OutboxMessage
 
 CHAIR = demo_user_id("山田 太郎")

@@ -7,7 +7,8 @@ from stdnum import damm
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, member, button, user_id
+from chat import all_text, button
+from conftest import member, user_id
 from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
 
 CHAIR = demo_user_id("山田 太郎")

@@ -14,7 +14,8 @@ from stdnum import damm
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, button, dump_everything, member, user_id
+from chat import all_text, button
+from conftest import dump_everything, member, user_id
 from models import Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -374,7 +375,7 @@ def test_two_officers_approving_at_the_same_moment_make_one_household(line, demo
 
     monkeypatch.setattr(reg, "pending_target", both_read)
     events = {who: line.postback_event(who, data[who]) for who in data}
-    from conftest import Line
+    from chat import Line
     statuses = []
     threads = [threading.Thread(target=lambda w=w: statuses.append(Line(line.client.application.test_client(), fake)
                                                                        .post(events[w]))) for w in data]
@@ -469,7 +470,7 @@ def test_an_applicant_who_withdraws_leaves_no_name_in_the_approval_request(line,
 
 def test_concurrent_wrong_codes_from_one_user_are_all_counted(line, demo, db, fake, k, clock):
     """gunicorn runs several workers: twelve codes handled at the same moment still get five answers."""
-    from conftest import Line
+    from chat import Line
 
     uid = user_id("parallel")
     consent(line, uid)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, button
+from chat import all_text, button
 from models import Reminder
 from scheduler.reminders import send_due
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, user_id
+from chat import all_text
+from conftest import user_id
 from models import Association, Block, Circular, Member, MemberStatus, SafetyLocation
 from scheduler.reminders import send_due
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from handlers.messages import texts
 from bot.outbox import drain
-from conftest import all_text, button, user_id
+from chat import all_text, button
+from conftest import user_id
 from models import Disaster, Member, MemberStatus, OutboxMessage, SafetyLocation
 from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 from scheduler.safety import purge_locations, reask

@@ -12,7 +12,8 @@ from handlers.messages import texts
 from bot.dev.fake_line import message_text
 from handlers.messages.limits import utf16_len
 from bot.outbox import drain
-from conftest import Line, actions, all_text, dump_everything, user_id
+from chat import Line, actions, all_text
+from conftest import dump_everything, user_id
 from models import Block, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
 from models.safety import may_see_safety
 from safety_kit import BOSAI, CHAIR, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401

@@ -27,7 +27,8 @@ from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from bot.web.signin import issue_login_link
 from bot.dev.simulator import loopback_host
-from conftest import SECRET, TOKEN, button
+from chat import button
+from conftest import SECRET, TOKEN
 from models import (
     Association,
     Attachment,
