@@ -67,108 +67,108 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
         assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.subject_id == c.id)) == 12
 
 
-def test_one_shot_goes_straight_to_preview(line, demo, db):
-    preview = line.text(CHAIR, "回覧 防犯パトロール\n今週金曜の夜に見回りをします。")
+def test_one_shot_goes_straight_to_preview(chat, demo, db):
+    preview = chat.text(CHAIR, "回覧 防犯パトロール\n今週金曜の夜に見回りをします。")
     assert preview[1]["altText"] == "防犯パトロール"
     assert texts.SEND in all_text(preview)
 
 
-def test_resident_cannot_issue_circulars_or_status(line, demo, db, fake):
+def test_resident_cannot_issue_circulars_or_status(chat, demo, db, fake):
     for cmd in ("回覧", "回覧 勝手な回覧\n本文", "状況", "管理画面"):
-        reply = line.text(SATO, cmd)
+        reply = chat.text(SATO, cmd)
         assert all_text(reply) == texts.OFFICERS_ONLY
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Circular)) == 0
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
-def test_forged_send_button_from_resident_changes_nothing(line, demo, db, fake):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
+def test_forged_send_button_from_resident_changes_nothing(chat, demo, db, fake):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
     data = button(preview, texts.SEND)["data"]
-    assert all_text(line.postback(SATO, data)) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, data)) == texts.OFFICERS_ONLY
     # another officer cannot send the chair's draft either
-    assert texts.STALE_DRAFT in all_text(line.postback(demo_user_id("小林 修"), data))
+    assert texts.STALE_DRAFT in all_text(chat.postback(demo_user_id("小林 修"), data))
     assert circular(db).state == CircularState.draft
 
 
-def test_stale_preview_and_double_send(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
+def test_stale_preview_and_double_send(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
     old_send = button(preview, texts.SEND)["data"]
-    fields = line.tap(CHAIR, preview, texts.EDIT)
-    line.tap(CHAIR, fields, texts.FIELD_TITLE)
-    new_preview = line.text(CHAIR, "テスト（訂正）")
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    chat.tap(CHAIR, fields, texts.FIELD_TITLE)
+    new_preview = chat.text(CHAIR, "テスト（訂正）")
     assert new_preview[1]["altText"] == "テスト（訂正）"
-    assert texts.STALE_PREVIEW in all_text(line.postback(CHAIR, old_send))
-    line.tap(CHAIR, new_preview, texts.SEND)
-    again = line.tap(CHAIR, new_preview, texts.SEND)
+    assert texts.STALE_PREVIEW in all_text(chat.postback(CHAIR, old_send))
+    chat.tap(CHAIR, new_preview, texts.SEND)
+    again = chat.tap(CHAIR, new_preview, texts.SEND)
     assert texts.STALE_DRAFT in all_text(again)
     drain(db, k.line)
     assert len(fake.sends("/multicast")) == 1
 
 
-def test_cancel_deletes_the_draft(line, demo, db, fake):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
-    assert texts.CIRCULAR_CANCELLED in all_text(line.tap(CHAIR, preview, texts.CANCEL))
+def test_cancel_deletes_the_draft(chat, demo, db, fake):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
+    assert texts.CIRCULAR_CANCELLED in all_text(chat.tap(CHAIR, preview, texts.CANCEL))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Circular)) == 0
 
 
-def test_cancel_word_ends_the_dialog(line, demo, db):
-    line.text(CHAIR, "回覧")
-    assert texts.CANCELLED in all_text(line.text(CHAIR, "取消"))
+def test_cancel_word_ends_the_dialog(chat, demo, db):
+    chat.text(CHAIR, "回覧")
+    assert texts.CANCELLED in all_text(chat.text(CHAIR, "取消"))
     # the next text is not taken as a title
-    assert all_text(line.text(CHAIR, "こんにちは")) == texts.HELP_OFFICER
+    assert all_text(chat.text(CHAIR, "こんにちは")) == texts.HELP_OFFICER
 
 
-def test_target_chosen_blocks(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 2班だけ\n本文")
-    fields = line.tap(CHAIR, preview, texts.EDIT)
-    target_q = line.tap(CHAIR, fields, texts.FIELD_TARGET)
-    picker = line.tap(CHAIR, target_q, texts.TARGET_BLOCKS)
-    picker = line.tap(CHAIR, picker, "2班")
+def test_target_chosen_blocks(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 2班だけ\n本文")
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    target_q = chat.tap(CHAIR, fields, texts.FIELD_TARGET)
+    picker = chat.tap(CHAIR, target_q, texts.TARGET_BLOCKS)
+    picker = chat.tap(CHAIR, picker, "2班")
     assert "選択中：2班" in all_text(picker)
-    preview = line.tap(CHAIR, picker, texts.DONE)
+    preview = chat.tap(CHAIR, picker, texts.DONE)
     assert "送信先：2班" in all_text(preview)
-    line.tap(CHAIR, preview, texts.SEND)
+    chat.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {LEADER2, ITO, demo_user_id("中村 幸子")}
 
 
-def test_block_leader_circulates_in_own_block_only(line, demo, db, fake, k):
-    preview = line.text(LEADER2, "回覧 2班の集金\n今月の班費を集めます。")
+def test_block_leader_circulates_in_own_block_only(chat, demo, db, fake, k):
+    preview = chat.text(LEADER2, "回覧 2班の集金\n今月の班費を集めます。")
     assert "送信先：2班" in all_text(preview)
-    line.tap(LEADER2, preview, texts.SEND)
+    chat.tap(LEADER2, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert CHAIR not in mc.body["to"] and ITO in mc.body["to"]
 
 
-def test_officers_only_target(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 役員会\n議事次第")
-    fields = line.tap(CHAIR, preview, texts.EDIT)
-    target_q = line.tap(CHAIR, fields, texts.FIELD_TARGET)
-    preview = line.tap(CHAIR, target_q, texts.TARGET_OFFICERS)
-    line.tap(CHAIR, preview, texts.SEND)
+def test_officers_only_target(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 役員会\n議事次第")
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    target_q = chat.tap(CHAIR, fields, texts.FIELD_TARGET)
+    preview = chat.tap(CHAIR, target_q, texts.TARGET_OFFICERS)
+    chat.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {CHAIR, LEADER2, demo_user_id("小林 修")}
 
 
-def test_read_is_per_household_and_idempotent(line, demo, db, fake, k):
-    _, _ = send_one_shot(line)
+def test_read_is_per_household_and_idempotent(chat, demo, db, fake, k):
+    _, _ = send_one_shot(chat)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
     read = button(flex, texts.READ)["data"]
-    assert "既読にしました" in all_text(line.postback(SATO, read))
-    again = line.postback(SATO, read)
+    assert "既読にしました" in all_text(chat.postback(SATO, read))
+    again = chat.postback(SATO, read)
     assert "ご自身が" in all_text(again)
     with db.session() as s:
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         # a second member of the same household: their tap finds the household already read
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"),
                      household_id=sato.household_id, block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
-    son = line.postback(user_id("sato-son"), read)
+    son = chat.postback(user_id("sato-son"), read)
     assert "佐藤 花子さんが" in all_text(son)
     with db.session() as s:
         d = s.scalar(select(Delivery).join(Household).where(Household.name == "佐藤 花子"))
@@ -253,8 +253,8 @@ def test_multicast_batches_of_500(line, demo, db, fake, k):
     assert len({b.retry_key for b in batches}) == 3
 
 
-def test_paper_households_listed_for_block_leader(line, demo, db, fake, k):
-    send_one_shot(line, title="防災訓練")
+def test_paper_households_listed_for_block_leader(chat, demo, db, fake, k):
+    send_one_shot(chat, title="防災訓練")
     drain(db, k.line)
     texts_sent = [all_text(r.body["messages"]) for r in fake.sends("/push")]
     paper = [t for t in texts_sent if "紙で配ってください" in t]
@@ -264,40 +264,40 @@ def test_paper_households_listed_for_block_leader(line, demo, db, fake, k):
     assert leader_push and "渡辺 健様" in all_text(leader_push[0].body["messages"])
 
 
-def test_status_shows_read_rates_and_unread(line, demo, db, fake, k):
-    send_one_shot(line)
+def test_status_shows_read_rates_and_unread(chat, demo, db, fake, k):
+    send_one_shot(chat)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
-    line.tap(SATO, flex, texts.READ)
-    line.tap(ITO, flex, texts.READ)
-    status = all_text(line.text(CHAIR, "状況"))
+    chat.tap(SATO, flex, texts.READ)
+    chat.tap(ITO, flex, texts.READ)
+    status = all_text(chat.text(CHAIR, "状況"))
     assert "既読 2/12世帯（17%）" in status
     assert "・1班 1/4" in status and "・2班 1/4" in status
     assert "高橋 和子様（紙）" in status  # needs support, paper: listed first
     assert status.index("高橋 和子様") < status.index("鈴木 一郎様")
-    leader = all_text(line.text(LEADER2, "状況"))
+    leader = all_text(chat.text(LEADER2, "状況"))
     assert "既読 1/4世帯" in leader and "鈴木" not in leader and "渡辺 健様（紙）" in leader
 
 
-def test_read_button_of_a_draft_or_missing_circular(line, demo, db):
-    preview = line.text(CHAIR, "回覧 下書き\n本文")
-    assert texts.CIRCULAR_GONE in all_text(line.tap(SATO, preview, texts.READ))
-    assert texts.CIRCULAR_GONE in all_text(line.postback(SATO, "a=read&c=99999"))
-    assert texts.STALE_BUTTON in all_text(line.postback(SATO, "a=nonsense"))
+def test_read_button_of_a_draft_or_missing_circular(chat, demo, db):
+    preview = chat.text(CHAIR, "回覧 下書き\n本文")
+    assert texts.CIRCULAR_GONE in all_text(chat.tap(SATO, preview, texts.READ))
+    assert texts.CIRCULAR_GONE in all_text(chat.postback(SATO, "a=read&c=99999"))
+    assert texts.STALE_BUTTON in all_text(chat.postback(SATO, "a=nonsense"))
 
 
-def test_commands_work_while_a_preview_waits(line, demo, db):
-    line.text(CHAIR, "回覧 テスト\n本文")
-    status = all_text(line.text(CHAIR, "状況"))
+def test_commands_work_while_a_preview_waits(chat, demo, db):
+    chat.text(CHAIR, "回覧 テスト\n本文")
+    status = all_text(chat.text(CHAIR, "状況"))
     assert texts.STATUS_NONE in status
     # typed text at the target question re-asks instead of dropping the draft
-    line.text(CHAIR, "回覧")
-    line.text(CHAIR, "題")
-    line.text(CHAIR, "本文")
-    line.text(CHAIR, texts.NEXT)
-    again = line.text(CHAIR, "全員に")
+    chat.text(CHAIR, "回覧")
+    chat.text(CHAIR, "題")
+    chat.text(CHAIR, "本文")
+    chat.text(CHAIR, texts.NEXT)
+    again = chat.text(CHAIR, "全員に")
     assert texts.ASK_TARGET in all_text(again)
-    assert texts.SEND in all_text(line.tap(CHAIR, again, texts.TARGET_ALL))
+    assert texts.SEND in all_text(chat.tap(CHAIR, again, texts.TARGET_ALL))
 
 
 def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake, k):
