@@ -279,3 +279,9 @@ def test_the_run_is_at_the_clock_it_says():
         return
     start = session_clock(value)  # the same moment pytest_configure travelled to (named: the same next one)
     assert start <= now < start + dt.timedelta(hours=1), (value, now)  # ticking from there
+
+
+def test_a_travelling_fixture_counts_where_a_module_imports_it_from_a_helper():
+    assert imported("from safety_kit import BOSAI, clock, start") == {"clock"}  # clock travels, start does not
+    assert imported("from safety_kit import clock as night") == {"night"}
+    assert imported("from chat import button\nfrom conftest import user_id") == frozenset()
