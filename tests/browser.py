@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from conftest import real_now
-from served import Sim, find_action
+from chat import Sim, button
 
 WAIT_MS = 10_000  # the bound of every wait: Playwright's actions, `expect` and wait_for_*
 BOSAI = demo_user_id("小林 修")  # 防災担当
@@ -122,7 +122,7 @@ def admin_link(sim: Sim, who: str) -> str:
     """The one-time sign-in link the bot sends an officer who writes 「管理画面」."""
     sim.new(who)
     sim.send(who, "text", text="管理画面")
-    return find_action(sim.new(who), texts.ADMIN_OPEN)["uri"]
+    return button(sim.new(who), texts.ADMIN_OPEN)["uri"]
 
 
 def sign_in(chrome: Tab, sim: Sim, who: str) -> None:

@@ -12,7 +12,6 @@ the real date so that Chromium (which keeps the real clock) accepts the app's co
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import shutil
@@ -26,13 +25,11 @@ from sqlalchemy import create_engine, text
 from bot.app import create_app
 from bot.config import Settings
 from bot.dev.fake_line import FakeLine, ServedFake
-from bot.webhook import signature
-from line_spec import validate_request, validate_webhook_event
+from chat import SECRET, TOKEN, Line, actions, all_text, button, event_id  # noqa: F401 - the drivers' home
+from line_spec import validate_request
 from models.db import normalize_url
 from models.migrate import upgrade
 
-SECRET = "test-channel-secret"
-TOKEN = "test-access-token"
 SECRET_KEY = "test-secret-key-" + "k" * 32  # outside simulator mode Settings requires one
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -40,7 +37,7 @@ CLOCK_ENV = "KAIRAN_TEST_CLOCK"
 _session_clock = None
 # Helper modules (not test modules) whose fixtures every test may use: `sim`, the served simulator,
 # and `chrome`, a Playwright page in headless Chromium (no test module imports another).
-pytest_plugins = ["served", "browser"]
+pytest_plugins = ["served", "browser", "harness"]
 
 
 def real_now() -> dt.datetime:
@@ -174,92 +171,6 @@ def db(k):
     return k.db
 
 
-_ids = itertools.count(1)
-
-
-def event_id() -> str:
-    return f"01TEST{next(_ids):020d}"
-
-
-class Line:
-    """Plays LINE: builds complete webhook events, signs them, posts them to /callback."""
-
-    def __init__(self, client, fake: FakeLine, secret: str = SECRET):
-        self.client, self.fake, self.secret = client, fake, secret
-        self.last_status = None
-
-    def base(self, user: str, etype: str, reply: bool = True) -> dict:
-        e = {"type": etype, "mode": "active", "timestamp": int(time.time() * 1000),
-             "source": {"type": "user", "userId": user}, "webhookEventId": event_id(),
-             "deliveryContext": {"isRedelivery": False}}
-        if reply:
-            e["replyToken"] = self.fake.issue_reply_token(user)
-        return e
-
-    def post(self, *events: dict, signature_override: str | None = None, validate: bool = True) -> int:
-        for e in events:
-            if validate:  # our fixtures must look exactly like LINE's events
-                validate_webhook_event(e)
-        body = json.dumps({"destination": "U" + "f" * 32, "events": list(events)}, ensure_ascii=False).encode()
-        sig = signature_override if signature_override is not None else signature(self.secret, body)
-        resp = self.client.post("/callback", data=body, headers={"X-Line-Signature": sig,
-                                                                 "Content-Type": "application/json"})
-        self.last_status = resp.status_code
-        return resp.status_code
-
-    def text_event(self, user: str, text: str) -> dict:
-        e = self.base(user, "message")
-        e["message"] = {"id": uuid.uuid4().hex[:16], "type": "text", "text": text, "quoteToken": uuid.uuid4().hex}
-        return e
-
-    def postback_event(self, user: str, data: str) -> dict:
-        e = self.base(user, "postback")
-        e["postback"] = {"data": data}
-        return e
-
-    def text(self, user: str, text: str) -> list[dict]:
-        return self._answer(user, self.text_event(user, text))
-
-    def postback(self, user: str, data: str) -> list[dict]:
-        return self._answer(user, self.postback_event(user, data))
-
-    def follow(self, user: str) -> list[dict]:
-        e = self.base(user, "follow")
-        e["follow"] = {"isUnblocked": False}
-        return self._answer(user, e)
-
-    def unfollow(self, user: str) -> int:
-        return self.post(self.base(user, "unfollow", reply=False))
-
-    def image(self, user: str, data: bytes = b"\x89PNG fake", content_type: str = "image/png") -> list[dict]:
-        e = self.base(user, "message")
-        mid = uuid.uuid4().hex[:16]
-        self.fake.content[mid] = (data, content_type)
-        e["message"] = {"id": mid, "type": "image", "contentProvider": {"type": "line"}, "quoteToken": uuid.uuid4().hex}
-        return self._answer(user, e)
-
-    def file(self, user: str, name: str, data: bytes, content_type: str = "application/pdf") -> list[dict]:
-        e = self.base(user, "message")
-        mid = uuid.uuid4().hex[:16]
-        self.fake.content[mid] = (data, content_type)
-        e["message"] = {"id": mid, "type": "file", "fileName": name, "fileSize": len(data)}
-        return self._answer(user, e)
-
-    def location(self, user: str, lat: float, lng: float, address: str | None = None) -> list[dict]:
-        e = self.base(user, "message")
-        e["message"] = {"id": uuid.uuid4().hex[:16], "type": "location", "latitude": lat, "longitude": lng}
-        if address:
-            e["message"]["address"] = address
-        return self._answer(user, e)
-
-    def _answer(self, user: str, event: dict) -> list[dict]:
-        """Post the event; return the messages the bot sent back to this user in reply."""
-        before = max((d.seq for d in self.fake.delivered), default=0)
-        status = self.post(event)
-        assert status == 200, status
-        return [d.message for d in self.fake.messages_for(user, after=before) if d.via == "reply"]
-
-
 @pytest.fixture
 def line(app, fake):
     return Line(app.test_client(), fake)
@@ -279,37 +190,6 @@ def demo(db):
     return db
 
 
-def actions(messages: list[dict]) -> list[dict]:
-    """Every action a user could tap in these messages (Flex buttons and quick replies)."""
-    found: list[dict] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "action" in node and isinstance(node["action"], dict):
-                found.append(node["action"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(messages)
-    return found
-
-
-def tap(messages: list[dict], label: str) -> dict:
-    """The action a user taps by its label (fails loudly when it is not there)."""
-    hits = [a for a in actions(messages) if a.get("label") == label]
-    assert hits, f"no button {label!r} among {[a.get('label') for a in actions(messages)]}"
-    return hits[-1]
-
-
-def all_text(messages: list[dict]) -> str:
-    from bot.dev.fake_line import message_text
-
-    return "\n".join(message_text(m) for m in messages)
-
-
 def member(db, uid: str):
     """The member row of a LINE user (with its household loaded), or None."""
     from sqlalchemy import select
@@ -321,3 +201,21 @@ def member(db, uid: str):
         if m is not None:
             _ = m.household and m.household.name
         return m
+
+
+def tap(messages: list[dict], label: str) -> dict:
+    """The action labelled `label` (kept for older imports: it finds, `chat.button`; to tap, use
+    the driver's `line.tap(who, messages, label)`)."""
+    return button(messages, label)
+
+
+def dump_everything(db) -> str:
+    """Every row of every table, as text (JSON columns both as objects and as stored)."""
+    from models import Base
+
+    out = []
+    with db.engine.connect() as c:
+        for table in Base.metadata.sorted_tables:
+            for row in c.execute(table.select()):
+                out.append(f"{table.name}: {tuple(row)!r} {json.dumps([str(v) for v in row], ensure_ascii=True)}")
+    return "\n".join(out)

@@ -10,68 +10,13 @@ from sqlalchemy import func, select
 
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
+from admin_kit import BASE, CHAIR, login_link, path, send_circular, set_role, sign_in, token_count  # noqa: F401
+from chat import actions
 from models import Circular, Delivery, LoginToken, Member, Role, utcnow
 
-CHAIR = demo_user_id("山田 太郎")
 LEADER = demo_user_id("田中 実")  # 班長 of 2班
 SATO = demo_user_id("佐藤 花子")  # ordinary member, 1班
 ITO = demo_user_id("伊藤 美咲")  # member, 2班
-BASE = "https://kairan.example.jp"
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _actions(node):
-    if isinstance(node, dict):
-        if "action" in node:
-            yield node["action"]
-        for v in node.values():
-            yield from _actions(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _actions(v)
-
-
-def login_link(line, user: str) -> str:
-    """What an officer gets by typing 「管理画面」: the URI of the Flex message's button."""
-    out = line.text(user, "管理画面")
-    uris = [a["uri"] for a in _actions(out) if a.get("type") == "uri"]
-    assert len(uris) == 1, out
-    assert uris[0].startswith(f"{BASE}/admin/login/")
-    return uris[0]
-
-
-def path(url: str) -> str:
-    return url[len(BASE):]
-
-
-def send_circular(line, user: str = CHAIR, title: str = "清掃のお知らせ",
-                  body: str = "11月30日に公園の清掃をします。") -> int:
-    out = line.text(user, f"回覧 {title}\n{body}")
-    data = [a["data"] for a in _actions(out) if a.get("type") == "postback" and a["data"].startswith("a=circ_send")]
-    assert data, out
-    line.postback(user, data[0])
-    return int(re.search(r"c=(\d+)", data[0]).group(1))
-
-
-def sign_in(client, line, user: str = CHAIR):
-    url = path(login_link(line, user))
-    resp = client.post(url)
-    assert resp.status_code in (302, 303), resp.get_data(as_text=True)
-    assert resp.headers["Location"].endswith("/admin/")
-    return resp
-
-
-def token_count(db) -> int:
-    with db.session() as s:
-        return s.scalar(select(func.count()).select_from(LoginToken))
-
-
-def set_role(db, user: str, role: Role) -> None:
-    with db.session() as s:
-        m = s.scalar(select(Member).where(Member.line_user_id == user))
-        m.role = role
 
 
 @pytest.fixture
@@ -245,7 +190,7 @@ def test_link_of_demoted_officer_is_refused(client, line, demo):
 def test_resident_gets_officers_only_and_no_token(line, demo, fake):
     out = line.text(SATO, "管理画面")
     assert [m.get("text") for m in out] == [texts.OFFICERS_ONLY]
-    assert not [a for a in _actions(out) if a.get("type") == "uri"]
+    assert not [a for a in actions(out) if a.get("type") == "uri"]
     assert token_count(demo) == 0
 
 
@@ -363,10 +308,10 @@ def test_sent_date_is_in_japan_time(client, line, demo, fake):
 def test_browser_form_post_with_null_origin_signs_in(app, demo, line):
     """What Chromium sends for the confirm form under Referrer-Policy: no-referrer."""
     from bot.dev.demo import demo_user_id
-    from conftest import tap
+    from chat import button
     from handlers.messages import texts
 
-    link = tap(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]
+    link = button(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]
     path = link.replace("https://kairan.example.jp", "")
     client = app.test_client()
     resp = client.post(path, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})

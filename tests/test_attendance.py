@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import actions, all_text, tap, user_id
+from chat import actions, all_text, button
+from conftest import user_id
 from handlers.events.form import parse_when
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due
@@ -51,7 +52,7 @@ def pick(line, user, action, value):
 def send(line, form=ONE_SHOT, who=CHAIR):
     preview = line.text(who, form)
     assert texts.SEND in all_text(preview), all_text(preview)
-    line.postback(who, tap(preview, texts.SEND)["data"])
+    line.tap(who, preview, texts.SEND)
     return preview
 
 
@@ -75,11 +76,11 @@ def delivery(db, household: str) -> Delivery:
 
 def answer(line, user, card, label, heads=None, comment=None):
     """Tap an answer on the card, then the head count chip and the comment (or 連絡事項なし)."""
-    out = line.postback(user, tap([card], label)["data"])
+    out = line.tap(user, [card], label)
     if heads is not None:
-        out = line.postback(user, tap(out, f"{heads}人")["data"])
+        out = line.tap(user, out, f"{heads}人")
     if comment is None:
-        return line.postback(user, tap(out, texts.EV_NO_COMMENT)["data"])
+        return line.tap(user, out, texts.EV_NO_COMMENT)
     return line.text(user, comment)
 
 
@@ -87,17 +88,17 @@ def answer(line, user, card, label, heads=None, comment=None):
 def test_dialog_preview_and_send(line, demo, db, fake, k):
     assert texts.EV_ASK_NAME in all_text(line.text(CHAIR, "出欠"))
     q = line.text(CHAIR, "秋の清掃活動")
-    picker = tap(q, texts.EV_PICK_WHEN)
+    picker = button(q, texts.EV_PICK_WHEN)
     assert picker["mode"] == "datetime"
     q = pick(line, CHAIR, picker, "2026-12-05T09:00")
     assert texts.EV_ASK_PLACE in all_text(q)
     q = line.text(CHAIR, "東町公園")
-    picker = tap(q, texts.EV_PICK_DEADLINE)
+    picker = button(q, texts.EV_PICK_DEADLINE)
     assert picker["mode"] == "date" and picker["max"] == "2026-12-05"
     q = pick(line, CHAIR, picker, "2026-12-01")
-    q = line.postback(CHAIR, tap(q, texts.TARGET_ALL)["data"])
-    q = line.postback(CHAIR, tap(q, texts.EV_UNIT_HOUSEHOLD)["data"])
-    q = line.postback(CHAIR, tap(q, texts.EV_COUNT_YES)["data"])
+    q = line.tap(CHAIR, q, texts.TARGET_ALL)
+    q = line.tap(CHAIR, q, texts.EV_UNIT_HOUSEHOLD)
+    q = line.tap(CHAIR, q, texts.EV_COUNT_YES)
     assert texts.EV_ASK_NOTE in all_text(q)
     preview = line.text(CHAIR, "軍手をお持ちください。")
 
@@ -110,10 +111,10 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
     assert "送信先：全体" in summary and "回答：世帯ごとに1つ・人数も聞く" in summary
     assert "LINEで9世帯（9人）、紙で3世帯" in summary and "メッセージを9通使います" in summary
     assert "今月の残り 200通" in summary and "11月28日(土) 9:00" in summary
-    assert [tap(preview, b)["type"] for b in (texts.SEND, texts.EDIT, texts.CANCEL)] == ["postback"] * 3
+    assert [button(preview, b)["type"] for b in (texts.SEND, texts.EDIT, texts.CANCEL)] == ["postback"] * 3
     assert event(db).state == EventState.draft and fake.sends("/multicast") == []
 
-    assert "送信しました" in all_text(line.postback(CHAIR, tap(preview, texts.SEND)["data"]))
+    assert "送信しました" in all_text(line.tap(CHAIR, preview, texts.SEND))
     drain(db, k.line)
     (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "秋の清掃活動"]
     assert mc.body["messages"] == [flex] and len(mc.body["to"]) == 9  # what was previewed is what was sent
@@ -130,97 +131,97 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
         [(CHAIR, ["高橋 和子様"]), (LEADER2, ["渡辺 健様"]), (CHAIR, ["吉田 勇様"])])
 
 
-def test_one_shot_form_goes_to_the_preview(line, demo, db):
-    preview = line.text(CHAIR, PER_PERSON)
+def test_one_shot_form_goes_to_the_preview(chat, demo, db):
+    preview = chat.text(CHAIR, PER_PERSON)
     assert preview[1]["altText"] == "夏祭り"
     summary = all_text(preview)
     assert "12月5日(土) 14:00" in summary and "送信先：2班" in summary and "回答：お一人ずつ" in summary
     assert "人数も聞く" not in summary and "LINEで3世帯（3人）、紙で1世帯" in summary
     # a missing or wrong line is asked for, the rest is kept
-    q = line.text(CHAIR, "出欠 防災訓練\n日時 12/6 9:00\n締切 12/10")
+    q = chat.text(CHAIR, "出欠 防災訓練\n日時 12/6 9:00\n締切 12/10")
     assert texts.EV_BAD_DEADLINE in all_text(q) and texts.EV_ASK_DEADLINE in all_text(q)
-    q = line.text(CHAIR, "12/3")
+    q = chat.text(CHAIR, "12/3")
     assert texts.EV_ASK_PLACE in all_text(q)
-    assert "12月6日(日) 9:00" in all_text(line.text(CHAIR, "東町小学校"))
+    assert "12月6日(日) 9:00" in all_text(chat.text(CHAIR, "東町小学校"))
 
 
 # --- a day already past (typed on 12/2, the day the bug was reported) ---------------------------
-def test_deadline_of_yesterday_is_refused_saying_why(line, demo, db, fake, k, clock):
+def test_deadline_of_yesterday_is_refused_saying_why(chat, demo, db, fake, k, clock):
     clock.move_to(at(12, 2, 10))
-    q = line.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n人数 あり")
+    q = chat.text(CHAIR, "出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n人数 あり")
     assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。\n" + texts.EV_ASK_DEADLINE)
     assert texts.SEND not in [a.get("label") for a in actions(q)]  # no preview, nothing to send
-    q = line.text(CHAIR, "12月1日")  # the dialog step refuses it the same way
+    q = chat.text(CHAIR, "12月1日")  # the dialog step refuses it the same way
     assert all_text(q).startswith("12月1日は過ぎています。今日以降の日付を送ってください。")
     with db.session() as s:
         ev = s.scalar(select(Event))
         assert ev.state == EventState.draft and ev.deadline is None and ev.starts_at == at(12, 5, 9)
     drain(db, k.line)
     assert fake.sends("/multicast") == []
-    preview = line.text(CHAIR, "12/4")  # a day still to come: this year's
+    preview = chat.text(CHAIR, "12/4")  # a day still to come: this year's
     assert "12月4日(金) 23:59まで" in all_text(preview) and texts.SEND in [a.get("label") for a in actions(preview)]
     assert event(db).deadline == at(12, 4, 23, 59)
 
 
-def test_event_date_of_yesterday_asks_whether_next_year_is_meant(line, demo, db, fake, k, clock):
+def test_event_date_of_yesterday_asks_whether_next_year_is_meant(chat, demo, db, fake, k, clock):
     clock.move_to(at(12, 2, 10))
     form = "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30"
-    q = line.text(CHAIR, form)
+    q = chat.text(CHAIR, form)
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
     assert [a["label"] for a in actions(q)] == ["はい", "いいえ", texts.CANCEL]
     assert event(db).starts_at is None
-    q = line.postback(CHAIR, tap(q, "いいえ")["data"])  # not next year: the date is asked again
+    q = chat.tap(CHAIR, q, "いいえ")  # not next year: the date is asked again
     assert texts.EV_ASK_WHEN.format(name="臨時役員会") in all_text(q) and event(db).starts_at is None
-    q = line.text(CHAIR, "12/1 19:00")
+    q = chat.text(CHAIR, "12/1 19:00")
     assert all_text(q) == "12月1日は過ぎています。来年の12月1日ですか？"
-    q = line.postback(CHAIR, tap(q, "はい")["data"])
+    q = chat.tap(CHAIR, q, "はい")
     assert event(db).starts_at == dt.datetime(2027, 12, 1, 19, tzinfo=JST)
     assert all_text(q).startswith(texts.EV_ASK_DEADLINE)  # 「締切 11/30」 was past too: asked again
     drain(db, k.line)
     assert fake.sends("/multicast") == [] and event(db).state == EventState.draft
 
 
-def test_a_day_long_past_means_next_year_silently(line, demo, db, clock):
+def test_a_day_long_past_means_next_year_silently(chat, demo, db, clock):
     clock.move_to(at(12, 2, 10))
-    preview = line.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
+    preview = chat.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
     assert "1月10日(日) 18:00" in all_text(preview) and "1月5日(火) 23:59まで" in all_text(preview)
     ev = event(db)
     assert ev.starts_at == dt.datetime(2027, 1, 10, 18, tzinfo=JST) and ev.deadline == dt.datetime(
         2027, 1, 5, 23, 59, tzinfo=JST)
 
 
-def test_edit_cancel_and_stale_buttons(line, demo, db, fake, k):
-    preview = line.text(CHAIR, ONE_SHOT)
-    old_send = tap(preview, texts.SEND)["data"]
-    assert all_text(line.postback(SATO, old_send)) == texts.OFFICERS_ONLY  # a resident's forged tap
-    assert texts.STALE_DRAFT in all_text(line.postback(OFFICER3, old_send))  # not their draft
-    assert texts.EV_GONE in all_text(line.postback(SATO, tap(preview, "参加")["data"]))  # not sent yet
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    q = line.postback(CHAIR, tap(fields, texts.EV_FIELDS["when"])["data"])
-    q = line.text(CHAIR, "11月30日 10時半")  # before the deadline: the deadline is asked again
+def test_edit_cancel_and_stale_buttons(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, ONE_SHOT)
+    old_send = button(preview, texts.SEND)["data"]
+    assert all_text(chat.postback(SATO, old_send)) == texts.OFFICERS_ONLY  # a resident's forged tap
+    assert texts.STALE_DRAFT in all_text(chat.postback(OFFICER3, old_send))  # not their draft
+    assert texts.EV_GONE in all_text(chat.tap(SATO, preview, "参加"))  # not sent yet
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    q = chat.tap(CHAIR, fields, texts.EV_FIELDS["when"])
+    q = chat.text(CHAIR, "11月30日 10時半")  # before the deadline: the deadline is asked again
     assert texts.EV_ASK_DEADLINE in all_text(q)
-    preview = line.text(CHAIR, "11/27")
+    preview = chat.text(CHAIR, "11/27")
     assert "11月30日(月) 10:30" in all_text(preview) and "11月27日(金) 23:59まで" in all_text(preview)
-    assert texts.STALE_PREVIEW in all_text(line.postback(CHAIR, old_send))
-    assert texts.EV_CANCELLED in all_text(line.postback(CHAIR, tap(preview, texts.CANCEL)["data"]))
+    assert texts.STALE_PREVIEW in all_text(chat.postback(CHAIR, old_send))
+    assert texts.EV_CANCELLED in all_text(chat.tap(CHAIR, preview, texts.CANCEL))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
     drain(db, k.line)
     assert fake.sends("/multicast") == []
 
 
-def test_residents_cannot_create_or_count(line, demo, db, fake):
+def test_residents_cannot_create_or_count(chat, demo, db, fake):
     for cmd in ("出欠", ONE_SHOT, "集計"):
-        assert all_text(line.text(SATO, cmd)) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(SATO, "a=ev_proxy&e=1")) == texts.OFFICERS_ONLY
+        assert all_text(chat.text(SATO, cmd)) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, "a=ev_proxy&e=1")) == texts.OFFICERS_ONLY
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
 
 
-def test_block_leader_asks_own_block_only(line, demo, db, fake, k):
-    preview = line.text(LEADER2, ONE_SHOT.replace("人数 あり", "対象 全体"))
+def test_block_leader_asks_own_block_only(chat, demo, db, fake, k):
+    preview = chat.text(LEADER2, ONE_SHOT.replace("人数 あり", "対象 全体"))
     assert "送信先：2班" in all_text(preview)
-    line.postback(LEADER2, tap(preview, texts.SEND)["data"])
+    chat.tap(LEADER2, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {LEADER2, ITO, NAKAMURA}
@@ -229,9 +230,9 @@ def test_block_leader_asks_own_block_only(line, demo, db, fake, k):
 def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake):
     fake.quota_limit = 5
     preview = line.text(CHAIR, ONE_SHOT)
-    warn = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    warn = line.tap(CHAIR, preview, texts.SEND)
     assert "この送信には9通が必要です" in all_text(warn) and event(db).state == EventState.draft
-    line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
+    line.tap(CHAIR, warn, texts.SEND_ANYWAY)
     assert event(db).state == EventState.sent
 
 
@@ -240,10 +241,10 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     send(line)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    q = line.postback(SATO, tap([card], "参加")["data"])
+    q = line.tap(SATO, [card], "参加")
     assert [i["action"]["label"] for i in q[-1]["quickReply"]["items"]] == ["1人", "2人", "3人", "4人", "5人", "6人以上"]
-    q = line.postback(SATO, tap(q, "2人")["data"])
-    assert tap(q, texts.EV_NO_COMMENT)["type"] == "postback"
+    q = line.tap(SATO, q, "2人")
+    assert button(q, texts.EV_NO_COMMENT)["type"] == "postback"
     done = all_text(line.text(SATO, "車いすで参加します"))
     assert "回答：参加（2人）" in done and "連絡事項：車いすで参加します" in done and "回答者：佐藤 花子さん" in done
 
@@ -256,13 +257,13 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
         ("yes", {"count": 2, "comment": "車いすで参加します"}), ("no", None)]
 
     # 6人以上: the number comes as text
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])
-    q = line.postback(SUZUKI, tap(q, texts.EV_MORE_PEOPLE)["data"])
+    q = line.tap(SUZUKI, [card], "参加")
+    q = line.tap(SUZUKI, q, texts.EV_MORE_PEOPLE)
     assert texts.EV_BAD_HEADS in all_text(line.text(SUZUKI, "たくさん"))
     line.text(SUZUKI, "８人")
     assert "回答：参加（8人）" in all_text(line.postback(SUZUKI, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}"))
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 8}
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])
+    q = line.tap(SUZUKI, [card], "参加")
     q = line.text(SUZUKI, "3")  # typed instead of tapped
     assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(q)
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 3}
@@ -271,37 +272,37 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     assert not [r for r in fake.sends("/push") if "受け付けました" in all_text(r.body["messages"])]
 
 
-def test_deadline_refuses_politely_and_changes_nothing(line, demo, db, fake, k, clock):
-    send(line)
+def test_deadline_refuses_politely_and_changes_nothing(chat, demo, db, fake, k, clock):
+    send(chat)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    answer(line, SATO, card, "参加", heads=1)
-    q = line.postback(SUZUKI, tap([card], "参加")["data"])  # SUZUKI leaves the head count for later
+    answer(chat, SATO, card, "参加", heads=1)
+    q = chat.tap(SUZUKI, [card], "参加")  # SUZUKI leaves the head count for later
     clock.move_to(at(12, 2, 0, 0))
     closed = texts.EV_CLOSED.format(name="秋の清掃活動")
-    assert all_text(line.postback(SATO, tap([card], "不参加")["data"])) == closed
-    assert all_text(line.postback(SUZUKI, tap(q, "3人")["data"])) == closed
-    assert all_text(line.postback(CHAIR, f"a=ev_pans&d={delivery(db, '高橋 和子').id}&v=yes")) == closed
+    assert all_text(chat.tap(SATO, [card], "不参加")) == closed
+    assert all_text(chat.tap(SUZUKI, q, "3人")) == closed
+    assert all_text(chat.postback(CHAIR, f"a=ev_pans&d={delivery(db, '高橋 和子').id}&v=yes")) == closed
     assert delivery(db, "佐藤 花子").answer == "yes" and len(delivery(db, "佐藤 花子").history) == 1
     assert delivery(db, "鈴木 一郎").answer_data is None and delivery(db, "高橋 和子").answer is None
     # the details still open (and count as read), without answer buttons
-    details = line.postback(ITO, tap([card], texts.EV_DETAILS)["data"])
+    details = chat.tap(ITO, [card], texts.EV_DETAILS)
     assert texts.EV_CLOSED_MARK in all_text(details) and "quickReply" not in details[-1]
     assert delivery(db, "伊藤 美咲").read_at is not None
 
 
-def test_household_answer_counts_for_everyone_and_says_who(line, demo, db, fake, k):
+def test_household_answer_counts_for_everyone_and_says_who(chat, demo, db, fake, k):
     with db.session() as s:
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"),
                      household_id=sato.household_id, block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
-    send(line)
+    send(chat)
     drain(db, k.line)
     card = card_for(fake, SATO)
-    answer(line, SATO, card, "参加", heads=3, comment="駐車場を使います")
-    son = all_text(line.postback(user_id("sato-son"), tap([card], texts.EV_DETAILS)["data"]))
+    answer(chat, SATO, card, "参加", heads=3, comment="駐車場を使います")
+    son = all_text(chat.tap(user_id("sato-son"), [card], texts.EV_DETAILS))
     assert "いまの回答：参加（3人）（佐藤 花子さん・11月22日(日) 10:00）" in son and "駐車場を使います" in son
-    done = all_text(answer(line, user_id("sato-son"), card, "未定"))
+    done = all_text(answer(chat, user_id("sato-son"), card, "未定"))
     assert "回答者：佐藤 一さん" in done
     with db.session() as s:  # still one receipt for the household
         assert s.scalar(select(func.count()).select_from(Delivery).join(Household)
@@ -309,89 +310,89 @@ def test_household_answer_counts_for_everyone_and_says_who(line, demo, db, fake,
     assert delivery(db, "佐藤 花子").answer == "maybe"
 
 
-def test_details_count_as_read_and_not_for_others(line, demo, db, fake, k):
-    send(line, PER_PERSON)
+def test_details_count_as_read_and_not_for_others(chat, demo, db, fake, k):
+    send(chat, PER_PERSON)
     drain(db, k.line)
     card = card_for(fake, ITO)
     assert delivery(db, "伊藤 美咲").read_at is None
-    details = all_text(line.postback(ITO, tap([card], texts.EV_DETAILS)["data"]))
+    details = all_text(chat.tap(ITO, [card], texts.EV_DETAILS))
     assert "【夏祭り】" in details and texts.EV_NO_ANSWER_YET in details
     assert delivery(db, "伊藤 美咲").read_at is not None and delivery(db, "伊藤 美咲").answer is None
     # 1班 was not asked; nor was anyone about an event that does not exist
-    assert all_text(line.postback(SATO, tap([card], "参加")["data"])) == texts.EV_NOT_FOR_YOU
-    assert all_text(line.postback(SATO, "a=ev_ans&e=999&v=yes")) == texts.EV_GONE
-    assert all_text(line.postback(SATO, "a=ev_ans&e=x&v=yes")) == texts.EV_GONE
-    assert all_text(line.postback(ITO, "a=ev_cnt&d=x&n=2")) == texts.STALE_BUTTON
+    assert all_text(chat.tap(SATO, [card], "参加")) == texts.EV_NOT_FOR_YOU
+    assert all_text(chat.postback(SATO, "a=ev_ans&e=999&v=yes")) == texts.EV_GONE
+    assert all_text(chat.postback(SATO, "a=ev_ans&e=x&v=yes")) == texts.EV_GONE
+    assert all_text(chat.postback(ITO, "a=ev_cnt&d=x&n=2")) == texts.STALE_BUTTON
 
 
-def test_per_person_answers_and_proxy_for_paper_household(line, demo, db, fake, k):
+def test_per_person_answers_and_proxy_for_paper_household(chat, demo, db, fake, k):
     with db.session() as s:
         ito = s.scalar(select(Member).where(Member.line_user_id == ITO))
         s.add(Member(association_id=ito.association_id, line_user_id=user_id("ito-son"), household_id=ito.household_id,
                      block_id=ito.block_id, name="伊藤 翔", status=MemberStatus.active))
-    send(line, PER_PERSON)
+    send(chat, PER_PERSON)
     drain(db, k.line)
     card = card_for(fake, ITO)
     assert texts.EV_PER_PERSON in all_text([card])
-    answer(line, ITO, card, "参加")
-    answer(line, user_id("ito-son"), card, "不参加", comment="部活があります")
+    answer(chat, ITO, card, "参加")
+    answer(chat, user_id("ito-son"), card, "不参加", comment="部活があります")
     with db.session() as s:
         rows = s.execute(select(Delivery.person_key, Delivery.answer, Delivery.via_line).join(Household)
                          .where(Household.name == "伊藤 美咲").order_by(Delivery.id)).all()
         assert [(a, v) for _, a, v in rows] == [("yes", True), ("no", True)] and all(p for p, _, _ in rows)
 
     # 代理回答: the block leader picks the paper household (渡辺 健, not on LINE) from 「集計」
-    results = line.text(LEADER2, "集計")
-    q = line.postback(LEADER2, tap(results, f"{texts.EV_PROXY}：夏祭り")["data"])
-    q = line.postback(LEADER2, tap(q, "渡辺 健")["data"])
+    results = chat.text(LEADER2, "集計")
+    q = chat.tap(LEADER2, results, f"{texts.EV_PROXY}：夏祭り")
+    q = chat.tap(LEADER2, q, "渡辺 健")
     assert "渡辺 健様の世帯の回答" in all_text(q)
-    q = line.postback(LEADER2, tap(q, "参加")["data"])
-    done = all_text(line.text(LEADER2, "足が不自由なので送迎希望"))
+    q = chat.tap(LEADER2, q, "参加")
+    done = all_text(chat.text(LEADER2, "足が不自由なので送迎希望"))
     assert "代理回答を記録しました（渡辺 健様の世帯）" in done and "送迎希望" in done
     d = delivery(db, "渡辺 健")
     assert d.person_key == 0 and d.answer == "yes" and d.answered_by_proxy and d.answered_by.name == "田中 実"
     assert d.history[0].proxy is True
 
 
-def test_proxy_is_checked_on_the_server(line, demo, db, fake, k):
-    send(line)
+def test_proxy_is_checked_on_the_server(chat, demo, db, fake, k):
+    send(chat)
     takahashi = delivery(db, "高橋 和子").id  # 1班, paper
-    assert all_text(line.postback(SATO, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(SATO, f"a=ev_cnt&d={takahashi}&n=2&p=1")) == texts.OFFICERS_ONLY
-    assert all_text(line.postback(LEADER2, f"a=ev_pick&d={takahashi}")) == texts.OFFICERS_ONLY  # not their 班
-    assert all_text(line.postback(LEADER2, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(SATO, f"a=ev_cnt&d={takahashi}&n=2&p=1")) == texts.OFFICERS_ONLY
+    assert all_text(chat.postback(LEADER2, f"a=ev_pick&d={takahashi}")) == texts.OFFICERS_ONLY  # not their 班
+    assert all_text(chat.postback(LEADER2, f"a=ev_pans&d={takahashi}&v=yes")) == texts.OFFICERS_ONLY
     # a resident cannot answer for another household either
-    assert all_text(line.postback(SATO, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}")) == texts.EV_NOT_FOR_YOU
+    assert all_text(chat.postback(SATO, f"a=ev_note&d={delivery(db, '鈴木 一郎').id}")) == texts.EV_NOT_FOR_YOU
     assert delivery(db, "高橋 和子").answer is None
     # the chair can; pages of 11 households with 次へ
-    q = line.postback(CHAIR, f"a=ev_proxy&e={event(db).id}")
-    q = line.postback(CHAIR, tap(q, "1班")["data"])
+    q = chat.postback(CHAIR, f"a=ev_proxy&e={event(db).id}")
+    q = chat.tap(CHAIR, q, "1班")
     labels = [i["action"]["label"] for i in q[-1]["quickReply"]["items"]]
     assert labels[0] == "高橋 和子" and "佐藤 花子" in labels  # paper first, then the others
-    q = line.postback(CHAIR, tap(q, "高橋 和子")["data"])
-    q = line.postback(CHAIR, tap(q, "参加")["data"])
-    q = line.postback(CHAIR, tap(q, "2人")["data"])
-    done = line.postback(CHAIR, tap(q, texts.EV_NO_COMMENT)["data"])
-    assert "代理回答を記録しました" in all_text(done) and tap(done, texts.EV_PROXY_MORE)
+    q = chat.tap(CHAIR, q, "高橋 和子")
+    q = chat.tap(CHAIR, q, "参加")
+    q = chat.tap(CHAIR, q, "2人")
+    done = chat.tap(CHAIR, q, texts.EV_NO_COMMENT)
+    assert "代理回答を記録しました" in all_text(done) and button(done, texts.EV_PROXY_MORE)
     assert delivery(db, "高橋 和子").answer_data == {"count": 2}
 
 
-def test_a_late_text_is_not_a_comment(line, demo, db, fake, k, clock):
-    send(line)
+def test_a_late_text_is_not_a_comment(chat, demo, db, fake, k, clock):
+    send(chat)
     drain(db, k.line)
-    line.postback(SATO, tap([card_for(fake, SATO)], "不参加")["data"])
+    chat.tap(SATO, [card_for(fake, SATO)], "不参加")
     clock.move_to(NOW + dt.timedelta(hours=2))
-    assert all_text(line.text(SATO, "こんにちは")) == texts.HELP_MEMBER
+    assert all_text(chat.text(SATO, "こんにちは")) == texts.HELP_MEMBER
     assert delivery(db, "佐藤 花子").answer_data is None
 
 
-def test_answering_does_not_cut_off_an_officers_draft(line, demo, db, fake, k):
-    send(line)
+def test_answering_does_not_cut_off_an_officers_draft(chat, demo, db, fake, k):
+    send(chat)
     drain(db, k.line)
-    line.text(CHAIR, "回覧 ")  # the chair starts a circular and is asked its title
-    done = line.postback(CHAIR, tap([card_for(fake, CHAIR)], "不参加")["data"])
+    chat.text(CHAIR, "回覧 ")  # the chair starts a circular and is asked its title
+    done = chat.tap(CHAIR, [card_for(fake, CHAIR)], "不参加")
     assert "回答を受け付けました" in all_text(done)
-    assert texts.ASK_BODY in all_text(line.text(CHAIR, "防犯パトロール"))  # the draft goes on
+    assert texts.ASK_BODY in all_text(chat.text(CHAIR, "防犯パトロール"))  # the draft goes on
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -402,13 +403,13 @@ def answered(line, db, fake, k):
     answer(line, SATO, card, "参加", heads=2, comment="=1+1")
     answer(line, ITO, card, "不参加", comment="仕事のため, 欠席します")
     answer(line, NAKAMURA, card, "未定")
-    line.postback(SUZUKI, tap([card], texts.EV_DETAILS)["data"])  # read, not answered
+    line.tap(SUZUKI, [card], texts.EV_DETAILS)  # read, not answered
     return card
 
 
-def test_results_in_chat(line, demo, db, fake, k):
-    answered(line, db, fake, k)
-    text = all_text(line.text(CHAIR, "集計"))
+def test_results_in_chat(chat, demo, db, fake, k):
+    answered(chat, db, fake, k)
+    text = all_text(chat.text(CHAIR, "集計"))
     assert "■秋の清掃活動（12月5日(土) 9:00）締切 12月1日(火) 23:59" in text
     assert "参加 1・不参加 1・未定 1・未回答 1・未読 8（全12世帯）" in text
     assert "参加人数 計2人" in text
@@ -416,7 +417,7 @@ def test_results_in_chat(line, demo, db, fake, k):
     assert "高橋 和子様（紙）" in text and "鈴木 一郎様" in text and "佐藤 花子様" not in text
     assert text.index("高橋 和子様") < text.index("鈴木 一郎様")  # needs support first
     assert "リマインド予定：11月28日(土) 9:00（いま未回答6・6通）" in text
-    leader = all_text(line.text(LEADER2, "集計"))
+    leader = all_text(chat.text(LEADER2, "集計"))
     assert "（全4世帯）" in leader and "渡辺 健様（紙）" in leader and "鈴木" not in leader
 
 
@@ -494,8 +495,8 @@ def reminded(fake):
                   if d.via == "multicast" and texts.EV_REMINDER_TITLE in d.message.get("altText", ""))
 
 
-def test_reminder_three_days_before_deadline_to_unanswered_only(line, demo, db, fake, k, clock):
-    answered(line, db, fake, k)  # 佐藤・伊藤・中村 answered; 鈴木 only read
+def test_reminder_three_days_before_deadline_to_unanswered_only(chat, demo, db, fake, k, clock):
+    answered(chat, db, fake, k)  # 佐藤・伊藤・中村 answered; 鈴木 only read
     clock.move_to(at(11, 28, 8, 59))
     assert send_due(k) == 0
     clock.move_to(at(11, 28, 9))
@@ -506,22 +507,22 @@ def test_reminder_three_days_before_deadline_to_unanswered_only(line, demo, db, 
     assert not {SATO, ITO, NAKAMURA} & set(got)
     card = next(d.message for d in fake.delivered if d.user_id == SUZUKI and d.message.get("altText", "").startswith(
         texts.EV_REMINDER_TITLE))
-    assert "回答を受け付けました" in all_text(answer(line, SUZUKI, card, "不参加"))
+    assert "回答を受け付けました" in all_text(answer(chat, SUZUKI, card, "不参加"))
     clock.move_to(at(11, 29, 9))
     assert send_due(k) == 0  # once
 
 
-def test_per_person_reminder_and_none_after_deadline(line, demo, db, fake, k, clock):
-    send(line, PER_PERSON)
+def test_per_person_reminder_and_none_after_deadline(chat, demo, db, fake, k, clock):
+    send(chat, PER_PERSON)
     drain(db, k.line)
-    answer(line, ITO, card_for(fake, ITO), "参加")
+    answer(chat, ITO, card_for(fake, ITO), "参加")
     clock.move_to(at(11, 28, 9))
     send_due(k)
     drain(db, k.line)
     assert reminded(fake) == sorted([LEADER2, NAKAMURA])
     # an event whose deadline is nearer than 3 days gets no reminder at all
-    line.text(CHAIR, "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30\n対象 役員のみ")
-    line.postback(CHAIR, tap(line.text(CHAIR, "リマインド: 3日前"), texts.SEND)["data"])
+    chat.text(CHAIR, "出欠 臨時役員会\n日時 12/1 19:00\n場所 東町会館\n締切 11/30\n対象 役員のみ")
+    chat.tap(CHAIR, chat.text(CHAIR, "リマインド: 3日前"), texts.SEND)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Reminder).where(Reminder.subject_id == event(db).id,
                                                                            Reminder.subject_type == "event")) == 0
@@ -530,7 +531,7 @@ def test_per_person_reminder_and_none_after_deadline(line, demo, db, fake, k, cl
 # --- helpers and parsing ---------------------------------------------------------------------------
 def sign_in(line, user):
     out = line.text(user, "管理画面")
-    uri = tap(out, texts.ADMIN_OPEN)["uri"]
+    uri = button(out, texts.ADMIN_OPEN)["uri"]
     assert line.client.post(uri[len(BASE):]).status_code == 303
 
 

@@ -29,7 +29,8 @@ from browser import BOSAI, admin_link, exact, sign_in
 from conftest import ahead
 from models import Member, MemberStatus
 from models.events import STATUSES
-from served import CHAIR, HANAKO, find_action, tap, texts_of
+from chat import texts_of
+from served import CHAIR, HANAKO
 
 pytestmark = pytest.mark.usefixtures("browser_clock")  # first, before the served app is made
 # The README's picture is refreshed only on request (KAIRAN_SCREENSHOTS=1): a test run leaves the tree clean.
@@ -40,9 +41,9 @@ DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "safety.png"
 def test_live_safety_page_in_a_browser(chrome, sim, tmp_path):
     nakamura = demo_user_id("中村 幸子")
     sim.send(BOSAI, "text", text="災害モード")
-    tap(sim, BOSAI, find_action(sim.new(BOSAI), "地震"))
+    sim.tap(BOSAI, sim.new(BOSAI), "地震")
     sim.send(BOSAI, "text", text="震度5強の揺れがありました")
-    tap(sim, BOSAI, find_action(sim.new(BOSAI), "開始する"))
+    sim.tap(BOSAI, sim.new(BOSAI), "開始する")
     assert "災害モード（地震）を開始しました" in texts_of(sim.new(BOSAI))
     sim.dispatch()
     for who, status, (lat, lng, place) in ((HANAKO, "無事", (35.6812, 139.7671, "東町会館")),
@@ -50,7 +51,7 @@ def test_live_safety_page_in_a_browser(chrome, sim, tmp_path):
         check = [i for i in sim.bot(who) if "安否確認" in i["message"].get("altText", "")]
         assert check, f"no 安否確認 for {who}"
         sim.send(who, "location", latitude=lat, longitude=lng, title=place, address=place)
-        tap(sim, who, find_action(check, status))
+        sim.tap(who, check, status)
         assert f"「{status}」で記録しました" in texts_of(sim.new(who))
 
     sign_in(chrome, sim, BOSAI)
@@ -117,11 +118,11 @@ def test_event_results_chart_in_a_browser(chrome, sim):
     # the real clock (the served app, in this process, shares the travelled one)
     with time_machine.travel(ahead(11, 22, 10), tick=False):
         sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
-        tap(sim, CHAIR, find_action(sim.new(CHAIR), data_prefix="a=ev_send"))
+        sim.tap(CHAIR, sim.new(CHAIR), data_prefix="a=ev_send")
         sim.dispatch()
         card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
         assert card, "the event did not reach 佐藤 花子"
-        tap(sim, HANAKO, find_action(card, "参加"))
+        sim.tap(HANAKO, card, "参加")
         sim.new(HANAKO)
 
         sign_in(chrome, sim, CHAIR)

@@ -11,16 +11,17 @@ from playwright.sync_api import expect
 from bot.web import safety_page
 from handlers.messages import texts
 from browser import BOSAI, exact, sign_in
-from served import HANAKO, find_action, tap, texts_of
+from chat import texts_of
+from served import HANAKO
 
 pytestmark = pytest.mark.usefixtures("browser_clock")  # first, before the served app is made
 
 
 def start_disaster(sim) -> None:
     sim.send(BOSAI, "text", text="災害モード")
-    tap(sim, BOSAI, find_action(sim.new(BOSAI), "地震"))
+    sim.tap(BOSAI, sim.new(BOSAI), "地震")
     sim.send(BOSAI, "text", text="震度5強の揺れがありました")
-    tap(sim, BOSAI, find_action(sim.new(BOSAI), texts.DISASTER_START))
+    sim.tap(BOSAI, sim.new(BOSAI), texts.DISASTER_START)
     assert "災害モード（地震）を開始しました" in texts_of(sim.new(BOSAI))
     sim.dispatch()
 
@@ -74,7 +75,7 @@ def test_live_page_refreshes_by_conditional_get_without_reloading(chrome, sim, m
 
     check = [i for i in sim.bot(HANAKO) if "安否確認" in i["message"].get("altText", "")]
     sim.send(HANAKO, "location", latitude=35.6812, longitude=139.7671, title="東町会館", address="東町会館")
-    tap(sim, HANAKO, find_action(check, "無事"))
+    sim.tap(HANAKO, check, "無事")
     page.wait_for_function("() => [...document.querySelectorAll('#live-table tbody tr')].some(tr => "
                            "tr.innerText.includes('佐藤 花子様') && tr.cells[0].innerText.trim() === '無事')",
                            timeout=10_000)  # the new answer in the table

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
+from chat import all_text, button
+from conftest import user_id
 from models import (
     Association,
     Block,
@@ -29,7 +30,7 @@ LINE_MEMBERS = 9  # active demo members
 
 def send_one_shot(line, who=CHAIR, title="清掃のお知らせ", body="11月30日9時から公園の清掃をします。"):
     preview = line.text(who, f"回覧 {title}\n{body}")
-    return preview, line.postback(who, tap(preview, texts.SEND)["data"])
+    return preview, line.tap(who, preview, texts.SEND)
 
 
 def circular(db) -> Circular:
@@ -43,7 +44,7 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
     assert texts.ASK_ATTACH in all_text(line.text(CHAIR, "9月15日に公民館で敬老会を開きます。"))
     target_q = line.text(CHAIR, texts.NEXT)
     assert [i["action"]["label"] for i in target_q[-1]["quickReply"]["items"]][:3] == ["全体", "班を選ぶ", "役員のみ"]
-    preview = line.postback(CHAIR, tap(target_q, texts.TARGET_ALL)["data"])
+    preview = line.tap(CHAIR, target_q, texts.TARGET_ALL)
     # the preview is the exact Flex residents get, plus the cost and [送信][修正][取消]
     flex = preview[1]
     assert flex["type"] == "flex" and flex["altText"] == "敬老会のご案内"
@@ -54,7 +55,7 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
     assert c.state == CircularState.draft
     assert fake.sends("/multicast") == []  # nothing goes out before [送信]
 
-    done = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    done = line.tap(CHAIR, preview, texts.SEND)
     assert "送信しました" in all_text(done)
     drain(db, k.line)
     (mc,) = [r for r in fake.sends("/multicast") if "敬老会" in all_text(r.body["messages"])]
@@ -66,108 +67,108 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
         assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.circular_id == c.id)) == 12
 
 
-def test_one_shot_goes_straight_to_preview(line, demo, db):
-    preview = line.text(CHAIR, "回覧 防犯パトロール\n今週金曜の夜に見回りをします。")
+def test_one_shot_goes_straight_to_preview(chat, demo, db):
+    preview = chat.text(CHAIR, "回覧 防犯パトロール\n今週金曜の夜に見回りをします。")
     assert preview[1]["altText"] == "防犯パトロール"
     assert texts.SEND in all_text(preview)
 
 
-def test_resident_cannot_issue_circulars_or_status(line, demo, db, fake):
+def test_resident_cannot_issue_circulars_or_status(chat, demo, db, fake):
     for cmd in ("回覧", "回覧 勝手な回覧\n本文", "状況", "管理画面"):
-        reply = line.text(SATO, cmd)
+        reply = chat.text(SATO, cmd)
         assert all_text(reply) == texts.OFFICERS_ONLY
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Circular)) == 0
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
-def test_forged_send_button_from_resident_changes_nothing(line, demo, db, fake):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
-    data = tap(preview, texts.SEND)["data"]
-    assert all_text(line.postback(SATO, data)) == texts.OFFICERS_ONLY
+def test_forged_send_button_from_resident_changes_nothing(chat, demo, db, fake):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
+    data = button(preview, texts.SEND)["data"]
+    assert all_text(chat.postback(SATO, data)) == texts.OFFICERS_ONLY
     # another officer cannot send the chair's draft either
-    assert texts.STALE_DRAFT in all_text(line.postback(demo_user_id("小林 修"), data))
+    assert texts.STALE_DRAFT in all_text(chat.postback(demo_user_id("小林 修"), data))
     assert circular(db).state == CircularState.draft
 
 
-def test_stale_preview_and_double_send(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
-    old_send = tap(preview, texts.SEND)["data"]
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    line.postback(CHAIR, tap(fields, texts.FIELD_TITLE)["data"])
-    new_preview = line.text(CHAIR, "テスト（訂正）")
+def test_stale_preview_and_double_send(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
+    old_send = button(preview, texts.SEND)["data"]
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    chat.tap(CHAIR, fields, texts.FIELD_TITLE)
+    new_preview = chat.text(CHAIR, "テスト（訂正）")
     assert new_preview[1]["altText"] == "テスト（訂正）"
-    assert texts.STALE_PREVIEW in all_text(line.postback(CHAIR, old_send))
-    line.postback(CHAIR, tap(new_preview, texts.SEND)["data"])
-    again = line.postback(CHAIR, tap(new_preview, texts.SEND)["data"])
+    assert texts.STALE_PREVIEW in all_text(chat.postback(CHAIR, old_send))
+    chat.tap(CHAIR, new_preview, texts.SEND)
+    again = chat.tap(CHAIR, new_preview, texts.SEND)
     assert texts.STALE_DRAFT in all_text(again)
     drain(db, k.line)
     assert len(fake.sends("/multicast")) == 1
 
 
-def test_cancel_deletes_the_draft(line, demo, db, fake):
-    preview = line.text(CHAIR, "回覧 テスト\n本文")
-    assert texts.CIRCULAR_CANCELLED in all_text(line.postback(CHAIR, tap(preview, texts.CANCEL)["data"]))
+def test_cancel_deletes_the_draft(chat, demo, db, fake):
+    preview = chat.text(CHAIR, "回覧 テスト\n本文")
+    assert texts.CIRCULAR_CANCELLED in all_text(chat.tap(CHAIR, preview, texts.CANCEL))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Circular)) == 0
 
 
-def test_cancel_word_ends_the_dialog(line, demo, db):
-    line.text(CHAIR, "回覧")
-    assert texts.CANCELLED in all_text(line.text(CHAIR, "取消"))
+def test_cancel_word_ends_the_dialog(chat, demo, db):
+    chat.text(CHAIR, "回覧")
+    assert texts.CANCELLED in all_text(chat.text(CHAIR, "取消"))
     # the next text is not taken as a title
-    assert all_text(line.text(CHAIR, "こんにちは")) == texts.HELP_OFFICER
+    assert all_text(chat.text(CHAIR, "こんにちは")) == texts.HELP_OFFICER
 
 
-def test_target_chosen_blocks(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 2班だけ\n本文")
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    target_q = line.postback(CHAIR, tap(fields, texts.FIELD_TARGET)["data"])
-    picker = line.postback(CHAIR, tap(target_q, texts.TARGET_BLOCKS)["data"])
-    picker = line.postback(CHAIR, tap(picker, "2班")["data"])
+def test_target_chosen_blocks(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 2班だけ\n本文")
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    target_q = chat.tap(CHAIR, fields, texts.FIELD_TARGET)
+    picker = chat.tap(CHAIR, target_q, texts.TARGET_BLOCKS)
+    picker = chat.tap(CHAIR, picker, "2班")
     assert "選択中：2班" in all_text(picker)
-    preview = line.postback(CHAIR, tap(picker, texts.DONE)["data"])
+    preview = chat.tap(CHAIR, picker, texts.DONE)
     assert "送信先：2班" in all_text(preview)
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    chat.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {LEADER2, ITO, demo_user_id("中村 幸子")}
 
 
-def test_block_leader_circulates_in_own_block_only(line, demo, db, fake, k):
-    preview = line.text(LEADER2, "回覧 2班の集金\n今月の班費を集めます。")
+def test_block_leader_circulates_in_own_block_only(chat, demo, db, fake, k):
+    preview = chat.text(LEADER2, "回覧 2班の集金\n今月の班費を集めます。")
     assert "送信先：2班" in all_text(preview)
-    line.postback(LEADER2, tap(preview, texts.SEND)["data"])
+    chat.tap(LEADER2, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert CHAIR not in mc.body["to"] and ITO in mc.body["to"]
 
 
-def test_officers_only_target(line, demo, db, fake, k):
-    preview = line.text(CHAIR, "回覧 役員会\n議事次第")
-    fields = line.postback(CHAIR, tap(preview, texts.EDIT)["data"])
-    target_q = line.postback(CHAIR, tap(fields, texts.FIELD_TARGET)["data"])
-    preview = line.postback(CHAIR, tap(target_q, texts.TARGET_OFFICERS)["data"])
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+def test_officers_only_target(chat, demo, db, fake, k):
+    preview = chat.text(CHAIR, "回覧 役員会\n議事次第")
+    fields = chat.tap(CHAIR, preview, texts.EDIT)
+    target_q = chat.tap(CHAIR, fields, texts.FIELD_TARGET)
+    preview = chat.tap(CHAIR, target_q, texts.TARGET_OFFICERS)
+    chat.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     (mc,) = fake.sends("/multicast")
     assert set(mc.body["to"]) == {CHAIR, LEADER2, demo_user_id("小林 修")}
 
 
-def test_read_is_per_household_and_idempotent(line, demo, db, fake, k):
-    _, _ = send_one_shot(line)
+def test_read_is_per_household_and_idempotent(chat, demo, db, fake, k):
+    _, _ = send_one_shot(chat)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
-    read = tap(flex, texts.READ)["data"]
-    assert "既読にしました" in all_text(line.postback(SATO, read))
-    again = line.postback(SATO, read)
+    read = button(flex, texts.READ)["data"]
+    assert "既読にしました" in all_text(chat.postback(SATO, read))
+    again = chat.postback(SATO, read)
     assert "ご自身が" in all_text(again)
     with db.session() as s:
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         # a second member of the same household: their tap finds the household already read
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"),
                      household_id=sato.household_id, block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
-    son = line.postback(user_id("sato-son"), read)
+    son = chat.postback(user_id("sato-son"), read)
     assert "佐藤 花子さんが" in all_text(son)
     with db.session() as s:
         d = s.scalar(select(Delivery).join(Household).where(Household.name == "佐藤 花子"))
@@ -184,10 +185,10 @@ def test_full_text_button_counts_as_read_and_links_household_page(line, demo, db
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
     assert "おわり" not in all_text(flex)  # shortened in the bubble
-    reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
+    reply = line.tap(SUZUKI, flex, texts.FULL_TEXT)
     assert "おわり" in all_text(reply)
     assert texts.FULL_READ_ON_PAGE in all_text(reply)  # no attachment: the page card says so
-    url = tap(reply, texts.OPEN_PAGE)["uri"]
+    url = button(reply, texts.OPEN_PAGE)["uri"]
     assert url.startswith("https://kairan.example.jp/c/")
     page = line.client.get(url.replace("https://kairan.example.jp", ""))
     assert page.status_code == 200 and "おわり" in page.get_data(as_text=True)
@@ -216,15 +217,15 @@ def test_attachments_image_and_pdf(line, demo, db, fake, k):
     assert "添付しました" in all_text(line.file(CHAIR, "収集カレンダー.pdf", b"%PDF-1.4 calendar", "application/pdf"))
     assert texts.ATTACH_FAILED in all_text(line.file(CHAIR, "memo.exe", b"MZ", "application/octet-stream"))
     target_q = line.text(CHAIR, texts.NEXT)
-    preview = line.postback(CHAIR, tap(target_q, texts.TARGET_ALL)["data"])
+    preview = line.tap(CHAIR, target_q, texts.TARGET_ALL)
     assert "添付 2件" in all_text(preview)
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
     assert texts.ATTACHMENT_COUNT.format(n=2) in all_text(flex)
-    reply = line.postback(SATO, tap(flex, texts.FULL_TEXT)["data"])
+    reply = line.tap(SATO, flex, texts.FULL_TEXT)
     assert texts.ATTACHMENT_COUNT.format(n=2) in all_text(reply)
-    path = tap(reply, texts.OPEN_PAGE)["uri"].replace("https://kairan.example.jp", "")
+    path = button(reply, texts.OPEN_PAGE)["uri"].replace("https://kairan.example.jp", "")
     html = line.client.get(path).get_data(as_text=True)
     links = re.findall(r'/c/[^"]+/a/\d+', html)
     assert len(links) == 2
@@ -252,8 +253,8 @@ def test_multicast_batches_of_500(line, demo, db, fake, k):
     assert len({b.retry_key for b in batches}) == 3
 
 
-def test_paper_households_listed_for_block_leader(line, demo, db, fake, k):
-    send_one_shot(line, title="防災訓練")
+def test_paper_households_listed_for_block_leader(chat, demo, db, fake, k):
+    send_one_shot(chat, title="防災訓練")
     drain(db, k.line)
     texts_sent = [all_text(r.body["messages"]) for r in fake.sends("/push")]
     paper = [t for t in texts_sent if "紙で配ってください" in t]
@@ -263,50 +264,50 @@ def test_paper_households_listed_for_block_leader(line, demo, db, fake, k):
     assert leader_push and "渡辺 健様" in all_text(leader_push[0].body["messages"])
 
 
-def test_status_shows_read_rates_and_unread(line, demo, db, fake, k):
-    send_one_shot(line)
+def test_status_shows_read_rates_and_unread(chat, demo, db, fake, k):
+    send_one_shot(chat)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
-    line.postback(SATO, tap(flex, texts.READ)["data"])
-    line.postback(ITO, tap(flex, texts.READ)["data"])
-    status = all_text(line.text(CHAIR, "状況"))
+    chat.tap(SATO, flex, texts.READ)
+    chat.tap(ITO, flex, texts.READ)
+    status = all_text(chat.text(CHAIR, "状況"))
     assert "既読 2/12世帯（17%）" in status
     assert "・1班 1/4" in status and "・2班 1/4" in status
     assert "高橋 和子様（紙）" in status  # needs support, paper: listed first
     assert status.index("高橋 和子様") < status.index("鈴木 一郎様")
-    leader = all_text(line.text(LEADER2, "状況"))
+    leader = all_text(chat.text(LEADER2, "状況"))
     assert "既読 1/4世帯" in leader and "鈴木" not in leader and "渡辺 健様（紙）" in leader
 
 
-def test_read_button_of_a_draft_or_missing_circular(line, demo, db):
-    preview = line.text(CHAIR, "回覧 下書き\n本文")
-    assert texts.CIRCULAR_GONE in all_text(line.postback(SATO, tap(preview, texts.READ)["data"]))
-    assert texts.CIRCULAR_GONE in all_text(line.postback(SATO, "a=read&c=99999"))
-    assert texts.STALE_BUTTON in all_text(line.postback(SATO, "a=nonsense"))
+def test_read_button_of_a_draft_or_missing_circular(chat, demo, db):
+    preview = chat.text(CHAIR, "回覧 下書き\n本文")
+    assert texts.CIRCULAR_GONE in all_text(chat.tap(SATO, preview, texts.READ))
+    assert texts.CIRCULAR_GONE in all_text(chat.postback(SATO, "a=read&c=99999"))
+    assert texts.STALE_BUTTON in all_text(chat.postback(SATO, "a=nonsense"))
 
 
-def test_commands_work_while_a_preview_waits(line, demo, db):
-    line.text(CHAIR, "回覧 テスト\n本文")
-    status = all_text(line.text(CHAIR, "状況"))
+def test_commands_work_while_a_preview_waits(chat, demo, db):
+    chat.text(CHAIR, "回覧 テスト\n本文")
+    status = all_text(chat.text(CHAIR, "状況"))
     assert texts.STATUS_NONE in status
     # typed text at the target question re-asks instead of dropping the draft
-    line.text(CHAIR, "回覧")
-    line.text(CHAIR, "題")
-    line.text(CHAIR, "本文")
-    line.text(CHAIR, texts.NEXT)
-    again = line.text(CHAIR, "全員に")
+    chat.text(CHAIR, "回覧")
+    chat.text(CHAIR, "題")
+    chat.text(CHAIR, "本文")
+    chat.text(CHAIR, texts.NEXT)
+    again = chat.text(CHAIR, "全員に")
     assert texts.ASK_TARGET in all_text(again)
-    assert texts.SEND in all_text(line.postback(CHAIR, tap(again, texts.TARGET_ALL)["data"]))
+    assert texts.SEND in all_text(chat.tap(CHAIR, again, texts.TARGET_ALL))
 
 
 def test_send_over_the_monthly_quota_asks_again(line, demo, db, fake, k):
     fake.quota_limit = 5  # fewer left than the 9 members
     preview = line.text(CHAIR, "回覧 上限テスト\n本文")
     assert "今月の残り 5通" in all_text(preview)
-    warn = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    warn = line.tap(CHAIR, preview, texts.SEND)
     assert "この送信には9通が必要です" in all_text(warn)
     assert circular(db).state == CircularState.draft
-    line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
+    line.tap(CHAIR, warn, texts.SEND_ANYWAY)
     assert circular(db).state == CircularState.sent
 
 
@@ -330,7 +331,7 @@ def test_full_text_of_an_emoji_body_arrives_in_pieces_within_lines_count(line, d
     send_one_shot(line, title="絵文字", body=body)
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
-    reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
+    reply = line.tap(SUZUKI, flex, texts.FULL_TEXT)
     pieces = [m["text"] for m in reply if m["type"] == "text"]
     assert len(pieces) == 2 and len(reply) == 3 and reply[-1]["type"] == "flex"  # + the page link
     assert all(utf16_len(p) <= TEXT_MAX for p in pieces)
@@ -347,7 +348,7 @@ def test_full_text_that_cannot_be_sent_does_not_count_as_read(line, demo, db, fa
     drain(db, k.line)
     flex = fake.sends("/multicast")[0].body["messages"]
     monkeypatch.setattr(messages, "long_text", lambda body, n: [{"type": "text", "text": "x" * 6000}])
-    reply = line.postback(SUZUKI, tap(flex, texts.FULL_TEXT)["data"])
+    reply = line.tap(SUZUKI, flex, texts.FULL_TEXT)
     assert [m["type"] for m in reply] == ["flex"]  # only the page link went out
     with db.session() as s:
         d = s.scalar(select(Delivery).join(Household).where(Household.name == "鈴木 一郎"))

@@ -11,12 +11,12 @@ from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import message_text
 from bot.outbox import drain
 from bot.web.signin import landing, safe_next
-from conftest import actions, all_text, tap
+from chat import all_text, button, labels
 from handlers.safety.common import URGENT
 from handlers.safety.report import read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
+from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 from scheduler.safety import PHOTO_ATTEMPTS, fetch_photos, reask
-from test_safety import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 
 SUZUKI = demo_user_id("鈴木 一郎")  # 1班
 KATO = demo_user_id("加藤 恵子")  # 3班
@@ -24,17 +24,9 @@ YAMAMOTO = demo_user_id("山本 節子")  # 3班, 要支援
 STATUS_LABELS = ["無事", "けが人あり", "救助が必要", "避難しました"]
 
 
-def labels(messages):
-    return [a.get("label") for a in actions(messages)]
-
-
 def no_help(messages):
     text = all_text(messages)
     assert "退会" not in text and texts.HELP_MEMBER not in text, text
-
-
-def pushes(fake, after=0):
-    return [q for q in fake.sends()[after:] if q.path.endswith(("/push", "/multicast"))]
 
 
 @pytest.mark.parametrize("typed, status", [
@@ -104,11 +96,11 @@ def test_drill_typed_and_photo_replies_are_recorded(line, demo, db, fake, k, clo
         assert not any("退会" in t for t in fake.texts_for(user)), user
 
 
-def test_a_typed_status_after_the_button_changes_it_and_a_long_one_is_kept_as_comment(line, demo, db, fake, k, clock):
-    start(line)
+def test_a_typed_status_after_the_button_changes_it_and_a_long_one_is_kept_as_comment(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
-    r = line.text(SATO, "やっぱり避難所に移りました。母の薬が必要です")  # inside the comment dialog
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
+    r = chat.text(SATO, "やっぱり避難所に移りました。母の薬が必要です")  # inside the comment dialog
     assert "「避難しました」で記録しました" in all_text(r)
     sato = report(db, "佐藤 花子")
     assert sato.answer == "evacuated" and [h.answer for h in sato.history] == ["safe", "evacuated"]
@@ -118,7 +110,7 @@ def test_a_typed_status_after_the_button_changes_it_and_a_long_one_is_kept_as_co
 def test_rescue_tap_says_call_119_and_the_alert_goes_first(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    r = line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    r = line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     assert r[0] == {"type": "text", "text": "会長・防災担当に伝えました。命に関わるときはすぐに119番へ電話してください。"}
     assert "「救助が必要」で記録しました" in all_text(r)
     with db.session() as s:
@@ -162,8 +154,8 @@ def test_officers_commands_and_open_dialogs_keep_working(line, demo, db, fake, k
         assert s.scalar(select(DialogState.step).where(DialogState.line_user_id == LEADER2)) == "title"
 
 
-def test_visit_lists_at_the_start_and_after_the_last_reask(line, demo, db, fake, k, clock):
-    start(line)
+def test_visit_lists_at_the_start_and_after_the_last_reask(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
 
     def visits(user):
@@ -185,17 +177,17 @@ def test_visit_lists_at_the_start_and_after_the_last_reask(line, demo, db, fake,
     # the visit list has the proxy button; 「安否状況」 marks paper households
     proxy = [m for m in fake.messages_for(LEADER2) if "【訪問のお願い】" in message_text(m.message)][0].message
     assert texts.SAFETY_PROXY in labels([proxy])
-    board = all_text(line.text(LEADER2, "安否状況"))
+    board = all_text(chat.text(LEADER2, "安否状況"))
     assert "渡辺 健様（紙）" in board and "中村 幸子様（要支援）" in board and "伊藤 美咲様（紙）" not in board
-    assert "高橋 和子様（紙・要支援）" in all_text(line.text(CHAIR, "安否状況"))  # the visit lists' marks
+    assert "高橋 和子様（紙・要支援）" in all_text(chat.text(CHAIR, "安否状況"))  # the visit lists' marks
     # answers come in; the re-asks run their course
-    line.text(ITO, "無事です")
+    chat.text(ITO, "無事です")
     for _ in range(3):
         clock.shift(dt.timedelta(minutes=30))
         reask(k)
     drain(db, k.line)
     assert len(visits(LEADER2)) == 1  # not yet: the last re-ask has its 30 minutes
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "避難しました")["data"])
+    chat.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "避難しました")
     clock.shift(dt.timedelta(minutes=30))
     assert reask(k) == 0
     drain(db, k.line)
@@ -222,7 +214,7 @@ def test_safety_status_links_to_the_live_page(line, demo, db, fake, k, clock):
     drain(db, k.line)
     for who in (CHAIR, BOSAI, LEADER2):
         reply = line.text(who, "安否状況")
-        uri = tap(reply, texts.SAFETY_PAGE_OPEN)["uri"]
+        uri = button(reply, texts.SAFETY_PAGE_OPEN)["uri"]
         assert uri.startswith("https://kairan.example.jp/admin/login/")
         assert texts.SAFETY_PROXY in labels(reply)
         client, resp = sign_in(line, uri)
@@ -233,14 +225,14 @@ def test_safety_status_links_to_the_live_page(line, demo, db, fake, k, clock):
             assert "鈴木 一郎様" not in page  # own 班 only
         assert sign_in(line, uri)[1].status_code == 410  # once
     # 「管理画面」 still lands on the admin home
-    _, resp = sign_in(line, tap(line.text(CHAIR, "管理画面"), texts.ADMIN_OPEN)["uri"])
+    _, resp = sign_in(line, button(line.text(CHAIR, "管理画面"), texts.ADMIN_OPEN)["uri"])
     assert resp.headers["Location"].endswith("/admin/")
     with db.session() as s:  # an ordinary officer (役員) may open the page (no map): the link too
         from models import Member
         s.scalar(select(Member).where(Member.line_user_id == SATO)).role = "officer"
     reply = line.text(SATO, "安否状況")
     assert "【安否状況】" in all_text(reply)
-    client, resp = sign_in(line, tap(reply, texts.SAFETY_PAGE_OPEN)["uri"])
+    client, resp = sign_in(line, button(reply, texts.SAFETY_PAGE_OPEN)["uri"])
     assert resp.headers["Location"].endswith("/admin/safety/")
     page = client.get("/admin/safety/").get_data(as_text=True)
     assert "伊藤 美咲様" in page and 'id="map"' not in page
@@ -263,21 +255,21 @@ def test_landing_pages_elsewhere_are_refused(path, settings):
     assert landing(settings, token) is None
 
 
-def test_one_household_cannot_flood_rescue_alerts(line, demo, db, fake, k, clock):
+def test_one_household_cannot_flood_rescue_alerts(chat, demo, db, fake, k, clock):
     """50 locations and 20 texts from a household in 救助が必要 (issue 18 #2: 51 alerts before)."""
-    start(line)
+    start(chat)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    chat.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     drain(db, k.line)  # the alert leaves at once
     before = len(fake.sends())
     for i in range(50):
-        line.location(NAKAMURA, 35.6800 + i / 10000, 139.7600)
+        chat.location(NAKAMURA, 35.6800 + i / 10000, 139.7600)
         if i < 20:
-            line.text(NAKAMURA, f"まだ動けません（{i + 1}）")
+            chat.text(NAKAMURA, f"まだ動けません（{i + 1}）")
         drain(db, k.line)  # a dispatcher that runs all the time
         clock.shift(dt.timedelta(seconds=10))  # 70 messages over about 8 minutes
     # meanwhile another household asks for rescue: its alert goes out at once
-    line.postback(ITO, tap([check_of(fake, ITO)], "救助が必要")["data"])
+    chat.tap(ITO, [check_of(fake, ITO)], "救助が必要")
     drain(db, k.line)
     sent = pushes(fake, before)
     flood = [q for q in sent if "中村 幸子様" in all_text(q.body.get("messages", []))]
@@ -298,13 +290,13 @@ def test_one_household_cannot_flood_rescue_alerts(line, demo, db, fake, k, clock
         assert s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")) == 0
 
 
-def test_updates_merge_into_the_waiting_row(line, demo, db, fake, k, clock):
-    start(line)
+def test_updates_merge_into_the_waiting_row(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    chat.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     for i in range(10):  # the dispatcher is down: nothing leaves
-        line.location(NAKAMURA, 35.0 + i / 100, 139.0)
-        line.text(NAKAMURA, f"続報{i}")
+        chat.location(NAKAMURA, 35.0 + i / 100, 139.0)
+        chat.text(NAKAMURA, f"続報{i}")
     with db.session() as s:
         (alert,) = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("rescue:%"))).all()
         text = message_text(alert.messages[0])
@@ -312,10 +304,10 @@ def test_updates_merge_into_the_waiting_row(line, demo, db, fake, k, clock):
     drain(db, k.line)
     assert len([q for q in pushes(fake) if "救助要請" in all_text(q.body.get("messages", []))]) == 1
     # after the alert went out: one update at once, the next waits 5 minutes, merged meanwhile
-    line.location(NAKAMURA, 36.0, 140.0)
+    chat.location(NAKAMURA, 36.0, 140.0)
     drain(db, k.line)
-    line.location(NAKAMURA, 36.1, 140.0)
-    line.location(NAKAMURA, 36.2, 140.0)
+    chat.location(NAKAMURA, 36.1, 140.0)
+    chat.location(NAKAMURA, 36.2, 140.0)
     drain(db, k.line)
     updates = [q for q in pushes(fake) if "救助要請・続報" in all_text(q.body.get("messages", []))]
     assert len(updates) == 1 and "36.000000" in all_text(updates[0].body["messages"])
@@ -331,7 +323,7 @@ def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake
     line.image(YAMAMOTO, b"\xff\xd8\xff yamamoto", "image/jpeg")  # 3班
     with db.session() as s:
         (pid,) = s.scalars(select(SafetyPhoto.id)).all()
-    bosai, _ = sign_in(line, tap(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    bosai, _ = sign_in(line, button(line.text(BOSAI, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
     # not downloaded yet: the page has no link, the photo no page
     assert "/admin/safety/photos/" not in bosai.get("/admin/safety/").get_data(as_text=True)
     assert bosai.get(f"/admin/safety/photos/{pid}").status_code == 404
@@ -343,22 +335,22 @@ def test_photo_on_the_live_page_for_those_who_see_locations(line, demo, db, fake
     assert resp.status_code == 200 and resp.data == b"\xff\xd8\xff yamamoto"
     assert resp.headers["Content-Type"] == "image/jpeg" and resp.headers["X-Content-Type-Options"] == "nosniff"
     assert bosai.get(f"/admin/safety/photos/{pid + 1}").status_code == 404
-    leader, _ = sign_in(line, tap(line.text(LEADER2, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
+    leader, _ = sign_in(line, button(line.text(LEADER2, "安否状況"), texts.SAFETY_PAGE_OPEN)["uri"])
     assert leader.get(f"/admin/safety/photos/{pid}").status_code == 404  # another 班
     assert line.client.application.test_client().get(f"/admin/safety/photos/{pid}").status_code == 403
 
 
-def test_photos_are_purged_with_the_locations(line, demo, db, fake, k, clock, caplog):
+def test_photos_are_purged_with_the_locations(chat, demo, db, fake, k, clock, caplog):
     from scheduler.safety import purge_locations
 
-    start(line)
+    start(chat)
     drain(db, k.line)
-    line.image(SATO, b"\xff\xd8\xff sato", "image/jpeg")
+    chat.image(SATO, b"\xff\xd8\xff sato", "image/jpeg")
     fetch_photos(k)
-    ended = line.postback(CHAIR, tap(line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)["data"])
+    ended = chat.tap(CHAIR, chat.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)
     assert texts.DISASTER_ENDED in all_text(ended)
     # after the end, a photo is no report any more: the ordinary help again, nothing kept
-    line.image(ITO, b"\xff\xd8\xff late", "image/jpeg")
+    chat.image(ITO, b"\xff\xd8\xff late", "image/jpeg")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(SafetyPhoto)) == 1
     clock.shift(dt.timedelta(days=30, minutes=1))
@@ -369,24 +361,24 @@ def test_photos_are_purged_with_the_locations(line, demo, db, fake, k, clock, ca
     assert "1 photo(s)" in caplog.text
 
 
-def test_an_officers_mistyped_command_is_kept_with_a_hint(line, demo, db, fake, k, clock):
-    start(line)
+def test_an_officers_mistyped_command_is_kept_with_a_hint(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    r = line.text(CHAIR, "安否じょうきょう")
+    r = chat.text(CHAIR, "安否じょうきょう")
     assert texts.SAFETY_OFFICER_HINT in all_text(r) and set(STATUS_LABELS) <= set(labels(r))
     assert texts.HELP_OFFICER not in all_text(r)
     assert report(db, "山田 太郎").answer_data["comment"] == "安否じょうきょう"
-    assert texts.SAFETY_OFFICER_HINT not in all_text(line.text(SATO, "こんばんは"))
+    assert texts.SAFETY_OFFICER_HINT not in all_text(chat.text(SATO, "こんばんは"))
 
 
-def test_a_row_the_dispatcher_holds_is_never_changed(line, demo, db, fake, k, clock):
+def test_a_row_the_dispatcher_holds_is_never_changed(chat, demo, db, fake, k, clock):
     from bot.outbox import claim
 
-    start(line)
+    start(chat)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    chat.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     (held,) = [r for r in claim(db, limit=100) if r.purpose.startswith("rescue:")]  # mid-send elsewhere
-    line.location(NAKAMURA, 35.5, 139.5)
+    chat.location(NAKAMURA, 35.5, 139.5)
     with db.session() as s:
         alert = s.get(OutboxMessage, held.id)
         assert alert.status == "sending" and "35.500000" not in message_text(alert.messages[0])

@@ -17,7 +17,8 @@ from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
 from bot.inbox import MAX_ATTEMPTS, _next_for_user, store
-from conftest import Line, all_text, tap, user_id
+from chat import Line, all_text, button
+from conftest import user_id
 from handlers.framework.router import router
 from models import Circular, CircularState, OutboxMessage, WebhookEvent
 
@@ -137,13 +138,13 @@ def test_a_timed_out_reply_is_pushed_again_only_when_it_answers_a_rescue_request
     line, k = short_replies
     with time_machine.travel(dt.datetime(2026, 11, 22, 14, 40, tzinfo=dt.timezone.utc), tick=False):
         q = line.text(BOSAI, "災害モード")
-        q = line.postback(BOSAI, tap(q, "地震")["data"])
+        q = line.tap(BOSAI, q, "地震")
         confirm = line.text(BOSAI, "大きな揺れがありました。")
-        line.postback(BOSAI, tap(confirm, texts.DISASTER_START)["data"])
+        line.tap(BOSAI, confirm, texts.DISASTER_START)
         outbox.drain(k.db, k.line)
         fake.latency = 0.8  # LINE delivers each reply but answers after the 0.3 s the reply waits
-        line.post(line.postback_event(SATO, tap([check_of(fake, SATO)], "無事")["data"]))
-        line.post(line.postback_event(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"]))
+        line.post(line.postback_event(SATO, button([check_of(fake, SATO)], "無事")["data"]))
+        line.post(line.postback_event(NAKAMURA, button([check_of(fake, NAKAMURA)], "救助が必要")["data"]))
         wait_for_reply(fake, SATO, "無事")
         wait_for_reply(fake, NAKAMURA, texts.RESCUE_TOLD)
         fake.latency = 0.0
@@ -246,7 +247,7 @@ def test_send_asks_line_for_the_quota_before_its_transaction_opens(line, demo, d
         assert "今月の残り 20通" in all_text(preview)
         fake.usage_elsewhere = 15  # used elsewhere after the preview: only LINE knows
         asked.clear()
-        warn = line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+        warn = line.tap(CHAIR, preview, texts.SEND)
         # [送信] asked LINE afresh (it saw the 15), with no transaction open in that thread
         assert "今月の残り5通に対し、この送信には9通が必要です" in all_text(warn)
         assert asked == [0]

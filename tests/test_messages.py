@@ -2,6 +2,12 @@
 import datetime as dt
 import inspect
 
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 import time_machine
 
@@ -11,6 +17,9 @@ from handlers.messages import dates
 from handlers.messages import texts
 from handlers.messages.limits import check_message
 from line_spec import validate_request
+import handlers.messages
+from handlers.messages import pickers
+from handlers.messages.limits import MAX_MESSAGES
 
 NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
 LONG = "長" * 60  # longer than any label may be
@@ -154,3 +163,104 @@ def test_split_text_counts_utf16_and_keeps_characters_whole():
     assert split_text("短い") == ["短い"]
     cut = long_text("😀" * 20000, 2)  # too long for 2 messages: the second ends in "…"
     assert len(cut) == 2 and cut[-1]["text"].endswith("…") and utf16_len(cut[-1]["text"]) <= 5000
+
+
+# --- every builder has a case (found automatically), and builders take plain values ---------------
+# Every public builder in handlers/messages/ is run by a validation case (found automatically: a new
+# builder, or a new builder module, without a case fails), each case validates against LINE's OpenAPI
+# spec and the documented limits, and builders take plain values (no session, no Ctx, no model).
+# 
+# The cases are CASES above plus EXTRA_CASES below (pickers, long texts).
+PACKAGE = Path(handlers.messages.__file__).parent
+# modules of handlers/messages/ that build no messages (what they hold, instead)
+NOT_BUILDER_MODULES = {
+    "codec": "postback data: pb, normalize, unpack",
+    "dates": "date and time formats (strings)",
+    "labels": "words for models' codes (strings)",
+    "limits": "the checker itself",
+    "texts": "the words",
+}
+BLOCKS = [SimpleNamespace(id=i, name=f"{i}班{LONG}") for i in range(1, 21)]  # more 班 than 13 chips
+
+
+def messages(m) -> list[dict]:
+    return m if isinstance(m, list) else [m]
+
+
+EXTRA_CASES = {
+    "long_text": lambda: msg.long_text("😀" * 20000, MAX_MESSAGES),
+    "paged": lambda: msg.text("班", pickers.paged(BLOCKS, 12, 1, lambda b: msg.postback(b.name, f"a=b&b={b.id}"),
+                                                 lambda o: f"a=page&o={o}") + [msg.say(texts.CANCEL)]),
+    "block_toggles": lambda: msg.text("班", pickers.block_toggles(BLOCKS, {1, 3}, 0, lambda b, o: f"a=t&b={b.id}&o={o}",
+                                                               lambda o: f"a=page&o={o}", "a=done")[0]),
+}
+ALL_CASES = {**CASES, **EXTRA_CASES}
+
+
+def valid_any(out) -> None:
+    ms = messages(out)
+    assert 1 <= len(ms) <= MAX_MESSAGES
+    validate_request("push", {"to": "U" + "0" * 32, "messages": ms})
+    for m in ms:
+        assert check_message(m) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_CASES))
+def test_extra_cases_are_valid_line_json(name):
+    valid_any(EXTRA_CASES[name]())
+
+
+def test_pickers_fit_line():
+    chips = pickers.paged(BLOCKS, 0, 1, lambda b: msg.say(b.name), lambda o: f"a=page&o={o}")
+    assert len(chips) == 12 and chips[-1].label == texts.NEXT  # 11 班, [次へ]; room for the caller's one
+    chips, chosen = pickers.block_toggles(BLOCKS, {1, 3}, 0, lambda b, o: "a=t", lambda o: "a=p", "a=done")
+    assert len(chips) == 13 and chosen == texts.BLOCK_NAMES_SEPARATOR.join((BLOCKS[0].name, BLOCKS[2].name))
+
+
+def builder_modules():
+    for info in pkgutil.iter_modules([str(PACKAGE)]):
+        if info.name not in NOT_BUILDER_MODULES:
+            yield importlib.import_module(f"handlers.messages.{info.name}")
+
+
+def public_builders() -> dict[str, object]:
+    return {f"{m.__name__.rsplit('.', 1)[1]}.{n}": f for m in builder_modules()
+            for n, f in inspect.getmembers(m, inspect.isfunction)
+            if not n.startswith("_") and f.__module__ == m.__name__}
+
+
+def test_the_module_list_names_real_modules():
+    names = {info.name for info in pkgutil.iter_modules([str(PACKAGE)])}
+    assert set(NOT_BUILDER_MODULES) <= names
+
+
+def test_every_builder_has_a_validation_case():
+    """Runs every case with a profiler on: each public builder must have been called by one."""
+    called: set = set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            called.add(frame.f_code)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        for case in ALL_CASES.values():
+            case()
+    finally:
+        sys.setprofile(previous)
+    missing = sorted(name for name, f in public_builders().items()
+                     if getattr(inspect.unwrap(f), "__code__", None) not in called)
+    assert not missing, f"builders no case runs (add one to CASES or EXTRA_CASES in tests/test_messages.py): {missing}"
+
+
+def test_builders_take_plain_values():
+    """No session, Ctx or model object in a builder's parameters: builders are pure."""
+    import models
+
+    banned = {"Session", "Ctx", *models.__all__}
+    for name, f in public_builders().items():
+        for p in inspect.signature(f).parameters.values():
+            ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+            assert not (banned & set(ann.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ")
+                                     .split())), f"{name}({p.name}: {ann}) takes a {ann}"

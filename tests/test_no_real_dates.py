@@ -4,7 +4,8 @@ The test sources are read with `ast`. A string that looks like a date (「12/5�
 「2026年12月1日」「2026-12-05」) or a `datetime(2026, …)` / `date(2026, …)` call counts as a literal
 date. It is allowed only where the clock is set:
 - inside a function (or its decorators, e.g. parametrize) that calls `time_machine.travel`, or that
-  takes a fixture which does (a fixture of the same module or of conftest.py);
+  takes a fixture which does (a fixture of the same module or of conftest.py, or one the module
+  imports by name from a helper module of tests/, e.g. `from safety_kit import clock`);
 - anywhere in a module that has an autouse fixture calling `time_machine.travel`;
 - in a module-level constant or helper function used only where the clock is set (as above).
 Literals that are not dates to the bot are listed in ALLOWED, each with the reason.
@@ -41,6 +42,7 @@ ALLOWED = {
     ("test_circulars.py", "・2班 1/4"): "read count",
     # the body of a circular: free text, shown as written; circulars parse no dates
     ("test_admin.py", "11月30日に公園の清掃をします。"): "circular body",
+    ("admin_kit.py", "11月30日に公園の清掃をします。"): "circular body",  # send_circular's default body
     ("test_circulars.py", "11月30日9時から公園の清掃をします。"): "circular body",
     ("test_circulars.py", "9月15日に公民館で敬老会を開きます。"): "circular body",
     # the privacy policy's version id, carried in the consent button: a label, compared as a string
@@ -173,10 +175,20 @@ def shared() -> frozenset[str]:
     return frozenset(travelling_fixtures(ast.parse((TESTS / "conftest.py").read_text("utf-8")))[0])
 
 
+def imported(source: str) -> frozenset[str]:
+    """The travelling fixtures a module imports by name from a helper module of tests/."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module and (TESTS / f"{node.module}.py").is_file():
+            travelling = travelling_fixtures(ast.parse((TESTS / f"{node.module}.py").read_text("utf-8")))[0]
+            names |= {a.asname or a.name for a in node.names if a.name in travelling}
+    return frozenset(names)
+
+
 def test_every_literal_date_in_the_tests_runs_at_a_travelled_clock():
     fixtures = shared()
     found = [p for path in sorted(TESTS.glob("*.py"))
-             for p in problems(path.read_text("utf-8"), path.name, fixtures)]
+             for p in problems(path.read_text("utf-8"), path.name, fixtures | imported(path.read_text("utf-8")))]
     assert not found, ("literal dates at the real clock: wrap the test in time_machine.travel(..., tick=False) "
                        "(or give it a fixture that travels):\n" + "\n".join(found))
 
@@ -267,3 +279,9 @@ def test_the_run_is_at_the_clock_it_says():
         return
     start = session_clock(value)  # the same moment pytest_configure travelled to (named: the same next one)
     assert start <= now < start + dt.timedelta(hours=1), (value, now)  # ticking from there
+
+
+def test_a_travelling_fixture_counts_where_a_module_imports_it_from_a_helper():
+    assert imported("from safety_kit import BOSAI, clock, start") == {"clock"}  # clock travels, start does not
+    assert imported("from safety_kit import clock as night") == {"night"}
+    assert imported("from chat import button\nfrom conftest import user_id") == frozenset()

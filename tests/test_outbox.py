@@ -12,7 +12,7 @@ import bot.outbox as outbox
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.line.client import LineClient
-from conftest import all_text, tap
+from chat import all_text
 from models.messaging import enqueue
 from models import Association, OutboxMessage
 from scheduler.runner import _guarded
@@ -23,7 +23,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 def send_circular(line, title="清掃のお知らせ"):
     preview = line.text(CHAIR, f"回覧 {title}\n本文です。")
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
 
 
 def copies(fake, title):
@@ -272,7 +272,7 @@ def test_a_slow_line_settles_on_the_retry_that_gets_409(demo, db, fake, settings
 
 def test_a_reply_that_timed_out_is_not_pushed_again(demo, db, fake, settings):
     from bot.app import create_app
-    from conftest import Line
+    from chat import Line
 
     app = create_app(settings.with_(line_timeout_seconds=0.3))
     try:

@@ -13,7 +13,7 @@ from models import quota
 from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
-from conftest import Line, all_text, tap
+from chat import Line, all_text
 from models import Circular, CircularState, LineQuota, OutboxMessage
 
 CHAIR = demo_user_id("山田 太郎")
@@ -60,10 +60,10 @@ def test_send_in_another_worker_asks_again_when_the_quota_went_elsewhere(line, l
         preview = line.text(CHAIR, "リマインド: なし")
         assert "今月の残り 5通" in all_text(preview)
         # [送信] lands on worker 2: it asks LINE again and asks the officer again
-        warn = line2.postback(CHAIR, tap(preview, texts.SEND)["data"])
+        warn = line2.tap(CHAIR, preview, texts.SEND)
         assert "今月の残り5通に対し、この送信には9通が必要です" in all_text(warn)
         assert circular(db).state == CircularState.draft and queued(db) == 0
-        line.postback(CHAIR, tap(warn, texts.SEND_ANYWAY)["data"])
+        line.tap(CHAIR, warn, texts.SEND_ANYWAY)
         assert circular(db).state == CircularState.sent
 
 
@@ -72,7 +72,7 @@ def test_what_kairan_queued_counts_in_every_worker_without_asking_line(line, lin
     with time_machine.travel(NOW, tick=False):
         first = line.text(CHAIR, "回覧 一通目\n本文")
         assert "今月の残り 20通" in all_text(first)
-        line.postback(CHAIR, tap(first, texts.SEND)["data"])
+        line.tap(CHAIR, first, texts.SEND)
         waiting = queued(db)
         assert 20 - 9 < waiting < 20  # the circular's multicast and the paper lists, not sent yet
     with time_machine.travel(NOW + dt.timedelta(seconds=20), tick=False):
@@ -81,7 +81,7 @@ def test_what_kairan_queued_counts_in_every_worker_without_asking_line(line, lin
         # worker 2 counts what worker 1 queued, from the shared figure (no new question to LINE)
         assert f"今月の残り {20 - waiting}通" in all_text(second)
         assert quota_reads(fake) == reads
-        warn = line2.postback(CHAIR, tap(second, texts.SEND)["data"])
+        warn = line2.tap(CHAIR, second, texts.SEND)
         assert f"今月の残り{20 - waiting}通に対し、この送信には9通が必要です" in all_text(warn)
         assert quota_reads(fake) == reads + 1  # [送信] asked LINE afresh
         outbox.drain(db, k.line)

@@ -7,7 +7,8 @@ from stdnum import damm
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, member, tap, user_id
+from chat import all_text, button
+from conftest import member, user_id
 from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
 
 CHAIR = demo_user_id("山田 太郎")
@@ -17,8 +18,8 @@ LEADER_OTHER = demo_user_id("小林 修")  # 防災担当 in 3班 (not an approv
 
 def consent_and_block(line, uid, block="2班"):
     card = line.follow(uid)
-    q = line.postback(uid, tap(card, texts.AGREE)["data"])
-    return line.postback(uid, tap(q, block)["data"])
+    q = line.tap(uid, card, texts.AGREE)
+    return line.tap(uid, q, block)
 
 
 def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, db):
@@ -26,7 +27,7 @@ def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, d
     card = line.follow(uid)
     text = all_text(card)
     assert "お名前と班だけ" in text and "住所・電話番号はうかがいません" in text
-    assert tap(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
+    assert button(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
     assert member(db, uid) is None
 
 
@@ -36,10 +37,10 @@ def test_privacy_page_is_served(line, demo):
     assert "住所と電話番号はうかがいません" in page.get_data(as_text=True)
 
 
-def test_refusing_consent_stores_only_the_refusal(line, demo, db):
+def test_refusing_consent_stores_only_the_refusal(chat, demo, db):
     uid = user_id("refuser")
-    card = line.follow(uid)
-    reply = line.postback(uid, tap(card, texts.DISAGREE)["data"])
+    card = chat.follow(uid)
+    reply = chat.tap(uid, card, texts.DISAGREE)
     assert "登録は行いません" in all_text(reply)
     m = member(db, uid)
     assert m.status == MemberStatus.declined and m.declined_at is not None
@@ -60,18 +61,18 @@ def test_match_links_to_roster_household(line, demo, db):
         assert s.scalar(select(func.count()).select_from(DialogState)) == 0
 
 
-def test_quick_reply_lists_the_blocks(line, demo):
+def test_quick_reply_lists_the_blocks(chat, demo):
     uid = user_id("blocks")
-    card = line.follow(uid)
-    q = line.postback(uid, tap(card, texts.AGREE)["data"])
+    card = chat.follow(uid)
+    q = chat.tap(uid, card, texts.AGREE)
     items = q[-1]["quickReply"]["items"]
     assert [i["action"]["label"] for i in items] == ["1班", "2班", "3班"]
 
 
-def test_no_match_goes_pending_and_asks_block_leader_and_officers(line, demo, db, fake, k):
+def test_no_match_goes_pending_and_asks_block_leader_and_officers(chat, demo, db, fake, k):
     uid = user_id("stranger")
-    consent_and_block(line, uid, "2班")
-    reply = line.text(uid, "青木 次郎")
+    consent_and_block(chat, uid, "2班")
+    reply = chat.text(uid, "青木 次郎")
     assert "確認をお願いしました" in all_text(reply)
     m = member(db, uid)
     assert m.status == MemberStatus.pending and m.role == Role.prospective and m.household_id is None
@@ -92,13 +93,13 @@ def pending(line, db, fake, k, name="青木 次郎"):
     return uid, card
 
 
-def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, k):
-    uid, card = pending(line, db, fake, k)
-    pick = line.postback(LEADER2, tap(card, texts.APPROVE)["data"])
+def test_block_leader_approves_into_an_existing_household(chat, demo, db, fake, k):
+    uid, card = pending(chat, db, fake, k)
+    pick = chat.tap(LEADER2, card, texts.APPROVE)
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert labels[-1] == texts.NEW_HOUSEHOLD and "伊藤 美咲" in labels
-    assert tap(pick, "伊藤 美咲")["displayText"] == "伊藤 美咲様の世帯"  # what the leader's tap says in the chat
-    done = line.postback(LEADER2, tap(pick, "伊藤 美咲")["data"])
+    assert button(pick, "伊藤 美咲")["displayText"] == "伊藤 美咲様の世帯"  # what the leader's tap says in the chat
+    done = chat.tap(LEADER2, pick, "伊藤 美咲")
     assert "承認しました" in all_text(done)
     m = member(db, uid)
     assert m.status == MemberStatus.active and m.household.name == "伊藤 美咲"
@@ -107,16 +108,16 @@ def test_block_leader_approves_into_an_existing_household(line, demo, db, fake, 
     with db.session() as s:
         assert s.scalar(select(AuditLog).where(AuditLog.action == "member.approve")) is not None
     # the same button again: already handled, nothing changes
-    again = line.postback(LEADER2, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    again = chat.tap(LEADER2, pick, texts.NEW_HOUSEHOLD)
     assert texts.ALREADY_HANDLED in all_text(again)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 12
 
 
-def test_chair_approves_as_new_household(line, demo, db, fake, k):
-    uid, card = pending(line, db, fake, k)
-    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
-    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+def test_chair_approves_as_new_household(chat, demo, db, fake, k):
+    uid, card = pending(chat, db, fake, k)
+    pick = chat.tap(CHAIR, card, texts.APPROVE)
+    chat.tap(CHAIR, pick, texts.NEW_HOUSEHOLD)
     m = member(db, uid)
     assert m.household.name == "青木 次郎"
     with db.session() as s:
@@ -126,41 +127,41 @@ def test_chair_approves_as_new_household(line, demo, db, fake, k):
         assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", h.join_code) and damm.is_valid(h.join_code.replace("-", ""))
 
 
-def test_reject_deletes_the_applicant(line, demo, db, fake, k):
-    uid, card = pending(line, db, fake, k)
-    reply = line.postback(CHAIR, tap(card, texts.REJECT)["data"])
+def test_reject_deletes_the_applicant(chat, demo, db, fake, k):
+    uid, card = pending(chat, db, fake, k)
+    reply = chat.tap(CHAIR, card, texts.REJECT)
     assert "却下しました" in all_text(reply)
     assert member(db, uid) is None
     drain(db, k.line)
     assert texts.REJECTED_NOTICE in fake.texts_for(uid)
 
 
-def test_residents_and_other_blocks_cannot_approve(line, demo, db, fake, k):
-    uid, card = pending(line, db, fake, k)
-    data = tap(card, texts.APPROVE)["data"]
+def test_residents_and_other_blocks_cannot_approve(chat, demo, db, fake, k):
+    uid, card = pending(chat, db, fake, k)
+    data = button(card, texts.APPROVE)["data"]
     resident = demo_user_id("佐藤 花子")
-    assert texts.OFFICERS_ONLY in all_text(line.postback(resident, data))
+    assert texts.OFFICERS_ONLY in all_text(chat.postback(resident, data))
     leader3 = user_id("leader3")
     with db.session() as s:  # make a 3班 block leader
         b3 = s.scalar(select(Block).where(Block.name == "3班"))
         h = s.scalar(select(Household).where(Household.name == "加藤 恵子"))
         s.add(Member(association_id=b3.association_id, line_user_id=leader3, household_id=h.id, block_id=b3.id,
                      name="加藤 恵子", role=Role.block_leader, status=MemberStatus.active))
-    assert texts.OFFICERS_ONLY in all_text(line.postback(leader3, data))
+    assert texts.OFFICERS_ONLY in all_text(chat.postback(leader3, data))
     assert member(db, uid).status == MemberStatus.pending
 
 
-def test_join_code_links_directly(line, demo, db):
+def test_join_code_links_directly(chat, demo, db):
     with db.session() as s:
         h = s.scalar(select(Household).where(Household.name == "高橋 和子"))  # the paper household
         code, hid = h.join_code, h.id
     uid = user_id("takahashi-son")
-    card = line.follow(uid)
-    line.postback(uid, tap(card, texts.AGREE)["data"])
-    reply = line.text(uid, f"登録コード {code.replace('-', '')}")
+    card = chat.follow(uid)
+    chat.tap(uid, card, texts.AGREE)
+    reply = chat.text(uid, f"登録コード {code.replace('-', '')}")
     assert "ご自身のお名前" in all_text(reply)  # the representative's name is not taken over
     assert member(db, uid).household_id is None
-    reply = line.text(uid, "高橋 健太")
+    reply = chat.text(uid, "高橋 健太")
     assert "登録が完了しました" in all_text(reply)
     m = member(db, uid)
     assert m.household_id == hid and m.status == MemberStatus.active and m.name == "高橋 健太"
@@ -168,20 +169,20 @@ def test_join_code_links_directly(line, demo, db):
         assert s.get(Household, hid).on_line is True
 
 
-def test_join_code_before_consent_asks_consent_first(line, demo, db):
+def test_join_code_before_consent_asks_consent_first(chat, demo, db):
     with db.session() as s:
         code = s.scalar(select(Household.join_code).where(Household.name == "吉田 勇"))
     uid = user_id("eager")
-    reply = line.text(uid, f"登録コード {code}")
+    reply = chat.text(uid, f"登録コード {code}")
     assert texts.CONSENT_FIRST in all_text(reply) and texts.AGREE in all_text(reply)
     assert member(db, uid) is None
 
 
-def test_unknown_join_code(line, demo, db):
+def test_unknown_join_code(chat, demo, db):
     uid = user_id("typo")
-    card = line.follow(uid)
-    line.postback(uid, tap(card, texts.AGREE)["data"])
-    reply = line.text(uid, "登録コード 0000-0000")
+    card = chat.follow(uid)
+    chat.tap(uid, card, texts.AGREE)
+    reply = chat.text(uid, "登録コード 0000-0000")
     assert texts.JOIN_CODE_UNKNOWN in all_text(reply)
     assert member(db, uid).status == MemberStatus.registering
 
@@ -195,12 +196,12 @@ def test_unfollow_stops_pushes_and_refollow_restores(line, demo, db):
     assert member(db, uid).status == MemberStatus.active
 
 
-def test_withdrawal_deletes_personal_data_and_keeps_household(line, demo, db):
+def test_withdrawal_deletes_personal_data_and_keeps_household(chat, demo, db):
     uid = demo_user_id("佐藤 花子")
-    confirm = line.text(uid, "退会")
+    confirm = chat.text(uid, "退会")
     assert texts.WITHDRAW_CONFIRM in all_text(confirm)
     assert member(db, uid).status == MemberStatus.active  # nothing before the confirm
-    done = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    done = chat.tap(uid, confirm, texts.WITHDRAW_YES)
     assert texts.WITHDRAWN in all_text(done)
     assert member(db, uid) is None  # no row carries that LINE id any more
     with db.session() as s:
@@ -210,22 +211,22 @@ def test_withdrawal_deletes_personal_data_and_keeps_household(line, demo, db):
         h = s.scalar(select(Household).where(Household.name == "佐藤 花子"))
         assert h is not None and h.on_line is False
     # the old confirm button, tapped again, changes nothing
-    again = line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    again = chat.tap(uid, confirm, texts.WITHDRAW_YES)
     assert texts.AGREE in all_text(again) or texts.NOT_REGISTERED in all_text(again)
 
 
-def test_withdraw_cancelled_keeps_member(line, demo, db):
+def test_withdraw_cancelled_keeps_member(chat, demo, db):
     uid = demo_user_id("佐藤 花子")
-    confirm = line.text(uid, "退会")
-    line.postback(uid, tap(confirm, texts.WITHDRAW_NO)["data"])
+    confirm = chat.text(uid, "退会")
+    chat.tap(uid, confirm, texts.WITHDRAW_NO)
     assert member(db, uid).name == "佐藤 花子"
 
 
-def test_typing_the_name_of_a_household_already_on_line_needs_approval(line, demo, db, fake, k):
+def test_typing_the_name_of_a_household_already_on_line_needs_approval(chat, demo, db, fake, k):
     """Names are printed on paper circulars: knowing one must not be enough to join a household."""
     uid = user_id("impostor")
-    consent_and_block(line, uid, "1班")
-    line.text(uid, "佐藤 花子")  # 佐藤 花子 is already registered on LINE
+    consent_and_block(chat, uid, "1班")
+    chat.text(uid, "佐藤 花子")  # 佐藤 花子 is already registered on LINE
     m = member(db, uid)
     assert m.status == MemberStatus.pending and m.household_id is None
     drain(db, k.line)
@@ -233,24 +234,24 @@ def test_typing_the_name_of_a_household_already_on_line_needs_approval(line, dem
     assert push.body["to"] == CHAIR and "すでにLINEで登録した方がいます" in all_text(push.body["messages"])
 
 
-def test_forged_postback_ids_get_a_polite_answer(line, demo, db):
+def test_forged_postback_ids_get_a_polite_answer(chat, demo, db):
     for data in ("a=approve&m=abc", "a=reg_block&b=1;DROP", "a=read&c=-1", "a=approve_to&m=1&h=x"):
-        reply = line.postback(CHAIR, data)
+        reply = chat.postback(CHAIR, data)
         assert reply, data  # answered, not crashed
 
 
 def test_withdrawal_removes_a_household_made_only_for_that_member(line, demo, db, fake, k):
     uid, card = pending(line, db, fake, k)
-    pick = line.postback(CHAIR, tap(card, texts.APPROVE)["data"])
-    line.postback(CHAIR, tap(pick, texts.NEW_HOUSEHOLD)["data"])
+    pick = line.tap(CHAIR, card, texts.APPROVE)
+    line.tap(CHAIR, pick, texts.NEW_HOUSEHOLD)
     confirm = line.text(uid, "退会")
-    line.postback(uid, tap(confirm, texts.WITHDRAW_YES)["data"])
+    line.tap(uid, confirm, texts.WITHDRAW_YES)
     with db.session() as s:
         assert s.scalar(select(Household).where(Household.name == "青木 次郎")) is None
         assert s.scalar(select(func.count()).select_from(Household)) == 12  # the roster's households stay
     # the next circular's paper list no longer names them
     preview = line.text(CHAIR, "回覧 お知らせ\n本文")
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
     drain(db, k.line)
     assert not [r for r in fake.sends() if "青木" in all_text(r.body.get("messages", []))
                 and "紙で配って" in all_text(r.body.get("messages", []))]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap
+from chat import all_text, button
 from models import Reminder
 from scheduler.reminders import send_due
 
@@ -27,7 +27,7 @@ def send(line, plan_text=None, title="清掃のお知らせ"):
     preview = line.text(CHAIR, f"回覧 {title}\n本文です。")
     if plan_text:
         preview = line.text(CHAIR, plan_text)
-    line.postback(CHAIR, tap(preview, texts.SEND)["data"])
+    line.tap(CHAIR, preview, texts.SEND)
     return preview
 
 
@@ -47,8 +47,8 @@ def test_default_plan_two_days_later_at_nine_only_unread(line, demo, db, fake, k
     assert "11月24日 9:00" in all_text(preview) and "最大9通" in all_text(preview)
     drain(db, k.line)
     flex = next(d.message for d in fake.delivered if d.message.get("altText") == "清掃のお知らせ")
-    line.postback(SATO, tap([flex], texts.READ)["data"])
-    line.postback(ITO, tap([flex], texts.READ)["data"])
+    line.tap(SATO, [flex], texts.READ)
+    line.tap(ITO, [flex], texts.READ)
     status = all_text(line.text(CHAIR, "状況"))
     assert "リマインド予定：11月24日 9:00（いま未読7世帯・7通）" in status
 
@@ -61,7 +61,7 @@ def test_default_plan_two_days_later_at_nine_only_unread(line, demo, db, fake, k
     assert len(got) == 7 and SATO not in got and ITO not in got and CHAIR in got
     # the reminder leads back to the circular: its [読みました] marks the household read
     card = next(d.message for d in fake.delivered if d.user_id == CHAIR and texts.REMINDER_TITLE in d.message.get("altText", ""))
-    assert "既読にしました" in all_text(line.postback(CHAIR, tap([card], texts.READ)["data"]))
+    assert "既読にしました" in all_text(line.tap(CHAIR, [card], texts.READ))
 
     clock.move_to(at(24, 9, 5))
     assert send_due(k) == 0  # never twice for the same step
@@ -89,7 +89,7 @@ def test_plan_turned_off(line, demo, db, fake, k, clock):
 
 def test_quick_reply_chips_change_the_plan(line, demo, db, clock):
     preview = line.text(CHAIR, "回覧 題\n本文")
-    chip = tap(preview, "1日後")
+    chip = button(preview, "1日後")
     assert chip["type"] == "message"
     preview = line.text(CHAIR, chip["text"])
     assert "11月23日 9:00" in all_text(preview)

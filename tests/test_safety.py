@@ -3,57 +3,22 @@ import csv
 import datetime as dt
 import io
 
-import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from handlers.messages import texts
-from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from conftest import all_text, tap, user_id
-from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, SafetyLocation
+from chat import all_text, button
+from conftest import user_id
+from models import Disaster, Member, MemberStatus, OutboxMessage, SafetyLocation
+from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 from scheduler.safety import purge_locations, reask
 
-CHAIR = demo_user_id("山田 太郎")
-BOSAI = demo_user_id("小林 修")  # 防災担当 (3班)
-LEADER2 = demo_user_id("田中 実")  # 班長 (2班)
-SATO = demo_user_id("佐藤 花子")  # 1班
-NAKAMURA = demo_user_id("中村 幸子")  # 2班, 要支援
-ITO = demo_user_id("伊藤 美咲")  # 2班
 ACTIVE = 9  # active demo members
-T0 = dt.datetime(2026, 11, 22, 23, 40, tzinfo=dt.timezone(dt.timedelta(hours=9)))  # at night: no quiet hours here
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as t:
-        yield t
-
-
-def start(line, who=BOSAI, kind="地震", note="大きな揺れがありました。"):
-    q = line.text(who, "災害モード")
-    q = line.postback(who, tap(q, kind)["data"])
-    confirm = line.text(who, note)
-    return confirm, line.postback(who, tap(confirm, texts.DISASTER_START)["data"])
-
-
-def check_of(fake, user):
-    hits = [d.message for d in fake.delivered if d.user_id == user and texts.SAFETY_CHECK_TITLE.split("】")[0] in d.message.get("altText", "")]
-    assert hits, f"no safety check for {user}"
-    return hits[-1]
-
-
-def report(db, name):
-    with db.session() as s:
-        r = s.scalar(select(Delivery).join(Household).where(Delivery.of_kind("safety"), Household.name == name))
-        if r:
-            _ = list(r.history), r.answered_by
-        return r
-
-
-def test_residents_and_block_leaders_cannot_start(line, demo, db, clock):
-    assert all_text(line.text(SATO, "災害モード")) == texts.OFFICERS_ONLY
-    assert all_text(line.text(LEADER2, "災害モード")) == texts.DISASTER_ONLY_ROLES
+def test_residents_and_block_leaders_cannot_start(chat, demo, db, clock):
+    assert all_text(chat.text(SATO, "災害モード")) == texts.OFFICERS_ONLY
+    assert all_text(chat.text(LEADER2, "災害モード")) == texts.DISASTER_ONLY_ROLES
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Disaster)) == 0
 
@@ -76,31 +41,31 @@ def test_start_sends_one_check_to_every_active_member(line, demo, db, fake, k, c
     assert all_text(line.text(CHAIR, "災害モード")) == texts.DISASTER_ALREADY
 
 
-def test_one_member_answers_for_the_household_and_history_is_kept(line, demo, db, fake, k, clock):
-    start(line)
+def test_one_member_answers_for_the_household_and_history_is_kept(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
     card = check_of(fake, SATO)
-    reply = line.postback(SATO, tap([card], "避難しました")["data"])
+    reply = chat.tap(SATO, [card], "避難しました")
     assert "「避難しました」で記録しました（佐藤 花子様の世帯）" in all_text(reply)
-    line.postback(SATO, tap(reply, "3人")["data"])
-    line.text(SATO, "公民館にいます")
+    chat.tap(SATO, reply, "3人")
+    chat.text(SATO, "公民館にいます")
     with db.session() as s:  # a second member of the household answers later
         sato = s.scalar(select(Member).where(Member.line_user_id == SATO))
         s.add(Member(association_id=sato.association_id, line_user_id=user_id("sato-son"), household_id=sato.household_id,
                      block_id=sato.block_id, name="佐藤 一", status=MemberStatus.active))
         sato_id = sato.id
-    line.postback(user_id("sato-son"), tap([card], "無事")["data"])
+    chat.tap(user_id("sato-son"), [card], "無事")
     r = report(db, "佐藤 花子")  # the note keeps its author (退会 erases exactly theirs)
     assert r.answer == "safe" and r.answer_data == {"people": 3, "comment": "公民館にいます",
                                                     "notes": [{"m": sato_id, "t": "公民館にいます"}]}
     assert [h.answer for h in r.history] == ["evacuated", "safe"]
 
 
-def test_location_attaches_to_the_latest_report(line, demo, db, fake, k, clock):
-    start(line)
+def test_location_attaches_to_the_latest_report(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"])
-    reply = line.location(ITO, 35.6830, 139.7702, "東京都千代田区東町2-5")
+    chat.tap(ITO, [check_of(fake, ITO)], "無事")
+    reply = chat.location(ITO, 35.6830, 139.7702, "東京都千代田区東町2-5")
     assert texts.SAFETY_LOCATION_RECORDED in all_text(reply)
     with db.session() as s:
         (loc,) = s.scalars(select(SafetyLocation)).all()
@@ -117,7 +82,7 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
         for i in range(40):
             enqueue(s, 1, ["U%032x" % i], [{"type": "text", "text": "お知らせ"}], f"bulk:{i}")
     line.location(NAKAMURA, 35.6812, 139.7671)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     line.text(NAKAMURA, "足をけがして動けません")
     before = len(fake.sends())
     drain(db, k.line)
@@ -132,22 +97,22 @@ def test_rescue_alert_goes_first_and_at_once(line, demo, db, fake, k, clock):
     assert "救助要請：2班 中村 幸子様" in all_text(line.text(BOSAI, "安否状況"))
 
 
-def test_status_board_lists_silent_households_support_first(line, demo, db, fake, k, clock):
-    start(line)
+def test_status_board_lists_silent_households_support_first(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
-    board = all_text(line.text(CHAIR, "安否状況"))
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
+    board = all_text(chat.text(CHAIR, "安否状況"))
     assert "無事 1" in board and "未回答 11世帯（全12世帯）" in board
     silent = board.split("未回答（要支援の方が先）：")[1]
     assert silent.index("高橋 和子様（紙・要支援）") < silent.index("鈴木 一郎様")  # the visit lists' marks
-    leader = all_text(line.text(LEADER2, "安否状況"))
+    leader = all_text(chat.text(LEADER2, "安否状況"))
     assert "全4世帯" in leader and "鈴木" not in leader
 
 
-def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, fake, k, clock):
-    start(line)
+def test_reask_every_30_minutes_only_silent_at_most_three_times(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
 
     def reasked():
         return [d.user_id for d in fake.delivered if "再送" in d.message.get("altText", "")]
@@ -158,7 +123,7 @@ def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, 
     assert reask(k) == ACTIVE - 1
     drain(db, k.line)
     assert SATO not in reasked() and len(reasked()) == ACTIVE - 1
-    line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"])
+    chat.tap(ITO, [check_of(fake, ITO)], "無事")
     for _ in range(2):
         clock.shift(dt.timedelta(minutes=30))
         reask(k)
@@ -169,34 +134,34 @@ def test_reask_every_30_minutes_only_silent_at_most_three_times(line, demo, db, 
     assert counts[ITO] == 1 and counts[CHAIR] == 3 and SATO not in counts
 
 
-def test_block_leader_records_by_proxy(line, demo, db, fake, k, clock):
-    start(line)
+def test_block_leader_records_by_proxy(chat, demo, db, fake, k, clock):
+    start(chat)
     drain(db, k.line)
-    board = line.text(LEADER2, "安否状況")
-    pick = line.postback(LEADER2, tap(board, texts.SAFETY_PROXY)["data"])
+    board = chat.text(LEADER2, "安否状況")
+    pick = chat.tap(LEADER2, board, texts.SAFETY_PROXY)
     labels = [i["action"]["label"] for i in pick[-1]["quickReply"]["items"]]
     assert "渡辺 健" in labels and "鈴木 一郎" not in labels  # own 班 only
-    status = line.postback(LEADER2, tap(pick, "渡辺 健")["data"])
-    done = line.postback(LEADER2, tap(status, "無事")["data"])
+    status = chat.tap(LEADER2, pick, "渡辺 健")
+    done = chat.tap(LEADER2, status, "無事")
     assert "渡辺 健様の世帯を「無事」（代理）で記録しました" in all_text(done)
     r = report(db, "渡辺 健")
     assert r.answer == "safe" and r.answered_by_proxy and r.answered_by.name == "田中 実"
 
 
-def test_end_sends_summary_and_purges_locations_later(line, demo, db, fake, k, clock, caplog):
-    start(line)
+def test_end_sends_summary_and_purges_locations_later(chat, demo, db, fake, k, clock, caplog):
+    start(chat)
     drain(db, k.line)
-    line.location(SATO, 35.68, 139.77)
-    line.postback(SATO, tap([check_of(fake, SATO)], "無事")["data"])
-    assert all_text(line.text(SATO, "災害モード終了")) == texts.OFFICERS_ONLY
-    confirm = line.text(CHAIR, "災害モード終了")
-    ended = line.postback(CHAIR, tap(confirm, texts.DISASTER_END_YES)["data"])
+    chat.location(SATO, 35.68, 139.77)
+    chat.tap(SATO, [check_of(fake, SATO)], "無事")
+    assert all_text(chat.text(SATO, "災害モード終了")) == texts.OFFICERS_ONLY
+    confirm = chat.text(CHAIR, "災害モード終了")
+    ended = chat.tap(CHAIR, confirm, texts.DISASTER_END_YES)
     assert "無事 1" in all_text(ended) and "未回答 11世帯" in all_text(ended)
     drain(db, k.line)
     summary = [r for r in fake.sends("/multicast") if "災害モード終了" in all_text(r.body["messages"])]
     assert summary and BOSAI in summary[0].body["to"] and SATO not in summary[0].body["to"]
     # answers after the end change nothing
-    assert texts.SAFETY_CLOSED in all_text(line.postback(ITO, tap([check_of(fake, ITO)], "無事")["data"]))
+    assert texts.SAFETY_CLOSED in all_text(chat.tap(ITO, [check_of(fake, ITO)], "無事"))
     clock.shift(dt.timedelta(days=29))
     assert purge_locations(k) == 0
     clock.shift(dt.timedelta(days=1, minutes=1))
@@ -209,7 +174,7 @@ def test_end_sends_summary_and_purges_locations_later(line, demo, db, fake, k, c
 
 
 def signed_in(line, who):
-    link = tap(line.text(who, "管理画面"), texts.ADMIN_OPEN)["uri"].replace("https://kairan.example.jp", "")
+    link = button(line.text(who, "管理画面"), texts.ADMIN_OPEN)["uri"].replace("https://kairan.example.jp", "")
     client = line.client.application.test_client()
     assert client.post(link, headers={"Origin": "https://kairan.example.jp"}).status_code in (302, 303)
     return client
@@ -219,7 +184,7 @@ def test_live_page_and_csv_show_locations_only_to_disaster_officers(line, demo, 
     start(line)
     drain(db, k.line)
     line.location(ITO, 35.6830, 139.7702, "東町2-5")
-    line.postback(ITO, tap([check_of(fake, ITO)], "救助が必要")["data"])
+    line.tap(ITO, [check_of(fake, ITO)], "救助が必要")
     bosai = signed_in(line, BOSAI)
     page = bosai.get("/admin/safety/").get_data(as_text=True)
     assert 'id="map"' in page and "35.68300" in page and "伊藤 美咲様" in page and "leaflet.js" in page
@@ -244,7 +209,7 @@ def test_live_page_and_csv_show_locations_only_to_disaster_officers(line, demo, 
     assert line.client.application.test_client().get("/admin/safety/").status_code == 403
 
 
-def test_location_outside_disaster_mode(line, demo, db):
-    assert texts.SAFETY_CLOSED in all_text(line.location(SATO, 35.0, 139.0))
+def test_location_outside_disaster_mode(chat, demo, db):
+    assert texts.SAFETY_CLOSED in all_text(chat.location(SATO, 35.0, 139.0))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(SafetyLocation)) == 0

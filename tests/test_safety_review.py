@@ -12,13 +12,12 @@ from handlers.messages import texts
 from bot.dev.fake_line import message_text
 from handlers.messages.limits import utf16_len
 from bot.outbox import drain
-from conftest import Line, actions, all_text, tap, user_id
+from chat import Line, actions, all_text
+from conftest import dump_everything, user_id
 from models import Block, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
 from models.safety import may_see_safety
+from safety_kit import BOSAI, CHAIR, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 from scheduler.safety import fetch_photos
-from test_disaster_drill import pushes
-from test_registration_security import dump_everything
-from test_safety import BOSAI, CHAIR, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
 
 SON = user_id("nakamura-son")  # a second member of 中村 幸子's household (2班)
 
@@ -38,7 +37,7 @@ def content_calls(fake, mid=None):
 def test_the_photo_is_answered_at_once_and_downloaded_later_by_the_job(line, demo, db, fake, k, clock):
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     drain(db, k.line)
     reply = line.image(NAKAMURA, b"\xff\xd8\xff the collapsed wall", "image/jpeg")
     # the reply went out; LINE's content API was not asked while handling
@@ -104,7 +103,7 @@ def test_withdrawal_erases_exactly_that_members_notes(line, demo, db, fake, k, c
     add_son(db)
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     drain(db, k.line)  # the alert went out
     # B (the son) types notes: kept for the household, quoted in the officers' updates
     line.text(SON, "二階の窓から手を振っています")
@@ -121,7 +120,7 @@ def test_withdrawal_erases_exactly_that_members_notes(line, demo, db, fake, k, c
                                                         OutboxMessage.status == "pending")).one()
         assert "二階の窓から手を振っています" in message_text(waiting.messages[0])
     confirm = line.text(SON, "退会")
-    assert texts.WITHDRAWN in all_text(line.postback(SON, tap(confirm, texts.WITHDRAW_YES)["data"]))
+    assert texts.WITHDRAWN in all_text(line.tap(SON, confirm, texts.WITHDRAW_YES))
     after = dump_everything(db)
     found = [w for w in son_words if w in after]
     assert not found, [row for row in after.splitlines() if any(w in row for w in found)][:5]
@@ -141,9 +140,9 @@ def test_withdrawal_of_the_one_who_answered_keeps_the_others_notes(line, demo, d
     start(line)
     drain(db, k.line)
     line.text(NAKAMURA, "母は公民館に避難させました")  # A: a 連絡事項, no status
-    line.postback(SON, tap([check_of(fake, SON)], "無事")["data"])  # B answers for the household
+    line.tap(SON, [check_of(fake, SON)], "無事")  # B answers for the household
     confirm = line.text(SON, "退会")
-    line.postback(SON, tap(confirm, texts.WITHDRAW_YES)["data"])
+    line.tap(SON, confirm, texts.WITHDRAW_YES)
     r = report(db, "中村 幸子")
     assert r.answer == "safe" and r.answer_data["comment"] == "母は公民館に避難させました"
     assert "中村 次郎" not in dump_everything(db)
@@ -239,19 +238,19 @@ def test_rescue_safe_rescue_within_minutes_is_an_update_not_a_new_alert(line, de
     start(line)
     drain(db, k.line)
     card = [check_of(fake, NAKAMURA)]
-    line.postback(NAKAMURA, tap(card, "救助が必要")["data"])
+    line.tap(NAKAMURA, card, "救助が必要")
     drain(db, k.line)
     clock.shift(dt.timedelta(minutes=1))
-    line.postback(NAKAMURA, tap(card, "無事")["data"])
+    line.tap(NAKAMURA, card, "無事")
     clock.shift(dt.timedelta(minutes=1))
-    r = line.postback(NAKAMURA, tap(card, "救助が必要")["data"])
+    r = line.tap(NAKAMURA, card, "救助が必要")
     assert texts.RESCUE_TOLD in all_text(r)  # the resident is told the same
     drain(db, k.line)
     assert len(alerts(fake)) == 1 and len(updates(fake)) == 1
     # long after the last alert: a new request is a new full alert
     clock.shift(dt.timedelta(minutes=10))
-    line.postback(NAKAMURA, tap(card, "無事")["data"])
-    line.postback(NAKAMURA, tap(card, "救助が必要")["data"])
+    line.tap(NAKAMURA, card, "無事")
+    line.tap(NAKAMURA, card, "救助が必要")
     drain(db, k.line)
     assert len(alerts(fake)) == 2
 
@@ -262,7 +261,7 @@ def test_two_members_at_the_same_moment_make_one_update_row(line, demo, db, fake
     add_son(db)
     start(line)
     drain(db, k.line)
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "救助が必要")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "救助が必要")
     drain(db, k.line)  # the alert went out: the next location makes an update row
     both = threading.Barrier(2, timeout=1.5)
     real = safety.latest_location
@@ -324,7 +323,7 @@ def test_undoing_a_link_takes_that_members_notes_and_photos_along(line, demo, db
     drain(db, k.line)
     line.text(SON, "玄関のガラスが割れています")
     line.image(SON, b"\xff\xd8\xff son's photo", "image/jpeg")
-    line.postback(NAKAMURA, tap([check_of(fake, NAKAMURA)], "無事")["data"])
+    line.tap(NAKAMURA, [check_of(fake, NAKAMURA)], "無事")
     line.text(NAKAMURA, "母は元気です、公民館にいます")
     with db.session() as s:
         son = s.scalar(select(Member).where(Member.line_user_id == SON))

@@ -21,7 +21,8 @@ from bot.webhook import signature
 from conftest import SECRET, ahead
 from line_spec import validate_webhook_event
 from models import Member, MemberStatus
-from served import CHAIR, HANAKO, find_action, tap, texts_of
+from chat import button, texts_of
+from served import CHAIR, HANAKO
 
 # --- the page -------------------------------------------------------------------------------
 def test_page_lists_demo_people_with_block_and_role(sim):
@@ -69,14 +70,14 @@ def test_register_then_circulate_to_residents(sim):
     assert texts.AGREE in texts_of(items)
     assert all(i["via"] == "reply" for i in items if i["from"] == "bot")
 
-    tap(sim, me, find_action(items, texts.AGREE))
+    sim.tap(me, items, texts.AGREE)
     items = sim.new(me)
     assert items[0]["from"] == "user" and items[0]["displayText"] == texts.AGREE
     question = [i for i in items if i["from"] == "bot"][-1]["message"]
     assert "お住まいの班" in question["text"]
     assert [i["action"]["label"] for i in question["quickReply"]["items"]] == ["1班", "2班", "3班"]
 
-    tap(sim, me, find_action(items, "2班"))
+    sim.tap(me, items, "2班")
     assert "お名前" in texts_of(sim.new(me))
     sim.send(me, "text", text="渡辺 健")
     items = sim.new(me)
@@ -93,9 +94,9 @@ def test_register_then_circulate_to_residents(sim):
     sim.send(CHAIR, "text", text="回覧 テスト\n本文です")
     preview = sim.new(CHAIR)
     assert "皆さんにはこのように届きます" in texts_of(preview)
-    send = find_action(preview, data_prefix="a=circ_send")
+    send = button(preview, data_prefix="a=circ_send")
     assert send["label"] == texts.SEND
-    tap(sim, CHAIR, send)
+    sim.tap(CHAIR, preview, data_prefix="a=circ_send")
     assert "送信しました" in texts_of(sim.new(CHAIR))
 
     assert sim.dispatch() >= 1
@@ -106,7 +107,7 @@ def test_register_then_circulate_to_residents(sim):
     assert any(i["message"].get("altText") == "テスト" for i in sim.bot(me))  # the new member too
 
     # she taps [読みました]
-    tap(sim, HANAKO, find_action(circulars, texts.READ))
+    sim.tap(HANAKO, circulars, texts.READ)
     assert "既読にしました" in texts_of(sim.new(HANAKO))
 
 
@@ -180,8 +181,8 @@ def test_dispatch_sends_queued_pushes_now(sim):
     assert created["follow"]["status"] == 200 and created["follow"]["event"]["type"] == "follow"
     sim.events.append(created["follow"]["event"])
     items = sim.new(me)
-    tap(sim, me, find_action(items, texts.AGREE))
-    tap(sim, me, find_action(sim.new(me), "2班"))
+    sim.tap(me, items, texts.AGREE)
+    sim.tap(me, sim.new(me), "2班")
     sim.send(me, "text", text="新井 さくら")
     leader = demo_user_id("田中 実")
     sim.new(leader)
@@ -254,9 +255,9 @@ def test_disaster_drill_end_to_end(sim):
 
     bosai, ito, nakamura, suzuki = (demo_user_id(n) for n in ("小林 修", "伊藤 美咲", "中村 幸子", "鈴木 一郎"))
     sim.send(bosai, "text", text="災害モード")
-    tap(sim, bosai, find_action(sim.new(bosai), "地震"))
+    sim.tap(bosai, sim.new(bosai), "地震")
     sim.send(bosai, "text", text="震度5強の揺れがありました")
-    tap(sim, bosai, find_action(sim.new(bosai), "開始する"))
+    sim.tap(bosai, sim.new(bosai), "開始する")
     assert "災害モード（地震）を開始しました" in texts_of(sim.new(bosai))
     sim.dispatch()
 
@@ -265,7 +266,7 @@ def test_disaster_drill_end_to_end(sim):
         check = [i for i in sim.bot(who) if "安否確認" in i["message"].get("altText", "")]
         assert check and check[0]["via"] == "multicast"
         sim.send(who, "location", latitude=35.6812, longitude=139.7671, title=place, address=place)
-        tap(sim, who, find_action(check, status))
+        sim.tap(who, check, status)
         assert f"「{status}」で記録しました" in texts_of(sim.new(who))
     sim.dispatch()
     alert = [i for i in sim.bot(bosai) if "救助要請" in texts_of([i])]
@@ -279,14 +280,14 @@ def test_disaster_drill_end_to_end(sim):
     assert not any("再送" in i["message"].get("altText", "") for i in sim.bot(HANAKO))  # answered: not
 
     sim.send(bosai, "text", text="管理画面")
-    link = find_action(sim.new(bosai), texts.ADMIN_OPEN)["uri"]
+    link = button(sim.new(bosai), texts.ADMIN_OPEN)["uri"]
     browser = requests.Session()
     assert browser.post(link, headers={"Origin": sim.url}, timeout=30).status_code == 200  # redirected to /admin/
     page = browser.get(sim.url + "/admin/safety/", timeout=30).text
     assert "救助が必要" in page and "中村 幸子様" in page and 'id="map"' in page and "鈴木 一郎様" in page
 
     sim.send(CHAIR, "text", text="災害モード終了")
-    tap(sim, CHAIR, find_action(sim.new(CHAIR), "終了する"))
+    sim.tap(CHAIR, sim.new(CHAIR), "終了する")
     assert "災害モードを終了しました" in texts_of(sim.new(CHAIR))
     with sim.k.db.session() as s:
         assert s.query(Disaster).one().ended_at is not None
@@ -297,14 +298,14 @@ def test_attendance_from_chat_to_csv(sim):
     with time_machine.travel(ahead(11, 22, 10), tick=False):
         sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
         preview = sim.new(CHAIR)
-        tap(sim, CHAIR, find_action(preview, data_prefix="a=ev_send"))
+        sim.tap(CHAIR, preview, data_prefix="a=ev_send")
         sim.dispatch()
         card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
         assert card, texts_of(sim.new(HANAKO))
-        tap(sim, HANAKO, find_action(card, "参加"))
+        sim.tap(HANAKO, card, "参加")
         sim.new(HANAKO)
         sim.send(CHAIR, "text", text="管理画面")
-        link = find_action(sim.new(CHAIR), texts.ADMIN_OPEN)["uri"]
+        link = button(sim.new(CHAIR), texts.ADMIN_OPEN)["uri"]
         browser = requests.Session()
         browser.post(link, headers={"Origin": sim.url}, timeout=30)
         events = browser.get(sim.url + "/admin/events", timeout=30).text
@@ -323,9 +324,9 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
 
     bosai, kato, yamamoto, suzuki = (demo_user_id(n) for n in ("小林 修", "加藤 恵子", "山本 節子", "鈴木 一郎"))
     sim.send(bosai, "text", text="災害モード")
-    tap(sim, bosai, find_action(sim.new(bosai), "地震"))
+    sim.tap(bosai, sim.new(bosai), "地震")
     sim.send(bosai, "text", text="なし")
-    tap(sim, bosai, find_action(sim.new(bosai), "開始する"))
+    sim.tap(bosai, sim.new(bosai), "開始する")
     sim.dispatch()
     for who, typed, label in ((HANAKO, "大丈夫です", "無事"), (suzuki, "無事", "無事"), (kato, "ﾋﾅﾝｼﾏｼﾀ", "避難しました")):
         sim.new(who)
@@ -336,7 +337,7 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
     assert sim.upload(yamamoto, "image", "house.jpg", b"\xff\xd8\xff house", "image/jpeg")["status"] == 200
     said = sim.new(yamamoto)
     assert "写真を受け取りました" in texts_of(said) and "退会" not in texts_of(said)
-    assert find_action(said, "無事")  # the status buttons again
+    assert button(said, "無事")  # the status buttons again
     from scheduler.safety import fetch_photos
     assert fetch_photos(sim.k) == 1  # the scheduler's job (every 3 s) downloads it
     with sim.k.db.session() as s:
@@ -348,7 +349,7 @@ def test_drill_residents_who_type_or_send_a_photo(sim):
     said = sim.new(bosai)
     assert "高橋 和子様（紙・要支援）" in texts_of(said)  # the visit lists' marks
     browser = requests.Session()
-    resp = browser.post(find_action(said, texts.SAFETY_PAGE_OPEN)["uri"], headers={"Origin": sim.url}, timeout=30,
+    resp = browser.post(button(said, texts.SAFETY_PAGE_OPEN)["uri"], headers={"Origin": sim.url}, timeout=30,
                         allow_redirects=False)
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/safety/")
     assert "写真1" in browser.get(sim.url + "/admin/safety/", timeout=30).text

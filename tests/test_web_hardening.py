@@ -27,7 +27,8 @@ from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from bot.web.signin import issue_login_link
 from bot.dev.simulator import loopback_host
-from conftest import SECRET, TOKEN, tap
+from chat import button
+from conftest import SECRET, TOKEN
 from models import (
     Association,
     Attachment,
@@ -44,7 +45,7 @@ from models import (
     utcnow,
 )
 from models.delivery import write_receipts
-from test_admin import path, send_circular, set_role, sign_in
+from admin_kit import path, send_circular, set_role, sign_in
 
 CHAIR = demo_user_id("山田 太郎")
 BOSAI = demo_user_id("小林 修")  # 防災担当
@@ -68,15 +69,15 @@ def client(app):
 
 
 def start_disaster(line, who=BOSAI):
-    q = line.postback(who, tap(line.text(who, "災害モード"), "地震")["data"])
+    q = line.tap(who, line.text(who, "災害モード"), "地震")
     confirm = line.text(who, "大きな揺れがありました。")
     assert q and confirm
-    return line.postback(who, tap(confirm, texts.DISASTER_START)["data"])
+    return line.tap(who, confirm, texts.DISASTER_START)
 
 
 def send_event(line, who=CHAIR) -> int:
     preview = line.text(who, EVENT)
-    data = tap(preview, texts.SEND)["data"]
+    data = button(preview, texts.SEND)["data"]
     line.postback(who, data)
     return int(re.search(r"e=(\d+)", data).group(1))
 
@@ -130,7 +131,7 @@ def test_in_disaster_mode_home_shows_the_live_page_first(client, line, demo, db,
     live = client.get(big.group(1))
     assert live.status_code == 200 and "安否状況：地震" in live.get_data(as_text=True)
     # after the end: no banner (the page itself stays reachable from the bar)
-    line.postback(CHAIR, tap(line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)["data"])
+    line.tap(CHAIR, line.text(CHAIR, "災害モード終了"), texts.DISASTER_END_YES)
     html = client.get("/admin/").get_data(as_text=True)
     assert 'id="disaster"' not in html and 'href="/admin/safety/"' in nav_of(html)
 
@@ -283,7 +284,7 @@ def test_refresh_is_a_conditional_get(line, demo, db, fake, k, clock):
         "Content-Security-Policy"]
     # a resident answers: the next refresh gets the new page
     check = [d.message for d in fake.delivered if d.user_id == ITO and "安否" in d.message.get("altText", "")][-1]
-    line.postback(ITO, tap([check], "救助が必要")["data"])
+    line.tap(ITO, [check], "救助が必要")
     changed = c.get("/admin/safety/", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert "伊藤 美咲様" in changed.get_data(as_text=True).split("<tbody>")[1].split("</tr>")[0]

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.webhook import signature
-from conftest import SECRET, all_text, user_id
+from chat import all_text
+from conftest import SECRET, user_id
 from models import Circular, WebhookEvent
 
 CHAIR = demo_user_id("山田 太郎")
