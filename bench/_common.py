@@ -134,8 +134,8 @@ def add_roster(session, association_id: int, n: int, per_block: int = 500, start
     """n households with one active LINE member each, in 班 of `per_block`; returns their user ids."""
     from sqlalchemy import insert, select
 
-    from models.roster import PRIVACY_POLICY_VERSION
     from models import Block, Household, Member, MemberStatus, Role, utcnow
+    from models.roster import PRIVACY_POLICY_VERSION
 
     now = utcnow()
     nblocks = (n + per_block - 1) // per_block

@@ -107,10 +107,10 @@ def fan_out(k, fake: FakeProcess, trace: bool) -> dict:
     from sqlalchemy import func, select
 
     from handlers.messages import builders as msg
-    from models.messaging import enqueue
     from handlers.messages.codec import pb
     from models import Association, Circular, OutboxMessage, Target
     from models.circulars import audience, mark_sent
+    from models.messaging import enqueue
     from scheduler.jobs import dispatch_outbox
 
     fake.call("reset")

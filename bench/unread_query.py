@@ -39,7 +39,6 @@ import statistics
 import time
 
 import psycopg
-
 from _common import add_roster, machine, median, pg_database, summary, table
 
 # What models/reminders.py pending_recipients(session, "circular", id) sends (unread_recipients

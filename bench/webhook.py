@@ -30,7 +30,6 @@ import time
 import uuid
 
 import aiohttp
-
 from _common import (
     SECRET,
     TOKEN,
@@ -59,14 +58,13 @@ TEXTS = ["こんにちは", "ありがとうございます", "回覧板みま�
 
 def prepare(url: str, members: int) -> tuple[int, list[str]]:
     """Schema, demo association, `members` more households (one member each), one sent circular."""
+    from _common import add_roster
     from sqlalchemy import select
 
     from bot.dev.demo import seed
     from models import Association, Circular, Database, Target
     from models.circulars import audience, mark_sent
     from models.migrate import upgrade
-
-    from _common import add_roster
 
     upgrade(url)
     db = Database(url)

@@ -16,15 +16,13 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import roster_csv
+from bot.config import ConfigError, Settings, load_settings as _load_settings
+from bot.dev import demo as demo_data
 from handlers.messages import texts
 from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
-
-from bot.dev import demo as demo_data
-from bot import roster_csv
-from bot.config import ConfigError, Settings
-from bot.config import load_settings as _load_settings
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
@@ -108,9 +106,8 @@ def serve(host: str, port: int) -> None:
     """Run the web app and the scheduler in one process (development, or a small server)."""
     from werkzeug.serving import run_simple
 
-    from scheduler.runner import start_background
-
     from bot.app import configure_logging, create_app
+    from scheduler.runner import start_background
 
     # In simulator mode the bot calls the fake LINE API mounted in this very app, on this port.
     settings = load_settings({**os.environ, "PORT": str(port)})
@@ -137,10 +134,9 @@ def scheduler() -> None:
     """Run the scheduled jobs (outbox, inbox sweep, purge) in the foreground.
 
     SIGTERM (a deploy) or Ctrl-C: the send in flight finishes and is recorded, then it exits."""
-    from scheduler.runner import run_blocking
-
     from bot.app import configure_logging
     from bot.state import build
+    from scheduler.runner import run_blocking
 
     settings = load_settings()
     configure_logging(settings.log_level)

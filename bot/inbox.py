@@ -25,17 +25,15 @@ from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from handlers.framework.ctx import Ctx
-from models.messaging import enqueue
-from handlers.framework.router import router
-from models import Database, Member, WebhookEvent, utcnow
-from models.roster import current_association
-
-from models import quota
-from handlers.messages import texts
 from bot.config import Settings
 from bot.outbox import URGENT_PRIORITY
 from bot.web.signin import Links
+from handlers.framework.ctx import Ctx
+from handlers.framework.router import router
+from handlers.messages import texts
+from models import Database, Member, WebhookEvent, quota, utcnow
+from models.messaging import enqueue
+from models.roster import current_association
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}

@@ -18,10 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 
-from models import Database, LineQuota, OutboxMessage, utcnow
-
-from models import quota
 from bot.line.client import LineClient, SendResult
+from models import Database, LineQuota, OutboxMessage, quota, utcnow
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = dt.timedelta(seconds=3)  # above the client's own timeout: DB round trips, pacing

@@ -15,9 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Association, Block, Household
-
 from bot.web.csv_safe import csv_cell, csv_uncell
+from models import Association, Block, Household
 from models.roster import new_join_code, normalize_name
 
 HEADER = ["班", "氏名", "LINE", "要支援"]

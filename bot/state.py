@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import current_app
 
-from models import Database
-
 from bot.config import Settings
+from models import Database
 
 
 @dataclass
@@ -36,11 +35,10 @@ def kairan() -> Kairan:
 
 def build(settings: Settings) -> Kairan:
     """Everything a process needs to work: used by the web app and the scheduler alike."""
+    import handlers.chat  # noqa: F401 - registers every handler on the router
     from bot.inbox import Processor
     from bot.line.client import LineClient
     from bot.workers import InboxPool
-
-    import handlers.chat  # noqa: F401 - registers every handler on the router
 
     db = Database(settings.database_url)
     line = LineClient(settings)

@@ -23,19 +23,16 @@ stateDiagram-v2
 """
 from __future__ import annotations
 
-from handlers.messages import builders as msg
-from handlers.messages import dates
-from handlers.messages import texts
-from handlers.messages.limits import MAX_MESSAGES, check_message
-from models import Attachment, Circular, CircularState, OFFICER_ROLES, Target
-from handlers.messages.labels import target_label
-from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_block_names
-from models.reminders import plan_times, schedule
-
 from handlers.framework.ctx import Ctx
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
-from handlers.messages.codec import pb
 from handlers.framework.router import router
+from handlers.messages import builders as msg, dates, texts
+from handlers.messages.codec import pb
+from handlers.messages.labels import target_label
+from handlers.messages.limits import MAX_MESSAGES, check_message
+from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
+from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_block_names
+from models.reminders import plan_times, schedule
 
 MAX_TITLE = 40
 MAX_BODY = 4500

@@ -1,20 +1,16 @@
 """Officer shortcuts: 「状況」 (read rates) and 「管理画面」 (one-time sign-in link)."""
 from __future__ import annotations
 
-
 from sqlalchemy import func, select
 
-from handlers.messages import builders as msg
-from handlers.messages import dates
-from handlers.messages import texts
+from handlers.framework.ctx import Ctx
+from handlers.framework.router import router
+from handlers.messages import builders as msg, dates, texts
 from handlers.messages.limits import TEXT_MAX
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
 from models.reminders import planned, unread_recipients
 from models.stats import read_stats, recent_circulars
-
-from handlers.framework.ctx import Ctx
-from handlers.framework.router import router
 
 
 def when_text(ctx: Ctx, at) -> str:

@@ -4,13 +4,21 @@ from .circulars import Attachment, Circular, CircularState, Target
 from .db import Database
 from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
-from .reminders import Reminder
-from .sendable import Sendable, SendState
-from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
 from .infra import AuditLog, DialogState, LineQuota, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
+from .reminders import Reminder
 from .roster import (
-    BOARD_ROLES, OFFICER_ROLES, Association, Block, Household, JoinAttempt, Member, MemberStatus, Role,
+    BOARD_ROLES,
+    OFFICER_ROLES,
+    Association,
+    Block,
+    Household,
+    JoinAttempt,
+    Member,
+    MemberStatus,
+    Role,
 )
+from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
+from .sendable import Sendable, SendState
 
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",

@@ -8,7 +8,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-
 READ_ONLY = "kairan_read_only"  # execution option of the engine behind Database.read()
 
 

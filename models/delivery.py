@@ -23,7 +23,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 from .base import Base, association_fk, created, intpk, utcnow
 from .roster import Household, Member
 
-
 # subject kind → the foreign-key column of `deliveries` that holds it
 SUBJECT_COLUMNS = {"circular": "circular_id", "event": "event_id", "safety": "disaster_id"}
 

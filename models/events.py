@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, intpk, utcnow
 from .delivery import Delivery, write_receipts
-from .sendable import Audience, Sendable, SendState
 from .roster import Block, Household, Member, normalize_name
+from .sendable import Audience, Sendable, SendState
 
 SUBJECT = "event"
 ANSWERS = ("yes", "no", "maybe")  # 参加 / 不参加 / 未定

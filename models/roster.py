@@ -12,12 +12,11 @@ from typing import Optional
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from stdnum import damm
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
-from sqlalchemy.orm.base import NO_VALUE, NEVER_SET
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
+from stdnum import damm
 
 from .base import Base, association_fk, created, intpk
-
 
 # The version of the privacy notice a member consents to (recorded with the consent). Bump it when
 # the notice changes materially. (Asking members who consented to an older version again is not

@@ -6,8 +6,8 @@ import logging
 
 from sqlalchemy import delete, update
 
-from scheduler.runtime import Runtime
 from models import LoginToken, OutboxMessage, WebhookEvent, utcnow
+from scheduler.runtime import Runtime
 
 from . import reminders, safety
 

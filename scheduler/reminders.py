@@ -7,14 +7,13 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
-from scheduler.runtime import Runtime
 from handlers.events.common import reminder_card
-from models.messaging import enqueue
+from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import Circular, Event, Reminder, Target, utcnow
+from models.messaging import enqueue
 from models.reminders import in_quiet_hours, out_of_quiet_hours, pending_recipients
+from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

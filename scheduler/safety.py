@@ -8,10 +8,7 @@ import logging
 
 from sqlalchemy import delete, func, or_, select, update
 
-from scheduler.runtime import Runtime
-from models.messaging import enqueue
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.safety.common import DISASTER, MAX_PHOTO, check_card
 from handlers.safety.report import photo_arrived
 from handlers.safety.visits import send_visit_lists
@@ -26,7 +23,9 @@ from models import (
     SafetyPhoto,
     utcnow,
 )
+from models.messaging import enqueue
 from models.safety import silent_households
+from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ import re
 from sqlalchemy import func, select
 
 from bot.dev.demo import demo_user_id
-from chat import actions
 from models import LoginToken, Member, Role
+
+from chat import actions
 
 CHAIR = demo_user_id("山田 太郎")
 BASE = "https://kairan.example.jp"

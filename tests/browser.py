@@ -25,10 +25,11 @@ import requests
 import time_machine
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
-from conftest import real_now
+from handlers.messages import texts
+
 from chat import Sim, button
+from conftest import real_now
 
 WAIT_MS = 10_000  # the bound of every wait: Playwright's actions, `expect` and wait_for_*
 BOSAI = demo_user_id("小林 修")  # 防災担当

@@ -25,6 +25,7 @@ import requests
 from bot.dev.fake_line import FakeLine, message_text
 from bot.dev.simulator import HEADER
 from bot.webhook import signature
+
 from line_spec import validate_webhook_event
 
 SECRET = "test-channel-secret"

@@ -25,10 +25,11 @@ from sqlalchemy import create_engine, text
 from bot.app import create_app
 from bot.config import Settings
 from bot.dev.fake_line import FakeLine, ServedFake
-from chat import SECRET, TOKEN, Line, actions, all_text, button, event_id  # noqa: F401 - the drivers' home
-from line_spec import validate_request
 from models.db import normalize_url
 from models.migrate import upgrade
+
+from chat import SECRET, TOKEN, Line, actions, all_text, button, event_id  # noqa: F401 - the drivers' home
+from line_spec import validate_request
 
 SECRET_KEY = "test-secret-key-" + "k" * 32  # outside simulator mode Settings requires one
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")

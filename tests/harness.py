@@ -17,14 +17,15 @@ from linebot.v3.webhooks import Event
 from sqlalchemy import select
 
 import handlers.chat  # noqa: F401 - registers every capability on the router
-from chat import Events
-from conftest import spec_errors
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from line_spec import validate_webhook_event
 from models import Member, OutboxMessage, utcnow
 from models.quota import store as store_quota
 from models.roster import current_association
+
+from chat import Events
+from conftest import spec_errors
+from line_spec import validate_webhook_event
 
 MAX_REPLY = 5  # LINE takes five messages in a reply; bot/inbox.py sends the first five
 

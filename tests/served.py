@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.config import Settings
 from bot.dev.demo import demo_user_id, seed
+
 from chat import SECRET, TOKEN, Sim, actions, button, texts_of  # noqa: F401 - the driver lives in tests/chat.py
 from conftest import spec_errors
 from line_spec import validate_webhook_event

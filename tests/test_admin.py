@@ -8,11 +8,12 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
+from handlers.messages import texts
+from models import Circular, Delivery, LoginToken, Member, Role, utcnow
+
 from admin_kit import BASE, CHAIR, login_link, path, send_circular, set_role, sign_in, token_count  # noqa: F401
 from chat import actions
-from models import Circular, Delivery, LoginToken, Member, Role, utcnow
 
 LEADER = demo_user_id("田中 実")  # 班長 of 2班
 SATO = demo_user_id("佐藤 花子")  # ordinary member, 1班
@@ -308,8 +309,9 @@ def test_sent_date_is_in_japan_time(client, line, demo, fake):
 def test_browser_form_post_with_null_origin_signs_in(app, demo, line):
     """What Chromium sends for the confirm form under Referrer-Policy: no-referrer."""
     from bot.dev.demo import demo_user_id
-    from chat import button
     from handlers.messages import texts
+
+    from chat import button
 
     link = button(line.text(demo_user_id("山田 太郎"), "管理画面"), texts.ADMIN_OPEN)["uri"]
     path = link.replace("https://kairan.example.jp", "")

@@ -8,14 +8,15 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from chat import actions, all_text, button
-from conftest import user_id
 from handlers.events.form import parse_when
+from handlers.messages import texts
 from models import Block, Delivery, Event, EventState, Household, Member, MemberStatus, Reminder, Role
 from scheduler.reminders import send_due
+
+from chat import actions, all_text, button
+from conftest import user_id
 
 JST = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=JST)  # a Sunday morning

@@ -23,13 +23,14 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from handlers.messages import texts
 from bot.dev.demo import HOUSEHOLDS, demo_user_id
-from browser import BOSAI, admin_link, exact, sign_in
-from conftest import ahead
+from handlers.messages import texts
 from models import Member, MemberStatus
 from models.events import STATUSES
+
+from browser import BOSAI, admin_link, exact, sign_in
 from chat import texts_of
+from conftest import ahead
 from served import CHAIR, HANAKO
 
 pytestmark = pytest.mark.usefixtures("browser_clock")  # first, before the served app is made

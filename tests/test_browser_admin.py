@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from bot.web import safety_page
 from handlers.messages import texts
+
 from browser import BOSAI, exact, sign_in
 from chat import texts_of
 from served import HANAKO

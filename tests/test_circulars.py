@@ -3,11 +3,9 @@ import re
 
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from chat import all_text, button
-from conftest import user_id
+from handlers.messages import texts
 from models import (
     Association,
     Block,
@@ -19,6 +17,9 @@ from models import (
     MemberStatus,
     OutboxMessage,
 )
+
+from chat import all_text, button
+from conftest import user_id
 
 CHAIR = demo_user_id("山田 太郎")
 LEADER2 = demo_user_id("田中 実")

@@ -10,7 +10,7 @@ from stdnum import damm
 
 from bot.cli import main
 from bot.dev.demo import demo_user_id
-from models import AuditLog, Association, Block, Database, Household, Member, MemberStatus, Role
+from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 
 ROSTER = """班,氏名,LINE,要支援
 1班,山田 太郎,有,無
@@ -290,8 +290,9 @@ def test_db_upgrade(tmp_path):
 # --- serve wiring (without serving) ------------------------------------------------------------
 @pytest.mark.parametrize("simulator", [True, False])
 def test_serve_wiring(tmp_path, monkeypatch, simulator):
-    import scheduler.runner
     import werkzeug.serving
+
+    import scheduler.runner
 
     calls = {}
     monkeypatch.setattr(scheduler.runner, "start_background", lambda k: calls.setdefault("scheduler", k))

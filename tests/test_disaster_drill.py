@@ -6,17 +6,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import message_text
 from bot.outbox import drain
 from bot.web.signin import landing, safe_next
-from chat import all_text, button, labels
+from handlers.messages import texts
 from handlers.safety.common import URGENT
 from handlers.safety.report import read_status
 from models import DialogState, Disaster, OutboxMessage, SafetyPhoto
-from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 from scheduler.safety import PHOTO_ATTEMPTS, fetch_photos, reask
+
+from chat import all_text, button, labels
+from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 
 SUZUKI = demo_user_id("鈴木 一郎")  # 1班
 KATO = demo_user_id("加藤 恵子")  # 3班

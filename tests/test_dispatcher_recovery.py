@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from bot.line.client import LineClient
 from bot.outbox import LEASE_MARGIN
-from conftest import SECRET, TOKEN, real_now
-from models.messaging import enqueue
 from models import Association, OutboxMessage
+from models.messaging import enqueue
+
+from conftest import SECRET, TOKEN, real_now
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 2.0  # the scheduler's LINE client timeout (connect and read)

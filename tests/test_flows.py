@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 import handlers.chat  # noqa: F401  (registers every flow)
 from bot.dev.demo import demo_user_id
-from conftest import actions, all_text
 from handlers import circulars
 from handlers.events import drafting
 from handlers.framework.dialog import END
@@ -16,6 +15,8 @@ from handlers.framework.sending import REMINDER_DAYS
 from handlers.messages import texts
 from handlers.safety import start
 from models import Block, Circular, Event, Member, Target
+
+from conftest import actions, all_text
 
 FLOWS = {"circulars": circulars, "drafting": drafting, "start": start}
 LEADER2 = demo_user_id("田中 実")

@@ -2,9 +2,10 @@
 /callback and through the router give the same replies, and the outbox rows a turn wrote can be
 popped."""
 from bot.dev.demo import demo_user_id
+from handlers.messages import texts
+
 from chat import all_text, button
 from conftest import member, user_id
-from handlers.messages import texts
 
 CHAIR = demo_user_id("山田 太郎")
 

@@ -13,14 +13,15 @@ import time_machine
 from sqlalchemy import event, func, select
 
 import bot.outbox as outbox
-from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
 from bot.inbox import MAX_ATTEMPTS, _next_for_user, store
+from handlers.framework.router import router
+from handlers.messages import texts
+from models import Circular, CircularState, OutboxMessage, WebhookEvent
+
 from chat import Line, all_text, button
 from conftest import user_id
-from handlers.framework.router import router
-from models import Circular, CircularState, OutboxMessage, WebhookEvent
 
 CHAIR = demo_user_id("山田 太郎")
 BOSAI = demo_user_id("小林 修")  # 防災担当

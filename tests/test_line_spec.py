@@ -21,6 +21,7 @@ from linebot.v3.messaging import (
 )
 
 from handlers.messages.limits import LineLimitError, assert_valid, check_message, grapheme_len, utf16_len
+
 from line_spec import validate_request, validate_schema, validate_webhook_event
 
 REPO = Path(__file__).resolve().parents[1]

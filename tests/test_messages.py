@@ -1,8 +1,7 @@
 """Every message builder, at its limits, validates against LINE's OpenAPI spec and documented limits."""
 import datetime as dt
-import inspect
-
 import importlib
+import inspect
 import pkgutil
 import sys
 from pathlib import Path
@@ -11,15 +10,11 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
-from handlers.messages import builders as msg
-from handlers.messages import cards
-from handlers.messages import dates
-from handlers.messages import texts
-from handlers.messages.limits import check_message
-from line_spec import validate_request
 import handlers.messages
-from handlers.messages import pickers
-from handlers.messages.limits import MAX_MESSAGES
+from handlers.messages import builders as msg, cards, dates, pickers, texts
+from handlers.messages.limits import MAX_MESSAGES, check_message
+
+from line_spec import validate_request
 
 NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.timezone.utc)
 LONG = "長" * 60  # longer than any label may be
@@ -150,8 +145,8 @@ def test_event_card_shows_event_deadline_and_answers():
 
 
 def test_split_text_counts_utf16_and_keeps_characters_whole():
-    from handlers.messages.limits import utf16_len
     from handlers.messages.builders import long_text, split_text
+    from handlers.messages.limits import utf16_len
 
     family = "👨‍👩‍👧‍👦"  # one glyph of 7 code points, 11 UTF-16 units
     for body in ("😀" * 4501, family * 900, "あ" * 4999 + "😀", "行\n" * 3000, "e\u0301" * 3000):

@@ -12,10 +12,11 @@ from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
 from bot.dev.demo import seed
-from conftest import PG_URL
 from models import Household
 from models.db import Database, normalize_url
 from models.migrate import alembic_config, upgrade
+
+from conftest import PG_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,13 +9,14 @@ import time_machine
 from sqlalchemy import func, select
 
 import bot.outbox as outbox
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.line.client import LineClient
-from chat import all_text
-from models.messaging import enqueue
+from handlers.messages import texts
 from models import Association, OutboxMessage
+from models.messaging import enqueue
 from scheduler.runner import _guarded
+
+from chat import all_text
 
 CHAIR = demo_user_id("山田 太郎")
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -272,6 +273,7 @@ def test_a_slow_line_settles_on_the_retry_that_gets_409(demo, db, fake, settings
 
 def test_a_reply_that_timed_out_is_not_pushed_again(demo, db, fake, settings):
     from bot.app import create_app
+
     from chat import Line
 
     app = create_app(settings.with_(line_timeout_seconds=0.3))

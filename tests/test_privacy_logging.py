@@ -3,6 +3,7 @@ import logging
 
 from bot.app import RedactPaths
 from bot.dev.demo import demo_user_id
+
 from conftest import user_id
 
 

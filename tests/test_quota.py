@@ -9,12 +9,12 @@ import time_machine
 from sqlalchemy import func, select
 
 import bot.outbox as outbox
-from models import quota
-from handlers.messages import texts
 from bot.app import create_app
 from bot.dev.demo import demo_user_id
+from handlers.messages import texts
+from models import Circular, CircularState, LineQuota, OutboxMessage, quota
+
 from chat import Line, all_text
-from models import Circular, CircularState, LineQuota, OutboxMessage
 
 CHAIR = demo_user_id("山田 太郎")
 NOW = dt.datetime(2026, 11, 10, 1, 0, tzinfo=dt.timezone.utc)  # 10:00 JST, mid-month

@@ -4,12 +4,13 @@ import re
 from sqlalchemy import func, select
 from stdnum import damm
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
+from handlers.messages import texts
+from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
+
 from chat import all_text, button
 from conftest import member, user_id
-from models import AuditLog, Block, DialogState, Household, Member, MemberStatus, Role
 
 CHAIR = demo_user_id("山田 太郎")
 LEADER2 = demo_user_id("田中 実")  # 班長 of 2班

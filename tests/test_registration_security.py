@@ -11,12 +11,13 @@ import time_machine
 from sqlalchemy import select
 from stdnum import damm
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
+from handlers.messages import texts
+from models import Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
+
 from chat import all_text, button
 from conftest import dump_everything, member, user_id
-from models import Delivery, Household, JoinAttempt, Member, MemberStatus, OutboxMessage, WebhookEvent
 
 JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=JST)

@@ -5,12 +5,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from chat import all_text, button
+from handlers.messages import texts
 from models import Reminder
 from scheduler.reminders import send_due
+
+from chat import all_text, button
 
 JST = dt.timezone(dt.timedelta(hours=9))
 CHAIR = demo_user_id("山田 太郎")

@@ -4,13 +4,14 @@ import datetime as dt
 import time_machine
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
-from chat import all_text
-from conftest import user_id
+from handlers.messages import texts
 from models import Association, Block, Circular, Member, MemberStatus, SafetyLocation
 from scheduler.reminders import send_due
+
+from chat import all_text
+from conftest import user_id
 
 CHAIR = demo_user_id("山田 太郎")
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -5,13 +5,14 @@ import io
 
 from sqlalchemy import func, select
 
-from handlers.messages import texts
 from bot.outbox import drain
+from handlers.messages import texts
+from models import Disaster, Member, MemberStatus, OutboxMessage, SafetyLocation
+from scheduler.safety import purge_locations, reask
+
 from chat import all_text, button
 from conftest import user_id
-from models import Disaster, Member, MemberStatus, OutboxMessage, SafetyLocation
 from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clock, report, start  # noqa: F401
-from scheduler.safety import purge_locations, reask
 
 ACTIVE = 9  # active demo members
 

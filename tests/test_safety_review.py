@@ -8,16 +8,17 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from handlers.messages import texts
 from bot.dev.fake_line import message_text
-from handlers.messages.limits import utf16_len
 from bot.outbox import drain
-from chat import Line, actions, all_text
-from conftest import dump_everything, user_id
+from handlers.messages import texts
+from handlers.messages.limits import utf16_len
 from models import Block, Household, Member, MemberStatus, OutboxMessage, Role, SafetyPhoto
 from models.safety import may_see_safety
-from safety_kit import BOSAI, CHAIR, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 from scheduler.safety import fetch_photos
+
+from chat import Line, actions, all_text
+from conftest import dump_everything, user_id
+from safety_kit import BOSAI, CHAIR, LEADER2, NAKAMURA, SATO, check_of, clock, pushes, report, start  # noqa: F401
 
 SON = user_id("nakamura-son")  # a second member of 中村 幸子's household (2班)
 

@@ -14,15 +14,17 @@ import requests
 import time_machine
 from linebot.v3.webhooks import Event
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.dev.simulator import build_event, callback_body, ulid
 from bot.webhook import signature
+from handlers.messages import texts
+from models import Member, MemberStatus
+
+from chat import button, texts_of
 from conftest import SECRET, ahead
 from line_spec import validate_webhook_event
-from models import Member, MemberStatus
-from chat import button, texts_of
 from served import CHAIR, HANAKO
+
 
 # --- the page -------------------------------------------------------------------------------
 def test_page_lists_demo_people_with_block_and_role(sim):

@@ -18,17 +18,15 @@ from click.testing import CliRunner
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event, select
 
-from bot.web import safety_page
-from handlers.messages import texts
 from bot.app import create_app
 from bot.cli import main
 from bot.config import ConfigError, Settings, load_settings
 from bot.dev.demo import demo_user_id
-from bot.outbox import drain
-from bot.web.signin import issue_login_link
 from bot.dev.simulator import loopback_host
-from chat import button
-from conftest import SECRET, TOKEN
+from bot.outbox import drain
+from bot.web import safety_page
+from bot.web.signin import issue_login_link
+from handlers.messages import texts
 from models import (
     Association,
     Attachment,
@@ -45,7 +43,10 @@ from models import (
     utcnow,
 )
 from models.delivery import write_receipts
+
 from admin_kit import path, send_circular, set_role, sign_in
+from chat import button
+from conftest import SECRET, TOKEN
 
 CHAIR = demo_user_id("山田 太郎")
 BOSAI = demo_user_id("小林 修")  # 防災担当

@@ -5,13 +5,13 @@ import json
 import time_machine
 from sqlalchemy import func, select
 
-from bot.outbox import drain
-from handlers.framework.router import Route, router
-
 from bot.dev.demo import demo_user_id
-from conftest import SECRET, user_id
+from bot.outbox import drain
 from bot.webhook import signature
+from handlers.framework.router import Route, router
 from models import Member, WebhookEvent
+
+from conftest import SECRET, user_id
 
 
 def count(db, model):

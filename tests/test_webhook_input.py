@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from handlers.messages import texts
 from bot.dev.demo import demo_user_id
 from bot.webhook import signature
+from handlers.messages import texts
+from models import Circular, WebhookEvent
+
 from chat import all_text
 from conftest import SECRET, user_id
-from models import Circular, WebhookEvent
 
 CHAIR = demo_user_id("山田 太郎")
 

@@ -16,9 +16,10 @@ from werkzeug.serving import BaseWSGIServer
 
 from bot.app import create_app
 from bot.webhook import signature
-from conftest import SECRET, event_id, user_id
 from handlers.framework.router import router
 from models import OutboxMessage, WebhookEvent
+
+from conftest import SECRET, event_id, user_id
 
 
 class FixedThreads(BaseWSGIServer):

@@ -7,9 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Association, Block, Household, Member, MemberStatus, Role, utcnow
-from models.roster import new_join_code
-
-from models.roster import PRIVACY_POLICY_VERSION
+from models.roster import PRIVACY_POLICY_VERSION, new_join_code
 
 SLUG = "higashi"
 NAME = "東町自治会"

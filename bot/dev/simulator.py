@@ -43,16 +43,15 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from handlers.messages import texts
-from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
-from models import Household, Member, MemberStatus
-
 from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import FakeLine
-from models.roster import current_association
 from bot.outbox import dispatch_once
 from bot.state import kairan
 from bot.webhook import signature
+from handlers.messages import texts
+from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
+from models import Household, Member, MemberStatus
+from models.roster import current_association
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

@@ -23,8 +23,8 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
 )
 
-from handlers.messages import limits as line_limits
 from bot.config import Settings
+from handlers.messages import limits as line_limits
 
 log = logging.getLogger(__name__)
 

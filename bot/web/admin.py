@@ -7,9 +7,9 @@ from flask import g, render_template
 from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, UNREAD_SHOWN, bp, login_required, not_found
 from handlers.messages import dates
+from handlers.messages.labels import target_label
 from models import Circular, CircularState
 from models.circulars import target_block_names
-from handlers.messages.labels import target_label
 from models.stats import read_stats, recent_circulars
 
 

@@ -12,16 +12,14 @@ from urllib.parse import quote
 from flask import Response, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from bot.state import kairan
+from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
+from bot.web.csv_safe import csv_cell
+from handlers.messages import dates, texts
+from handlers.messages.labels import target_label
 from models import Association, Event, EventState
 from models.circulars import target_block_names
-from handlers.messages.labels import target_label
 from models.events import STATUSES, recent_events, results
-
-from handlers.messages import texts
-from bot.web.csv_safe import csv_cell
-from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
-from handlers.messages import dates
-from bot.state import kairan
 
 BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
 COLORS = {"yes": "#06C755", "no": "#b00020", "maybe": "#e8a200", "unanswered": "#777777", "unread": "#bbbbbb"}

@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import update
-from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
-from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
 
-from handlers.messages import texts
+from bot.state import kairan
 from bot.web.headers import secure
 from bot.web.signin import consume, landing, peek
-from bot.state import kairan
+from handlers.messages import texts
+from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
+from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -6,14 +6,12 @@ import re
 from flask import Blueprint, Response, abort, redirect, render_template
 from sqlalchemy import select
 
+from bot.state import kairan
+from bot.web.headers import ATTACHMENT_CSP, secure
+from handlers.messages import dates
 from models import Association, Attachment, Circular, Delivery, utcnow
 from models.circulars import SUBJECT
-
-from models.roster import PRIVACY_POLICY_VERSION
-from bot.web.headers import ATTACHMENT_CSP, secure
-from models.roster import current_association
-from handlers.messages import dates
-from bot.state import kairan
+from models.roster import PRIVACY_POLICY_VERSION, current_association
 
 bp = Blueprint("pages", __name__)
 # page tokens are secrets.token_urlsafe(16); anything else (NUL, other characters, huge) is no page

@@ -23,15 +23,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from sqlalchemy import select
 
-from models import Delivery, Disaster, Role, SafetyPhoto
-from models.safety import active_disaster, may_see_safety
-from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
-
-from handlers.messages import dates, texts
+from bot.state import kairan
 from bot.web.auth import login_required, not_found
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
-from bot.state import kairan
+from handlers.messages import dates, texts
+from models import Delivery, Disaster, Role, SafetyPhoto
+from models.safety import active_disaster, may_see_safety
+from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
 COLOURS = {"rescue": "#d50000", "injured": "#ff6d00", "evacuated": "#2962ff", "safe": "#00a050", None: "#757575"}

@@ -19,9 +19,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from models import LoginToken, Member, utcnow
-
 from bot.config import Settings
+from models import LoginToken, Member, utcnow
 
 TTL = dt.timedelta(minutes=10)
 SALT = "kairan-admin-login"

@@ -28,16 +28,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
-from models import Delivery, Event, EventState, OFFICER_ROLES, Target
-from models.events import ANSWERS, amend, delivery_of, results
-
-from handlers.messages.pickers import paged
-from handlers.framework.ctx import Ctx
-from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
-from handlers.messages.codec import normalize, pb
-from handlers.framework.router import router
 from handlers.events.common import (
     COMMENT_WINDOW,
     MAX_COMMENT,
@@ -47,6 +37,14 @@ from handlers.events.common import (
     num,
     when_text,
 )
+from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
+from handlers.framework.router import router
+from handlers.messages import builders as msg, texts
+from handlers.messages.codec import normalize, pb
+from handlers.messages.pickers import paged
+from models import OFFICER_ROLES, Delivery, Event, EventState, Target
+from models.events import ANSWERS, amend, delivery_of, results
 
 
 # --- answering (residents, and officers by proxy) ---------------------------------------------

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.messages import cards
-from handlers.messages import dates
-from models import Association, Event
-
 from handlers.framework.ctx import Ctx
-
+from handlers.messages import cards, dates
+from models import Association, Event
 
 MAX_COMMENT = 200
 MAX_HEADS = 99

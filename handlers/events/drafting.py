@@ -32,21 +32,18 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from handlers.messages import builders as msg
-from handlers.messages import dates
-from handlers.messages import texts
-from models import Event, EventState, OFFICER_ROLES, Target
+from handlers.events.common import resident_card
+from handlers.events.form import FORM_LINE, parse_when, past_day, year_given
+from handlers.framework.ctx import Ctx
+from handlers.framework.draft import DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
+from handlers.framework.router import router
+from handlers.messages import builders as msg, dates, texts
+from handlers.messages.codec import normalize
 from handlers.messages.labels import target_label
+from models import OFFICER_ROLES, Event, EventState, Target
 from models.circulars import audience, target_block_names
 from models.events import SUBJECT, mark_sent
 from models.reminders import plan_times_before, schedule
-
-from handlers.framework.ctx import Ctx
-from handlers.framework.draft import DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
-from handlers.messages.codec import normalize
-from handlers.framework.router import router
-from handlers.events.common import resident_card
-from handlers.events.form import FORM_LINE, parse_when, past_day, year_given
 
 MAX_NAME, MAX_PLACE, MAX_NOTE = 40, 60, 2000
 

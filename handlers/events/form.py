@@ -7,9 +7,8 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from handlers.messages import texts
-
 from handlers.framework.ctx import Ctx
+from handlers.messages import texts
 
 DATE = re.compile(r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 TIME = re.compile(r"(\d{1,2})\s*(?::\s*(\d{2})|時\s*(?:(\d{1,2})\s*分|(半))?)")

@@ -1,17 +1,14 @@
 """集計 (officers): an event's answers per 班 and in all, with who has not answered yet."""
 from __future__ import annotations
 
-
-from handlers.messages import builders as msg
-from handlers.messages import texts
-from models import Event, OFFICER_ROLES
+from handlers.events.common import when_text
+from handlers.framework.ctx import Ctx
+from handlers.framework.router import router
+from handlers.messages import builders as msg, texts
+from handlers.messages.codec import pb
+from models import OFFICER_ROLES, Event
 from models.events import SUBJECT, recent_events, results
 from models.reminders import pending_recipients, planned
-
-from handlers.framework.ctx import Ctx
-from handlers.messages.codec import pb
-from handlers.framework.router import router
-from handlers.events.common import when_text
 
 
 # --- 集計 -----------------------------------------------------------------------------------

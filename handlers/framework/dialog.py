@@ -36,8 +36,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Union
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from models import Role
 
 from .ctx import Ctx

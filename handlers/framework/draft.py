@@ -25,8 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.messages.pickers import block_toggles
 from models import Block, Target

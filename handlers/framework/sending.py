@@ -8,10 +8,8 @@ import re
 import unicodedata
 from typing import Callable
 
-from handlers.messages import builders as msg
-from models import quota as line_quota
-from handlers.messages import texts
-from models import Household, Member, Role, Target
+from handlers.messages import builders as msg, texts
+from models import Household, Member, Role, Target, quota as line_quota
 from models.roster import officers_for_block
 
 from .ctx import Ctx

@@ -9,8 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from handlers.messages import builders as msg
-from handlers.messages import dates, texts
+from handlers.messages import builders as msg, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.limits import MAX_MESSAGES, TEXT_MAX, utf16_len
 from models.events import ANSWERS

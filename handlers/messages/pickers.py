@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.messages.limits import QUICK_REPLY_MAX_ITEMS
 
 

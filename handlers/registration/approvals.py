@@ -7,8 +7,7 @@ from sqlalchemy import update
 
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.messages.pickers import paged
 from models import OFFICER_ROLES, Household, Member, MemberStatus

@@ -25,8 +25,7 @@ from __future__ import annotations
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.framework.router import router
-from handlers.messages import builders as msg
-from handlers.messages import dates, texts
+from handlers.messages import builders as msg, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.pickers import paged
 from models import BOARD_ROLES, Block, Household, Member, MemberStatus, Role
@@ -36,11 +35,11 @@ from models.roster import (
     could_be_code,
     household_by_code,
     join_code_pause,
+    looks_like_code as code_only,
     match_household,
     officers_for_block,
     record_join_failure,
 )
-from models.roster import looks_like_code as code_only
 
 from .linking import link_and_notify, was_undone
 

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import OFFICER_ROLES, AuditLog, Household, Member, MemberStatus
 from models.erasure import erase_traces, undo_answers

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from models import MemberStatus
 
 from .join import REGISTER, consent_card

@@ -16,8 +16,7 @@ from __future__ import annotations
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Next, Step
 from handlers.framework.router import router
-from handlers.messages import builders as msg
-from handlers.messages import texts
+from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import MemberStatus
 from models.erasure import erase_traces

@@ -6,21 +6,16 @@ import logging
 
 from sqlalchemy import select
 
-from handlers.messages import builders as msg
-from handlers.messages import cards
-from handlers.messages import dates
-from handlers.messages import texts
-from models import Delivery, Disaster, Household, OFFICER_ROLES
-from models.safety import STATUSES, SUBJECT, active_disaster, board, may_see_safety
-
-from handlers.messages.pickers import paged
 from handlers.framework.ctx import Ctx
-from handlers.messages.codec import pb
 from handlers.framework.router import router
-
+from handlers.messages import builders as msg, cards, dates, texts
+from handlers.messages.codec import pb
+from handlers.messages.pickers import paged
 from handlers.safety.common import SAFETY_PAGE
 from handlers.safety.rescue import rescue_alert
 from handlers.safety.visits import visit_label
+from models import OFFICER_ROLES, Delivery, Disaster, Household
+from models.safety import STATUSES, SUBJECT, active_disaster, board, may_see_safety
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-
 from handlers.messages import cards
 from models import Disaster, Role
 

@@ -22,18 +22,22 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
-from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
-from models.safety import STATUSES, SUBJECT, active_disaster, add_note
-
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
-from handlers.messages.codec import normalize, pb
 from handlers.framework.router import router
-
-from handlers.safety.common import COMMENT_WINDOW, MAX_COMMENT, PEOPLE_CHOICES, SHORT_ANSWER, buttons_card, status_actions
+from handlers.messages import builders as msg, texts
+from handlers.messages.codec import normalize, pb
+from handlers.safety.common import (
+    COMMENT_WINDOW,
+    MAX_COMMENT,
+    PEOPLE_CHOICES,
+    SHORT_ANSWER,
+    buttons_card,
+    status_actions,
+)
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
+from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
+from models.safety import STATUSES, SUBJECT, active_disaster, add_note
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,13 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers.messages import cards
-from handlers.messages import texts
+from handlers.framework.ctx import Ctx
+from handlers.messages import cards, texts
+from handlers.safety.common import URGENT
 from models import Delivery, Household, Member, MemberStatus, OutboxMessage, Role
+from models.messaging import enqueue
 from models.roster import officers_for_block
 from models.safety import latest_location
-
-from handlers.framework.ctx import Ctx
-from models.messaging import enqueue
-
-from handlers.safety.common import URGENT
 
 log = logging.getLogger(__name__)
 

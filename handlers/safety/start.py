@@ -20,20 +20,17 @@ import logging
 
 from sqlalchemy import select
 
-from handlers.messages import builders as msg
-from handlers.messages import texts
-from models import Disaster, Household, Member, MemberStatus, OFFICER_ROLES, SafetyAsk
-from models.delivery import write_receipts
-from models.safety import SUBJECT, active_disaster, board
-
 from handlers.framework.ctx import Ctx
 from handlers.framework.draft import DialogDrafts, DraftFlow, Field, Sent
-from models.messaging import enqueue
-from handlers.messages.codec import pb
 from handlers.framework.router import router
-
+from handlers.messages import builders as msg, texts
+from handlers.messages.codec import pb
 from handlers.safety.common import DISASTER, STARTERS, check_card, counts_text
 from handlers.safety.visits import send_visit_lists
+from models import OFFICER_ROLES, Disaster, Household, Member, MemberStatus, SafetyAsk
+from models.delivery import write_receipts
+from models.messaging import enqueue
+from models.safety import SUBJECT, active_disaster, board
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 500

@@ -9,11 +9,9 @@ from sqlalchemy import select
 
 from handlers.messages import cards
 from handlers.messages.limits import TEXT_MAX
-from models import Delivery, Disaster, Member, MemberStatus, Role
-
-from models.messaging import enqueue
-
 from handlers.safety.common import DISASTER, STARTERS
+from models import Delivery, Disaster, Member, MemberStatus, Role
+from models.messaging import enqueue
 
 log = logging.getLogger(__name__)
 
