@@ -83,7 +83,7 @@ def _fake_main(conn, latency: float) -> None:
 
 
 class FakeProcess:
-    """`bot.fake_line.ServedFake` in a child process, driven over a pipe."""
+    """`bot.dev.fake_line.ServedFake` in a child process, driven over a pipe."""
 
     def __init__(self, latency: float = 0.0):
         ctx = mp.get_context("spawn")

@@ -14,7 +14,7 @@ from models import Database
 class Kairan:
     settings: Settings
     db: Database
-    line: Any  # bot.line.LineClient
+    line: Any  # bot.line.client.LineClient
     processor: Any  # bot.inbox.Processor
     pool: Any = None  # bot.workers.InboxPool: handles webhook events off the request thread
     extras: dict[str, Any] = field(default_factory=dict)

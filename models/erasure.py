@@ -71,7 +71,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     """Everything of `member` outside the member row (call before erase_member clears it).
 
     `redacted` replaces the person's name and words in messages to others. Every caller passes
-    bot.texts.WITHDRAWN_NAME (models do not import bot): it has no default, so none can forget."""
+    handlers.messages.texts.WITHDRAWN_NAME (models do not import handlers): it has no default, so none can forget."""
     line_id, name = member.line_user_id, member.name
     quoted: list[str] = [name] if name and len(name) >= 2 else []
 

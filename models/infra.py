@@ -70,7 +70,7 @@ class LineQuota(Base):
     """LINE's monthly quota figure, per channel, shared by every process (web workers, scheduler).
 
     `usage` is LINE's consumption figure at `read_at`; what kairan sent or queued since then is
-    added from the outbox (bot/quota.py). Today a deployment has one channel ('default').
+    added from the outbox (models/quota.py). Today a deployment has one channel ('default').
     """
 
     __tablename__ = "line_quota"

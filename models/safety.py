@@ -97,7 +97,7 @@ class SafetyPhoto(Base):
 
 def may_see_safety(member: Member | None) -> bool:
     """Who may open the live safety page (/admin/safety/) — and so gets its link in 「安否状況」:
-    every active officer; a block leader only with a 班 (locations: see bot.safety_page)."""
+    every active officer; a block leader only with a 班 (locations: see bot/web/safety_page.py)."""
     if member is None or member.status != MemberStatus.active or member.role not in OFFICER_ROLES:
         return False
     return member.role != Role.block_leader or member.led_block_id is not None

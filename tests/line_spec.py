@@ -181,7 +181,7 @@ def validate_message(msg: dict) -> None:
 
 
 def validate_request(kind: str, body: dict) -> None:
-    """Assert a reply/push/multicast body matches the spec and ``bot.line_limits.check_request``."""
+    """Assert a reply/push/multicast body matches the spec and ``handlers.messages.limits.check_request``."""
     if kind not in REQUEST_SCHEMAS:
         raise ValueError(f"kind must be one of {sorted(REQUEST_SCHEMAS)}, not {kind!r}")
     body = body.to_dict() if hasattr(body, "to_dict") else body

@@ -1,4 +1,4 @@
-"""tests/line_spec.py + bot/line_limits.py: good LINE payloads pass, bad ones are caught."""
+"""tests/line_spec.py + handlers/messages/limits.py: good LINE payloads pass, bad ones are caught."""
 
 import copy
 from pathlib import Path

@@ -4,7 +4,7 @@ Nothing here takes a shortcut into the bot. Each tap or message becomes a comple
 of the shape LINE sends (webhook.yml), wrapped in a callback body, signed with the channel
 secret and POSTed to /callback, so it goes through the signature check, the inbox and the
 router like a real one. The bot answers through its real line-bot-sdk client, over HTTP, to a
-fake LINE API (bot.fake_line) mounted in this same app at /_fake_line; the page shows what
+fake LINE API (bot/dev/fake_line.py) mounted in this same app at /_fake_line; the page shows what
 that fake received for each user.
 
 JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site form cannot send):

@@ -216,7 +216,7 @@ class LineClient:
     def quota(self) -> tuple[int | None, int | None]:
         """(monthly limit or None when unlimited, used this month), asked from LINE now;
         (None, None) when unknown. Not cached here: handlers and the dispatcher use the figure
-        every process shares (bot/quota.py), which calls this when it is too old."""
+        every process shares (models/quota.py), which calls this when it is too old."""
         try:
             q = self.api.get_message_quota(_request_timeout=self.timeout)
             c = self.api.get_message_quota_consumption(_request_timeout=self.timeout)

@@ -3,7 +3,7 @@
 The pages themselves register on `bp` in bot/web/admin.py, admin_events.py and safety_page.py
 (safety has a blueprint of its own, behind the same guard).
 
-Sign-in: 「管理画面」 in chat gives `{base_url}/admin/login/<token>` (bot.signin). GET of that
+Sign-in: 「管理画面」 in chat gives `{base_url}/admin/login/<token>` (bot/web/signin.py). GET of that
 link only shows a confirm button — LINE fetches links in chat to build previews, so a GET must
 not use the link up. The POST (same URL: the token in the path is the secret, so a forged form
 cannot sign anyone in without knowing it) consumes the token row atomically and starts a signed

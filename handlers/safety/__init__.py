@@ -5,4 +5,9 @@ While it is active, every message from a member of a household is about the disa
 status (「大丈夫です」「ﾋﾅﾝｼﾏｼﾀ」) is recorded like its button, any other text or a photo is kept
 as the household's 連絡事項 (`hear`, an interceptor of the router). Rescue alerts are coalesced:
 one per request, then at most one update every `rescue_update_minutes` (`rescue_update`).
+
+start.py: starting (on DraftFlow, without a version) and ending it; report.py: the residents'
+reports (a Dialog for the follow-up) and `hear`; rescue.py: 救助 alerts; visits.py: the lists of
+silent households for block leaders; board.py: 「安否状況」 and proxy reports; common.py: the
+priorities, limits and facts the cards are made of.
 """

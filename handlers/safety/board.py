@@ -33,7 +33,7 @@ def on_board(ctx: Ctx) -> None:
         rescue=[(r.household.block.name, r.household.name) for r in b.rescue],
         per_block=dict(b.per_block), silent=[visit_label(r) for r in b.silent[:cards.SILENT_SHOWN]])
     url = None
-    if may_see_safety(ctx.member):  # the same rule as the page itself (bot.admin)
+    if may_see_safety(ctx.member):  # the same rule as the page itself (bot/web/auth.py, bot/web/safety_page.py)
         # the live page (table and map) in one tap: the sign-in link lands there
         url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")

@@ -18,7 +18,7 @@
       var p = [m.lat, m.lng];
       bounds.push(p);
       var popup = document.createElement("div");  // text only: comments come from residents
-      popup.textContent = m.popup;  // worded by the server (bot/texts.py)
+      popup.textContent = m.popup;  // worded by the server (handlers/messages/texts.py)
       L.circleMarker(p, { radius: 11, color: "#222", weight: 2, fillColor: m.colour, fillOpacity: 0.9 })
         .addTo(layer)
         .bindPopup(popup);
