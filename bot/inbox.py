@@ -251,7 +251,7 @@ class Processor:
     """Handles stored events: one transaction per event, replies sent after the commit.
 
     Nothing in a handling transaction waits on LINE: replies go out after the commit, and a
-    postback that decides on the quota ([送信], `router.postback(..., needs_quota=True)`) gets the
+    postback that decides on the quota ([送信], a Button with `needs_quota=True`, or `router.postback(..., needs_quota=True)`) gets the
     shared quota figure refreshed from LINE after its claim and before its transaction opens."""
 
     def __init__(self, db: Database, settings: Settings, line):

@@ -29,7 +29,7 @@ from bot.web.headers import secure
 from bot.web.signin import consume, landing, peek
 from handlers.messages import texts
 from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
-from models.safety import active_disaster, may_see_safety  # noqa: F401 - also the page's rule
+from models.safety import active_disaster, may_see_safety
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

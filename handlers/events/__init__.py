@@ -4,7 +4,7 @@ leaders answer for paper households (代理回答).
 
 As for circulars, the draft lives in `events` (state draft) and the dialog step in
 `dialog_states`. Buttons carry the event id (later steps of an answer: the receipt id) and are
-re-checked here: who may do it, whether the event still exists and whether it is still open.
+re-checked (DraftFlow for drafting, answers.py for answers): who may do it, whether the event still exists and whether it is still open.
 
 drafting.py declares the event's steps on DraftFlow (handlers/framework/draft.py); form.py reads a
 typed date and time and the one-shot form; answers.py takes the answers (a Dialog for the head

@@ -30,7 +30,6 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from handlers.events.common import resident_card
 from handlers.events.form import FORM_LINE, parse_when, past_day, year_given
@@ -114,19 +113,17 @@ def set_note(ctx: Ctx, ev: Event, v: str) -> str | None:
     return None
 
 
-def local_date(ctx: Ctx, at: dt.datetime) -> str:
-    return str(at.astimezone(ZoneInfo(ctx.settings.timezone)).date())
-
-
 def ask_when(ctx: Ctx, ev: Event) -> tuple[str, list]:
     return texts.EV_ASK_WHEN.format(name=ev.name), [
-        msg.picker(texts.EV_PICK_WHEN, FLOW.set_data(ev, "when"), low=f"{local_date(ctx, ctx.now)}T00:00")]
+        msg.picker(texts.EV_PICK_WHEN, FLOW.set_data(ev, "when"),
+                   low=f"{dates.iso_date(ctx.now, ctx.settings.timezone)}T00:00")]
 
 
 def ask_deadline(ctx: Ctx, ev: Event) -> tuple[str, list]:
     return texts.EV_ASK_DEADLINE, [msg.picker(texts.EV_PICK_DEADLINE, FLOW.set_data(ev, "deadline"), "date",
-                                              low=local_date(ctx, ctx.now),
-                                              high=local_date(ctx, ev.starts_at) if ev.starts_at else None)]
+                                              low=dates.iso_date(ctx.now, ctx.settings.timezone),
+                                              high=dates.iso_date(ev.starts_at, ctx.settings.timezone)
+                                              if ev.starts_at else None)]
 
 
 def field(name: str, ask, take, filled=None, **kw) -> Field:

@@ -79,6 +79,7 @@ class Button:
     opens: bool = False  # it starts the dialog: valid when the dialog is not open
     free: bool = False  # valid whatever the dialog's state: it carries what it acts on, and checks it
     roles: Optional[frozenset[Role]] = None
+    needs_quota: bool = False  # it decides on this month's quota (a [送信]): see Router.postback
 
 
 class Dialog:
@@ -100,7 +101,7 @@ class Dialog:
         for step in self.steps.values():
             router.dialog(name, step.name, takes_text=not step.buttons_only, timeout=timeout)(self._taker(step))
         for b in self.buttons:
-            router.postback(b.action, roles=b.roles)(self._button(b))
+            router.postback(b.action, roles=b.roles, needs_quota=b.needs_quota)(self._button(b))
         if on_cancel is not None:
             router.on_cancel(name)(on_cancel)
 

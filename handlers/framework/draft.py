@@ -36,6 +36,8 @@ from .drafts import KEEP, TARGET, DialogDrafts, Field, ModelDrafts, Reminders, S
 from .router import Router, router as default_router
 from .sending import REMINDER_DAYS, notify_paper, outside_own_block, parse_reminder, quota, within_quota
 
+MEDIA_TYPES = ("image", "file")  # what a step with `media` takes (LINE message types)
+
 __all__ = ["DraftFlow", "DialogDrafts", "Field", "KEEP", "ModelDrafts", "Reminders", "Sent", "target_field"]
 PREVIEW = "preview"
 
@@ -81,10 +83,9 @@ class DraftFlow:
                                roles=roles)]
         buttons += [Button(act("cancel"), self._tap_cancel, to=(END,), at=(self.preview_step,) if free else (),
                            free=free, roles=roles),
+                    # a [送信] with an audience decides on the quota: the figure is refreshed before it
                     Button(act("send"), self._tap_send, to=(END,) + required, at=(self.preview_step,), free=free,
-                           roles=roles)]
-        if audience is not None:  # its [送信] decides on the quota: the figure is refreshed first
-            router.quota_actions.add(act("send"))
+                           roles=roles, needs_quota=audience is not None)]
         self.dialog = Dialog(name, steps, buttons=buttons, on_cancel=self._on_cancel_word, router=router)
 
     def action(self, what: str) -> str:
@@ -197,6 +198,9 @@ class DraftFlow:
             if ctx.event.message.type != "text":
                 if f.media is None:
                     ctx.reply(self.question(ctx, d, f.name))
+                    return None
+                if ctx.event.message.type not in MEDIA_TYPES:  # a sticker, a video: not an attachment
+                    ctx.reply(msg.text(f.empty) if f.empty else self.question(ctx, d, f.name))
                     return None
                 return self._took(ctx, d, f.name, f.media(ctx, d))
             if not f.typed:

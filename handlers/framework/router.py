@@ -186,7 +186,8 @@ class Router:
         dialog = ctx.dialog
         if dialog is not None:
             timeout = getattr(self.dialogs.get((dialog.flow, dialog.step)), "timeout", None)
-            if timeout is not None and ctx.now - dialog.updated_at > timeout:
+            cancel = kind == "text" and normalize(ctx.text) in texts.CANCEL_WORDS
+            if timeout is not None and ctx.now - dialog.updated_at > timeout and not cancel:
                 ctx.end_dialog()  # left too long: this message is about something else
                 dialog = None
         if dialog is not None:

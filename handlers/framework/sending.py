@@ -29,7 +29,7 @@ def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = Tru
 def within_quota(ctx: Ctx, pushes: int, send_anyway: str, cancel: str) -> bool:
     """Ask again (with [それでも送信]) before a send that needs more messages than this month has
     left, keeping the reserve for urgent messages. Decides on LINE's figure as read just before
-    this transaction opened (the [送信] postbacks are registered with needs_quota, bot/inbox.py
+    this transaction opened (the [送信] buttons are declared with needs_quota, bot/inbox.py
     refreshes the shared figure first): the preview may be old, or shown by another process; LINE
     itself is never called while the transaction is open."""
     limit, used = quota(ctx, ask_line=False)

@@ -7,6 +7,7 @@
     dates.clock(t, tz, now)  10時05分 today, else 12月2日9時30分
     dates.numeric(t, tz)     2026-12-02 09:00      (pages and CSV: sortable)
     dates.numeric_short(t, tz) 12/02 09:00         (the live safety table)
+    dates.iso_date(t, tz)    2026-12-02            (LINE's date picker: its limits)
 """
 from __future__ import annotations
 
@@ -53,3 +54,9 @@ def numeric(when: dt.datetime | None, tz: str) -> str:
 
 def numeric_short(when: dt.datetime | None, tz: str) -> str:
     return fmt(when, tz, texts.DATETIME_NUMERIC_SHORT) if when else ""
+
+
+def iso_date(when: dt.datetime, tz: str | dt.tzinfo) -> str:
+    """The local day as LINE's datetime picker takes it (its `min`/`max`): not for people to read."""
+    return local(when, tz).date().isoformat()
+

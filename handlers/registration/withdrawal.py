@@ -2,7 +2,8 @@
 
 「退会」 → a confirm card [退会する] [やめる]. The card's buttons act whenever they are tapped (a
 member's own card: no officer waits on it); a typed message at the confirm step ends the dialog
-and is handled as if no dialog were open.
+and is handled as if no dialog were open. A dialog already open (an officer's draft, a
+registration) is not displaced: the card comes alone, and [やめる] leaves that dialog where it was.
 
 ```mermaid
 stateDiagram-v2
@@ -27,6 +28,9 @@ from models.roster import erase_member
 def on_withdraw(ctx: Ctx) -> None:
     if ctx.member is None or ctx.member.status not in (MemberStatus.active, MemberStatus.pending, MemberStatus.registering):
         ctx.reply(msg.text(texts.NOT_REGISTERED))
+        return
+    if ctx.dialog is not None and not WITHDRAW.is_open(ctx):
+        ask_confirm(ctx)  # something else is open (a draft, a registration): it stays, the card acts alone
         return
     WITHDRAW.start(ctx)
 
