@@ -23,7 +23,8 @@ row (flow, step, data), read and written through Ctx in the event's own transact
   and an active mode (disaster mode) may take a text it recognises. A step that takes typed
   content (a title, a name) keeps its text.
 - `timeout`: a dialog left longer than this is ended when the user next writes, and the message is
-  handled as if no dialog were open. `on_cancel`: tidy-up when the user cancels (「取消」…, at any
+  handled as if no dialog were open (a cancel word still cancels it). `needs_quota` on a Button: it
+  decides on this month's quota, so the shared figure is refreshed before its transaction. `on_cancel`: tidy-up when the user cancels (「取消」…, at any
   step; the router handles the cancel words).
 
 Each dialog module's docstring carries its `mermaid()` picture; tests/test_dialogs.py checks that
