@@ -34,6 +34,7 @@ from handlers.messages import texts
 from models import Database, Member, WebhookEvent, quota, utcnow
 from models.messaging import enqueue
 from models.roster import current_association
+from models.tenancy import ChannelRef, resolve
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}
@@ -338,11 +339,11 @@ class Processor:
                 raw = json.loads(row.payload or "{}")
                 event = Event.from_dict(raw)
                 user_id = raw["source"]["userId"]
-                assoc = current_association(s, self.settings.association_slug)
-                member = s.scalar(select(Member).where(Member.association_id == assoc.id,
-                                                       Member.line_user_id == user_id))
+                channel = ChannelRef.env(current_association(s, self.settings.association_slug).id)
+                who = resolve(s, channel, user_id)
+                assoc, member = who.association, who.member
                 ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
-                          member=member, now=now, line=self.line, links=self.links)
+                          member=member, now=now, line=self.line, links=self.links, channel=channel, staff=who.staff)
                 router.dispatch(ctx)
                 replies = ctx.replies[:5]
                 critical = must_arrive(replies)
@@ -350,7 +351,7 @@ class Processor:
                 fresh = now - row.received_at < REPLY_WINDOW
                 if replies and not (reply_token and fresh):
                     # too late for a reply token: the answer goes out as a push, with the change
-                    enqueue(s, assoc.id, [user_id], replies, purpose="late-reply",
+                    enqueue(s, assoc.id if assoc else None, [user_id], replies, purpose="late-reply", channel_id=channel.id,
                             priority=URGENT_PRIORITY if critical else 0)
                     replies = []
                 if row.locked_until != lease:  # our lease ran out and another process took over

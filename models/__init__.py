@@ -19,11 +19,12 @@ from .roster import (
 )
 from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
 from .sendable import Sendable, SendState
+from .tenancy import Channel, ChannelRef, CityStaff, Municipality
 
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
-    "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
-    "LineQuota", "LoginToken", "Member", "MemberStatus", "OFFICER_ROLES", "OutboxMessage", "Reminder", "Role",
+    "Channel", "ChannelRef", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
+    "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "OFFICER_ROLES", "OutboxMessage", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",
     "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

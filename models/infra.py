@@ -34,6 +34,8 @@ class WebhookEvent(Base):
     processed_at: Mapped[Optional[dt.datetime]]
     error: Mapped[Optional[str]] = mapped_column(String(500))
     user_id: Mapped[Optional[str]] = mapped_column(String(64))  # source.userId, until handled
+    # the channel it came in on (the body's `destination`; None: the environment's channel)
+    channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
     event_ts: Mapped[Optional[int]] = mapped_column(BigInteger)  # the event's `timestamp` (ms)
 
 
@@ -48,7 +50,10 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
                       Index("ix_outbox_sent_at", "sent_at"))
     id: Mapped[intpk]
-    association_id: Mapped[int] = association_fk()
+    # None for what is nobody's association (a city staff member's sign-in link on the city channel)
+    association_id: Mapped[Optional[int]] = association_fk()
+    # the channel it leaves through (None: the environment's channel); its quota is that channel's
+    channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # push / multicast
     recipients: Mapped[list[Any]]  # LINE user ids (1 for push, ≤500 for multicast)
     messages: Mapped[list[Any]]  # message objects as LINE JSON (camelCase dicts)
@@ -86,7 +91,8 @@ class DialogState(Base):
 
     __tablename__ = "dialog_states"
     id: Mapped[intpk]
-    association_id: Mapped[int] = association_fk()
+    # None while a resident on a city channel has not yet picked their association
+    association_id: Mapped[Optional[int]] = association_fk()
     line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
     flow: Mapped[str] = mapped_column(String(30))
     step: Mapped[str] = mapped_column(String(30))

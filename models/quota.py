@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import LineQuota, OutboxMessage
+from models.tenancy import quota_key
 
 log = logging.getLogger(__name__)
-CHANNEL = "default"  # one LINE channel per deployment today; the key for when there are many
+CHANNEL = quota_key(None)  # the environment's channel; a channel row's key is quota_key(channel.id)
 TTL = dt.timedelta(seconds=60)
 FRESH = dt.timedelta(0)  # ask LINE again whatever the stored figure's age
 
@@ -102,8 +103,16 @@ def figure(session: Session, line, now: dt.datetime, max_age: dt.timedelta = TTL
     return stored_figure(session, row)
 
 
+def _channel_of(key: str):
+    """The outbox rows of the channel whose quota row has this key."""
+    if key == CHANNEL:
+        return OutboxMessage.channel_id.is_(None)
+    return OutboxMessage.channel_id == int(key.removeprefix("channel:"))
+
+
 def stored_figure(session: Session, row: LineQuota) -> Figure:
+    mine = _channel_of(row.channel)
     sent_since = session.scalar(select(_recipients()).where(
-        OutboxMessage.status == "sent", OutboxMessage.sent_at >= row.read_at))
-    queued = session.scalar(select(_recipients()).where(OutboxMessage.status.in_(("pending", "sending"))))
+        mine, OutboxMessage.status == "sent", OutboxMessage.sent_at >= row.read_at))
+    queued = session.scalar(select(_recipients()).where(mine, OutboxMessage.status.in_(("pending", "sending"))))
     return Figure(row.monthly_limit, row.usage, row.read_at, int(sent_since or 0), int(queued or 0))

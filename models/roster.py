@@ -52,6 +52,11 @@ class Association(Base):
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # the city tier (models/tenancy.py): the municipality it belongs to, and its 地区 there (a
+    # resident registering on the city channel picks 地区 → 自治会 → 班)
+    municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"),
+                                                           index=True)
+    district: Mapped[Optional[str]] = mapped_column(String(60))
     created_at: Mapped[created]
     blocks: Mapped[list["Block"]] = relationship(
         back_populates="association", order_by="Block.position", cascade="all, delete-orphan"

@@ -19,9 +19,10 @@ from sqlalchemy import select
 import handlers.chat  # noqa: F401 - registers every capability on the router
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from models import Member, OutboxMessage, utcnow
+from models import ChannelRef, OutboxMessage, utcnow
 from models.quota import store as store_quota
 from models.roster import current_association
+from models.tenancy import resolve
 
 from chat import Events
 from conftest import spec_errors
@@ -38,6 +39,9 @@ class Chat(Events):
         self.settings = k.settings
         self.replies: list[dict] = []  # the last turn's replies
         self._outbox_seen = 0
+        # the channel the events come in on (None: the environment's channel, as bot/inbox.py);
+        # a test of a city channel sets it to that channel's ChannelRef
+        self.channel: ChannelRef | None = None
 
     def unfollow(self, user: str) -> list[dict]:
         return self._answer(user, self.base(user, "unfollow", reply=False))
@@ -51,10 +55,11 @@ class Chat(Events):
                 with self.db.session() as s:
                     store_quota(s, limit, usage, utcnow(), current_association(s, self.settings.association_slug).id)
         with self.db.session() as s:
-            assoc = current_association(s, self.settings.association_slug)
-            member = s.scalar(select(Member).where(Member.association_id == assoc.id, Member.line_user_id == user))
-            ctx = Ctx(session=s, settings=self.settings, association=assoc, event=Event.from_dict(raw), user_id=user,
-                      member=member, now=utcnow(), line=self.k.line, links=self.k.processor.links)
+            channel = self.channel or ChannelRef.env(current_association(s, self.settings.association_slug).id)
+            who = resolve(s, channel, user)  # as bot/inbox.py: the channel, then who is talking on it
+            ctx = Ctx(session=s, settings=self.settings, association=who.association, event=Event.from_dict(raw),
+                      user_id=user, member=who.member, now=utcnow(), line=self.k.line, links=self.k.processor.links,
+                      channel=channel, staff=who.staff)
             router.dispatch(ctx)
             replies = ctx.replies[:MAX_REPLY]
         replies = json.loads(json.dumps(replies, ensure_ascii=False))  # what LINE would get, as JSON

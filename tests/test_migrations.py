@@ -191,8 +191,17 @@ def fill_0011(url: str) -> dict:
 
     db = Database(url)
     try:
+        # the roster tables are the same at 0011 and at the head but for the city tier's two columns
+        # of associations (0013): added for the ORM's seed, then dropped again
+        city_tier = ("municipality_id INTEGER", "district VARCHAR(60)")
+        with db.engine.begin() as c:
+            for column in city_tier:
+                c.execute(text(f"ALTER TABLE associations ADD COLUMN {column}"))
         with db.session() as s:
-            seed(s)  # the roster tables are the same at 0011 and at the head
+            seed(s)
+        with db.engine.begin() as c:
+            for column in city_tier:
+                c.execute(text(f"ALTER TABLE associations DROP COLUMN {column.split()[0]}"))
         with db.session() as s:
             households = s.scalars(select(Household.id).order_by(Household.id)).all()
             members = s.execute(select(Member.id, Member.household_id).order_by(Member.id)).all()

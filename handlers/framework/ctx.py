@@ -10,7 +10,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Association, AuditLog, DialogState, Member, MemberStatus, utcnow
+from models import Association, AuditLog, ChannelRef, CityStaff, DialogState, Member, MemberStatus, utcnow
 from models.messaging import enqueue
 
 from .ports import ChatSettings, LineApi, Links
@@ -22,11 +22,13 @@ class Ctx:
 
     session: Session
     settings: ChatSettings
-    association: Association
+    association: Optional[Association]  # None: someone on a city channel who has not picked one yet
     event: Any  # the line-bot-sdk webhook event model
     user_id: str
     member: Optional[Member]
     now: dt.datetime = field(default_factory=utcnow)
+    channel: ChannelRef = field(default_factory=ChannelRef.env)  # the channel the event came in on
+    staff: Optional[CityStaff] = None  # 市の担当者 talking on this channel (models/tenancy.py)
     line: Optional[LineApi] = None  # content downloads, the quota figure (ports.LineApi)
     links: Optional[Links] = None  # signed links to the web pages (ports.Links)
     data: dict[str, str] = field(default_factory=dict)  # parsed postback data
@@ -43,7 +45,8 @@ class Ctx:
     def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
         """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
         ids = list(dict.fromkeys(u for u in user_ids if u))
-        return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
+        return enqueue(self.session, self.association.id if self.association else None, ids, messages, purpose,
+                       priority, now=self.now, channel_id=self.channel.id)
 
     # -- dialog state (in the database: gunicorn runs many workers) ---------------------
     @property
@@ -55,7 +58,7 @@ class Ctx:
     def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
         d = self.dialog
         if d is None:
-            d = DialogState(association_id=self.association.id, line_user_id=self.user_id, flow=flow, step=step, data=data)
+            d = DialogState(association_id=self.association.id if self.association else None, line_user_id=self.user_id, flow=flow, step=step, data=data)
             self.session.add(d)
             self._dialog = d
         else:

@@ -11,6 +11,7 @@ from typing import Callable
 from handlers.messages import builders as msg, texts
 from models import Household, Member, Role, Target, quota as line_quota
 from models.roster import officers_for_block
+from models.tenancy import quota_key
 
 from .ctx import Ctx
 
@@ -20,7 +21,8 @@ def quota(ctx: Ctx, max_age: dt.timedelta = line_quota.TTL, ask_line: bool = Tru
     plus what kairan sent or queued since it was read. (None, None) when unknown or unlimited.
     With ask_line=False the stored figure is used whatever its age (no LINE call)."""
     fig = line_quota.figure(ctx.session, ctx.line if ask_line else None, ctx.now, max_age=max_age,
-                            association_id=ctx.association.id, tz=ctx.settings.timezone)
+                            association_id=ctx.association.id, tz=ctx.settings.timezone,
+                            channel=quota_key(ctx.channel.id))
     if fig is None or fig.limit is None:
         return None, None
     return fig.limit, fig.used

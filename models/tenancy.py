@@ -1,0 +1,174 @@
+"""The city tier: municipalities, LINE channels and city staff, and which association an event is for.
+
+A deployment holds municipalities → associations → 班 → households. A LINE Messaging API channel
+belongs either to one association (its own 公式アカウント) or to a municipality (the city's account,
+serving every association of that municipality that has no channel of its own). Without any
+channel row, the channel given in the environment (LINE_CHANNEL_SECRET / _ACCESS_TOKEN) is the
+channel of the only association: `ChannelRef.env` (id None). Everywhere, channel id None means
+that environment channel.
+
+Secrets and tokens are stored encrypted (`secret_enc`, `token_enc`); the process edge (bot/) holds
+the key and decrypts them. Nothing here decrypts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, case, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .base import Base, created, intpk, utcnow
+from .infra import DialogState
+from .roster import Association, Member, MemberStatus
+
+
+class Municipality(Base):
+    """A city, town or village (市区町村) whose associations this deployment serves."""
+
+    __tablename__ = "municipalities"
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    code: Mapped[Optional[str]] = mapped_column(String(6))  # 全国地方公共団体コード, optional
+    created_at: Mapped[created]
+
+
+class Channel(Base):
+    """A LINE Messaging API channel: one association's own, or its municipality's (the city channel)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        CheckConstraint("(association_id IS NULL) <> (municipality_id IS NULL)", name="one_owner"),
+        UniqueConstraint("association_id"),  # one own channel per association
+        UniqueConstraint("municipality_id"),  # LINE's 地方公共団体プラン: one per municipality
+    )
+    id: Mapped[intpk]
+    # the bot's user id: LINE sends it as the webhook body's `destination`
+    bot_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    association_id: Mapped[Optional[int]] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    secret_enc: Mapped[str] = mapped_column(Text)  # Fernet token of the channel secret
+    token_enc: Mapped[str] = mapped_column(Text)  # Fernet token of the channel access token
+    # bumped on every change (rotation, re-keying): processes drop their cached copy
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[created]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def kind(self) -> str:
+        return "association" if self.association_id is not None else "municipality"
+
+    def ref(self) -> "ChannelRef":
+        return ChannelRef(self.id, self.kind, self.association_id, self.municipality_id)
+
+
+class CityStaff(Base):
+    """市の担当者: city staff of one municipality, known by their LINE user id on one channel."""
+
+    __tablename__ = "city_staff"
+    __table_args__ = (UniqueConstraint("channel_id", "line_user_id"),)
+    id: Mapped[intpk]
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"), index=True)
+    # the channel they talk to kairan on (None: the environment's channel)
+    channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    line_user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    # web sessions carry this number; bumping it ends them all (as Member.session_epoch)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[created]
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """Which channel an event came in on, as plain values (cached by the process edge)."""
+
+    id: Optional[int]  # None: the environment's channel
+    kind: str  # "association" | "municipality" | "env"
+    association_id: Optional[int] = None  # kind "association" (and "env", once resolved)
+    municipality_id: Optional[int] = None  # kind "municipality"
+
+    @classmethod
+    def env(cls, association_id: Optional[int] = None) -> "ChannelRef":
+        return cls(None, "env", association_id, None)
+
+    @property
+    def is_city(self) -> bool:
+        return self.kind == "municipality"
+
+
+def quota_key(channel_id: Optional[int]) -> str:
+    """The key of a channel's row in `line_quota` ('default': the environment's channel)."""
+    return "default" if channel_id is None else f"channel:{channel_id}"
+
+
+def served_association_ids(session: Session, ref: ChannelRef) -> list[int]:
+    """The associations whose residents use this channel."""
+    if ref.kind == "municipality":
+        own = select(Channel.association_id).where(Channel.association_id.is_not(None))
+        return list(session.scalars(select(Association.id).where(
+            Association.municipality_id == ref.municipality_id, Association.id.not_in(own))
+            .order_by(Association.id)))
+    return [ref.association_id] if ref.association_id is not None else []
+
+
+def channel_id_for(session: Session, association_id: Optional[int]) -> Optional[int]:
+    """The channel an association's residents use: its own, else its municipality's, else None
+    (the environment's channel)."""
+    if association_id is None:
+        return None
+    own = session.scalar(select(Channel.id).where(Channel.association_id == association_id))
+    if own is not None:
+        return own
+    return session.scalar(select(Channel.id).join(Association, Association.municipality_id == Channel.municipality_id)
+                          .where(Association.id == association_id))
+
+
+# a member row in use outranks a withdrawn or declined one (after 退会 a user may register elsewhere)
+_IN_USE = case((Member.status.in_((MemberStatus.withdrawn, MemberStatus.declined)), 1), else_=0)
+
+
+@dataclass
+class Resolved:
+    association: Optional[Association]
+    member: Optional[Member]
+    staff: Optional[CityStaff] = None
+
+
+def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
+    """Who is talking on this channel, and for which association.
+
+    The member row among the associations the channel serves (one in use before a withdrawn
+    one); else the association a dialog of the user's is about (registration on a city channel);
+    else the channel's only association; else None (a city channel, someone not yet registered).
+    """
+    served = served_association_ids(session, ref)
+    staff = None
+    if ref.kind != "association":
+        staff = session.scalar(select(CityStaff).where(CityStaff.channel_id.is_(ref.id) if ref.id is None
+                                                        else CityStaff.channel_id == ref.id,
+                                                        CityStaff.line_user_id == user_id,
+                                                        CityStaff.active.is_(True)))
+    member = None
+    if served:
+        member = session.scalars(select(Member).where(Member.association_id.in_(served),
+                                                      Member.line_user_id == user_id)
+                                 .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
+    if member is not None and (len(served) == 1 or member.status not in (MemberStatus.withdrawn,
+                                                                          MemberStatus.declined)):
+        return Resolved(member_association(session, member), member, staff)
+    dialog_assoc = session.scalar(select(DialogState.association_id).where(DialogState.line_user_id == user_id))
+    if dialog_assoc is not None and dialog_assoc in served:
+        chosen = session.get(Association, dialog_assoc)
+        if member is not None and member.association_id != dialog_assoc:
+            member = None
+        return Resolved(chosen, member, staff)
+    if len(served) == 1:
+        return Resolved(session.get(Association, served[0]), member, staff)
+    return Resolved(None, None, staff)
+
+
+def member_association(session: Session, member: Member) -> Association:
+    return session.get(Association, member.association_id)
