@@ -476,9 +476,9 @@ def _check_channel_values(bot_user_id: str, secret: str, token: str) -> None:
 
     if not BOT_USER_ID.fullmatch(bot_user_id):
         raise Fail("--bot-user-id はボットのユーザーID（U と16進数32桁）です: LINE Developers の「チャネル基本設定」にあります")
-    if not secret or any(c.isspace() for c in secret) or len(secret) > 200:
+    if not secret or not secret.isascii() or any(c.isspace() for c in secret) or len(secret) > 200:
         raise Fail("チャネルシークレットが正しくありません")
-    if not token or any(c.isspace() for c in token) or len(token) > 1000:
+    if not token or not token.isascii() or any(c.isspace() for c in token) or len(token) > 1000:
         raise Fail("チャネルアクセストークンが正しくありません")
 
 
