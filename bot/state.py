@@ -33,6 +33,9 @@ class Kairan:
     def sweep_inbox(self) -> int:
         return self.processor.sweep()
 
+    def line_for(self, channel_id: int | None) -> Any:
+        return self.line if channel_id is None else self.clients.get(channel_id)
+
 
 def kairan() -> Kairan:
     return current_app.extensions["kairan"]

@@ -35,7 +35,7 @@ class WebhookEvent(Base):
     error: Mapped[Optional[str]] = mapped_column(String(500))
     user_id: Mapped[Optional[str]] = mapped_column(String(64))  # source.userId, until handled
     # the channel it came in on (the body's `destination`; None: the environment's channel)
-    channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    channel_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     event_ts: Mapped[Optional[int]] = mapped_column(BigInteger)  # the event's `timestamp` (ms)
 
 

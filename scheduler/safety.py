@@ -25,6 +25,7 @@ from models import (
 )
 from models.messaging import enqueue
 from models.safety import silent_households
+from models.tenancy import channel_id_for
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,12 @@ def fetch_photos(k: Runtime) -> int:
     """
     now = utcnow()
     with k.db.session() as s:
-        due = s.execute(select(SafetyPhoto.id, SafetyPhoto.line_message_id).where(
+        due = s.execute(select(SafetyPhoto.id, SafetyPhoto.line_message_id, SafetyPhoto.association_id).where(
             SafetyPhoto.status == "pending",
             or_(SafetyPhoto.next_try_at.is_(None), SafetyPhoto.next_try_at <= now))
             .order_by(SafetyPhoto.id).limit(PHOTO_BATCH)).all()
     stored = 0
-    for photo_id, message_id in due:
+    for photo_id, message_id, association_id in due:
         with k.db.session() as s:  # the claim
             claimed = s.execute(update(SafetyPhoto).where(
                 SafetyPhoto.id == photo_id, SafetyPhoto.status == "pending",
@@ -111,7 +112,9 @@ def fetch_photos(k: Runtime) -> int:
                 .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             continue
-        content = k.line.get_content(message_id) if k.line is not None else None  # no transaction open
+        with k.db.read() as s:  # the channel the resident sent it on
+            line = k.line_for(channel_id_for(s, association_id))
+        content = line.get_content(message_id) if line is not None else None  # no transaction open
         with k.db.session() as s:
             p = s.get(SafetyPhoto, photo_id)
             if p is None or p.status != "pending":

@@ -86,7 +86,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('webhook_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_webhook_events_channel_id_channels'), 'channels', ['channel_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_webhook_events_channel_id_channels'), 'channels', ['channel_id'], ['id'], ondelete='CASCADE')
 
 
 
