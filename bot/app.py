@@ -14,7 +14,7 @@ from bot.state import build
 log = logging.getLogger(__name__)
 
 
-SECRET_PATHS = re.compile(r"/(c|admin/login|city/login)/[^/\s?\"]+")
+SECRET_PATHS = re.compile(r"/(c|admin/login|city/login|city/n)/[^/\s?\"]+")
 
 
 class RedactPaths(logging.Filter):

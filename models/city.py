@@ -19,11 +19,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, created, intpk
 from .circulars import Circular
-from .delivery import Delivery
-from .roster import Association, Household, Member, MemberStatus
+from .delivery import Delivery, write_receipts
+from .roster import Association, Household, Member, MemberStatus, Role
 from .safety import Disaster
 from .sendable import SendState
-from .tenancy import Channel
+from .tenancy import Channel, channel_id_for
 
 SUBJECT = "notice"
 
@@ -180,3 +180,81 @@ def recent_notices(session: Session, municipality_id: int, limit: int = 50) -> l
     return list(session.scalars(select(CityNotice).where(CityNotice.municipality_id == municipality_id,
                                                          CityNotice.state == SendState.sent)
                                 .order_by(CityNotice.sent_at.desc(), CityNotice.id.desc()).limit(limit)))
+
+
+# --- whom a notice reaches, association by association ------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One association's share of a notice: the receipts to write and the LINE users to push to,
+    through the channel its people use."""
+
+    association_id: int
+    name: str
+    channel_id: Optional[int]
+    own_channel: bool
+    receipts: list[tuple[int, int, bool]] = field(default_factory=list)  # (household, person key, via LINE)
+    user_ids: list[str] = field(default_factory=list)
+
+
+def pickable(session: Session, municipality_id: int, audience: NoticeAudience,
+             staff_channel_id: Optional[int]) -> list[Association]:
+    """The associations a notice of this audience may go to: any of the municipality for the
+    chairs; for every household, only those whose residents use the staff member's (city) channel."""
+    assocs = associations_of(session, municipality_id)
+    if audience != NoticeAudience.residents:
+        return assocs
+    return [a for a in assocs if channel_id_for(session, a.id) == staff_channel_id]
+
+
+def plans(session: Session, notice: CityNotice, staff_channel_id: Optional[int]) -> list[Plan]:
+    if notice.audience is None:
+        return []
+    allowed = pickable(session, notice.municipality_id, notice.audience, staff_channel_id)
+    chosen = set(notice.association_ids or [])
+    if notice.audience == NoticeAudience.residents or chosen:
+        allowed = [a for a in allowed if a.id in chosen]
+    ids = [a.id for a in allowed] or [-1]
+    own = set(session.scalars(select(Channel.association_id).where(Channel.association_id.in_(ids))))
+    out = {a.id: Plan(a.id, a.name, channel_id_for(session, a.id), a.id in own) for a in allowed}
+    on_line = (Member.status == MemberStatus.active) & Member.line_user_id.is_not(None)
+    if notice.audience == NoticeAudience.chairs:
+        chairs = session.scalars(select(Member).where(Member.association_id.in_(ids), Member.role == Role.chair,
+                                                      Member.status == MemberStatus.active,
+                                                      Member.household_id.is_not(None)).order_by(Member.id))
+        for m in chairs:
+            p = out[m.association_id]
+            p.receipts.append((m.household_id, m.id, m.line_user_id is not None))
+            if m.line_user_id:
+                p.user_ids.append(m.line_user_id)
+        return list(out.values())
+    with_line: dict[int, list[str]] = {}
+    for hid, uid in session.execute(select(Member.household_id, Member.line_user_id)
+                                    .where(Member.association_id.in_(ids), on_line, Member.household_id.is_not(None))
+                                    .order_by(Member.id)):
+        with_line.setdefault(hid, []).append(uid)
+    for h_id, a_id in session.execute(select(Household.id, Household.association_id)
+                                      .where(Household.association_id.in_(ids)).order_by(Household.id)):
+        p = out[a_id]
+        p.receipts.append((h_id, 0, h_id in with_line))
+        p.user_ids += with_line.get(h_id, [])
+    return list(out.values())
+
+
+def mark_sent(session: Session, notice: CityNotice, sent: list[Plan], now: dt.datetime) -> None:
+    """The receipts of every association; the notice is now sent."""
+    for p in sent:
+        write_receipts(session, p.association_id, SUBJECT, notice.id, p.receipts, now, pages=True)
+    notice.state, notice.sent_at = SendState.sent, now
+    notice.push_count = sum(len(p.user_ids) for p in sent)
+
+
+def receipt_for(session: Session, notice: CityNotice, member: Member) -> Optional[Delivery]:
+    """The receipt a member reads a notice on: their own (a chair's) or their household's."""
+    if member.household_id is None:
+        return None
+    return session.scalars(select(Delivery).where(
+        Delivery.of(SUBJECT, notice.id), Delivery.association_id == member.association_id,
+        Delivery.household_id == member.household_id, Delivery.person_key.in_((0, member.id)))
+        .order_by(Delivery.person_key.desc()).limit(1)).first()

@@ -20,7 +20,7 @@ from models import (
     Role,
 )
 
-from chat import actions
+from chat import actions, button
 from conftest import user_id
 
 BASE = "https://kairan.example.jp"
@@ -121,3 +121,18 @@ def sign_in(client, path: str):
     page = client.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)
     return client.post(path, data={"csrf_token": csrf_of(page.get_data(as_text=True))})
+
+
+def send_notice_to_all_chairs(chat, city: City, title: str = "ごみの出し方", body: str = "12月から変わります。"):
+    """The staff member sends a notice to every chair; returns (the preview, the notice id)."""
+    chat.channel = city.city_channel
+    out = chat.text(STAFF, f"お知らせ {title}\n{body}")
+    preview = chat.tap(STAFF, out, "全自治会の会長")
+    send = button(preview, "送信")
+    chat.postback(STAFF, send["data"])
+    return preview, int(re.search(r"n=(\d+)", send["data"]).group(1))
+
+
+def read_button(rows) -> str:
+    """The [読みました] postback data of the notice card in outbox rows."""
+    return button(rows[0].messages, "読みました")["data"]
