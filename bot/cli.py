@@ -621,3 +621,6 @@ def channel_rekey() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from bot.city_cli import city_staff  # noqa: E402 - the city tier's commands (bot/city_cli.py)
+main.add_command(city_staff)
