@@ -315,5 +315,9 @@ def join_codes(renew: bool) -> None:
                    "12桁に変えるには kairan join-codes --renew")
 
 
+from bot.registry_cli import registry  # noqa: E402 - `kairan registry` (bot/registry_cli.py)
+main.add_command(registry)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -637,3 +637,5 @@ REGISTRY_CLI_APPLIED = "{n}項目を取り込みました（{associations}自治
 REGISTRY_CLI_NOTHING = "変わるところはありません"
 REGISTRY_CLI_MIXED = "CSVに複数の市町村の自治会があります。--municipality で市町村を指定してください"
 REGISTRY_CLI_NO_ROWS = "CSVに自治会の行がありません"
+REGISTRY_CLI_LINE = "{association}｜{field}：{before} → {after}"
+REGISTRY_CLI_ERROR = "エラー: {error}"
