@@ -80,7 +80,7 @@ def registry() -> None:
 
 
 @registry.command("export")
-@click.option("--municipality", "name", required=True, metavar="NAME", help="the municipality (市町村)")
+@click.option("--municipality", "name", required=True, metavar="NAME", help="the municipality (its name)")
 def export(name: str) -> None:
     """Write every association of the municipality as one CSV (UTF-8 with BOM) to stdout."""
     with database() as s:
