@@ -31,18 +31,24 @@ from sqlalchemy.orm import Session
 from bot.web.csv_safe import csv_cell, csv_uncell
 from handlers.messages import texts
 from models import Association
-from models.registry import BY_KEY, FIELDS, MAX_INT, STATUSES, Actor, apply_changes, entry_of, values
+from models.registry import (
+    BY_KEY,
+    FIELDS,
+    MAX_INT,
+    PHONE_KEYS,
+    POSTCODE_KEYS,
+    STATUSES,
+    Actor,
+    apply_changes,
+    entry_of,
+    normalize_phone,
+    normalize_postcode,
+    values,
+)
 
 BOM = b"\xef\xbb\xbf"  # Excel reads a CSV as UTF-8 only with it
 MAX_BYTES = 8 * 1024 * 1024
 DATE = re.compile(r"(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-POSTCODE = re.compile(r"(\d{3})-?(\d{4})")
-PHONE = re.compile(r"[0-9+()\- ]{2,40}")
-# dashes a phone's keyboard or an IME types (minus sign, katakana prolonged sound mark, full-width
-# hyphen-minus, hyphen, horizontal bar): in a phone number or a postcode they are a hyphen
-DASHES = {cp: "-" for cp in (0x2212, 0x30FC, 0xFF0D, 0x2010, 0x2011, 0x2013, 0x2014, 0x2015)}
-POSTCODE_KEYS = {"chair_postcode"}
-PHONE_KEYS = {"chair_phone", "circular_phone", "poster_phone"}
 
 
 class RegistryCsvError(ValueError):
@@ -77,17 +83,12 @@ def parse_value(key: str, text: Optional[str]) -> Any:
         return None
     norm = unicodedata.normalize("NFKC", raw).strip()
     if f.kind in ("text", "note"):
-        if key in POSTCODE_KEYS | PHONE_KEYS:
-            norm = norm.translate(DASHES)
-        if key in POSTCODE_KEYS:
-            m = POSTCODE.fullmatch(norm.lstrip(texts.POSTCODE_MARK).strip())
-            if m is None:
+        if key in POSTCODE_KEYS or key in PHONE_KEYS:
+            value = (normalize_postcode(raw, texts.POSTCODE_MARK) if key in POSTCODE_KEYS
+                     else normalize_phone(raw))
+            if value is None:
                 raise _bad(key)
-            return f"{m.group(1)}-{m.group(2)}"
-        if key in PHONE_KEYS:
-            if PHONE.fullmatch(norm) is None or not any(ch.isdigit() for ch in norm):
-                raise _bad(key)
-            return norm
+            return value
         value = raw.replace("\r\n", "\n") if f.kind == "note" else " ".join(raw.split())
         if len(value) > f.size:
             raise _bad(key)

@@ -17,6 +17,8 @@ No Japanese here: the fields' labels and the words of flags are handlers/message
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -188,6 +190,28 @@ def check(key: str, value: Any) -> Any:
     if value not in STATUSES:
         raise ValueError(f"{key}: not a status")
     return value
+
+
+# dashes a phone's keyboard or an IME types (minus sign, katakana prolonged sound mark, full-width
+# hyphen-minus, hyphens, dashes, horizontal bar): in a phone number or a postcode they are a hyphen
+DASHES = {cp: "-" for cp in (0x2212, 0x30FC, 0xFF0D, 0x2010, 0x2011, 0x2013, 0x2014, 0x2015)}
+PHONE = re.compile(r"[0-9+()\- ]{2,40}")
+POSTCODE = re.compile(r"(\d{3})-?(\d{4})")
+PHONE_KEYS = frozenset({"chair_phone", "circular_phone", "poster_phone"})
+POSTCODE_KEYS = frozenset({"chair_postcode"})
+
+
+def normalize_phone(text: str) -> Optional[str]:
+    """A phone number as typed (full-width digits, any dash) → 078-123-4567; None if it is none."""
+    t = unicodedata.normalize("NFKC", text or "").translate(DASHES).strip()
+    return t if PHONE.fullmatch(t) and any(ch.isdigit() for ch in t) else None
+
+
+def normalize_postcode(text: str, mark: str = "") -> Optional[str]:
+    """A postcode as typed (〒 = `mark` before it, full-width, any dash) → 650-0001; None if it is none."""
+    t = unicodedata.normalize("NFKC", text or "").translate(DASHES).strip()
+    m = POSTCODE.fullmatch(t[len(mark):].strip() if mark and t.startswith(mark) else t)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
 
 
 # --- reading and writing ------------------------------------------------------------------------

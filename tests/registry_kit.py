@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.dev.demo import demo_user_id
 from bot.web.signin import issue_login_link
-from models import Association, Block, Household, Member, MemberStatus, Municipality, Role
+from models import Association, Block, Household, Member, MemberStatus, Municipality, Role, utcnow
 from models.registry import FIELDS
 from models.roster import PRIVACY_POLICY_VERSION, new_join_code
 
@@ -53,7 +53,7 @@ def city_of_two(db) -> tuple[int, int, int]:
         s.add(h)
         s.flush()
         s.add(Member(association_id=other.id, line_user_id=OTHER_CHAIR, household_id=h.id, block_id=block.id,
-                     name="西町 会長", role=Role.chair, status=MemberStatus.active, consent_at=NOW,
+                     name="西町 会長", role=Role.chair, status=MemberStatus.active, consent_at=utcnow(),
                      consent_policy_version=PRIVACY_POLICY_VERSION))
         return city.id, demo.id, other.id
 
