@@ -14,7 +14,7 @@ from bot.state import build
 log = logging.getLogger(__name__)
 
 
-SECRET_PATHS = re.compile(r"/(c|admin/login)/[^/\s?\"]+")
+SECRET_PATHS = re.compile(r"/(c|admin/login|city/login|city/n)/[^/\s?\"]+")
 
 
 class RedactPaths(logging.Filter):
@@ -58,12 +58,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from bot import webhook
     from bot.web import admin, admin_events, auth, pages, safety_page  # noqa: F401 - pages register on auth.bp
+    from bot.web import city, city_auth  # noqa: F401 - the city staff's pages register on city_auth.bp
     from bot.web import registry as registry_pages  # noqa: F401 - the registry's pages, on auth.bp
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(safety_page.bp)
+    app.register_blueprint(city_auth.bp)
     if settings.simulator:
         from bot.dev import simulator
         simulator.init_app(app)

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models. Import everything from here."""
 from .base import Base, utcnow
 from .circulars import Attachment, Circular, CircularState, Target
+from .city import CityNotice, NoticeAttachment, NoticeAudience
 from .db import Database
 from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
@@ -24,8 +25,8 @@ from .tenancy import Channel, ChannelRef, CityStaff, Municipality
 
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
-    "Channel", "ChannelRef", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
-    "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "OFFICER_ROLES", "OutboxMessage", "RegistryChange", "RegistryEntry", "Reminder", "Role",
+    "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
+    "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "NoticeAttachment", "NoticeAudience", "OFFICER_ROLES", "OutboxMessage", "RegistryChange", "RegistryEntry", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",
     "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

@@ -1,13 +1,14 @@
 """The per-household receipt: delivered → read → answered, with who acted, when, and history.
 
 One `Delivery` row per household (or per person) per subject. A subject is a circular (回覧), an
-event (出欠) or a disaster's safety check (安否): all three share the table, so "unread",
+event (出欠), a disaster's safety check (安否) or a city notice (市からのお知らせ, models/city.py:
+per person for chairs, per household for residents): all four share the table, so "unread",
 "unanswered", proxy answers and answer history are written once for all of them.
 
-The subject is a real foreign key: exactly one of `circular_id`, `event_id`, `disaster_id` is set
+The subject is a real foreign key: exactly one of `circular_id`, `event_id`, `disaster_id`, `notice_id` is set
 (a CHECK says so), and deleting the subject deletes its receipts (ON DELETE CASCADE). Code that
-works for any kind names the subject by its kind ("circular", "event", "safety": the `SUBJECT` of
-models.circulars / events / safety, as reminders do) and an id: `Delivery.of(kind, id)` is the
+works for any kind names the subject by its kind ("circular", "event", "safety", "notice": the `SUBJECT` of
+models.circulars / events / safety / city, as reminders do) and an id: `Delivery.of(kind, id)` is the
 WHERE clause, `write_receipts(session, association_id, kind, id, ...)` writes them, and
 `delivery.subject` reads one back as (kind, id).
 """
@@ -24,11 +25,11 @@ from .base import Base, association_fk, created, intpk, utcnow
 from .roster import Household, Member
 
 # subject kind → the foreign-key column of `deliveries` that holds it
-SUBJECT_COLUMNS = {"circular": "circular_id", "event": "event_id", "safety": "disaster_id"}
+SUBJECT_COLUMNS = {"circular": "circular_id", "event": "event_id", "safety": "disaster_id", "notice": "notice_id"}
 
 
 class Subject(NamedTuple):
-    kind: str  # circular / event / safety
+    kind: str  # circular / event / safety / notice
     id: int
 
 
@@ -58,6 +59,7 @@ class Delivery(Base):
     circular_id: Mapped[Optional[int]] = mapped_column(ForeignKey("circulars.id", ondelete="CASCADE"))
     event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     disaster_id: Mapped[Optional[int]] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"))
+    notice_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city_notices.id", ondelete="CASCADE"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     # 0 = the household as a whole; a member id for per-person subjects
     person_key: Mapped[int] = mapped_column(Integer, default=0)

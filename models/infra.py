@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, association_fk, created, intpk, utcnow
@@ -114,12 +114,17 @@ class AuditLog(Base):
 
 
 class LoginToken(Base):
-    """A one-time sign-in link for the web pages; the signed token carries this row's `jti`."""
+    """A one-time sign-in link for the web pages; the signed token carries this row's `jti`.
+
+    It signs in either an association's officer (`member_id`, with their association) or a city
+    staff member (`staff_id`, no association): exactly one of the two."""
 
     __tablename__ = "login_tokens"
+    __table_args__ = (CheckConstraint("(member_id IS NULL) <> (staff_id IS NULL)", name="member_or_staff"),)
     jti: Mapped[str] = mapped_column(String(40), primary_key=True)
-    association_id: Mapped[int] = association_fk()
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    association_id: Mapped[Optional[int]] = association_fk()  # None for a city staff member's link
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city_staff.id", ondelete="CASCADE"))
     created_at: Mapped[created]
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[Optional[dt.datetime]]

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, or_, select
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -57,6 +57,9 @@ class Association(Base):
     municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"),
                                                            index=True)
     district: Mapped[Optional[str]] = mapped_column(String(60))
+    # the association lets its municipality's staff see names (unread chairs, households) on the
+    # city pages; without it they see aggregate figures only (APPI: no personal data crosses over)
+    shares_with_city: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created]
     blocks: Mapped[list["Block"]] = relationship(
         back_populates="association", order_by="Block.position", cascade="all, delete-orphan"

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 import handlers.messages
-from handlers.messages import builders as msg, cards, dates, pickers, texts
+from handlers.messages import builders as msg, cards, city, dates, pickers, texts
 from handlers.messages.limits import MAX_MESSAGES, check_message
 
 from line_spec import validate_request
@@ -76,6 +76,12 @@ CASES = {
     "board_messages_short": lambda: every([cards.board_messages(BOARD_SHORT, 1)]),
     "long_text": lambda: every([msg.long_text("長" * 12000, 3)]),
     "packed": lambda: every(cards.packed(["【訪問のお願い】"], ["■2班：" + "渡" * 3000] * 9, [msg.say(texts.CANCEL)])),
+    # handlers/messages/city.py: the city notice (市からのお知らせ)
+    "notice": lambda: city.notice(municipality_name="さくら市" * 10, title="タ" * 40, body="本" * 4500, when=NOW,
+                                  tz="Asia/Tokyo", read_data="a=nread&n=123456", full_data="a=nfull&n=123456",
+                                  attachments=3),
+    "notice_short": lambda: city.notice(municipality_name="さくら市", title="t", body="", when=NOW, tz="Asia/Tokyo",
+                                        read_data="a=nread&n=1", full_data=None),
     # registry: 「会長交代」 (handlers/registry.py), names at the registry's 100 characters
     "card_chair_change": lambda: msg.card(texts.CHAIR_CONFIRM_TITLE, texts.CHAIR_CONFIRM.format(
         name="名" * 100, kana=texts.CHAIR_KANA.format(kana="な" * 100), phone="0" * 40, since="2026年11月22日",

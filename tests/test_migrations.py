@@ -191,9 +191,9 @@ def fill_0011(url: str) -> dict:
 
     db = Database(url)
     try:
-        # the roster tables are the same at 0011 and at the head but for the city tier's two columns
-        # of associations (0013): added for the ORM's seed, then dropped again
-        city_tier = ("municipality_id INTEGER", "district VARCHAR(60)")
+        # the roster tables are the same at 0011 and at the head but for the city tier's columns of
+        # associations (0013, 0014): added for the ORM's seed, then dropped again
+        city_tier = ("municipality_id INTEGER", "district VARCHAR(60)", "shares_with_city BOOLEAN DEFAULT false NOT NULL")
         with db.engine.begin() as c:
             for column in city_tier:
                 c.execute(text(f"ALTER TABLE associations ADD COLUMN {column}"))

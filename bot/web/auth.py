@@ -154,7 +154,7 @@ def login_page(token: str):
             return message(texts.ADMIN_BAD_LINK, 400, texts.ADMIN_TITLE_BAD_LINK)
         if row.used_at is not None or row.expires_at <= utcnow():
             return message(texts.ADMIN_USED_LINK, 410, texts.ADMIN_TITLE_BAD_LINK)
-        member = s.get(Member, row.member_id)
+        member = s.get(Member, row.member_id) if row.member_id is not None else None  # None: a city staff link
         if member is None or not _allowed(member):
             return message(texts.ADMIN_NOT_OFFICER, 403, texts.ADMIN_TITLE_BAD_LINK)
         assoc = s.get(Association, row.association_id)

@@ -78,6 +78,8 @@ class Ctx:
             self._dialog = None
 
     def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
+        if self.association is None:  # a city staff member's act: the city's own rows keep it (models/city.py)
+            return
         self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
                                   action=action, target=target, detail=detail or None, at=self.now))
 

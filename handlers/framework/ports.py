@@ -4,7 +4,8 @@ that fit them into every Ctx, so no handler imports bot.
 - `ChatSettings`: the few settings handlers read (bot.config.Settings fits).
 - `LineApi`: LINE calls a handler may need inside the chat (bot.line.client.LineClient fits):
   content downloads (an officer's attached image or PDF) and this month's quota figure.
-- `Links`: links to the web pages that need signing (bot.web.signin.Links fits).
+- `Links`: links to the web pages that need signing, an officer's or a city staff member's
+  (bot.web.signin.Links fits).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Optional, Protocol
 
 from sqlalchemy.orm import Session
 
-from models import Member
+from models import CityStaff, Member
 
 
 class ChatSettings(Protocol):
@@ -52,3 +53,6 @@ class LineApi(Protocol):
 class Links(Protocol):
     def sign_in(self, session: Session, member: Member, now: dt.datetime, next_path: Optional[str] = None) -> str:
         """A one-time sign-in link to the officers' pages, landing on `next_path` (under /admin)."""
+
+    def staff_sign_in(self, session: Session, staff: CityStaff, now: dt.datetime, next_path: Optional[str] = None) -> str:
+        """A one-time sign-in link to the city staff's pages (/city), landing on `next_path` (under /city)."""

@@ -12,6 +12,10 @@ DIALOG_FRESH ago (the dialog waits), and, at a step that waits for a button, a t
 recognises (「無事」); a step that takes typed content (a title, a body) keeps its text.
 Roles are checked here, from the database, at the moment of the tap: a resident pressing an
 officer's button gets a polite refusal, nothing else.
+
+City staff (ctx.staff, models/tenancy.py) are no member: a command word may also have a staff
+route (`@router.command(word, staff=True)`), run for whoever ctx.staff is set for; the member's
+route of the same word runs as well if the member may (a chair who is also city staff gets both).
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class Router:
     def __init__(self) -> None:
         self.postbacks: dict[str, Route] = {}
         self.commands: dict[str, Route] = {}
+        self.staff_commands: dict[str, Route] = {}  # run when ctx.staff is set (the handler checks it too)
         self.dialogs: dict[tuple[str, str], Route] = {}
         self.messages: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
@@ -79,8 +84,9 @@ class Router:
         data = (raw.get("postback") or {}).get("data") or ""
         return unpack(data).get("a", "") in self.quota_actions
 
-    def command(self, word: str, roles: Iterable[Role] | None = None):
-        return self._add(self.commands, word, roles)
+    def command(self, word: str, roles: Iterable[Role] | None = None, staff: bool = False):
+        """A typed command; staff=True: the city staff's route of the word (not role-checked)."""
+        return self._add(self.staff_commands if staff else self.commands, word, None if staff else roles)
 
     def dialog(self, flow: str, step: str, takes_text: bool = True, timeout: Optional[dt.timedelta] = None):
         """A dialog step; it receives every message (text, image, file, location) in that step.
@@ -160,7 +166,19 @@ class Router:
         if not first:
             return None
         head = first[0]
-        return head if head in self.commands else None
+        return head if head in self.commands or head in self.staff_commands else None
+
+    def _run_command(self, ctx: Ctx, word: str) -> None:
+        staff = self.staff_commands.get(word) if ctx.staff is not None else None
+        route = self.commands.get(word)
+        if staff is not None:
+            staff.fn(ctx)
+            if route is None or not self._allowed(ctx, route):
+                return
+        if route is None:  # a staff word typed by someone who is not city staff
+            ctx.reply(text_message(texts.OFFICERS_ONLY))
+            return
+        self._run(ctx, route)
 
     def dispatch(self, ctx: Ctx) -> None:
         etype = ctx.event.type
@@ -214,14 +232,14 @@ class Router:
                 route.fn(ctx)
                 return
             if route is not None:
-                self._run(ctx, self.commands[command])
+                self._run_command(ctx, command)
                 return
             log.warning("dialog step %s/%s has no handler; dropping state", dialog.flow, dialog.step)
             ctx.end_dialog()
         if kind == "text":
             word = self.match_command(ctx.text)
             if word is not None:
-                self._run(ctx, self.commands[word])
+                self._run_command(ctx, word)
                 return
         self.fallback(ctx)
 

@@ -6,7 +6,7 @@ dissolved, notes: every personal field optional), and one history row per change
 when, how, before → after). New tables only; downgrade drops them (and their contents).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 04:00:00.000000
 """
 from alembic import op
@@ -15,7 +15,7 @@ import models.base
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
