@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, association_fk, intpk, utcnow
@@ -274,3 +274,9 @@ def history(session: Session, association_id: int, limit: int = 200) -> list[Reg
     """The newest changes first."""
     return list(session.scalars(select(RegistryChange).where(RegistryChange.association_id == association_id)
                                 .order_by(RegistryChange.at.desc(), RegistryChange.id.desc()).limit(limit)))
+
+
+def forget_actor(session: Session, member_id: int, redacted: str) -> None:
+    """退会: the history keeps what changed, not the name of the member who changed it."""
+    session.execute(update(RegistryChange).where(RegistryChange.actor_member_id == member_id)
+                    .values(actor_label=redacted, actor_member_id=None))

@@ -182,3 +182,11 @@ def test_another_associations_officer_cannot_see_or_change_ours(client, line, de
         e = s.scalar(select(RegistryEntry).where(RegistryEntry.association_id == ours))
         assert e.chair_phone == "078-111-2222" and s.get(Association, ours).name == "東町自治会"
     assert "078-111-2222" not in client.get(f"/admin/registry/{theirs}").get_data(as_text=True)
+
+
+def test_a_withdrawn_officer_is_no_longer_named_in_the_history(client, line, demo, clock):
+    sign_in(client, line, KOBAYASHI)
+    edit(client, 1, boards="3")
+    out = line.text(KOBAYASHI, "退会")
+    line.tap(KOBAYASHI, out, texts.WITHDRAW_YES)
+    assert changes(demo) == [("boards", None, "3", texts.WITHDRAWN_NAME, "web")]  # the change stays, not the name

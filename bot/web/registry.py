@@ -19,7 +19,7 @@ from bot.registry_csv import form_text, hint, parse_form, show
 from bot.state import kairan
 from bot.web.auth import ID, bp, login_required, message, not_found
 from handlers.messages import dates, texts
-from models import Association, Member
+from models import BOARD_ROLES, Association, Member
 from models.registry import BY_KEY, FIELDS, Actor, apply_changes, decode, entry_of, history, values
 
 HISTORY_SHOWN = 200
@@ -93,6 +93,13 @@ def _own(association_id: int):
     if association_id != g.member.association_id:
         return None
     return g.db.get(Association, association_id)
+
+
+@bp.app_context_processor
+def _registry_nav() -> dict:
+    """The navigation bar shows 台帳 to the board: g.header holds plain strings only (a page may be
+    rendered after its session closed), so the role is recognised by its label."""
+    return {"registry_roles": {texts.ROLE_LABELS[r.value] for r in BOARD_ROLES}}
 
 
 def _board_only():
