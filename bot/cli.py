@@ -619,8 +619,13 @@ def channel_rekey() -> None:
     click.echo(f"{count}件のチャネルを最初の鍵で暗号化し直しました")
 
 
+# commands that live in their own modules
+from bot.city_cli import city_staff  # noqa: E402 - `kairan city-staff` (bot/city_cli.py)
+from bot.registry_cli import registry  # noqa: E402 - `kairan registry` (bot/registry_cli.py)
+
+main.add_command(city_staff)
+main.add_command(registry)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from bot.city_cli import city_staff  # noqa: E402 - the city tier's commands (bot/city_cli.py)
-main.add_command(city_staff)

@@ -6,6 +6,7 @@ from .db import Database
 from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
 from .infra import AuditLog, DialogState, LineQuota, LoginToken, OutboxMessage, WebhookEvent, new_retry_key
+from .registry import RegistryChange, RegistryEntry
 from .reminders import Reminder
 from .roster import (
     BOARD_ROLES,
@@ -25,7 +26,7 @@ from .tenancy import Channel, ChannelRef, CityStaff, Municipality
 __all__ = [
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
     "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
-    "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "NoticeAttachment", "NoticeAudience", "OFFICER_ROLES", "OutboxMessage", "Reminder", "Role",
+    "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "NoticeAttachment", "NoticeAudience", "OFFICER_ROLES", "OutboxMessage", "RegistryChange", "RegistryEntry", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",
     "Target", "WebhookEvent", "new_retry_key", "utcnow",
 ]

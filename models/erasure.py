@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .delivery import Delivery, DeliveryHistory
 from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
+from .registry import forget_actor
 from .roster import JoinAttempt, Member, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
@@ -125,6 +126,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             if ev.status != "processing":
                 ev.status, ev.processed_at, ev.error = "done", ev.processed_at or now, "erased at withdrawal"
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
+    forget_actor(session, member.id, redacted)  # their name as the author of registry changes
 
     # outbox: the id leaves every row's recipients; quotes of the person leave every message
     # (the rescue alerts and updates of their household's reports quote their notes)

@@ -82,6 +82,16 @@ CASES = {
                                   attachments=3),
     "notice_short": lambda: city.notice(municipality_name="さくら市", title="t", body="", when=NOW, tz="Asia/Tokyo",
                                         read_data="a=nread&n=1", full_data=None),
+    # registry: 「会長交代」 (handlers/registry.py), names at the registry's 100 characters
+    "card_chair_change": lambda: msg.card(texts.CHAIR_CONFIRM_TITLE, texts.CHAIR_CONFIRM.format(
+        name="名" * 100, kana=texts.CHAIR_KANA.format(kana="な" * 100), phone="0" * 40, since="2026年11月22日",
+        predecessor="前" * 100), [msg.postback(texts.CHAIR_YES, "a=chg_ok&v=1"), msg.postback(texts.CHAIR_NO, "a=chg_ok&v=0")]),
+    "text_chair_since": lambda: msg.text(texts.CHAIR_ASK_SINCE.format(name="名" * 100), [
+        msg.postback(texts.CHAIR_TODAY, "a=chg_since&v=today"),
+        msg.picker(texts.CHAIR_PICK_DATE, "a=chg_since", "date", low="2025-11-21", high="2027-11-23"),
+        msg.say(texts.CANCEL)]),
+    "text_chair_told": lambda: msg.text(texts.CHAIR_TOLD_OFFICERS.format(
+        association="自" * 100, name="名" * 100, since="2026年11月22日", predecessor="前" * 100)),
 }
 EVENT_LONG = cards.EventFacts(id=123456, name="行" * 40, starts_at=NOW, place="場" * 60, deadline=NOW, note="案内" * 1000,
                               per_person=True)

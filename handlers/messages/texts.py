@@ -593,3 +593,144 @@ CLI_STAFF_HEADER = ("市区町村", "LINEユーザーID", "名前", "状態")
 CLI_ACTIVE = "有効"
 CLI_INACTIVE = "停止"
 CLI_ERROR = "エラー: {message}"
+# --- registry (自治会台帳): fields, the officers' and city pages, the CSV, 「会長交代」, the CLI (registry part) ---
+REGISTRY_FIELDS = {  # by models.registry field key, in the page's and the CSV's order (the CSV's header)
+    "name": "自治会名",
+    "name_kana": "自治会名ふりがな",
+    "chair_name": "会長氏名",
+    "chair_kana": "会長ふりがな",
+    "chair_postcode": "会長郵便番号",
+    "chair_address": "会長住所",
+    "chair_phone": "会長電話番号",
+    "chair_since": "会長就任日",
+    "predecessor_name": "前会長氏名",
+    "predecessor_contact": "前会長連絡先",
+    "circular_name": "回覧物受取担当者氏名",
+    "circular_address": "回覧物受取担当者住所",
+    "circular_phone": "回覧物受取担当者電話番号",
+    "poster_name": "ポスター受取担当者氏名",
+    "poster_address": "ポスター受取担当者住所",
+    "poster_phone": "ポスター受取担当者電話番号",
+    "circular_copies": "回覧物部数",
+    "poster_copies": "ポスター部数",
+    "households": "世帯数",
+    "group_count": "班・組の数",
+    "boards": "掲示板の数",
+    "federation": "区分",
+    "apartment": "マンション・団地",
+    "area": "区域",
+    "status": "状態",
+    "notes": "備考",
+}
+REGISTRY_SECTIONS = {  # the page's groups of fields
+    "association": "自治会",
+    "chair": "会長",
+    "predecessor": "前会長",
+    "circular": "回覧物の受取担当者",
+    "poster": "ポスターの受取担当者",
+    "numbers": "部数・世帯数など",
+    "other": "その他",
+}
+REGISTRY_FLAG_WORDS = {"federation": ("連合会加入", "未加入"), "apartment": ("該当", "非該当")}  # (yes, no)
+REGISTRY_STATUS_WORDS = {"active": "活動中", "dissolved": "解散"}
+REGISTRY_UNSET = "未記入"  # an empty field on the page
+REGISTRY_EMPTY = "（空欄）"  # an empty value in the history
+REGISTRY_HINTS = {  # what a field takes, shown under its input and in an error
+    "int": "数字で入力してください（例：120）",
+    "date": "年-月-日で入力してください（例：2026-04-01）",
+    "postcode": "7けたの数字で入力してください（例：650-0001）",
+    "phone": "数字とハイフンで入力してください（例：078-123-4567）",
+    "flag": "一覧から選んでください",
+    "status": "一覧から選んでください",
+    "text": "{size}文字以内で入力してください",
+}
+REGISTRY_BAD_VALUE = "「{label}」が正しくありません。{hint}"
+REGISTRY_NAME_NEEDED = "「自治会名」は空欄にできません。"
+REGISTRY_VIA = {"web": "管理画面", "chat": "LINE", "csv": "CSV取込", "cli": "コマンド"}
+REGISTRY_ACTOR_MEMBER = "{name}（{role}）"
+REGISTRY_ACTOR_STAFF = "{name}（{municipality}の担当者）"
+REGISTRY_ACTOR_STAFF_NO_NAME = "{municipality}の担当者"
+REGISTRY_ACTOR_OPERATOR = "システム管理者"
+REGISTRY_NO_NAME = "名前なし"
+POSTCODE_MARK = "〒"  # typed before a postcode: 〒650-0001
+# the officers' page
+NAV_REGISTRY = "台帳"
+REGISTRY_TITLE = "自治会台帳"
+REGISTRY_LEAD = "市に届けている自治会の情報です。会長や担当者が代わったら、ここで直してください。市の担当者も同じ内容を見ます。"
+REGISTRY_EDIT = "台帳を直す"
+REGISTRY_SAVE = "保存する"
+REGISTRY_BACK = "← 台帳へ戻る"
+REGISTRY_SAVED = "{n}項目を保存しました。"
+REGISTRY_NOTHING_CHANGED = "変わった項目はありませんでした。"
+REGISTRY_FIX_ERRORS = "直すところがあります。赤い字の説明を見てください。"
+REGISTRY_HISTORY = "変更の記録"
+REGISTRY_HISTORY_NONE = "まだ変更の記録はありません。"
+REGISTRY_HISTORY_HEAD = ("日時", "変えた人", "項目", "変更前", "変更後")
+REGISTRY_HISTORY_MORE = "新しい順に{n}件まで表示しています。"
+REGISTRY_BOARD_ONLY = "自治会台帳は会長・役員の方だけが見られます。"
+REGISTRY_CHOOSE = "選んでください"
+REGISTRY_PERSONAL_NOTE = "個人の連絡先は空欄でもかまいません。この自治会の会長・役員と市の担当者だけが見ます。"
+# CSV (the city's sheet of every association; import with a preview)
+REGISTRY_CSV_ID = "自治会ID"  # the first column: which association a row is
+REGISTRY_CSV_FILENAME = "自治会台帳_{municipality}.csv"
+REGISTRY_CSV_EMPTY = "CSVファイルに内容がありません。"
+REGISTRY_CSV_ENCODING = "CSVファイルの文字コードが読めません。UTF-8かShift_JISで保存してください。"
+REGISTRY_CSV_NO_ID = "1行目に「自治会ID」の列がありません。書き出したCSVの1行目をそのまま使ってください。"
+REGISTRY_CSV_UNKNOWN_COLUMN = "1行目の「{column}」は台帳の項目ではありません。"
+REGISTRY_CSV_DUPLICATE_COLUMN = "1行目に「{column}」が2回あります。"
+REGISTRY_CSV_BAD_ID = "{line}行目：自治会ID「{value}」はこの市町村の自治会ではありません。"
+REGISTRY_CSV_DUPLICATE_ID = "{line}行目：自治会ID「{value}」が2回出てきます。"
+REGISTRY_CSV_LINE = "{line}行目：{error}"
+REGISTRY_CSV_TOO_LONG = "CSVファイルが大きすぎます。"
+# the city's pages
+REGISTRY_CITY_TITLE = "自治会台帳（{municipality}）"
+REGISTRY_CITY_LEAD = "{municipality}のすべての自治会の台帳です。自治会名を押すと、内容と変更の記録が見られます。"
+REGISTRY_CITY_HEAD = ("自治会", "会長", "回覧物部数", "世帯数", "状態", "最終更新")
+REGISTRY_CITY_NONE = "この市町村には、まだ自治会がありません。"
+REGISTRY_EXPORT = "CSVで書き出す（Excel用）"
+REGISTRY_IMPORT = "CSVを取り込む"
+REGISTRY_IMPORT_LEAD = "書き出したCSVをExcelで直して、ここで取り込みます。取り込む前に、変わるところを確認できます。"
+REGISTRY_IMPORT_FILE = "CSVファイル"
+REGISTRY_IMPORT_PREVIEW = "変わるところを確認する"
+REGISTRY_PREVIEW_TITLE = "取り込みの確認"
+REGISTRY_PREVIEW_LEAD = "次の{n}項目が変わります（{associations}自治会）。よければ「取り込む」を押してください。"
+REGISTRY_PREVIEW_HEAD = ("自治会", "項目", "変更前", "変更後")
+REGISTRY_PREVIEW_NONE = "CSVの内容は今の台帳と同じです。変わるところはありません。"
+REGISTRY_PREVIEW_STALE = "確認のあとで台帳が変わりました。もう一度、変わるところを確認してください。"
+REGISTRY_IMPORT_CONFIRM = "取り込む"
+REGISTRY_IMPORTED = "{n}項目を取り込みました（{associations}自治会）。"
+REGISTRY_BACK_TO_LIST = "← 自治会の一覧へ"
+# 「会長交代」 in chat (the chair, after the yearly general meeting)
+CMD_CHAIR_CHANGE = "会長交代"
+CHAIR_CHANGE_CHAIR_ONLY = "会長交代の登録は、会長の方だけができます。"
+CHAIR_CHANGE_NO_ASSOCIATION = "自治会が決まっていないため、会長交代は登録できません。"
+CHAIR_ASK_NAME = "会長交代を登録します。新しい会長のお名前を送ってください（例：山田 太郎）。\nやめるときは「取消」と送ってください。"
+CHAIR_ASK_KANA = "{name}さんのふりがなを送ってください（例：やまだ たろう）。わからないときは「省略」を押してください。"
+CHAIR_ASK_PHONE = "{name}さんの電話番号を送ってください（例：078-123-4567）。登録しないときは「省略」を押してください。"
+CHAIR_ASK_SINCE = "{name}さんは、いつから会長ですか。"
+CHAIR_BAD_NAME = "お名前は{size}文字以内で送ってください。"
+CHAIR_BAD_PHONE = "電話番号は数字とハイフンで送ってください（例：078-123-4567）。登録しないときは「省略」を押してください。"
+CHAIR_SKIP = "省略"
+CHAIR_TODAY = "今日から"
+CHAIR_PICK_DATE = "日付を選ぶ"
+CHAIR_CONFIRM_TITLE = "会長交代の確認"
+CHAIR_CONFIRM = ("新しい会長：{name}{kana}\n電話番号：{phone}\n就任日：{since}\n前の会長：{predecessor}\n\n"
+                 "この内容で台帳に登録しますか。前の会長の住所・郵便番号は台帳から消えます。")
+CHAIR_KANA = "（{kana}）"
+CHAIR_NONE = "なし"
+CHAIR_YES = "登録する"
+CHAIR_NO = "やめる"
+CHAIR_DONE = ("会長交代を台帳に登録しました。役員の方にもお知らせしました。"
+              "新しい会長の住所などは「管理画面」の「台帳」で入力できます。"
+              "kairanでの会長の役割の引き継ぎは、システムの管理者にご依頼ください。")
+CHAIR_KEPT = "会長交代の登録をやめました。台帳は変わっていません。"
+CHAIR_TOLD_OFFICERS = "【会長交代】{association}の会長が{name}さんになりました（{since}から）。前の会長は{predecessor}さんです。"
+# `kairan registry` (printed to the operator)
+REGISTRY_CLI_NO_MUNICIPALITY = "市町村「{name}」はありません"
+REGISTRY_CLI_PREVIEW = "{n}項目が変わります（{associations}自治会）。取り込むには --apply をつけてください"
+REGISTRY_CLI_APPLIED = "{n}項目を取り込みました（{associations}自治会）"
+REGISTRY_CLI_NOTHING = "変わるところはありません"
+REGISTRY_CLI_MIXED = "CSVに複数の市町村の自治会があります。--municipality で市町村を指定してください"
+REGISTRY_CLI_NO_ROWS = "CSVに自治会の行がありません"
+REGISTRY_CLI_LINE = "{association}｜{field}：{before} → {after}"
+REGISTRY_CLI_ERROR = "エラー: {error}"
