@@ -440,6 +440,22 @@ def association_add(name: str, municipality_name: str, slug: str | None, distric
     click.echo(f"自治会「{name}」({slug}) を{m.name}に追加しました")
 
 
+@association_group.command("share-with-city")
+@click.argument("association")
+@click.option("--on/--off", "share", required=True, help="whether the city's staff may see names on their pages")
+def association_share(association: str, share: bool) -> None:
+    """The association's consent to show names (e.g. the chairs who have not read a notice) to the
+    city's staff. Off by default: the city sees counts only (APPI)."""
+    with database() as (settings, s):
+        a = require_association(s, settings, association)
+        before = bool(a.shares_with_city)
+        a.shares_with_city = share
+        s.add(AuditLog(association_id=a.id, action="association.share_with_city", target=f"association:{a.id}",
+                       detail={"before": before, "after": share, "via": "cli"}))
+        name = a.name
+    click.echo(f"自治会「{name}」: 市の担当者に氏名を{'見せます' if share else '見せません'}")
+
+
 @association_group.command("list")
 def association_list() -> None:
     """Every association: slug, name, municipality, 地区, the channel its residents use."""
