@@ -103,6 +103,7 @@ class Side:
     safety_receipts: dict[str, int] = field(default_factory=dict)
     page_tokens: dict[str, str] = field(default_factory=dict)  # role key → the circular page's token
     words: list[str] = field(default_factory=list)  # every name and title: none may reach the other side
+    used_link: str = ""  # (the pages' tests) a sign-in link of this side's chair, already used
 
     def user(self, who: str) -> str:
         return self.users[who]
