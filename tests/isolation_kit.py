@@ -21,6 +21,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+import pytest
+import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,13 @@ from models.roster import PRIVACY_POLICY_VERSION, new_join_code
 JST = dt.timezone(dt.timedelta(hours=9))
 # a weekday morning, outside the quiet hours: reminders and re-asks go out at once
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=JST)
+
+
+@pytest.fixture
+def clock():
+    """The world's morning (T0), standing still; tests move it (`clock.move_to`)."""
+    with time_machine.travel(T0, tick=False) as t:
+        yield t
 
 # per association: its name, its two 班, and (role key, household, 班 index, role, on LINE) per person
 SPEC = {
@@ -298,5 +307,5 @@ def leaked_words(blob: str, side: Side) -> list[str]:
     return [w for w in side.words if w in blob]
 
 
-__all__ = ["JST", "T0", "Side", "World", "build", "changed", "cross_links", "foreign_pushes", "last_outbox_id",
+__all__ = ["JST", "T0", "clock", "Side", "World", "build", "changed", "cross_links", "foreign_pushes", "last_outbox_id",
            "leaked_words", "snapshot", "user_of"]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import pytest
-import time_machine
 
 import handlers.chat  # noqa: F401 - registers every capability on the router
 from handlers.framework.router import router
@@ -25,8 +24,8 @@ from handlers.safety.common import STARTERS
 from models import OFFICER_ROLES, Household, Role
 
 from chat import all_text
-from isolation_kit import T0, World, build, changed, cross_links, foreign_pushes, last_outbox_id, leaked_words, \
-    snapshot, user_of
+from isolation_kit import (  # noqa: F401 - clock is a fixture
+    T0, World, build, changed, clock, cross_links, foreign_pushes, last_outbox_id, leaked_words, snapshot, user_of)
 
 NEWCOMER = user_of("a", "newcomer")  # a LINE user on A's channel who is no member yet
 ACTOR_ROLES = {"resident": Role.member, "chair": Role.chair, "leader": Role.block_leader,
@@ -40,9 +39,8 @@ NO_REPLY = ""  # expect: nothing answered
 
 
 @pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(T0, tick=False) as t:
-        yield t
+def _clock(clock):
+    yield clock
 
 
 @dataclass(frozen=True)

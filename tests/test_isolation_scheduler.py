@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-import time_machine
 from sqlalchemy import select
 
 from models import Disaster, Member, OutboxMessage, SafetyAsk, SafetyLocation, SafetyPhoto
 from scheduler import jobs, reminders, safety
 
-from isolation_kit import T0, World, build, changed, cross_links, foreign_pushes, last_outbox_id, leaked_words, \
-    snapshot
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as t:
-        yield t
+from isolation_kit import (  # noqa: F401 - clock is a fixture
+    T0, World, build, changed, clock, cross_links, foreign_pushes, last_outbox_id, leaked_words, snapshot)
 
 
 def _world(db, disasters: str) -> World:
