@@ -21,7 +21,7 @@ from handlers.framework.router import router
 from handlers.messages import texts
 from handlers.messages.codec import pb
 from handlers.safety.common import STARTERS
-from models import OFFICER_ROLES, Household, Role
+from models import OFFICER_ROLES, ChannelRef, Household, Role
 
 from chat import all_text
 from isolation_kit import (  # noqa: F401 - clock is a fixture
@@ -273,3 +273,29 @@ def test_officer_commands_show_their_own_association_only(chat, world, db, word)
     with db.session() as s:
         assert changed(before_b, snapshot(s, w.b.id)) == {}
         assert cross_links(s) == [] and foreign_pushes(s, w, outbox) == []
+
+
+# --- one LINE user in two associations ------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="the dialog state is one row per LINE user, whatever the association "
+                   "(handlers/framework/ctx.py Ctx.dialog, start_dialog keeps the row's association), and "
+                   "handlers/registration/join.py on_name takes the dialog's 班 without checking its association: "
+                   "B's member gets A's 班 and the approval names A's household")
+def test_a_registration_begun_in_one_association_does_not_go_on_in_the_other(chat, db):
+    """The same LINE user (one provider: the same user id on both channels) registers in B, then in
+    A; what they type on B's channel must not be matched against A's 班."""
+    with db.session() as s:
+        w = build(s, T0, b_channel=True)
+    on_b = ChannelRef(w.b.channel_id, "association", w.b.id)
+    chat.channel = on_b
+    chat.postback(NEWCOMER, pb("consent", v=1, p="x"))  # B: registering, at the 班 question
+    chat.channel = None
+    chat.postback(NEWCOMER, pb("consent", v=1, p="x"))  # A: registering too
+    chat.postback(NEWCOMER, pb("reg_block", b=w.a.blocks[1]))  # A's 2班: the name is asked
+    with db.session() as s:
+        before_a, outbox = snapshot(s, w.a.id), last_outbox_id(s)
+    chat.channel = on_b
+    chat.text(NEWCOMER, "岡本 和子")  # on B's channel: A's paper household's name
+    with db.session() as s:
+        assert cross_links(s) == []
+        assert foreign_pushes(s, w, outbox) == []
+        assert changed(before_a, snapshot(s, w.a.id)) == {}
