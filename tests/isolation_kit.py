@@ -275,7 +275,8 @@ def cross_links(session: Session) -> list[str]:
             if target.name == "associations" or "association_id" not in target.c:
                 continue
             other = target.alias()
-            n = session.scalar(select(func.count()).select_from(t).join(other, t.c[fk.parent.name] == other.c[fk.column.name])
+            joined = t.join(other, t.c[fk.parent.name] == other.c[fk.column.name])
+            n = session.scalar(select(func.count()).select_from(joined)
                                .where(t.c.association_id != other.c.association_id))
             if n:
                 found.append(f"{t.name}.{fk.parent.name} → {target.name}: {n} row(s) of another association")

@@ -29,7 +29,7 @@ OTHERS = ("/city", "/admin/registry")
 EXEMPT = {
     ("/static/<path:filename>", "GET"): "static files (scripts, styles, Leaflet): no association's data",
     ("/callback", "POST"): "LINE's webhook: which association an event is for is the channel's (destination, "
-                           "signature; tests of bot/webhook.py) and the chat's isolation is test_isolation_postbacks.py",
+                           "signature; tests of bot/webhook.py); the chat's isolation: test_isolation_postbacks.py",
     ("/", "GET"): "a fixed line of text (or the simulator's redirect)",
     ("/healthz", "GET"): "'ok': no data",
 }
