@@ -1,0 +1,165 @@
+"""Isolation on the web: an officer signed in to the pages of one association who asks for the other
+association's circulars, events, CSVs, photos or page tokens gets 404 and changes nothing; the lists,
+the live safety page and the CSVs show nothing of the other association.
+
+Every route of the Flask app has a case (`CASES`, by rule and method) or a reason to have none
+(`EXEMPT`); test_every_route_has_a_case fails when a new route has neither. Each case runs for A's
+chair, block leader and disaster officer, and for B's chair (B's officer signs in on B's channel):
+"mine" is the signed-in officer's association, "theirs" the other one.
+
+A household's circular page (/c/<token>) is public by design: its token is that household's secret
+(LINE gives it only to that household). Whoever holds a token sees that one circular of that one
+association and nothing else: the token of one association never opens an attachment of the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from models import ChannelRef
+
+from admin_kit import login_link, path, sign_in
+from isolation_kit import T0, Side, World, build, changed, clock, cross_links, leaked_words, snapshot  # noqa: F401
+
+# Routes other helpers add in the city tier carry their own isolation tests: the city staff's
+# pages (/city/…) and the association registry (/admin/registry…).
+OTHERS = ("/city", "/admin/registry")
+EXEMPT = {
+    ("/static/<path:filename>", "GET"): "static files (scripts, styles, Leaflet): no association's data",
+    ("/callback", "POST"): "LINE's webhook: which association an event is for is the channel's (destination, "
+                           "signature; tests of bot/webhook.py); the chat's isolation: test_isolation_postbacks.py",
+    ("/", "GET"): "a fixed line of text (or the simulator's redirect)",
+    ("/healthz", "GET"): "'ok': no data",
+}
+
+
+@pytest.fixture(autouse=True)
+def _clock(clock):
+    yield clock
+
+
+@dataclass(frozen=True)
+class Req:
+    method: str
+    url: Callable[[Side, Side], str]  # (mine, theirs) → the path asked for
+    status: int  # 404: not found (nothing changes anywhere); 200: served, showing nothing of theirs
+
+
+CASES: dict[tuple[str, str], list[Req]] = {
+    ("/privacy", "GET"): [Req("GET", lambda m, t: "/privacy", 200)],
+    ("/c/<token>", "GET"): [
+        # their household's own page: that circular only (opening it is that household's read)
+        Req("GET", lambda m, t: f"/c/{t.page_tokens['resident']}", 200),
+        Req("GET", lambda m, t: f"/c/{t.page_tokens['resident']}x", 404)],
+    ("/c/<token>/a/<int(min=1, max=2147483647):attachment_id>", "GET"): [
+        Req("GET", lambda m, t: f"/c/{m.page_tokens['resident']}/a/{t.attachment}", 404),
+        Req("GET", lambda m, t: f"/c/{t.page_tokens['resident']}/a/{m.attachment}", 404)],
+    ("/admin/login/<token>", "GET"): [Req("GET", lambda m, t: t.used_link, 410)],
+    ("/admin/login/<token>", "POST"): [Req("POST", lambda m, t: t.used_link, 410)],
+    ("/admin/logout", "POST"): [Req("POST", lambda m, t: "/admin/logout", 200)],
+    ("/admin/", "GET"): [Req("GET", lambda m, t: "/admin/", 200)],
+    ("/admin/circulars/<int(min=1, max=2147483647):circular_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular}", 404),
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular_draft}", 404),
+        Req("GET", lambda m, t: f"/admin/circulars/{m.circular}?b={t.blocks[0]}", 200)],
+    ("/admin/events", "GET"): [Req("GET", lambda m, t: "/admin/events", 200)],
+    ("/admin/events/<int(min=1, max=2147483647):event_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/events/{t.event}", 404),
+        Req("GET", lambda m, t: f"/admin/events/{t.event_draft}", 404),
+        Req("GET", lambda m, t: f"/admin/events/{m.event}?b={t.blocks[1]}", 200)],
+    ("/admin/events/<int(min=1, max=2147483647):event_id>.csv", "GET"): [
+        Req("GET", lambda m, t: f"/admin/events/{t.event}.csv", 404),
+        Req("GET", lambda m, t: f"/admin/events/{t.event}.csv?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/events/{m.event}.csv?b={t.blocks[1]}", 200)],
+    ("/admin/safety/", "GET"): [Req("GET", lambda m, t: "/admin/safety/", 200),
+                                Req("GET", lambda m, t: f"/admin/safety/?d={t.disaster}", 200)],
+    ("/admin/safety/photos/<int:photo_id>", "GET"): [Req("GET", lambda m, t: f"/admin/safety/photos/{t.photo}", 404)],
+    ("/admin/safety/export.csv", "GET"): [Req("GET", lambda m, t: "/admin/safety/export.csv", 200),
+                                         Req("GET", lambda m, t: f"/admin/safety/export.csv?d={t.disaster}", 200)],
+}
+ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
+
+
+def _rules(app) -> set[tuple[str, str]]:
+    return {(r.rule, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}
+            if not r.rule.startswith(OTHERS)}
+
+
+def test_every_route_has_a_case(app):
+    """A new page or route must get an isolation case here (or a reason in EXEMPT)."""
+    routes = _rules(app)
+    assert sorted(routes - set(CASES) - set(EXEMPT)) == [], "routes without an isolation case"
+    assert sorted((set(CASES) | set(EXEMPT)) - routes) == [], "cases of routes that no longer exist"
+
+
+@pytest.fixture
+def world(db) -> World:
+    with db.session() as s:
+        return build(s, T0)
+
+
+def _link(chat, w: World, side: Side, who: str) -> str:
+    """A one-time sign-in link of `side`'s officer, from 「管理画面」 on that association's channel."""
+    chat.channel = ChannelRef.env(side.id)
+    try:
+        return path(login_link(chat, side.user(who)))
+    finally:
+        chat.channel = None
+
+
+@pytest.fixture
+def signed_in(app, chat, world):
+    """(client signed in as the actor, mine, theirs), for each actor of ACTORS (by request.param)."""
+    def sign(actor):
+        side_key, who = actor
+        mine, theirs = world.side(side_key), world.side("b" if side_key == "a" else "a")
+        # their chair's link, used once by them: its token is theirs, and it is spent
+        theirs.used_link = _link(chat, world, theirs, "chair")
+        assert app.test_client().post(theirs.used_link).status_code == 303
+        client = app.test_client()
+        chat.channel = ChannelRef.env(mine.id)
+        try:
+            sign_in(client, chat, mine.user(who))
+        finally:
+            chat.channel = None
+        return client, mine, theirs
+    return sign
+
+
+@pytest.mark.parametrize("route", list(CASES), ids=[f"{m} {r}" for r, m in CASES])
+def test_the_other_associations_pages_are_not_found_and_nothing_changes(db, signed_in, route):
+    """Each actor in turn, each in a browser of their own, asks for each of the route's URLs."""
+    for actor in ACTORS:
+        client, mine, theirs = signed_in(actor)
+        for req in CASES[route]:
+            url = req.url(mine, theirs)
+            with db.session() as s:
+                before_theirs, before_mine = snapshot(s, theirs.id), snapshot(s, mine.id)
+            resp = client.open(url, method=req.method)
+            assert resp.status_code == req.status, (actor, url, resp.get_data(as_text=True)[:500])
+            body = resp.get_data().decode("utf-8", "replace")
+            their_page = url.startswith("/c/") and mine.page_tokens["resident"] not in url  # theirs, by its token
+            assert leaked_words(body, mine if their_page else theirs) == [], (actor, url)
+            with db.session() as s:
+                after_theirs, after_mine = snapshot(s, theirs.id), snapshot(s, mine.id)
+                assert cross_links(s) == [], (actor, url)
+            if their_page and req.status == 200:  # their household read its own page: its receipt, nothing else
+                assert set(changed(before_theirs, after_theirs)) <= {"deliveries"}, (actor, url)
+            else:
+                assert changed(before_theirs, after_theirs) == {}, ("the other association's rows changed", actor, url)
+            if req.status == 404 or their_page:
+                assert changed(before_mine, after_mine) == {}, ("the officer's own rows changed", actor, url)
+
+
+def test_a_signed_in_officer_sees_the_own_association_on_every_list(db, signed_in):
+    """The counter-check of the cases above: the lists do show the officer's own circular and event."""
+    client, mine, theirs = signed_in(("a", "chair"))
+    index = client.get("/admin/").get_data(as_text=True)
+    assert "公園清掃のお知らせ" in index and leaked_words(index, theirs) == []
+    assert "秋祭り" in client.get("/admin/events").get_data(as_text=True)
+    assert client.get(f"/admin/circulars/{mine.circular}").status_code == 200
+    assert client.get(f"/admin/events/{mine.event}.csv").status_code == 200
+    assert client.get(f"/admin/safety/photos/{mine.photo}").status_code == 200
+    assert client.get(f"/c/{mine.page_tokens['resident']}/a/{mine.attachment}").status_code == 200
