@@ -34,6 +34,8 @@ from models import (
     Block,
     Channel,
     Circular,
+    CityNotice,
+    CityStaff,
     CircularState,
     Delivery,
     Disaster,
@@ -42,6 +44,7 @@ from models import (
     Household,
     Member,
     MemberStatus,
+    Municipality,
     OutboxMessage,
     Role,
     SafetyAsk,
@@ -50,6 +53,7 @@ from models import (
     Target,
 )
 from models.circulars import audience, mark_sent
+from models.city import NoticeAudience, mark_sent as mark_notice_sent, plans
 from models.delivery import write_receipts
 from models.events import mark_sent as mark_event_sent
 from models.messaging import enqueue
@@ -107,6 +111,8 @@ class Side:
     event_draft: int = 0
     disaster: int = 0
     photo: int = 0
+    notice: int = 0  # (B) a city notice sent to this side's chair only
+    notice_draft: int = 0  # (B) a city staff member's notice draft for this side
     circular_receipts: dict[str, int] = field(default_factory=dict)  # role key / "paper" → delivery id
     event_receipts: dict[str, int] = field(default_factory=dict)
     safety_receipts: dict[str, int] = field(default_factory=dict)
@@ -127,7 +133,7 @@ class World:
         return self.a if key == "a" else self.b
 
 
-def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool) -> Side:
+def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool, box=None) -> Side:
     spec = SPEC[key]
     side = Side(key)
     assoc = Association(slug=spec["slug"], name=spec["name"])
@@ -136,7 +142,9 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool)
     side.id, side.name = assoc.id, assoc.name
     if channel:
         ch = Channel(bot_user_id="U" + hashlib.md5(f"bot:{key}".encode()).hexdigest(), label=spec["name"],
-                     association_id=assoc.id, secret_enc="not-a-real-fernet-token", token_enc="not-a-real-fernet-token")
+                     association_id=assoc.id,
+                     secret_enc=box.encrypt(f"secret-{key}") if box else "not-a-real-fernet-token",
+                     token_enc=box.encrypt(f"token-{key}") if box else "not-a-real-fernet-token")
         s.add(ch)
         s.flush()
         side.channel_id = ch.id
@@ -237,11 +245,36 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool)
     return side
 
 
-def build(session: Session, now: dt.datetime, *, b_channel: bool = False, disasters: str = "ab") -> World:
-    """A and B (A first: the environment channel's association), with disaster mode on in `disasters`."""
+def build(session: Session, now: dt.datetime, *, b_channel: bool = False, disasters: str = "ab", box=None) -> World:
+    """A and B (A first: the environment channel's association), with disaster mode on in `disasters`;
+    with `box` (bot.secrets.SecretBox) B's channel has a readable secret and token."""
     a = _side(session, "a", now, False, "a" in disasters)
-    b = _side(session, "b", now, b_channel, "b" in disasters)
+    b = _side(session, "b", now, b_channel, "b" in disasters, box)
+    _city(session, now, a, b)
     return World(a, b)
+
+
+def _city(s: Session, now: dt.datetime, a: Side, b: Side) -> None:
+    """Both in one municipality; a city notice sent to B's chair only, and a notice draft for B."""
+    city = Municipality(name="いずみ市")
+    s.add(city)
+    s.flush()
+    for side in (a, b):
+        s.get(Association, side.id).municipality_id = city.id
+    staff = CityStaff(municipality_id=city.id, line_user_id=user_of("city", "staff"), name="市役所 担当")
+    s.add(staff)
+    s.flush()
+    title = "西の市報のお知らせ"
+    notice = CityNotice(municipality_id=city.id, author_id=staff.id, title=title, body="本文",
+                        audience=NoticeAudience.chairs, association_ids=[b.id])
+    draft = CityNotice(municipality_id=city.id, author_id=staff.id, title="西の下書きのお知らせ",
+                       audience=NoticeAudience.chairs, association_ids=[b.id])
+    s.add_all([notice, draft])
+    s.flush()
+    mark_notice_sent(s, notice, plans(s, notice, None), now)
+    s.flush()
+    b.notice, b.notice_draft = notice.id, draft.id
+    b.words += [title, "西の下書きのお知らせ"]
 
 
 # --- reading the database back ---------------------------------------------------------------

@@ -11,13 +11,19 @@ from sqlalchemy import select
 from models import Disaster, Member, OutboxMessage, SafetyAsk, SafetyLocation, SafetyPhoto
 from scheduler import jobs, reminders, safety
 
+from bot.secrets import box_for
+
 from isolation_kit import (  # noqa: F401 - clock is a fixture
     T0, World, build, changed, clock, cross_links, foreign_pushes, last_outbox_id, leaked_words, snapshot)
 
 
-def _world(db, disasters: str) -> World:
-    with db.session() as s:
-        return build(s, T0, b_channel=True, disasters=disasters)
+def _world(k, disasters: str) -> World:
+    """B on its own channel, its secret and token encrypted with the app's key (a channel whose
+    token cannot be read sends nothing, downloads nothing)."""
+    with k.db.session() as s:
+        w = build(s, T0, b_channel=True, disasters=disasters, box=box_for(k.settings))
+    k.channels.invalidate()
+    return w
 
 
 def _rows(db, after: int) -> list[OutboxMessage]:
@@ -49,7 +55,7 @@ def assert_each_to_its_own(db, w: World, rows: list[OutboxMessage]) -> None:
 
 
 def test_due_reminders_of_both_associations_go_each_to_its_own_members(k, db, clock):
-    w = _world(db, "")
+    w = _world(k, "")
     start = _rows(db, 0)[-1].id
     clock.move_to(T0 + dt.timedelta(days=2, minutes=1))
     assert reminders.send_due(k) == 4  # a circular's and an event's reminder in each association
@@ -61,7 +67,7 @@ def test_due_reminders_of_both_associations_go_each_to_its_own_members(k, db, cl
 
 
 def test_a_disaster_in_one_association_re_asks_only_that_association(k, db, clock):
-    w = _world(db, "a")
+    w = _world(k, "a")
     with db.session() as s:
         before_b, start = snapshot(s, w.b.id), last_outbox_id(s)
     clock.move_to(T0 + dt.timedelta(minutes=k.settings.safety_reask_minutes + 1))
@@ -74,7 +80,7 @@ def test_a_disaster_in_one_association_re_asks_only_that_association(k, db, cloc
 
 
 def test_re_asks_and_visit_lists_of_two_disasters_stay_in_their_associations(k, db, clock):
-    w = _world(db, "ab")
+    w = _world(k, "ab")
     start = _rows(db, 0)[-1].id
     st = k.settings
     for n in range(1, st.safety_reask_max + 2):  # every re-ask, then the visit lists
@@ -101,7 +107,7 @@ def _pending_photo(db, side, message_id: str) -> None:
 
 def test_downloaded_photos_update_each_associations_rescue_request_only(k, db, fake, clock):
     """A photo joins its own household's 連絡事項; the rescue update goes to that association's officers."""
-    w = _world(db, "ab")
+    w = _world(k, "ab")
     for side in (w.a, w.b):
         fake.content[f"new-{side.key}"] = (b"\x89PNG " + side.key.encode(), "image/png")
         _pending_photo(db, side, f"new-{side.key}")
@@ -113,7 +119,7 @@ def test_downloaded_photos_update_each_associations_rescue_request_only(k, db, f
 
 
 def test_a_photo_that_never_arrives_is_told_to_its_own_sender(k, db, fake, clock):
-    w = _world(db, "ab")
+    w = _world(k, "ab")
     _pending_photo(db, w.b, "gone-b")  # LINE no longer has it
     start = _rows(db, 0)[-1].id
     for n in range(3):
@@ -126,7 +132,7 @@ def test_a_photo_that_never_arrives_is_told_to_its_own_sender(k, db, fake, clock
 
 
 def test_purge_removes_the_locations_of_the_ended_disaster_only(k, db, clock):
-    w = _world(db, "ab")
+    w = _world(k, "ab")
     with db.session() as s:
         d = s.get(Disaster, w.a.disaster)
         d.ended_at, d.purge_after = T0, T0 + dt.timedelta(days=1)

@@ -247,7 +247,10 @@ class DraftFlow:
     def _tap_block(self, ctx: Ctx) -> None:
         d = self._own(ctx)
         block = ctx.session.get(Block, ctx.num("b"))
-        if d is None or block is None or block.association_id != ctx.association.id or leads(ctx):
+        if d is None or leads(ctx):
+            return
+        if block is None or block.association_id != ctx.association.id:  # a stale or forged 班
+            ctx.reply(msg.text(texts.STALE_BUTTON))
             return
         chosen = list(d.target_block_ids or [])
         chosen.remove(block.id) if block.id in chosen else chosen.append(block.id)
