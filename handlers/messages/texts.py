@@ -497,3 +497,20 @@ TARGET_OFFICERS_SHORT = "役員"  # typed in the 出欠 form's 対象: the same 
 PAPER_LIST_LINE = "・{household}様"  # one household of a block leader's paper list
 CMD_REMINDER = "リマインド"  # typed at a preview: 「リマインド 3日後」
 
+
+# --- city channel: registration picks the association (地区 → 自治会 → 班, or a 登録コード) ---
+PREV = "前へ"
+DISTRICT_OTHER = "その他"  # associations without a 地区
+ASK_DISTRICT = ("お住まいの地区を選んでください。\n"
+                "登録コードをお持ちの方は「登録コード 1234-5678-9012」のように送ってください。")
+ASK_ASSOCIATION = ("お住まいの自治会・町内会を選んでください。\n"
+                   "登録コードをお持ちの方は「登録コード 1234-5678-9012」のように送ってください。")
+ASK_ASSOCIATION_IN = "{district}ですね。\nお住まいの自治会・町内会を選んでください。"
+ASSOCIATION_CHOSEN = "{association}ですね。"  # before the 班 question
+REPICK_ASSOCIATION = "自治会を選び直す"
+REPICK_DISTRICT = "地区を選び直す"
+NO_ASSOCIATIONS = "こちらで登録できる自治会・町内会はまだありません。お住まいの自治会の役員にお問い合わせください。"
+CITY_DECLINED = (
+    "承知しました。登録は行いません（何も記録していません）。\n"
+    "気が変わったら、いつでも何か送ってください。"
+)
