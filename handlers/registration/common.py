@@ -24,6 +24,7 @@ from models.roster import PRIVACY_POLICY_VERSION, looks_like_code as code_only
 from models.tenancy import served_association_ids
 
 FLOW = "register"  # the registration dialog (join.py)
+PICKER_STEPS = ("district", "assoc")  # city.py's questions
 MAX_NAME = 30
 POLICY_MAX = 20  # members.consent_policy_version
 
@@ -119,10 +120,14 @@ def looks_like_code(ctx: Ctx) -> bool:
 def scoped(take: Take) -> Take:
     """A step or button of registration inside an association (班, name, own name). Without one
     (a dialog left from an association this channel no longer serves) it starts over from the
-    consent card."""
+    consent card; while the association is being picked, a button of these steps is stale."""
     @functools.wraps(take)
     def run(ctx: Ctx) -> Next:
         if ctx.association is None:
+            d = ctx.dialog
+            if d is not None and d.flow == FLOW and d.step in PICKER_STEPS:
+                ctx.reply(msg.text(texts.STALE_BUTTON))
+                return None
             ctx.end_dialog()
             ctx.reply(*consent_card(ctx))
             return None

@@ -8,7 +8,7 @@ from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from models import MemberStatus
 
-from .common import consent_card
+from .common import PICKER_STEPS, consent_card
 from .join import REGISTER
 
 
@@ -36,7 +36,7 @@ def on_unfollow(ctx: Ctx) -> None:
 @router.message("text")
 def fallback(ctx: Ctx) -> None:
     m = ctx.member
-    if ctx.association is None and REGISTER.is_open(ctx, "district", "assoc"):
+    if ctx.association is None and REGISTER.is_open(ctx, *PICKER_STEPS):
         REGISTER.ask(ctx, ctx.dialog.step)  # (a button of something else, tapped while picking)
     elif m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
         ctx.reply(*consent_card(ctx))
