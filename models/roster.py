@@ -7,7 +7,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -198,15 +198,24 @@ def could_be_code(text: str) -> bool:
     return len(digits) == LEGACY_CODE_DIGITS or (len(digits) == CODE_DIGITS and damm.is_valid(digits))
 
 
-def household_by_code(session: Session, association_id: int, text: str) -> Household | None:
+def household_by_code(session: Session, association_id: int | Sequence[int], text: str) -> Household | None:
+    """The household of this code among one association's, or among several (the associations a
+    city channel serves: a code is unique across the deployment, so it names one association)."""
     if not could_be_code(text):
         return None  # a typo: no need to look
-    return session.scalar(select(Household).where(Household.association_id == association_id,
+    among = [association_id] if isinstance(association_id, int) else list(association_id)
+    if not among:
+        return None
+    return session.scalar(select(Household).where(Household.association_id.in_(among),
                                                    Household.join_code == format_code(code_digits(text))))
 
 
 class JoinAttempt(Base):
     """Wrong 登録コード per LINE user (key "user:<id>") and per channel (key "channel").
+
+    The rows of a city channel (it serves many associations: counted per association, one could
+    try 1,000 associations × 5) are one set for the whole channel, filed under the lowest id of
+    the associations it serves (`attempt_scope` in models/tenancy.py).
 
     In the database, not in memory: gunicorn runs several workers. A success deletes the user's
     row; 退会 deletes it too (it carries the LINE user id).

@@ -114,6 +114,29 @@ def served_association_ids(session: Session, ref: ChannelRef) -> list[int]:
     return [ref.association_id] if ref.association_id is not None else []
 
 
+def served_associations(session: Session, ref: ChannelRef) -> list[Association]:
+    """The associations whose residents use this channel, in id order (a city channel's picker)."""
+    ids = served_association_ids(session, ref)
+    if not ids:
+        return []
+    return list(session.scalars(select(Association).where(Association.id.in_(ids)).order_by(Association.id)))
+
+
+def attempt_scope(session: Session, ref: ChannelRef, association_id: Optional[int]) -> tuple[Optional[int], list[int]]:
+    """Where wrong 登録コード are counted (the association the JoinAttempt rows are filed under),
+    and the associations a code is looked up in.
+
+    An association's own channel (or the environment's): that association. A city channel: the
+    whole channel, whatever association the user has picked so far (counted per association, one
+    could try 1,000 associations × 5): its rows are filed under the lowest id it serves, and a
+    code is looked up among every association it serves. (None, []): a city channel serving none.
+    """
+    if ref.is_city:
+        served = served_association_ids(session, ref)
+        return (served[0] if served else None), served
+    return association_id, ([association_id] if association_id is not None else [])
+
+
 def channel_id_for(session: Session, association_id: Optional[int]) -> Optional[int]:
     """The channel an association's residents use: its own, else its municipality's, else None
     (the environment's channel)."""

@@ -50,6 +50,7 @@ class FakeCtx:
     data: dict = field(default_factory=dict)
     text: str = ""
     member: Any = None
+    association: Any = "the association"  # the router runs only registration without one
     replies: list = field(default_factory=list)
     dialog: Optional[State] = None
 

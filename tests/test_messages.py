@@ -202,6 +202,9 @@ EXTRA_CASES = {
     "long_text": lambda: msg.long_text("😀" * 20000, MAX_MESSAGES),
     "paged": lambda: msg.text("班", pickers.paged(BLOCKS, 12, 1, lambda b: msg.postback(b.name, f"a=b&b={b.id}"),
                                                  lambda o: f"a=page&o={o}") + [msg.say(texts.CANCEL)]),
+    # city registration: 地区 / 自治会 with [前へ] [次へ] (a middle page) and the caller's [地区を選び直す]
+    "pages": lambda: msg.text("自治会", pickers.pages(BLOCKS, 10, 1, lambda b: msg.postback(b.name, f"a=s&s={b.id}"),
+                                                   lambda o: f"a=page&o={o}") + [msg.postback(texts.REPICK_DISTRICT, "a=r")]),
     "block_toggles": lambda: msg.text("班", pickers.block_toggles(BLOCKS, {1, 3}, 0, lambda b, o: f"a=t&b={b.id}&o={o}",
                                                                lambda o: f"a=page&o={o}", "a=done")[0]),
 }
@@ -226,6 +229,16 @@ def test_pickers_fit_line():
     assert len(chips) == 12 and chips[-1].label == texts.NEXT  # 11 班, [次へ]; room for the caller's one
     chips, chosen = pickers.block_toggles(BLOCKS, {1, 3}, 0, lambda b, o: "a=t", lambda o: "a=p", "a=done")
     assert len(chips) == 13 and chosen == texts.BLOCK_NAMES_SEPARATOR.join((BLOCKS[0].name, BLOCKS[2].name))
+
+
+def test_pages_go_both_ways():
+    items = [SimpleNamespace(id=i, name=f"{i}町会") for i in range(1, 31)]
+    chip, page = (lambda b: msg.postback(b.name, f"a=s&s={b.id}")), (lambda o: f"a=page&o={o}")
+    first, middle, last = (pickers.pages(items, o, 1, chip, page) for o in (0, 10, 999))  # pages of 10
+    assert len(first) == 11 and first[-1].label == texts.NEXT and first[-1].data == "a=page&o=10"
+    assert [c.label for c in (middle[0], middle[1], middle[-1])] == [texts.PREV, "11町会", texts.NEXT]
+    assert last[0].data == "a=page&o=10" and [c.label for c in last[1:]] == [f"{i}町会" for i in range(21, 31)]
+    assert len(pickers.pages(items[:13], 0, 0, chip, page)) == 13  # what fits needs no page
 
 
 def builder_modules():

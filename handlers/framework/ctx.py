@@ -57,13 +57,21 @@ class Ctx:
 
     def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
         d = self.dialog
+        aid = self.association.id if self.association else None
         if d is None:
-            d = DialogState(association_id=self.association.id if self.association else None, line_user_id=self.user_id, flow=flow, step=step, data=data)
+            d = DialogState(association_id=aid, line_user_id=self.user_id, flow=flow, step=step, data=data)
             self.session.add(d)
             self._dialog = d
         else:
-            d.flow, d.step, d.data = flow, step, dict(data)
+            d.flow, d.step, d.data, d.association_id = flow, step, dict(data), aid
         return d
+
+    def enter(self, association: Optional[Association], member: Optional[Member]) -> None:
+        """The association this user is now talking about (picked on a city channel, or given up:
+        None), kept with the open dialog so that the next event resolves to it (models/tenancy.py)."""
+        self.association, self.member = association, member
+        if self.dialog is not None:
+            self.dialog.association_id = association.id if association else None
 
     def goto(self, step: str, **data: Any) -> None:
         d = self.dialog

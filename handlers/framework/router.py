@@ -16,6 +16,11 @@ officer's button gets a polite refusal, nothing else.
 City staff (ctx.staff, models/tenancy.py) are no member: a command word may also have a staff
 route (`@router.command(word, staff=True)`), run for whoever ctx.staff is set for; the member's
 route of the same word runs as well if the member may (a chair who is also city staff gets both).
+Without an association (`ctx.association` None: someone on a city channel who has not picked
+theirs yet) only the routes declared with `serve_unscoped` run (registration: follow, the
+registration dialog and its picker, 退会); anything else is refused (an officer's button) or
+answered with the help (the consent card, or the picker's question again); no mode hears them.
+Every other handler may count on `ctx.association`.
 """
 from __future__ import annotations
 
@@ -45,6 +50,7 @@ class Route:
     roles: frozenset[Role] | None = None
     takes_text: bool = True  # a dialog step whose typed text is content (a title, a name)
     timeout: Optional[dt.timedelta] = None  # a dialog step left longer than this: the dialog has ended
+    unscoped: bool = False  # runs without an association too (registration on a city channel)
 
 
 class Router:
@@ -121,7 +127,28 @@ class Router:
             return fn
         return deco
 
+    def serve_unscoped(self, *, postbacks: Iterable[str] = (), commands: Iterable[str] = (),
+                       flows: Iterable[str] = (), messages: Iterable[str] = (), events: Iterable[str] = ()) -> None:
+        """Declare routes that run for someone no association is known for yet (a newcomer on a
+        city channel): they must not count on `ctx.association`. Registered routes only."""
+        routes = [self.postbacks[a] for a in postbacks] + [self.commands[w] for w in commands] \
+            + [self.messages[k] for k in messages] + [self.events[e] for e in events]
+        for flow in flows:
+            steps = [r for (f, _), r in self.dialogs.items() if f == flow]
+            if not steps:
+                raise KeyError(flow)
+            routes += steps
+        for route in routes:
+            route.unscoped = True
+
+    @staticmethod
+    def _open(ctx: Ctx, route: Optional[Route]) -> bool:
+        """Whether the route may run: always with an association, else only if declared unscoped."""
+        return route is not None and (ctx.association is not None or route.unscoped)
+
     def _intercepted(self, ctx: Ctx, situation: str) -> bool:
+        if ctx.association is None:
+            return False  # modes are an association's
         return any(fn(ctx, situation) for fn in self.interceptors)
 
     def fallback(self, ctx: Ctx) -> None:
@@ -129,8 +156,10 @@ class Router:
         kind = ctx.event.message.type
         if kind != "location" and self._intercepted(ctx, "free"):
             return
-        route = self.messages.get(kind) or self.messages.get("text")
-        if route is not None:
+        route = self.messages.get(kind)
+        if not self._open(ctx, route):
+            route = self.messages.get("text")
+        if self._open(ctx, route):
             route.fn(ctx)
 
     def help(self, ctx: Ctx) -> None:
@@ -138,7 +167,7 @@ class Router:
         (registration: the consent card, the wait for approval, or help). For a dialog that finds
         the message was not meant for it (a comment typed long after)."""
         route = self.messages.get("text")
-        if route is not None:
+        if self._open(ctx, route):
             route.fn(ctx)
 
     def follow(self):
@@ -155,6 +184,13 @@ class Router:
         return m is not None and m.status == MemberStatus.active and m.role in route.roles
 
     def _run(self, ctx: Ctx, route: Route) -> None:
+        if not self._open(ctx, route):
+            log.info("refused without an association: %s", route.fn.__name__)
+            if route.roles is not None:
+                ctx.reply(text_message(texts.OFFICERS_ONLY))
+            else:
+                self.help(ctx)
+            return
         if not self._allowed(ctx, route):
             log.info("refused: user lacks role for %s", route.fn.__name__)
             ctx.reply(text_message(texts.OFFICERS_ONLY))
@@ -184,7 +220,7 @@ class Router:
         etype = ctx.event.type
         if etype in ("follow", "unfollow"):
             route = self.events.get(etype)
-            if route:
+            if self._open(ctx, route):
                 route.fn(ctx)
             return
         if etype == "postback":
@@ -202,6 +238,9 @@ class Router:
         if kind == "text":
             ctx.text = (ctx.event.message.text or "").strip()
         dialog = ctx.dialog
+        if dialog is not None and ctx.association is None and not self._open(
+                ctx, self.dialogs.get((dialog.flow, dialog.step))):
+            dialog = None  # a dialog of an association not known here: it waits, untouched
         if dialog is not None:
             timeout = getattr(self.dialogs.get((dialog.flow, dialog.step)), "timeout", None)
             cancel = kind == "text" and normalize(ctx.text) in texts.CANCEL_WORDS
@@ -217,7 +256,7 @@ class Router:
                 ctx.reply(text_message(texts.CANCELLED))
                 return
             route = self.dialogs.get((dialog.flow, dialog.step))
-            if kind == "location" and "location" in self.messages and dialog.flow != "safety":
+            if kind == "location" and self._open(ctx, self.messages.get("location")) and dialog.flow != "safety":
                 # a location is a safety report whatever dialog is open; the dialog waits
                 self.messages["location"].fn(ctx)
                 return

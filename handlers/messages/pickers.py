@@ -27,3 +27,20 @@ def block_toggles(blocks: Sequence[Any], chosen: set[int], offset: int, toggle: 
                                                               toggle(b, offset)), page)
     actions += [msg.postback(texts.DONE, done), msg.say(texts.CANCEL)]
     return actions, texts.BLOCK_NAMES_SEPARATOR.join(b.name for b in blocks if b.id in chosen)
+
+
+def pages(items: Sequence[Any], offset: int, fixed: int, chip: Callable[[Any], Any],
+          page: Callable[[int], str]) -> list:
+    """Chips for one page of items, leaving room for `fixed` chips the caller adds: all of them
+    when they fit, else pages with [前へ] before and [次へ] after (a city's 地区 and 自治会)."""
+    room = QUICK_REPLY_MAX_ITEMS - fixed
+    if len(items) <= room:
+        return [chip(item) for item in items]
+    size = room - 2
+    last = (len(items) - 1) // size * size
+    offset = min(max(offset, 0), last) // size * size  # a stale or forged offset: the nearest page
+    actions = [msg.postback(texts.PREV, page(offset - size))] if offset else []
+    actions += [chip(item) for item in items[offset:offset + size]]
+    if offset < last:
+        actions.append(msg.postback(texts.NEXT, page(offset + size)))
+    return actions

@@ -734,3 +734,19 @@ REGISTRY_CLI_MIXED = "CSVに複数の市町村の自治会があります。--mu
 REGISTRY_CLI_NO_ROWS = "CSVに自治会の行がありません"
 REGISTRY_CLI_LINE = "{association}｜{field}：{before} → {after}"
 REGISTRY_CLI_ERROR = "エラー: {error}"
+# --- city channel: registration picks the association (地区 → 自治会 → 班, or a 登録コード) ---
+PREV = "前へ"
+DISTRICT_OTHER = "その他"  # associations without a 地区
+ASK_DISTRICT = ("お住まいの地区を選んでください。\n"
+                "登録コードをお持ちの方は「登録コード 1234-5678-9012」のように送ってください。")
+ASK_ASSOCIATION = ("お住まいの自治会・町内会を選んでください。\n"
+                   "登録コードをお持ちの方は「登録コード 1234-5678-9012」のように送ってください。")
+ASK_ASSOCIATION_IN = "{district}ですね。\nお住まいの自治会・町内会を選んでください。"
+ASSOCIATION_CHOSEN = "{association}ですね。"  # before the 班 question
+REPICK_ASSOCIATION = "自治会を選び直す"
+REPICK_DISTRICT = "地区を選び直す"
+NO_ASSOCIATIONS = "こちらで登録できる自治会・町内会はまだありません。お住まいの自治会の役員にお問い合わせください。"
+CITY_DECLINED = (
+    "承知しました。登録は行いません（何も記録していません）。\n"
+    "気が変わったら、いつでも何か送ってください。"
+)

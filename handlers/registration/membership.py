@@ -1,5 +1,6 @@
 """Following and blocking the bot, and what anyone says that nothing else took: someone not (yet) a
-member is led to consent and registration; a member gets the help text."""
+member is led to consent and registration (on a city channel, before an association is picked: the
+picker's question again); a member gets the help text."""
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
@@ -7,7 +8,8 @@ from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from models import MemberStatus
 
-from .join import REGISTER, consent_card
+from .common import PICKER_STEPS, consent_card
+from .join import REGISTER
 
 
 @router.follow()
@@ -34,7 +36,9 @@ def on_unfollow(ctx: Ctx) -> None:
 @router.message("text")
 def fallback(ctx: Ctx) -> None:
     m = ctx.member
-    if m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
+    if ctx.association is None and REGISTER.is_open(ctx, *PICKER_STEPS):
+        REGISTER.ask(ctx, ctx.dialog.step)  # (a button of something else, tapped while picking)
+    elif m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
         ctx.reply(*consent_card(ctx))
     elif m.status == MemberStatus.registering:
         REGISTER.start(ctx, "block")
@@ -44,3 +48,6 @@ def fallback(ctx: Ctx) -> None:
         ctx.reply(msg.text(texts.HELP_OFFICER))
     else:
         ctx.reply(msg.text(texts.HELP_MEMBER))
+
+
+router.serve_unscoped(events=["follow", "unfollow"], messages=["text"])

@@ -21,7 +21,8 @@ from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import MemberStatus
 from models.erasure import erase_traces
-from models.roster import erase_member
+from models.roster import clear_join_failures, erase_member
+from models.tenancy import attempt_scope
 
 
 @router.command(texts.CMD_WITHDRAW)
@@ -58,6 +59,9 @@ def on_confirm(ctx: Ctx) -> Next:
         return END
     ctx.end_dialog()  # whatever dialog was open: it belonged to the member who leaves
     ctx.audit("member.withdraw", f"member:{m.id}")
+    scope, _ = attempt_scope(ctx.session, ctx.channel, m.association_id)
+    if scope is not None:  # a city channel's count of the user's wrong codes carries their LINE id too
+        clear_join_failures(ctx.session, scope, ctx.user_id)
     erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
                  redacted=texts.WITHDRAWN_NAME)
     own_household = erase_member(m)
@@ -70,3 +74,6 @@ def on_confirm(ctx: Ctx) -> Next:
 WITHDRAW = Dialog("withdraw", steps=[
     Step("confirm", take=on_typed, ask=ask_confirm, to=(END,), buttons_only=True),
 ], buttons=[Button("withdraw", take=on_confirm, to=(END,), opens=True)])
+
+# nobody without an association has anything to leave: they hear so (ctx.member is None)
+router.serve_unscoped(flows=[WITHDRAW.name], postbacks=["withdraw"], commands=[texts.CMD_WITHDRAW])
