@@ -115,7 +115,8 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     if line_id:
         session.execute(delete(JoinAttempt).where(JoinAttempt.association_id == member.association_id,
                                                   JoinAttempt.key == user_attempt_key(line_id)))
-        session.execute(delete(DialogState).where(DialogState.line_user_id == line_id))
+        session.execute(delete(DialogState).where(DialogState.line_user_id == line_id, or_(
+            DialogState.association_id == member.association_id, DialogState.association_id.is_(None))))
         # webhook payloads of this user still stored (failed, or waiting): the payload goes
         for ev in session.scalars(select(WebhookEvent).where(or_(
                 WebhookEvent.user_id == line_id,

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, association_fk, created, intpk, utcnow
@@ -90,10 +90,13 @@ class DialogState(Base):
     """Where a user stands in a multi-step dialog; kept here because gunicorn runs many workers."""
 
     __tablename__ = "dialog_states"
+    # one dialog per user and association: one LINE user on two associations' channels (one
+    # provider, one user id) has a dialog in each, neither going on in the other
+    __table_args__ = (UniqueConstraint("line_user_id", "association_id"),)
     id: Mapped[intpk]
     # None while a resident on a city channel has not yet picked their association
     association_id: Mapped[Optional[int]] = association_fk()
-    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    line_user_id: Mapped[str] = mapped_column(String(64))
     flow: Mapped[str] = mapped_column(String(30))
     step: Mapped[str] = mapped_column(String(30))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

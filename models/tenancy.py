@@ -182,8 +182,10 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
     if member is not None and (len(served) == 1 or member.status not in (MemberStatus.withdrawn,
                                                                           MemberStatus.declined)):
         return Resolved(member_association(session, member), member, staff)
-    dialog_assoc = session.scalar(select(DialogState.association_id).where(DialogState.line_user_id == user_id))
-    if dialog_assoc is not None and dialog_assoc in served:
+    dialog_assoc = session.scalar(select(DialogState.association_id).where(
+        DialogState.line_user_id == user_id, DialogState.association_id.in_(served or [-1]))
+        .order_by(DialogState.updated_at.desc(), DialogState.id.desc()).limit(1))
+    if dialog_assoc is not None:
         chosen = session.get(Association, dialog_assoc)
         if member is not None and member.association_id != dialog_assoc:
             member = None

@@ -43,3 +43,23 @@ def test_a_notice_to_every_chair_leaves_through_each_associations_channel(demo, 
     card = next(r.body["messages"] for r in fake.sends("/push") if r.body["to"] == MINAMI_CHAIR)
     thanks = on(app, fake, own).postback(MINAMI_CHAIR, button(card, "読みました")["data"])
     assert thanks and fake.sends("/reply")[-1].channel == own["name"]
+
+
+def test_on_a_city_channel_of_many_associations_the_staff_member_drafts_and_sends(demo, app, k, fake):
+    """The staff member belongs to no association (the channel serves two): the notice flow runs for
+    them all the same, to the chairs of both."""
+    city = municipality(k.db)
+    kita = association(k.db, "kita", "北町自治会", [("北町 会長", Role.chair)], city)
+    nishi = association(k.db, "nishi", "西町自治会", [("西町 会長", Role.chair)], city)
+    city_channel = channel(k, "みなと市", municipality_id=city)
+    with k.db.session() as s:
+        s.add(CityStaff(municipality_id=city, channel_id=city_channel["id"], line_user_id=STAFF, name="市役所 佐々木"))
+    register_tokens(k, fake)
+
+    line = on(app, fake, city_channel)
+    draft = line.text(STAFF, "お知らせ ごみの出し方\n12月から収集日が変わります。")
+    preview = line.tap(STAFF, draft, "全自治会の会長")
+    line.tap(STAFF, preview, "送信")
+    with k.db.session() as s:
+        rows = {r.association_id: r.recipients for r in s.scalars(select(OutboxMessage))}
+    assert rows == {kita: [user_id("北町 会長")], nishi: [NISHI_CHAIR]}

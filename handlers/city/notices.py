@@ -278,3 +278,9 @@ def start(ctx: Ctx) -> None:
 
 
 
+
+
+# A city staff member is no association's: on a city channel serving several associations they
+# have none (ctx.association None), and the router runs for them only what is declared here.
+router.serve_unscoped(commands=[texts.CMD_NOTICE], flows=[FLOW.name],
+                      postbacks=[a for a in router.postbacks if a.startswith(f"{FLOW.prefix}_")])

@@ -49,10 +49,20 @@ class Ctx:
                        priority, now=self.now, channel_id=self.channel.id)
 
     # -- dialog state (in the database: gunicorn runs many workers) ---------------------
+    def _mine(self):
+        """The dialog rows of this user about this association (or about none yet: a newcomer on a
+        city channel before the pick, a city staff member)."""
+        aid = self.association.id if self.association is not None else None
+        return select(DialogState).where(DialogState.line_user_id == self.user_id,
+                                         DialogState.association_id == aid if aid is not None
+                                         else DialogState.association_id.is_(None))
+
     @property
     def dialog(self) -> Optional[DialogState]:
+        """The user's open dialog about this association. One LINE user on two associations'
+        channels (one provider: one user id) has one in each, never going on in the other."""
         if self._dialog is None:
-            self._dialog = self.session.scalar(select(DialogState).where(DialogState.line_user_id == self.user_id))
+            self._dialog = self.session.scalars(self._mine().order_by(DialogState.id.desc()).limit(1)).first()
         return self._dialog
 
     def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
@@ -63,15 +73,21 @@ class Ctx:
             self.session.add(d)
             self._dialog = d
         else:
-            d.flow, d.step, d.data, d.association_id = flow, step, dict(data), aid
+            d.flow, d.step, d.data = flow, step, dict(data)
         return d
 
     def enter(self, association: Optional[Association], member: Optional[Member]) -> None:
         """The association this user is now talking about (picked on a city channel, or given up:
-        None), kept with the open dialog so that the next event resolves to it (models/tenancy.py)."""
+        None), kept with the open dialog so that the next event resolves to it (models/tenancy.py);
+        a dialog the user had left about that association gives way to this one."""
+        d = self.dialog
         self.association, self.member = association, member
-        if self.dialog is not None:
-            self.dialog.association_id = association.id if association else None
+        if d is not None:
+            for old in self.session.scalars(self._mine()).all():
+                if old is not d:
+                    self.session.delete(old)
+            self.session.flush()
+            d.association_id = association.id if association else None
 
     def goto(self, step: str, **data: Any) -> None:
         d = self.dialog

@@ -3,7 +3,8 @@
 Associations get their municipality and 地区; outbox rows and webhook events know their channel
 (NULL: the channel given in the environment, as until now, so existing rows keep working); an
 outbox row or a dialog may belong to no association (a city staff member's, or a resident's on a
-city channel before they pick one). Downgrade deletes those rows (they cannot exist before).
+city channel before they pick one), and a user has one dialog per association (not one in all).
+Downgrade deletes those rows (they cannot exist before) and keeps each user's newest dialog.
 
 Revision ID: 0013
 Revises: 0012
@@ -75,6 +76,9 @@ def upgrade() -> None:
         batch_op.alter_column('association_id',
                existing_type=sa.INTEGER(),
                nullable=True)
+        batch_op.drop_constraint('uq_dialog_states_line_user_id', type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_dialog_states_line_user_id_association_id'),
+                                          ['line_user_id', 'association_id'])
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel_id', sa.Integer(), nullable=True))
@@ -105,7 +109,12 @@ def downgrade() -> None:
                nullable=False)
         batch_op.drop_column('channel_id')
 
+    # one dialog per user again: the newest of each user's is kept
+    op.execute('DELETE FROM dialog_states WHERE id NOT IN '
+               '(SELECT max(id) FROM dialog_states GROUP BY line_user_id)')
     with op.batch_alter_table('dialog_states', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_dialog_states_line_user_id_association_id'), type_='unique')
+        batch_op.create_unique_constraint('uq_dialog_states_line_user_id', ['line_user_id'])
         batch_op.alter_column('association_id',
                existing_type=sa.INTEGER(),
                nullable=False)
