@@ -61,6 +61,7 @@ class Directory:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._checked_at: float | None = None
+        self._rechecked_at: float | None = None
         self._by_id: dict[int, Entry] = {}
         self._by_dest: dict[str, Entry] = {}
         self._env_assoc: int | None = None
@@ -88,6 +89,9 @@ class Directory:
         the environment's channel (zero configuration), when there is one. A row whose secret
         cannot be decrypted is nobody's channel (None: refused)."""
         entry = self.by_destination(destination)
+        if entry is None and destination and BOT_USER_ID.fullmatch(destination) and self._may_recheck():
+            self.invalidate()  # a channel added a moment ago in another process: look again, now
+            entry = self.by_destination(destination)
         if entry is not None:
             return entry
         if destination in self._unreadable_dests:
@@ -117,6 +121,16 @@ class Directory:
         return [self._by_id[i] for i in sorted(self._by_id)]
 
     # --- the cache -----------------------------------------------------------------------
+    def _may_recheck(self) -> bool:
+        """A destination no row has makes one early look at the table, at most once a second (a
+        stream of made-up destinations costs one query a second, not one each)."""
+        now = self.clock()
+        with self._lock:
+            if self._rechecked_at is not None and now - self._rechecked_at < RECHECK_EVERY:
+                return False
+            self._rechecked_at = now
+            return True
+
     def invalidate(self) -> None:
         """A channel was changed in this process: the next lookup checks the table."""
         with self._lock:
@@ -169,6 +183,7 @@ class Directory:
 
 # --- writing channels (the CLI, the demo) ------------------------------------------------------
 BOT_USER_ID = re.compile(r"U[0-9a-f]{32}")
+RECHECK_EVERY = 1.0  # seconds: an unknown destination's early look at the channels table
 
 
 def add_channel(session: Session, box: SecretBox, *, bot_user_id: str, secret: str, token: str, label: str,

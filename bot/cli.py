@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import roster_csv
@@ -559,6 +559,9 @@ def channel_add(association: str | None, municipality_name: str | None, bot_user
                 raise Fail(f"{owner.name}には既に市のチャネルがあります（一つの市区町村に一つです）")
             row = add_channel(s, _box(settings), bot_user_id=bot_user_id, secret=secret, token=token,
                               label=(label or owner.name)[:100], municipality_id=owner.id)
+            # city staff granted before the city had its channel talk to kairan on it from now on
+            s.execute(update(CityStaff).where(CityStaff.municipality_id == owner.id, CityStaff.channel_id.is_(None))
+                      .values(channel_id=row.id))
         shown = row.label
     click.echo(f"チャネル「{shown}」を追加しました（{bot_user_id}、シークレット {mask(secret)}、トークン {mask(token)}）")
     click.echo(f"LINE Developers で Webhook URL を {settings.base_url}/callback にしてください")
@@ -594,12 +597,16 @@ def channel_list() -> None:
 
 @channel.command("rotate")
 @click.option("--bot-user-id", metavar="U…", required=True, help="the channel's bot user id")
-@click.option("--secret", help="the new channel secret")
-@click.option("--token", help="the new channel access token")
+@click.option("--secret", help="the new channel secret; '-' asks for it (not echoed, not in the shell's history)")
+@click.option("--token", help="the new channel access token; '-' asks for it (not echoed)")
 def channel_rotate(bot_user_id: str, secret: str | None, token: str | None) -> None:
     """Store a channel's new secret and/or token (after reissuing them in LINE Developers)."""
     if secret is None and token is None:
         raise Fail("--secret か --token (または両方) を指定してください")
+    if secret == "-":
+        secret = click.prompt("new channel secret", hide_input=True, err=True)
+    if token == "-":
+        token = click.prompt("new channel access token", hide_input=True, err=True)
     from bot.channels import rotate_channel
     from bot.secrets import mask
 

@@ -205,6 +205,8 @@ def pickable(session: Session, municipality_id: int, audience: NoticeAudience,
     assocs = associations_of(session, municipality_id)
     if audience != NoticeAudience.residents:
         return assocs
+    if staff_channel_id is None:  # no city channel: the residents are reached by their associations' own
+        return []
     return [a for a in assocs if channel_id_for(session, a.id) == staff_channel_id]
 
 

@@ -45,8 +45,10 @@ class Ctx:
     def push(self, user_ids: Iterable[str], messages: list[Any], purpose: str, priority: int = 0) -> int:
         """Queue a push/multicast in the outbox (same transaction). Returns rows written."""
         ids = list(dict.fromkeys(u for u in user_ids if u))
-        return enqueue(self.session, self.association.id if self.association else None, ids, messages, purpose,
-                       priority, now=self.now, channel_id=self.channel.id)
+        if self.association is not None:  # through the channel the association's residents use
+            return enqueue(self.session, self.association.id, ids, messages, purpose, priority, now=self.now)
+        # nobody's association (a city staff member, a newcomer before the pick): the event's channel
+        return enqueue(self.session, None, ids, messages, purpose, priority, now=self.now, channel_id=self.channel.id)
 
     # -- dialog state (in the database: gunicorn runs many workers) ---------------------
     def _mine(self):
