@@ -65,6 +65,11 @@ class Settings:
     # 連絡事項) this often; what arrives meanwhile is merged into the waiting update
     rescue_update_minutes: int = 5
     tile_url: str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"  # 国土地理院 標準地図
+    # Fernet keys for the channels' secrets and tokens at rest (KAIRAN_CHANNEL_KEYS, comma-separated:
+    # the first encrypts, all decrypt); none: derived from secret_key (bot/secrets.py)
+    channel_keys: tuple[str, ...] = ()
+    # how often a process checks whether a channel was added or changed (its cache of the channels)
+    channel_check_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         if not self.secret_key:
@@ -74,6 +79,11 @@ class Settings:
                     f"officers' sessions and sign-in links. Make one with: {HOW_TO_MAKE_A_KEY} "
                     "and set it as KAIRAN_SECRET_KEY (keep it secret; changing it signs everyone out).")
             object.__setattr__(self, "secret_key", DEV_SECRET_KEY)
+
+    @property
+    def env_channel(self) -> bool:
+        """Is there a channel in the environment (LINE_CHANNEL_SECRET / _ACCESS_TOKEN, or the simulator's)?"""
+        return bool(self.channel_secret and self.channel_access_token)
 
     @property
     def secure_cookies(self) -> bool:
@@ -87,7 +97,17 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     env = dict(os.environ if env is None else env)
     secret = env.get("LINE_CHANNEL_SECRET", "")
     token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "")
-    simulator = not (secret and token)
+    # no channel in the environment: the simulator, unless KAIRAN_SIMULATOR=0 (a city whose
+    # channels are all in the database, `kairan channel add`)
+    simulator = not (secret and token) and env.get("KAIRAN_SIMULATOR") != "0"
+    channel_keys = tuple(k.strip() for k in env.get("KAIRAN_CHANNEL_KEYS", "").split(",") if k.strip())
+    if channel_keys:
+        from bot.secrets import valid_key
+
+        bad = [n + 1 for n, k in enumerate(channel_keys) if not valid_key(k)]
+        if bad:
+            raise ConfigError(f"KAIRAN_CHANNEL_KEYS: key {', '.join(map(str, bad))} is not a Fernet key. Make one with: "
+                              'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')
     key = env.get("KAIRAN_SECRET_KEY", "")
     if key and not simulator and (len(key) < SECRET_KEY_MIN_LENGTH or key == secret):
         raise ConfigError(f"KAIRAN_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters and not the "
@@ -95,8 +115,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     port = env.get("PORT", "8000")
     local = f"http://127.0.0.1:{port}"
     s = Settings(
-        channel_secret=secret or DEV_CHANNEL_SECRET,
-        channel_access_token=token or DEV_ACCESS_TOKEN,
+        # outside simulator mode an empty secret means "no channel in the environment"
+        channel_secret=(secret if secret and token else "") or (DEV_CHANNEL_SECRET if simulator else ""),
+        channel_access_token=(token if secret and token else "") or (DEV_ACCESS_TOKEN if simulator else ""),
         simulator=simulator,
         # In simulator mode the bot talks to the fake LINE API mounted in this same app.
         line_api_base_url=env.get("LINE_API_BASE_URL")
@@ -126,5 +147,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         inbox_queue=max(1, int(env.get("KAIRAN_INBOX_QUEUE", str(Settings.inbox_queue)))),
         inbox_order_wait_ms=max(0, int(env.get("KAIRAN_INBOX_ORDER_WAIT_MS", str(Settings.inbox_order_wait_ms)))),
         reply_timeout_seconds=float(env.get("KAIRAN_REPLY_TIMEOUT", str(Settings.reply_timeout_seconds))),
+        channel_keys=channel_keys,
+        channel_check_seconds=max(0.0, float(env.get("KAIRAN_CHANNEL_CHECK_SECONDS",
+                                                     str(Settings.channel_check_seconds)))),
     )
     return s.with_(**overrides) if overrides else s

@@ -34,7 +34,7 @@ from handlers.messages import texts
 from models import Database, Member, WebhookEvent, quota, utcnow
 from models.messaging import enqueue
 from models.roster import current_association
-from models.tenancy import ChannelRef, resolve
+from models.tenancy import ChannelRef, quota_key, resolve
 
 log = logging.getLogger(__name__)
 HANDLED_TYPES = {"follow", "unfollow", "message", "postback"}
@@ -56,6 +56,10 @@ class MalformedEvent(ValueError):
 class UnparsedEvent(MalformedEvent):
     """Well-formed, but the SDK cannot read it (say a field value newer than our SDK): skipped,
     and not held against the body (LINE did send it)."""
+
+
+class ChannelGone(RuntimeError):
+    """The event's channel was deleted (or its secret can no longer be decrypted): failed at once."""
 
 
 class LeaseLost(RuntimeError):
@@ -141,14 +145,16 @@ def check_event(raw: Any) -> dict | None:
     return raw
 
 
-def parse_body(body: bytes) -> list[dict]:
+def parse_body(body: bytes, payload: Any = None) -> list[dict]:
     """The events worth storing, each checked. Raises MalformedWebhook for a body that is not a
     JSON object with an events list, or whose every event is malformed; a malformed event among
-    good ones is skipped alone."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as e:
-        raise MalformedWebhook("body is not JSON") from e
+    good ones is skipped alone. `payload`: the body already parsed (bot/webhook.py read its
+    destination)."""
+    if payload is None:
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            raise MalformedWebhook("body is not JSON") from e
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedWebhook("no events list")
     keep, bad = [], 0
@@ -173,17 +179,19 @@ def parse_body(body: bytes) -> list[dict]:
     return keep
 
 
-def store(db: Database, events: list[dict]) -> list[str]:
+def store(db: Database, events: list[dict], channel_id: int | None = None) -> list[str]:
     """Insert events not seen before; returns the ids that are new (a redelivery adds nothing).
 
     The events of one body get increasing `received_at` (a microsecond apart): their arrival order.
+    `channel_id`: the channel they came in on (None: the environment's).
     """
     if not events:
         return []
     now = utcnow()
     rows = [{"id": e["webhookEventId"], "received_at": now + dt.timedelta(microseconds=i), "event_type": e["type"],
              "payload": json.dumps(e, ensure_ascii=False), "status": "received", "attempts": 0,
-             "user_id": e["source"]["userId"], "event_ts": e["timestamp"]} for i, e in enumerate(events)]
+             "user_id": e["source"]["userId"], "event_ts": e["timestamp"], "channel_id": channel_id}
+            for i, e in enumerate(events)]
     ins = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     new: list[str] = []
     with db.session() as s:
@@ -255,8 +263,12 @@ class Processor:
     postback that decides on the quota ([送信], a Button with `needs_quota=True`, or `router.postback(..., needs_quota=True)`) gets the
     shared quota figure refreshed from LINE after its claim and before its transaction opens."""
 
-    def __init__(self, db: Database, settings: Settings, line):
+    def __init__(self, db: Database, settings: Settings, line, channels=None):
         self.db, self.settings, self.line = db, settings, line
+        # the channels (bot/channels.py Directory) and each channel's LINE client (`line.clients`);
+        # without them (a Processor built by hand) only the environment's channel is served
+        self.channels = channels
+        self.clients = getattr(line, "clients", None)
         self.links = Links(settings)  # signed links to the web pages, for handlers (ports.Links)
         # handling threads mostly wait on LINE; only this many hold a transaction at once, so
         # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
@@ -293,7 +305,8 @@ class Processor:
             if lease is None:
                 return None, None
             with self.db.read() as s:
-                payload = s.scalar(select(WebhookEvent.payload).where(WebhookEvent.id == event_id))
+                payload, channel_id = s.execute(select(WebhookEvent.payload, WebhookEvent.channel_id)
+                                                .where(WebhookEvent.id == event_id)).one()
             try:
                 raw = json.loads(payload or "{}")
             except ValueError:
@@ -302,11 +315,12 @@ class Processor:
             if user_id and router.needs_quota(raw):
                 self.slots.release()  # LINE's answer may take up to the client's timeout
                 try:
-                    limit, usage = self.line.quota() if self.line is not None else (None, None)
+                    line = self.line_for(channel_id)
+                    limit, usage = line.quota() if line is not None else (None, None)
                 finally:
                     self.slots.acquire()
                 if usage is not None:
-                    self._store_quota(limit, usage)
+                    self._store_quota(limit, usage, channel_id)
             outcome = self._apply(event_id, lease, now)
         finally:
             self.slots.release()
@@ -314,23 +328,45 @@ class Processor:
             return False, user_id
         if outcome is LeaseLost:
             return None, None
-        reply_token, replies, critical = outcome
+        reply_token, replies, critical, channel = outcome
         if replies and reply_token:
-            self._reply(reply_token, replies, user_id, critical)
+            self._reply(reply_token, replies, user_id, critical, channel)
         return True, user_id
 
-    def _store_quota(self, limit: int | None, usage: int) -> None:
-        """LINE's quota figure, just asked with no transaction open and no DB slot held, stored
-        for every process; the handler that follows reads it (LINE not answering: the old one stays)."""
+    # --- the channel an event came in on -------------------------------------------------
+    def line_for(self, channel_id: int | None):
+        """That channel's LINE client (its own token, rate limiter); None when the channel is gone."""
+        if self.clients is None:
+            return self.line if channel_id is None else None
+        return self.clients.get(channel_id)
+
+    def channel_ref(self, s, channel_id: int | None) -> ChannelRef | None:
+        """The ChannelRef of a stored event's channel, from the cache (None: no such channel now).
+        The environment's channel serves current_association (RuntimeError while there is none)."""
+        if channel_id is None:
+            assoc_id = self.channels.env_association_id() if self.channels is not None else None
+            if assoc_id is None:
+                assoc_id = current_association(s, self.settings.association_slug).id
+            return ChannelRef.env(assoc_id)
+        entry = self.channels.by_id(channel_id) if self.channels is not None else None
+        return entry.ref if entry is not None else None
+
+    def _store_quota(self, limit: int | None, usage: int, channel_id: int | None = None) -> None:
+        """LINE's quota figure of that channel, just asked with no transaction open and no DB slot
+        held, stored for every process; the handler that follows reads it (LINE not answering:
+        the old one stays)."""
         try:
             with self.db.session() as s:
-                quota.store(s, limit, usage, utcnow(), current_association(s, self.settings.association_slug).id)
+                ref = self.channel_ref(s, channel_id)
+                quota.store(s, limit, usage, utcnow(), ref.association_id if ref else None,
+                            channel=quota_key(channel_id))
         except Exception as e:  # noqa: BLE001 - the handler decides on the figure stored before
             log.warning("storing LINE's quota figure failed (%s)", type(e).__name__)
 
     def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime):
         """Handle the claimed event in one transaction; (reply token, what to reply, whether the
-        reply is safety-critical), None when it failed, LeaseLost when another process has it."""
+        reply is safety-critical, (channel id, association id)), None when it failed, LeaseLost
+        when another process has it."""
         reply_token = None
         replies: list[dict] = []
         try:
@@ -339,19 +375,23 @@ class Processor:
                 raw = json.loads(row.payload or "{}")
                 event = Event.from_dict(raw)
                 user_id = raw["source"]["userId"]
-                channel = ChannelRef.env(current_association(s, self.settings.association_slug).id)
+                channel = self.channel_ref(s, row.channel_id)
+                if channel is None:
+                    raise ChannelGone(f"channel {row.channel_id} no longer exists (or its secret cannot be read)")
                 who = resolve(s, channel, user_id)
                 assoc, member = who.association, who.member
                 ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
-                          member=member, now=now, line=self.line, links=self.links, channel=channel, staff=who.staff)
+                          member=member, now=now, line=self.line_for(channel.id), links=self.links, channel=channel,
+                          staff=who.staff)
                 router.dispatch(ctx)
+                where = (channel.id, ctx.association.id if ctx.association else None)
                 replies = ctx.replies[:5]
                 critical = must_arrive(replies)
                 reply_token = raw.get("replyToken")
                 fresh = now - row.received_at < REPLY_WINDOW
                 if replies and not (reply_token and fresh):
                     # too late for a reply token: the answer goes out as a push, with the change
-                    enqueue(s, assoc.id if assoc else None, [user_id], replies, purpose="late-reply", channel_id=channel.id,
+                    enqueue(s, where[1], [user_id], replies, purpose="late-reply", channel_id=channel.id,
                             priority=URGENT_PRIORITY if critical else 0)
                     replies = []
                 if row.locked_until != lease:  # our lease ran out and another process took over
@@ -362,17 +402,30 @@ class Processor:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
             return LeaseLost
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
-            log.exception("handling webhook event failed (%s)", type(e).__name__)
+            gone = isinstance(e, ChannelGone)
+            if gone:
+                log.error("webhook event %s: %s", event_id, e)
+            else:
+                log.exception("handling webhook event failed (%s)", type(e).__name__)
             with self.db.session() as s:
                 row = s.get(WebhookEvent, event_id)
-                row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
+                # a channel that is gone will not come back for a retry
+                row.status = "failed" if gone or row.attempts >= MAX_ATTEMPTS else "received"
                 row.locked_until = None
                 row.error = f"{type(e).__name__}: {e}"[:500]
             return None
-        return reply_token, replies, critical
+        return reply_token, replies, critical, where
 
-    def _reply(self, token: str, messages: list[dict], user_id: str, critical: bool = False) -> None:
-        result = self.line.reply(token, messages, read_timeout=self.reply_timeout)
+    def _reply(self, token: str, messages: list[dict], user_id: str, critical: bool = False,
+               channel: tuple[int | None, int | None] = (None, None)) -> None:
+        """Reply through the event's channel; a refused reply goes out as a push on that channel.
+        `channel`: (the channel's id, the association the answer is about)."""
+        channel_id, association_id = channel
+        line = self.line_for(channel_id)
+        if line is None:
+            log.error("reply not sent: channel %s no longer exists", channel_id)
+            return
+        result = line.reply(token, messages, read_timeout=self.reply_timeout)
         if result.ok:
             return
         if result.uncertain and not critical:
@@ -386,8 +439,7 @@ class Processor:
         if result.uncertain:
             log.warning("LINE reply got no answer in time; safety-critical, so pushed as well")
         with self.slots, self.db.session() as s:
-            assoc = current_association(s, self.settings.association_slug)
-            enqueue(s, assoc.id, [user_id], messages, purpose="reply-fallback",
+            enqueue(s, association_id, [user_id], messages, purpose="reply-fallback", channel_id=channel_id,
                     priority=URGENT_PRIORITY if critical else 0)
 
     def sweep(self, limit: int = 100, after: dt.timedelta | None = None) -> int:

@@ -7,6 +7,12 @@ before the mark leaves one row `sending` for seconds; the next claim resends it 
 and LINE's 409 ("already accepted") marks it sent. A graceful stop (SIGTERM) finishes the send in
 flight and claims nothing more. Nothing is dropped: a row ends `sent`, `failed` (with LINE's error,
 shown to officers) or `held` (monthly quota reached, or only the reserve for urgent rows is left).
+
+Each row leaves through its own channel's LINE client (`row.channel_id`: its token, its rate
+limiter; None: the environment's channel), and the quota is that channel's: the reserve decides
+on the channel's own figure, and a channel at its monthly limit holds its own ordinary rows at
+once (no call to LINE for each), so one channel's held quota never delays another channel's rows.
+A row whose channel is gone (deleted, or its secret unreadable) fails with that said.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from sqlalchemy import or_, select, update
 
 from bot.line.client import LineClient, SendResult
 from models import Database, LineQuota, OutboxMessage, quota, utcnow
+from models.tenancy import quota_key
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = dt.timedelta(seconds=3)  # above the client's own timeout: DB round trips, pacing
@@ -29,6 +36,19 @@ KEY_LIFETIME = dt.timedelta(hours=23)  # LINE keeps a retry key 24 h; stay insid
 MAX_BACKOFF = 600.0
 RESERVE_RECHECK = dt.timedelta(hours=1)  # rows held for the urgent reserve look again this often
 HELD_FOR_RESERVE = "kairan held: only the monthly quota kept for urgent messages is left"
+CHANNEL_GONE = "kairan: channel {id} no longer exists (deleted, or its secret cannot be decrypted)"
+RESERVE_LOOK = dt.timedelta(seconds=5)  # how often the reserve looks which channels' figures are stale
+RESERVE_CHANNELS = 200  # channels with ordinary rows due whose figure one look may refresh
+
+
+def client_for(line, channel_id: int | None):
+    """The LINE client a row of that channel leaves through: the one given for the environment's
+    channel (when the environment names one), else that channel's from the process's clients
+    (`line.clients`); a client without them (a test's own) serves the environment's channel only."""
+    if channel_id is None:
+        return line if getattr(getattr(line, "settings", None), "env_channel", True) else None
+    clients = getattr(line, "clients", None)
+    return clients.get(channel_id) if clients is not None else None
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -102,7 +122,8 @@ def _send(line: LineClient, row: OutboxMessage) -> SendResult:
 
 
 def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | None = None,
-           lease: dt.datetime | None = None) -> str:
+           lease: dt.datetime | None = None, final: bool = False) -> str:
+    """Record how the send went. `final`: failed whatever the result says (nothing to retry with)."""
     now = now or utcnow()
     with db.session() as s:
         row = s.get(OutboxMessage, row_id)
@@ -118,15 +139,27 @@ def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | Non
         if result.ok or result.already_accepted:
             row.status, row.sent_at, row.request_id = "sent", now, result.request_id
             row.last_error = None
+        elif final:
+            row.status, row.last_error = "failed", result.error
+            log.error("outbox %s failed: %s", row.id, result.error)
         elif result.monthly_limit and row.priority >= URGENT_PRIORITY:
             # a safety check or rescue alert delivered next month is worse than useless: fail it
             # now, visibly (「状況」), so officers phone or knock instead
             row.status, row.last_error = "failed", result.error
             log.error("outbox %s failed: monthly message limit reached for an urgent message", row.id)
         elif result.monthly_limit:
-            # not retried now: held until the quota resets; 「状況」 tells the officers
+            # not retried now: held until the quota resets; 「状況」 tells the officers. The
+            # channel's other ordinary rows due now would get the same answer: held with it
             row.status, row.last_error, row.next_attempt_at = "held", result.error, next_month_start(now)
-            log.error("outbox %s held: monthly message limit reached", row.id)
+            same_channel = (OutboxMessage.channel_id.is_(None) if row.channel_id is None
+                            else OutboxMessage.channel_id == row.channel_id)
+            others = s.execute(update(OutboxMessage).where(
+                same_channel, OutboxMessage.id != row.id, OutboxMessage.status == "pending",
+                OutboxMessage.priority < URGENT_PRIORITY, OutboxMessage.next_attempt_at <= now)
+                .values(status="held", last_error=result.error, next_attempt_at=next_month_start(now))
+                .execution_options(synchronize_session=False)).rowcount
+            log.error("outbox %s held: monthly message limit reached (channel %s; %d more of its rows held)",
+                      row.id, row.channel_id, others)
         elif result.retryable and now - row.created_at < KEY_LIFETIME:
             row.status = "pending"
             row.next_attempt_at = now + dt.timedelta(seconds=backoff(row.attempts, result.retry_after))
@@ -139,42 +172,51 @@ def settle(db: Database, row_id: int, result: SendResult, now: dt.datetime | Non
 
 class Reserve:
     """Keeps `settings.urgent_quota_reserve` messages of the month for urgent rows: an ordinary row
-    waits (held) rather than leave less than that. Decides on the figure every process shares."""
+    waits (held) rather than leave less than that on its channel. Decides on the figure every
+    process shares, one per channel (models/quota.py, `quota_key`)."""
 
     def __init__(self, db: Database, line: LineClient):
         settings = getattr(line, "settings", None)
         self.db, self.line = db, line
         self.amount = getattr(settings, "urgent_quota_reserve", 0) or 0
         self.tz = getattr(settings, "timezone", "Asia/Tokyo")
-        self.fresh_until: dt.datetime | None = None
+        self.next_look: dt.datetime | None = None
+        self.asked: dict[int | None, dt.datetime] = {}  # channel -> asked LINE until (also when it did not answer)
 
     def refresh_if_stale(self, now: dt.datetime) -> None:
-        """Before a claim (never while holding one): ask LINE when the shared figure is too old
-        and an ordinary row is due. The HTTP calls are made outside any transaction."""
-        if self.amount <= 0 or (self.fresh_until is not None and now < self.fresh_until):
+        """Before a claim (never while holding one): for each channel with an ordinary row due
+        whose shared figure is too old, ask LINE through that channel's client. The HTTP calls
+        are made outside any transaction; channels with only urgent rows due are not asked."""
+        if self.amount <= 0 or (self.next_look is not None and now < self.next_look):
             return
+        self.next_look = now + RESERVE_LOOK
         with self.db.session() as s:
-            row = s.get(LineQuota, quota.CHANNEL)
-            if quota.is_fresh(row, now, quota.TTL, self.tz):
-                self.fresh_until = row.read_at + quota.TTL
+            channels = list(s.scalars(select(OutboxMessage.channel_id).where(
+                due_filter(now), OutboxMessage.priority < URGENT_PRIORITY).distinct().limit(RESERVE_CHANNELS)))
+            if not channels:
                 return
-            association_id = row.association_id if row else None
-            ordinary_due = s.scalar(select(OutboxMessage.id).where(
-                due_filter(now), OutboxMessage.priority < URGENT_PRIORITY).limit(1))
-        if ordinary_due is None:  # urgent rows only: no need to ask LINE now
-            self.fresh_until = now + dt.timedelta(seconds=5)
-            return
-        limit, usage = self.line.quota()
-        self.fresh_until = now + quota.TTL  # also when LINE did not answer: not again at every row
-        if usage is not None:
-            with self.db.session() as s:
-                quota.store(s, limit, usage, now, association_id)
+            rows = {r.channel: r for r in s.scalars(select(LineQuota).where(
+                LineQuota.channel.in_([quota_key(c) for c in channels])))}
+            stale = []
+            for c in channels:
+                row = rows.get(quota_key(c))
+                if not quota.is_fresh(row, now, quota.TTL, self.tz) and now >= self.asked.get(c, now):
+                    stale.append((c, row.association_id if row else None))
+        for channel_id, association_id in stale:
+            client = client_for(self.line, channel_id)
+            if client is None:
+                continue  # the channel is gone: its rows fail when claimed
+            limit, usage = client.quota()
+            self.asked[channel_id] = now + quota.TTL  # also when LINE did not answer: not again at every look
+            if usage is not None:
+                with self.db.session() as s:
+                    quota.store(s, limit, usage, now, association_id, channel=quota_key(channel_id))
 
     def allows(self, row: OutboxMessage, now: dt.datetime) -> bool:
         if self.amount <= 0 or row.priority >= URGENT_PRIORITY:
             return True
         with self.db.session() as s:
-            fig = quota.figure(s, None, now, max_age=dt.timedelta.max, tz=self.tz)
+            fig = quota.figure(s, None, now, max_age=dt.timedelta.max, tz=self.tz, channel=quota_key(row.channel_id))
         if fig is None or fig.remaining_now is None:
             return True  # unknown or unlimited: LINE decides
         return fig.remaining_now - len(row.recipients) >= self.amount
@@ -186,7 +228,8 @@ class Reserve:
                       .values(status="held", locked_until=None, attempts=OutboxMessage.attempts - 1,
                               last_error=HELD_FOR_RESERVE,
                               next_attempt_at=min(now + RESERVE_RECHECK, next_month_start(now, self.tz))))
-        log.warning("outbox %s held: only the reserve for urgent messages is left this month", row.id)
+        log.warning("outbox %s held: only the reserve for urgent messages is left this month (channel %s)",
+                    row.id, row.channel_id)
 
 
 def dispatch_once(db: Database, line: LineClient, limit: int = 20, stop: threading.Event | None = None) -> int:
@@ -206,10 +249,15 @@ def dispatch_once(db: Database, line: LineClient, limit: int = 20, stop: threadi
         if stop is not None and stop.is_set():
             release(db, row)
             break
+        client = client_for(line, row.channel_id)
+        if client is None:
+            status = settle(db, row.id, SendResult(ok=False, status=None, error=CHANNEL_GONE.format(id=row.channel_id)),
+                            lease=row.locked_until, final=True)
+            continue
         if not reserve.allows(row, utcnow()):
             reserve.hold(row, utcnow())
             continue
-        status = settle(db, row.id, _send(line, row), lease=row.locked_until)
+        status = settle(db, row.id, _send(client, row), lease=row.locked_until)
         sent += status == "sent"
     return sent
 

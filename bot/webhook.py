@@ -1,4 +1,10 @@
-"""POST /callback: verify the signature on the raw body, check and store the events, answer 200.
+"""POST /callback: pick the channel, verify the signature on the raw body, check and store the events, answer 200.
+
+Every channel posts here. Only the body's `destination` (the bot's user id) is read before the
+signature check: it picks the channel (bot/channels.py, from memory), and the signature must
+verify with that channel's secret. A destination no channel row has is the environment's channel
+(LINE_CHANNEL_SECRET), so a deployment without channel rows works as before. Anything else (an
+unknown destination, a signature made with another channel's secret) answers 400 and writes nothing.
 
 Handling (and the reply call to LINE) happens on the handling pool (bot/workers.py), never on
 the request's thread: a slow LINE cannot delay the 200 LINE waits for.
@@ -8,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 
 from flask import Blueprint, Response, abort, request
@@ -29,19 +36,33 @@ def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(signature(secret, body).encode(), header.encode("utf-8", "replace"))
 
 
+def destination_of(body: bytes) -> tuple[str | None, object]:
+    """The body's `destination` (None when it has none, or is not JSON), and the parsed body
+    (handed to parse_body once the signature is verified, so it is parsed once)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None
+    dest = payload.get("destination") if isinstance(payload, dict) else None
+    return (dest if isinstance(dest, str) else None), payload
+
+
 @bp.post("/callback")
 def callback() -> Response:
     k = kairan()
     body = request.get_data(cache=False)  # the raw bytes, before anything parses them
-    if not valid_signature(k.settings.channel_secret, body, request.headers.get("X-Line-Signature")):
-        log.warning("webhook with a missing or wrong signature refused")
+    destination, payload = destination_of(body)
+    channel = k.channels.for_webhook(destination)
+    if channel is None or not valid_signature(channel.secret, body, request.headers.get("X-Line-Signature")):
+        log.warning("webhook refused: %s", "no channel for its destination" if channel is None
+                    else "a missing or wrong signature")
         abort(400, "invalid signature")
     try:
-        events = parse_body(body)
+        events = parse_body(body, payload)
     except MalformedWebhook as e:
         log.warning("malformed webhook refused: %s", e)
         abort(400, "malformed body")
-    new_ids = store(k.db, events)
+    new_ids = store(k.db, events, channel.id)
     response = Response("OK", mimetype="text/plain")
     if new_ids:
         if k.settings.handle_events_inline:

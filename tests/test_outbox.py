@@ -123,8 +123,12 @@ def test_monthly_limit_is_held_and_officers_are_told(line, demo, db, fake, k):
             assert row.status == "held"
             reset = row.next_attempt_at.astimezone(JST)
             assert reset == dt.datetime(2026, 12, 1, 0, 5, tzinfo=JST)  # the 1st of next month
+            # LINE would refuse the channel's other ordinary rows too (the paper lists): held with it
+            held = s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "held"))
+            assert held == s.scalar(select(func.count()).select_from(OutboxMessage))
+        assert len(fake.sends("/push")) == 0
         status = all_text(line.text(CHAIR, "状況"))
-        assert "今月の送信上限に達したため、1件の送信を来月まで保留しています" in status
+        assert f"今月の送信上限に達したため、{held}件の送信を来月まで保留しています" in status
         outbox.dispatch_once(db, k.line, limit=100)
         assert copies(fake, "清掃のお知らせ") == {}  # not retried this month
         with time_machine.travel(reset + dt.timedelta(minutes=1), tick=False):

@@ -4,6 +4,13 @@ It serves the endpoints kairan calls (reply, push, multicast, quota, content, pr
 LINE's documented behaviour: reply tokens are single-use, a retry key already accepted answers
 409 with `x-line-accepted-request-id`, a retry key on reply is a 400. Faults (500, 429, latency)
 can be queued to test the outbox. Every request is recorded as sent, with headers and JSON body.
+
+Channels: each request's access token (the Authorization header) tells which channel sent it;
+`tokens` names them (token → channel name, recorded as `Recorded.channel`). With `strict_tokens`
+only the named tokens are accepted (401 otherwise), as LINE accepts only a channel's own token;
+`token_source` (the simulator) gives the names afresh at each request. The quota figures are per
+token: `quota_limits` (channel name → limit) over `quota_limit`, the consumption of the token's
+own sends; a fault can be kept for one channel (`fail_next(..., channel=name)`).
 """
 from __future__ import annotations
 
@@ -30,10 +37,15 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     status: int
+    channel: str | None = None  # the name of the channel whose token was used (FakeLine.tokens)
 
     @property
     def retry_key(self) -> str | None:
         return self.headers.get("x-line-retry-key")
+
+    @property
+    def token(self) -> str:
+        return self.headers.get("authorization", "").removeprefix("Bearer ")
 
 
 @dataclass
@@ -52,6 +64,7 @@ class Fault:
     path_contains: str = ""
     accept_anyway: bool = False  # LINE accepted, but the answer never reached us (timeout-like)
     reset: bool = False  # the connection is dropped before LINE takes the request (nothing sent)
+    channel: str | None = None  # only for requests made with this channel's token
 
 
 class FakeLine:
@@ -62,6 +75,7 @@ class FakeLine:
         self.delivered: list[Delivered] = []
         self.accepted_keys: dict[str, str] = {}
         self.reply_tokens: dict[str, str | None] = {}  # token -> user id (None once used)
+        self.reply_channels: dict[str, str] = {}  # reply token -> the channel it belongs to
         self.content: dict[str, tuple[bytes, str]] = {}
         self.profiles: dict[str, str] = {}
         self.faults: list[Fault] = []
@@ -71,24 +85,42 @@ class FakeLine:
         self.arrivals: list[tuple[float, str, str | None]] = []  # (monotonic time, path, retry key) on arrival
         self.validator = validator or self._limits_only
         self.invalid: list[tuple[str, list[str]]] = []  # requests that broke LINE's rules
+        self.tokens: dict[str, str] = {}  # access token -> channel name
+        self.strict_tokens = False  # accept only the tokens named (as LINE: a channel's own)
+        self.token_source: Callable[[], dict[str, str]] | None = None  # names afresh (the simulator)
+        self.quota_limits: dict[str, int | None] = {}  # channel name -> its monthly limit (else quota_limit)
+
+    def channel_of(self, token: str) -> str | None:
+        """The name of the channel whose access token this is (None: not a named token)."""
+        names = self.token_source() if self.token_source is not None else self.tokens
+        return names.get(token)
+
+    def sends_via(self, channel: str, path_suffix: str | None = None) -> list[Recorded]:
+        """The POSTs made with that channel's token."""
+        return [r for r in self.sends(path_suffix) if r.channel == channel]
 
     # --- helpers for tests and the simulator -------------------------------------------
     @staticmethod
     def _limits_only(kind: str, body: dict) -> list[str]:
         return line_limits.check_request(kind, body)
 
-    def issue_reply_token(self, user_id: str) -> str:
+    def issue_reply_token(self, user_id: str, channel: str | None = None) -> str:
+        """A reply token for an event from `user_id`; given a channel name, only that channel's
+        token may use it (as on LINE, where a reply token belongs to the channel of its event)."""
         token = uuid.uuid4().hex
         with self._lock:
             self.reply_tokens[token] = user_id
+            if channel is not None:
+                self.reply_channels[token] = channel
         return token
 
     def fail_next(self, status: int, times: int = 1, body: dict | None = None, path_contains: str = "",
-                  headers: dict[str, str] | None = None, accept_anyway: bool = False, reset: bool = False) -> None:
+                  headers: dict[str, str] | None = None, accept_anyway: bool = False, reset: bool = False,
+                  channel: str | None = None) -> None:
         with self._lock:
             for _ in range(times):
                 self.faults.append(Fault(status, body or {"message": "fake failure"}, headers or {},
-                                         path_contains, accept_anyway, reset))
+                                         path_contains, accept_anyway, reset, channel))
 
     def sends(self, path_suffix: str | None = None) -> list[Recorded]:
         with self._lock:
@@ -111,17 +143,30 @@ class FakeLine:
             self.invalid.clear()
             self.arrivals.clear()
             self.usage_elsewhere = 0
+            self.tokens.clear()
+            self.strict_tokens = False
+            self.quota_limits.clear()
 
     # --- the WSGI app ------------------------------------------------------------------
     def app(self) -> Flask:
         app = Flask("fake_line")
         fake = self
 
+        def token() -> str:
+            return request.headers.get("Authorization", "").removeprefix("Bearer ")
+
         def record(status: int, body: Any) -> Recorded:
             rec = Recorded(next(fake._seq), request.method, request.path,
-                           {k.lower(): v for k, v in request.headers.items()}, body, status)
+                           {k.lower(): v for k, v in request.headers.items()}, body, status, fake.channel_of(token()))
             fake.requests.append(rec)
             return rec
+
+        def refused_token() -> Response | None:
+            """401 for a missing token, or (strict) one no channel has, as LINE answers."""
+            if not token() or (fake.strict_tokens and fake.channel_of(token()) is None):
+                return answer(401, {"message": "Authentication failed. Confirm that the access token in the "
+                                               "authorization header is valid."})
+            return None
 
         def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
             h = {"x-line-request-id": uuid.uuid4().hex}
@@ -129,8 +174,9 @@ class FakeLine:
             return Response(json.dumps(body), status=status, headers=h, content_type="application/json")
 
         def take_fault() -> Fault | None:
+            channel = fake.channel_of(token())
             for i, f in enumerate(fake.faults):
-                if f.path_contains in request.path:
+                if f.path_contains in request.path and (f.channel is None or f.channel == channel):
                     return fake.faults.pop(i)
             return None
 
@@ -140,8 +186,8 @@ class FakeLine:
                 fake.arrivals.append((time.monotonic(), request.path, request.headers.get("X-Line-Retry-Key")))
             if fake.latency:
                 time.sleep(fake.latency)
-            if request.headers.get("Authorization", "") == "":
-                return answer(401, {"message": "Authentication failed"})
+            if (refused := refused_token()) is not None:
+                return refused
             body = request.get_json(silent=True)
             with fake._lock:
                 if body is None:
@@ -177,7 +223,8 @@ class FakeLine:
                     return answer(fault.status, fault.body, fault.headers)
                 if kind == "reply":
                     user = fake.reply_tokens.get(body["replyToken"])
-                    if user is None:
+                    owner = fake.reply_channels.get(body["replyToken"])
+                    if user is None or (owner is not None and owner != fake.channel_of(token())):
                         record(400, body)
                         return answer(400, {"message": "Invalid reply token"})
                     fake.reply_tokens[body["replyToken"]] = None
@@ -198,21 +245,28 @@ class FakeLine:
 
         @app.get("/v2/bot/message/quota")
         def quota():
-            record(200, None)
-            if fake.quota_limit is None:
+            if (refused := refused_token()) is not None:
+                return refused
+            rec = record(200, None)
+            limit = fake.quota_limits.get(rec.channel, fake.quota_limit) if rec.channel else fake.quota_limit
+            if limit is None:
                 return answer(200, {"type": "none"})
-            return answer(200, {"type": "limited", "value": fake.quota_limit})
+            return answer(200, {"type": "limited", "value": limit})
 
         @app.get("/v2/bot/message/quota/consumption")
         def consumption():
+            if (refused := refused_token()) is not None:
+                return refused
             record(200, None)
-            with fake._lock:
+            with fake._lock:  # this channel's own sends (the same token)
                 used = sum(len(body_recipients(r)) for r in fake.requests
-                           if r.status == 200 and r.path.endswith(("/push", "/multicast")))
+                           if r.status == 200 and r.path.endswith(("/push", "/multicast")) and r.token == token())
             return answer(200, {"totalUsage": used + fake.usage_elsewhere})
 
         @app.get("/v2/bot/message/<message_id>/content")
         def content(message_id: str):
+            if (refused := refused_token()) is not None:
+                return refused
             record(200, None)
             item = fake.content.get(message_id)
             if item is None:
@@ -221,6 +275,8 @@ class FakeLine:
 
         @app.get("/v2/bot/profile/<user_id>")
         def profile(user_id: str):
+            if (refused := refused_token()) is not None:
+                return refused
             record(200, None)
             name = fake.profiles.get(user_id)
             if name is None:

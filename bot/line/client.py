@@ -99,18 +99,26 @@ class RateLimiter:
 
 
 class LineClient:
-    """One per process, created lazily (never before gunicorn forks)."""
+    """One per channel and process, its connections made lazily (never before gunicorn forks):
+    its own access token, its own rate limiter (LINE's limits are per channel)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, token: str | None = None, channel_id: int | None = None,
+                 version: int = 0, clients: "LineClients | None" = None):
         self.settings = settings
+        self._token = settings.channel_access_token if token is None else token
+        self.channel_id, self.version = channel_id, version  # None: the environment's channel
+        self.clients = clients  # every channel's client (bot/outbox.py sends each row through its own)
         self.timeout = (min(3.0, settings.line_timeout_seconds), settings.line_timeout_seconds)
         self._lock = threading.Lock()
         self._api: MessagingApi | None = None
         self._blob: MessagingApiBlob | None = None
         self.limiter = RateLimiter()
 
+    def __repr__(self) -> str:  # never the token
+        return f"LineClient(channel_id={self.channel_id}, version={self.version})"
+
     def _client(self, host: str) -> ApiClient:
-        cfg = Configuration(access_token=self.settings.channel_access_token, host=host)
+        cfg = Configuration(access_token=self._token, host=host)
         cfg.retries = False  # we retry ourselves, with retry keys, in the outbox
         cfg.connection_pool_maxsize = max(10, self.settings.inbox_workers)  # one per handling thread
         return ApiClient(cfg)
@@ -225,3 +233,33 @@ class LineClient:
             return None, None
         limit = q.value if q.type == "limited" else None
         return limit, c.total_usage
+
+
+class LineClients:
+    """Every channel's LineClient in this process: built on first use, built anew when the
+    channel's version changes (a rotated token), forgotten when the channel is gone. The
+    environment's channel (id None) is `env`, the process's `k.line`."""
+
+    def __init__(self, settings: Settings, directory):
+        self.settings, self.directory = settings, directory  # bot.channels.Directory
+        self._lock = threading.Lock()
+        self._clients: dict[int, LineClient] = {}
+        self.env = LineClient(settings, clients=self)
+
+    def get(self, channel_id: int | None) -> LineClient | None:
+        """The channel's client; None when there is no such channel (deleted, or unreadable)."""
+        if channel_id is None:
+            return self.env if self.settings.env_channel else None
+        entry = self.directory.by_id(channel_id)
+        if entry is None:
+            with self._lock:
+                self._clients.pop(channel_id, None)
+            return None
+        client = self._clients.get(channel_id)
+        if client is None or client.version != entry.version:
+            with self._lock:
+                client = self._clients.get(channel_id)
+                if client is None or client.version != entry.version:
+                    client = LineClient(self.settings, entry.token, channel_id, entry.version, self)
+                    self._clients[channel_id] = client
+        return client
