@@ -16,12 +16,14 @@ lookup is a dict read: the number of channels does not change its cost.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.secrets import InvalidToken, SecretBox, box_for
@@ -163,3 +165,39 @@ class Directory:
                           row.label)
             return None
         return Entry(row.ref(), secret, token, row.version, row.bot_user_id, row.label)
+
+
+# --- writing channels (the CLI, the demo) ------------------------------------------------------
+BOT_USER_ID = re.compile(r"U[0-9a-f]{32}")
+
+
+def add_channel(session: Session, box: SecretBox, *, bot_user_id: str, secret: str, token: str, label: str,
+                association_id: int | None = None, municipality_id: int | None = None) -> Channel:
+    """A channel row with its secret and token encrypted (the caller checks who owns it)."""
+    row = Channel(bot_user_id=bot_user_id, label=label, association_id=association_id,
+                  municipality_id=municipality_id, secret_enc=box.encrypt(secret), token_enc=box.encrypt(token),
+                  version=1)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rotate_channel(row: Channel, box: SecretBox, secret: str | None = None, token: str | None = None) -> None:
+    """A new secret and/or token (encrypted with the first key); the version goes up, so every
+    process drops its cached copy and its LINE client."""
+    if secret is not None:
+        row.secret_enc = box.encrypt(secret)
+    if token is not None:
+        row.token_enc = box.encrypt(token)
+    row.version = (row.version or 0) + 1
+
+
+def rekey_channels(session: Session, box: SecretBox) -> int:
+    """Every channel's secret and token encrypted again with the first key (MultiFernet.rotate),
+    versions bumped; returns how many. Raises InvalidToken (nothing changed: the caller's
+    transaction rolls back) when a row was made with none of the keys."""
+    rows = session.scalars(select(Channel).order_by(Channel.id)).all()
+    for row in rows:
+        row.secret_enc, row.token_enc = box.rotate(row.secret_enc), box.rotate(row.token_enc)
+        row.version = (row.version or 0) + 1
+    return len(rows)

@@ -1,4 +1,5 @@
-"""The `kairan` console command: serve, scheduler, db, demo, roster, roles, join-codes.
+"""The `kairan` console command: serve, scheduler, db, demo, roster, roles, join-codes; the city
+tier's municipality, association and channel.
 
 Every command reads its settings from the environment (DATABASE_URL, LINE_CHANNEL_*, ...) via
 load_settings(). Errors are one line on stderr and a non-zero exit; nothing is written then.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from handlers.messages import texts
 from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
+from models.tenancy import Channel, Municipality, channel_id_for
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
@@ -57,18 +60,39 @@ def database(settings: Settings | None = None) -> Iterator[tuple[Settings, Sessi
 
 
 def find_association(s: Session, settings: Settings, slug: str | None = None) -> Association | None:
-    """The association named by slug (or KAIRAN_ASSOCIATION), else the first one."""
-    q = select(Association).order_by(Association.id)
-    if slug or settings.association_slug:
-        q = q.where(Association.slug == (slug or settings.association_slug))
-    return s.scalars(q.limit(1)).first()
+    """The association named by `slug` (--association: its slug, or its name), else the one
+    KAIRAN_ASSOCIATION names, else the only one; None when there is none (or nothing matches).
+    Several and none named: a clear error."""
+    if slug:
+        found = s.scalar(select(Association).where(Association.slug == slug))
+        if found is None:
+            named = s.scalars(select(Association).where(Association.name == slug).limit(2)).all()
+            if len(named) > 1:
+                raise Fail(f"自治会「{slug}」は複数あります: --association には slug を指定してください（kairan association list）")
+            found = named[0] if named else None
+        return found
+    if settings.association_slug:
+        return s.scalar(select(Association).where(Association.slug == settings.association_slug))
+    rows = s.scalars(select(Association).order_by(Association.id).limit(2)).all()
+    if len(rows) > 1:
+        raise Fail("自治会が複数あります: --association で自治会の slug を指定してください（kairan association list）")
+    return rows[0] if rows else None
 
 
-def require_association(s: Session, settings: Settings) -> Association:
-    assoc = find_association(s, settings)
+def require_association(s: Session, settings: Settings, slug: str | None = None) -> Association:
+    assoc = find_association(s, settings, slug)
     if assoc is None:
+        if slug or settings.association_slug:
+            raise Fail(f"自治会「{slug or settings.association_slug}」はありません（kairan association list）")
         raise Fail("自治会がありません。先に `kairan roster import --association 名前 FILE.csv` で名簿を取り込んでください")
     return assoc
+
+
+ASSOCIATION_HELP = "the association (its slug or name; default: the only one, or KAIRAN_ASSOCIATION)"
+
+
+def association_option(fn):
+    return click.option("--association", "association", metavar="S", help=ASSOCIATION_HELP)(fn)
 
 
 def find_block(s: Session, assoc: Association, name: str) -> Block:
@@ -119,6 +143,10 @@ def serve(host: str, port: int) -> None:
         with k.db.session() as s:
             if demo_data.seed(s):
                 log.info("seeded the demo association %s", demo_data.NAME)
+            if demo_data.seed_city(s, _box(settings)):
+                log.info("seeded the demo city %s (%s on its own channel, %s on the city channel)",
+                         demo_data.CITY, demo_data.NAME, demo_data.NISHI)
+        k.channels.invalidate()
         log.warning("SIMULATOR MODE: LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN are not set; "
                     "nothing reaches LINE, the simulator plays the residents")
     start_background(k)
@@ -156,15 +184,21 @@ def db_upgrade() -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--city", is_flag=True, help="also the city tier: みなと市, 西町自治会 on the city channel, a city staff "
+                                          "member, 東町自治会 on its own channel (the simulator's demo)")
+def demo(city: bool) -> None:
     """Create the demo association (東町自治会, 3 班, 12 世帯) if the database has none."""
-    with database() as (_, s):
+    with database() as (settings, s):
         created = demo_data.seed(s)
+        city_created = city and demo_data.seed_city(s, _box(settings))
     if created:
         blocks = len({h[0] for h in demo_data.HOUSEHOLDS})
         click.echo(f"デモの自治会「{demo_data.NAME}」を作成しました（{blocks}班・{len(demo_data.HOUSEHOLDS)}世帯）")
     else:
         click.echo("自治会が既にあるので、デモは作成しませんでした")
+    if city_created:
+        click.echo(f"デモの「{demo_data.CITY}」を作成しました（{demo_data.NISHI}は市のチャネル、"
+                   f"{demo_data.NAME}は自分のチャネル、市の担当者 {demo_data.STAFF_NAME}）")
 
 
 # --- roster --------------------------------------------------------------------------------
@@ -175,7 +209,8 @@ def roster() -> None:
 
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--association", "assoc_name", metavar="NAME", help="自治会の名前 (no association yet: it is created)")
+@click.option("--association", "assoc_name", metavar="S",
+              help="the association (slug or name); no association yet: the name of the one to create")
 @click.option("--slug", help="the association's short id (default: KAIRAN_ASSOCIATION, or assoc1 when created)")
 def roster_import(file: Path, assoc_name: str | None, slug: str | None) -> None:
     """Add and update households from a CSV file (UTF-8 or Shift_JIS). Nothing is deleted."""
@@ -184,7 +219,12 @@ def roster_import(file: Path, assoc_name: str | None, slug: str | None) -> None:
     except roster_csv.RosterError as e:
         raise Fail(f"{file}: {e}") from None
     with database() as (settings, s):
-        assoc = find_association(s, settings, slug)
+        assoc = find_association(s, settings, slug) if slug else None
+        if assoc is None and not slug:
+            assoc = find_association(s, settings, assoc_name)
+        if assoc is None and s.scalar(select(Association.id).limit(1)) is not None:
+            raise Fail(f"自治会「{slug or assoc_name or settings.association_slug}」はありません: "
+                       "新しい自治会は kairan association add で作成してください")
         if assoc is None:
             if not assoc_name:
                 raise Fail("自治会がまだありません: --association で自治会の名前を指定してください")
@@ -208,10 +248,14 @@ def roster_import(file: Path, assoc_name: str | None, slug: str | None) -> None:
 
 @roster.command("export")
 @click.option("-o", "--output", type=click.File("wb"), default="-", help="file to write (default: stdout)")
-def roster_export(output) -> None:
+@association_option
+def roster_export(output, association: str | None) -> None:
     """Write the roster as CSV (UTF-8 with BOM, opens in Excel)."""
     with database() as (settings, s):
-        data = roster_csv.export(s, find_association(s, settings))
+        assoc = find_association(s, settings, association)  # none yet: the empty template
+        if assoc is None and association:
+            raise Fail(f"自治会「{association}」はありません（kairan association list）")
+        data = roster_csv.export(s, assoc)
     output.write(data)
 
 
@@ -225,13 +269,14 @@ def roles() -> None:
 @click.argument("line_user_id")
 @click.argument("role", type=click.Choice(GRANTABLE))
 @click.option("--block", "block_name", metavar="NAME", help="the 班 a block_leader leads (default: their own)")
-def roles_grant(line_user_id: str, role: str, block_name: str | None) -> None:
+@association_option
+def roles_grant(line_user_id: str, role: str, block_name: str | None, association: str | None) -> None:
     """Give a registered member a role (member takes it away)."""
     new = Role(role)
     if block_name and new != Role.block_leader:
         raise Fail("--block は block_leader (班長) のときだけ指定できます")
     with database() as (settings, s):
-        assoc = require_association(s, settings)
+        assoc = require_association(s, settings, association)
         m = s.scalars(select(Member).where(
             Member.association_id == assoc.id, Member.line_user_id == line_user_id,
             Member.status.in_([MemberStatus.active, MemberStatus.pending]))).first()
@@ -259,11 +304,12 @@ def roles_grant(line_user_id: str, role: str, block_name: str | None) -> None:
 
 
 @roles.command("list")
-def roles_list() -> None:
+@association_option
+def roles_list(association: str | None) -> None:
     """Everyone with a role, 会長 first."""
     order = list(texts.ROLE_LABELS)
     with database() as (settings, s):
-        assoc = require_association(s, settings)
+        assoc = require_association(s, settings, association)
         members = s.scalars(select(Member).where(
             Member.association_id == assoc.id, Member.status == MemberStatus.active,
             Member.role.not_in([Role.member, Role.prospective]))).all()
@@ -282,13 +328,14 @@ def roles_list() -> None:
 @main.command("join-codes")
 @click.option("--renew", is_flag=True,
               help="Give every household still on an old 8-digit code a new 12-digit one (print new sheets).")
-def join_codes(renew: bool) -> None:
+@association_option
+def join_codes(renew: bool, association: str | None) -> None:
     """Each household's 登録コード by 班, to print and hand out.
 
     Codes are 12 digits (1234-5678-9012, the last a check digit). Codes printed before with 8
     digits keep working; --renew replaces them (the old sheets stop working)."""
     with database() as (settings, s):
-        assoc = require_association(s, settings)
+        assoc = require_association(s, settings, association)
         if renew:
             old = s.scalars(select(Household).where(Household.association_id == assoc.id,
                                                     func.length(Household.join_code) < 14)).all()
@@ -313,6 +360,263 @@ def join_codes(renew: bool) -> None:
     if short:
         click.echo(f"\n8桁の古い登録コードが{short}世帯あります（そのまま使えます）。"
                    "12桁に変えるには kairan join-codes --renew")
+
+
+
+# --- the city tier: municipalities, associations, channels -----------------------------------
+def find_municipality(s: Session, name: str) -> Municipality:
+    m = s.scalar(select(Municipality).where(Municipality.name == name))
+    if m is None:
+        raise Fail(f"市区町村「{name}」はありません（kairan municipality add {name}）")
+    return m
+
+
+@main.group()
+def municipality() -> None:
+    """Municipalities (市区町村) whose associations this deployment serves."""
+
+
+@municipality.command("add")
+@click.argument("name")
+@click.option("--code", help="全国地方公共団体コード (6 digits), optional")
+def municipality_add(name: str, code: str | None) -> None:
+    """Add a municipality."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise Fail("市区町村の名前は1〜60文字です")
+    if code is not None and not re.fullmatch(r"\d{6}", code):
+        raise Fail("--code は6桁の数字です（全国地方公共団体コード）")
+    with database() as (_, s):
+        if s.scalar(select(Municipality.id).where(Municipality.name == name)) is not None:
+            raise Fail(f"市区町村「{name}」は既にあります")
+        s.add(Municipality(name=name, code=code))
+    click.echo(f"市区町村「{name}」を追加しました")
+
+
+@municipality.command("list")
+def municipality_list() -> None:
+    """Every municipality, with its associations and channel."""
+    with database() as (_, s):
+        rows = []
+        for m in s.scalars(select(Municipality).order_by(Municipality.id)):
+            count = s.scalar(select(func.count()).select_from(Association).where(Association.municipality_id == m.id))
+            channel = s.scalar(select(Channel.label).where(Channel.municipality_id == m.id))
+            rows.append([m.name, m.code or "", str(count), channel or ""])
+    if not rows:
+        click.echo("市区町村はありません")
+        return
+    echo_table(["市区町村", "コード", "自治会数", "市のチャネル"], [rows])
+
+
+@main.group("association")
+def association_group() -> None:
+    """Associations (自治会・町内会)."""
+
+
+@association_group.command("add")
+@click.argument("name")
+@click.option("--municipality", "municipality_name", metavar="NAME", required=True, help="the municipality it belongs to")
+@click.option("--slug", help="short id, letters, digits, - and _ (default: assoc<number>)")
+@click.option("--district", help="its 地区 in the municipality (residents on the city channel pick 地区 → 自治会)")
+def association_add(name: str, municipality_name: str, slug: str | None, district: str | None) -> None:
+    """Add an association to a municipality."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Fail("自治会の名前は1〜100文字です")
+    if slug is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", slug):
+        raise Fail("--slug は英数字と - _ で40文字までです")
+    with database() as (_, s):
+        m = find_municipality(s, municipality_name)
+        if s.scalar(select(Association.id).where(Association.municipality_id == m.id, Association.name == name)):
+            raise Fail(f"{m.name}に自治会「{name}」は既にあります")
+        if slug is None:
+            n = s.scalar(select(func.count()).select_from(Association)) + 1
+            while s.scalar(select(Association.id).where(Association.slug == f"assoc{n}")) is not None:
+                n += 1
+            slug = f"assoc{n}"
+        elif s.scalar(select(Association.id).where(Association.slug == slug)) is not None:
+            raise Fail(f"slug「{slug}」は既に使われています")
+        s.add(Association(slug=slug, name=name, municipality_id=m.id, district=(district or "").strip() or None))
+    click.echo(f"自治会「{name}」({slug}) を{m.name}に追加しました")
+
+
+@association_group.command("list")
+def association_list() -> None:
+    """Every association: slug, name, municipality, 地区, the channel its residents use."""
+    with database() as (_, s):
+        rows = []
+        for a in s.scalars(select(Association).order_by(Association.id)):
+            m = s.get(Municipality, a.municipality_id) if a.municipality_id else None
+            channel_id = channel_id_for(s, a.id)
+            label = s.get(Channel, channel_id).label if channel_id else "（環境変数のチャネル）"
+            rows.append([a.slug, a.name, m.name if m else "", a.district or "", label])
+    if not rows:
+        click.echo("自治会はありません")
+        return
+    echo_table(["slug", "自治会", "市区町村", "地区", "チャネル"], [rows])
+
+
+@main.group()
+def channel() -> None:
+    """LINE channels: an association's own, or the municipality's (the city channel).
+
+    Secrets and tokens are stored encrypted (KAIRAN_CHANNEL_KEYS, else a key derived from
+    KAIRAN_SECRET_KEY) and shown only masked. Every process sees a change within
+    KAIRAN_CHANNEL_CHECK_SECONDS (2 s)."""
+
+
+def _box(settings: Settings):
+    from bot.secrets import box_for
+
+    return box_for(settings)
+
+
+def _check_channel_values(bot_user_id: str, secret: str, token: str) -> None:
+    from bot.channels import BOT_USER_ID
+
+    if not BOT_USER_ID.fullmatch(bot_user_id):
+        raise Fail("--bot-user-id はボットのユーザーID（U と16進数32桁）です: LINE Developers の「チャネル基本設定」にあります")
+    if not secret or any(c.isspace() for c in secret) or len(secret) > 200:
+        raise Fail("チャネルシークレットが正しくありません")
+    if not token or any(c.isspace() for c in token) or len(token) > 1000:
+        raise Fail("チャネルアクセストークンが正しくありません")
+
+
+def _ask_bot_user_id(settings: Settings, token: str, secret: str) -> str:
+    """The bot's user id, asked from LINE with the token (simulator: the simulator's own)."""
+    if settings.simulator:
+        from bot.dev.simulator import bot_user_id
+
+        return bot_user_id(secret)
+    from bot.line.client import LineClient
+
+    found = LineClient(settings, token).bot_user_id()
+    if found is None:
+        raise Fail("LINE からボットのユーザーIDを取得できませんでした: --bot-user-id で指定してください")
+    return found
+
+
+@channel.command("add")
+@click.option("--association", "association", metavar="S", help="the association that owns it (its own 公式アカウント)")
+@click.option("--municipality", "municipality_name", metavar="NAME", help="the municipality that owns it (the city channel)")
+@click.option("--bot-user-id", metavar="U…", help="the bot's user id (the webhook's destination); default: asked from LINE")
+@click.option("--secret", help="the channel secret (default: asked, not echoed)")
+@click.option("--token", help="the channel access token (default: asked, not echoed)")
+@click.option("--label", help="a name to show (default: the owner's name)")
+@click.option("--from-env", is_flag=True, help="take the secret and token from LINE_CHANNEL_SECRET / _ACCESS_TOKEN")
+def channel_add(association: str | None, municipality_name: str | None, bot_user_id: str | None, secret: str | None,
+                token: str | None, label: str | None, from_env: bool) -> None:
+    """Add a channel, owned by one association or by one municipality."""
+    if bool(association) == bool(municipality_name):
+        raise Fail("--association か --municipality のどちらか一つを指定してください")
+    settings = load_settings()
+    if from_env:
+        if secret or token:
+            raise Fail("--from-env と --secret / --token は一緒に指定できません")
+        if settings.simulator or not settings.env_channel:
+            raise Fail("--from-env: LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN が設定されていません")
+        secret, token = settings.channel_secret, settings.channel_access_token
+    if secret is None:
+        secret = click.prompt("channel secret", hide_input=True, err=True)
+    if token is None:
+        token = click.prompt("channel access token", hide_input=True, err=True)
+    secret, token = secret.strip(), token.strip()
+    bot_user_id = bot_user_id or _ask_bot_user_id(settings, token, secret)
+    _check_channel_values(bot_user_id, secret, token)
+    from bot.channels import add_channel
+    from bot.secrets import mask
+
+    with database(settings) as (_, s):
+        if s.scalar(select(Channel.id).where(Channel.bot_user_id == bot_user_id)) is not None:
+            raise Fail(f"ボットのユーザーID {bot_user_id} のチャネルは既にあります（kairan channel rotate で更新できます）")
+        if association:
+            owner = require_association(s, settings, association)
+            if s.scalar(select(Channel.id).where(Channel.association_id == owner.id)) is not None:
+                raise Fail(f"自治会「{owner.name}」には既にチャネルがあります（kairan channel rotate で更新できます）")
+            row = add_channel(s, _box(settings), bot_user_id=bot_user_id, secret=secret, token=token,
+                              label=(label or owner.name)[:100], association_id=owner.id)
+            s.add(AuditLog(association_id=owner.id, action="channel.add", target=f"channel:{row.id}",
+                           detail={"bot_user_id": bot_user_id, "via": "cli"}))
+        else:
+            owner = find_municipality(s, municipality_name)
+            if s.scalar(select(Channel.id).where(Channel.municipality_id == owner.id)) is not None:
+                raise Fail(f"{owner.name}には既に市のチャネルがあります（一つの市区町村に一つです）")
+            row = add_channel(s, _box(settings), bot_user_id=bot_user_id, secret=secret, token=token,
+                              label=(label or owner.name)[:100], municipality_id=owner.id)
+        shown = row.label
+    click.echo(f"チャネル「{shown}」を追加しました（{bot_user_id}、シークレット {mask(secret)}、トークン {mask(token)}）")
+    click.echo(f"LINE Developers で Webhook URL を {settings.base_url}/callback にしてください")
+
+
+@channel.command("list")
+def channel_list() -> None:
+    """Every channel: owner, bot user id, secret and token masked, version."""
+    from bot.secrets import InvalidToken, mask
+
+    settings = load_settings()
+    box = _box(settings)
+    with database(settings) as (_, s):
+        rows = []
+        for c in s.scalars(select(Channel).order_by(Channel.id)):
+            if c.association_id is not None:
+                owner = f"自治会 {s.get(Association, c.association_id).name}"
+            else:
+                owner = f"市 {s.get(Municipality, c.municipality_id).name}"
+            try:
+                secret, token = mask(box.decrypt(c.secret_enc)), mask(box.decrypt(c.token_enc))
+            except InvalidToken:
+                secret = token = "（復号できません: 鍵が違います）"
+            rows.append([str(c.id), c.label, owner, c.bot_user_id, secret, token, str(c.version)])
+    if settings.env_channel and not settings.simulator:
+        rows.append(["-", "（環境変数）", "最初の自治会", "", mask(settings.channel_secret),
+                     mask(settings.channel_access_token), ""])
+    if not rows:
+        click.echo("チャネルはありません（LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN も未設定です）")
+        return
+    echo_table(["id", "名前", "持ち主", "ボットのユーザーID", "シークレット", "トークン", "版"], [rows])
+
+
+@channel.command("rotate")
+@click.option("--bot-user-id", metavar="U…", required=True, help="the channel's bot user id")
+@click.option("--secret", help="the new channel secret")
+@click.option("--token", help="the new channel access token")
+def channel_rotate(bot_user_id: str, secret: str | None, token: str | None) -> None:
+    """Store a channel's new secret and/or token (after reissuing them in LINE Developers)."""
+    if secret is None and token is None:
+        raise Fail("--secret か --token (または両方) を指定してください")
+    from bot.channels import rotate_channel
+    from bot.secrets import mask
+
+    settings = load_settings()
+    _check_channel_values(bot_user_id, (secret or "x").strip(), (token or "x").strip())
+    with database(settings) as (_, s):
+        row = s.scalar(select(Channel).where(Channel.bot_user_id == bot_user_id))
+        if row is None:
+            raise Fail(f"ボットのユーザーID {bot_user_id} のチャネルはありません（kairan channel list）")
+        rotate_channel(row, _box(settings), secret.strip() if secret else None, token.strip() if token else None)
+        if row.association_id is not None:
+            s.add(AuditLog(association_id=row.association_id, action="channel.rotate", target=f"channel:{row.id}",
+                           detail={"secret": secret is not None, "token": token is not None, "via": "cli"}))
+        label, version = row.label, row.version
+    what = "、".join(w for w, v in (("シークレット " + mask(secret or ""), secret), ("トークン " + mask(token or ""), token)) if v)
+    click.echo(f"チャネル「{label}」の{what}を更新しました（版 {version}）。数秒ですべてのプロセスに反映されます")
+
+
+@channel.command("rekey")
+def channel_rekey() -> None:
+    """Encrypt every channel again with the first key of KAIRAN_CHANNEL_KEYS (key rotation:
+    put the new key first, keep the old one after it, rekey, then drop the old one)."""
+    from bot.channels import rekey_channels
+    from bot.secrets import InvalidToken
+
+    settings = load_settings()
+    try:
+        with database(settings) as (_, s):
+            count = rekey_channels(s, _box(settings))
+    except InvalidToken:
+        raise Fail("復号できないチャネルがあります: 古い鍵を KAIRAN_CHANNEL_KEYS の2番目以降に残してください"
+                   "（何も変更していません）") from None
+    click.echo(f"{count}件のチャネルを最初の鍵で暗号化し直しました")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -93,6 +93,16 @@ class Settings:
         return replace(self, **changes)
 
 
+def _fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     env = dict(os.environ if env is None else env)
     secret = env.get("LINE_CHANNEL_SECRET", "")
@@ -102,9 +112,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     simulator = not (secret and token) and env.get("KAIRAN_SIMULATOR") != "0"
     channel_keys = tuple(k.strip() for k in env.get("KAIRAN_CHANNEL_KEYS", "").split(",") if k.strip())
     if channel_keys:
-        from bot.secrets import valid_key
-
-        bad = [n + 1 for n, k in enumerate(channel_keys) if not valid_key(k)]
+        bad = [n + 1 for n, k in enumerate(channel_keys) if not _fernet_key(k)]
         if bad:
             raise ConfigError(f"KAIRAN_CHANNEL_KEYS: key {', '.join(map(str, bad))} is not a Fernet key. Make one with: "
                               'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')

@@ -36,6 +36,7 @@ def derive_key(secret_key: str) -> bytes:
 
 
 def valid_key(key: str) -> bool:
+    """Is this a Fernet key (32 url-safe base64 bytes)?"""
     try:
         Fernet(key.encode())
     except (ValueError, TypeError):

@@ -263,6 +263,14 @@ class FakeLine:
                            if r.status == 200 and r.path.endswith(("/push", "/multicast")) and r.token == token())
             return answer(200, {"totalUsage": used + fake.usage_elsewhere})
 
+        @app.get("/v2/bot/info")
+        def bot_info():
+            if (refused := refused_token()) is not None:
+                return refused
+            record(200, None)
+            return answer(200, {"userId": fake_bot_user_id(token()), "basicId": "@kairan", "displayName": "kairan",
+                                "chatMode": "bot", "markAsReadMode": "manual"})
+
         @app.get("/v2/bot/message/<message_id>/content")
         def content(message_id: str):
             if (refused := refused_token()) is not None:
@@ -284,6 +292,13 @@ class FakeLine:
             return answer(200, {"userId": user_id, "displayName": name, "language": "ja"})
 
         return app
+
+
+def fake_bot_user_id(token: str) -> str:
+    """The bot user id the fake answers for an access token (stable, valid-looking)."""
+    import hashlib
+
+    return "U" + hashlib.sha256(f"kairan-fake-bot:{token}".encode()).hexdigest()[:32]
 
 
 def body_recipients(r: Recorded) -> list[str]:

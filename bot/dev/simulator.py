@@ -9,8 +9,10 @@ that fake received for each user.
 
 JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site form cannot send):
 
-    GET  /simulator/api/users                       demo members, LINE households, added people
-    POST /simulator/api/users     {name, follow?}   a new LINE user (follows the bot by default)
+    GET  /simulator/api/users                       demo members, LINE households, city staff, added
+                                                    people (each with its channel)
+    POST /simulator/api/users     {name, follow?, channel?}  a new LINE user (follows the bot by
+                                                    default) on a channel (an id; default: the first)
     POST /simulator/api/send      {user_id, kind, ...}  kind: text|postback|follow|unfollow|
                                                     location|image|file (image/file: multipart)
     GET  /simulator/api/messages?user_id=&after=    what the bot sent to the user, and what they sent
@@ -21,6 +23,12 @@ In simulator mode every request must name a loopback host (localhost, 127.0.0.1,
 host of KAIRAN_BASE_URL; any port), so that a web page whose name is made to resolve to
 127.0.0.1 (DNS rebinding) cannot drive it; KAIRAN_SIMULATOR_REMOTE=1 lifts both this and the
 this-machine-only check for a training session on a trusted network.
+
+Channels: every person talks to one channel, the one their association's residents use (its
+own, else the city's; the environment's when the database has none), and the page says which.
+Their events carry that channel's `destination` and are signed with its secret; the fake LINE
+API accepts every channel's token (and the environment's), and only those. A person added on
+the page picks the channel (`channel`: a channel id, or none for the environment's).
 
 The simulator keeps its state (the fake LINE, added people, what users sent) in memory in one
 process: serve it from a single process with threads (the bot calls the fake over HTTP while a
@@ -50,8 +58,9 @@ from bot.state import kairan
 from bot.webhook import signature
 from handlers.messages import texts
 from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
-from models import Household, Member, MemberStatus
+from models import Association, CityStaff, Household, Member, MemberStatus, Municipality
 from models.roster import current_association
+from models.tenancy import channel_id_for
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -162,6 +171,7 @@ class Simulator:
     fake: FakeLine
     destination: str
     added: dict[str, str] = field(default_factory=dict)  # people added on the page: id -> name
+    added_channel: dict[str, int | None] = field(default_factory=dict)  # … and the channel they talk to
     friend: dict[str, bool] = field(default_factory=dict)  # follow state, once known here
     blocked_once: set[str] = field(default_factory=set)
     sent: dict[str, list[dict]] = field(default_factory=dict)  # what each user sent, for display
@@ -195,6 +205,10 @@ def init_app(app: Flask) -> None:
     fake = FakeLine()
     k.extras["fake_line"] = fake
     k.extras["simulator"] = Simulator(fake, bot_user_id(k.settings.channel_secret))
+    # the fake LINE knows every channel by its token (named as channel_name), and only those
+    fake.strict_tokens = True
+    fake.token_source = lambda: {**{e.token: channel_name(e.id) for e in k.channels.entries()},
+                                 **({k.settings.channel_access_token: channel_name(None)} if k.settings.env_channel else {})}
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_PATH: fake.app()})
     if not k.settings.simulator_remote:  # outermost: the fake LINE API too
         app.wsgi_app = LoopbackHostOnly(app.wsgi_app, also=urlsplit(k.settings.base_url).hostname)
@@ -231,17 +245,65 @@ class LoopbackHostOnly:
         return [body]
 
 
+# --- channels -------------------------------------------------------------------------------------
+def channel_name(channel_id: int | None) -> str:
+    """How the fake LINE names a channel's token: 'env', or 'channel:<id>'."""
+    return "env" if channel_id is None else f"channel:{channel_id}"
+
+
+ENV_LABEL = "環境変数のチャネル"
+
+
+def channel_choices() -> list[dict]:
+    """The channels a person added on the page may talk to: every channel row, else the environment's."""
+    k = kairan()
+    rows = [{"id": e.id, "label": e.label} for e in k.channels.entries()]
+    return rows or [{"id": None, "label": ENV_LABEL}]
+
+
+def channel_label(channel_id: int | None) -> str:
+    if channel_id is None:
+        return ENV_LABEL
+    entry = kairan().channels.by_id(channel_id)
+    return entry.label if entry else f"channel {channel_id} (gone)"
+
+
+def _user_channel(uid: str) -> int | None:
+    """The channel a person talks to: picked when added on the page, else the one their
+    association's residents use (a member's, or a LINE household's of the roster), else the
+    environment's."""
+    s_ = sim()
+    if uid in s_.added_channel:
+        return s_.added_channel[uid]
+    k = kairan()
+    with k.db.session() as s:
+        staff = s.scalar(select(CityStaff.channel_id).where(CityStaff.line_user_id == uid, CityStaff.active.is_(True))
+                         .limit(1))
+        if staff is not None:
+            return staff
+        assoc_id = s.scalar(select(Member.association_id).where(Member.line_user_id == uid)
+                            .order_by(Member.id.desc()).limit(1))
+        if assoc_id is None:
+            assoc_id = next((h.association_id for h in s.scalars(select(Household).where(Household.on_line.is_(True)))
+                             if demo_user_id(h.name) == uid), None)
+        return channel_id_for(s, assoc_id)
+
+
 # --- who can be played --------------------------------------------------------------------------
 def list_users() -> list[dict]:
+    """Everyone the page can play: each association's members and LINE households (grouped by
+    association and 班), the city staff, and the people added on the page; each with the channel
+    they talk to."""
     k, s_ = kairan(), sim()
     out: list[dict] = []
     seen: set[str] = set()
     with k.db.session() as s:
-        try:
-            assoc = current_association(s, k.settings.association_slug)
-        except RuntimeError:
-            assoc = None
-        if assoc is not None:
+        associations = s.scalars(select(Association).order_by(Association.id)).all()
+        several = len(associations) > 1
+        for assoc in associations:
+            channel_id = channel_id_for(s, assoc.id)
+            chan = {"association": assoc.name if several else "", "channel_id": channel_id,
+                    "channel": channel_label(channel_id)}
             members = s.scalars(select(Member).where(Member.association_id == assoc.id,
                                                      Member.line_user_id.is_not(None))).all()
             households = s.scalars(select(Household).where(Household.association_id == assoc.id)).all()
@@ -257,7 +319,10 @@ def list_users() -> list[dict]:
                 user = {"id": m.line_user_id, "name": name, "block": block.name if block else "",
                         "role": m.role.value if m.status == MemberStatus.active else "",
                         "label": label, "status": m.status.value, "kind": "member",
-                        "friend": s_.friend.get(m.line_user_id, m.status != MemberStatus.unfollowed)}
+                        "friend": s_.friend.get(m.line_user_id, m.status != MemberStatus.unfollowed), **chan}
+                if m.line_user_id in s_.added_channel:  # added on the page: the channel they picked
+                    user.update(channel_id=s_.added_channel[m.line_user_id],
+                                channel=channel_label(s_.added_channel[m.line_user_id]))
                 user["blocked"] = not user["friend"] and (m.status == MemberStatus.unfollowed
                                                           or m.line_user_id in s_.blocked_once)
                 rows.append(((block.position if block else 999, m.household_id or 10 ** 9, m.id), user))
@@ -268,15 +333,29 @@ def list_users() -> list[dict]:
                 rows.append(((h.block.position, h.id, 0), {
                     "id": uid, "name": h.name, "block": h.block.name, "role": "", "label": "LINE未登録",
                     "status": "none", "kind": "household", "friend": s_.friend.get(uid, False),
-                    "blocked": uid in s_.blocked_once and not s_.friend.get(uid, False)}))
+                    "blocked": uid in s_.blocked_once and not s_.friend.get(uid, False), **chan}))
             for _, user in sorted(rows, key=lambda r: r[0]):
                 if user["id"] not in seen:
                     seen.add(user["id"])
                     out.append(user)
+        for staff in s.scalars(select(CityStaff).where(CityStaff.active.is_(True)).order_by(CityStaff.id)):
+            if staff.line_user_id in seen:
+                continue
+            seen.add(staff.line_user_id)
+            city = s.get(Municipality, staff.municipality_id)
+            out.append({"id": staff.line_user_id, "name": staff.name or "（名前未登録）", "block": "",
+                        "role": "city_staff", "label": "市の担当者", "status": "active", "kind": "staff",
+                        "association": city.name if city else "", "channel_id": staff.channel_id,
+                        "channel": channel_label(staff.channel_id),
+                        "friend": s_.friend.get(staff.line_user_id, True),
+                        "blocked": staff.line_user_id in s_.blocked_once
+                        and not s_.friend.get(staff.line_user_id, True)})
     for uid, name in list(s_.added.items()):
         if uid not in seen:
+            chosen = s_.added_channel.get(uid)
             out.append({"id": uid, "name": name, "block": "", "role": "", "label": "新しい人", "status": "none",
-                        "kind": "new", "friend": s_.friend.get(uid, False),
+                        "kind": "new", "friend": s_.friend.get(uid, False), "association": "",
+                        "channel_id": chosen, "channel": channel_label(chosen),
                         "blocked": uid in s_.blocked_once and not s_.friend.get(uid, False)})
     for u in out:  # the fake's profile API answers with these names
         s_.fake.profiles[u["id"]] = u["name"]
@@ -309,12 +388,17 @@ def page() -> str:
     users = list_users()
     opened = [u for u in request.args.get("open", "").split(",") if USER_ID.match(u)]
     return render_template("simulator.html", users=users, opened=opened, places=PLACES,
-                           base_url=k.settings.base_url, association=_association_name(), header=HEADER)
+                           base_url=k.settings.base_url, association=_association_name(), header=HEADER,
+                           channels=channel_choices())
 
 
 def _association_name() -> str | None:
+    """The title: the municipality's name when there is one, else the association's."""
     k = kairan()
     with k.db.session() as s:
+        city = s.scalar(select(Municipality.name).order_by(Municipality.id).limit(1))
+        if city is not None:
+            return city
         try:
             return current_association(s, k.settings.association_slug).name
         except RuntimeError:
@@ -332,13 +416,21 @@ def create_user():
     name = str(data.get("name") or "").strip()
     if not name or len(name) > NAME_MAX:
         return _error(400, f"name: 1〜{NAME_MAX}文字で入力してください")
+    choices = channel_choices()
+    if "channel" in data:
+        chosen = data.get("channel")
+        if chosen not in [c["id"] for c in choices]:
+            return _error(400, "channel: " + " / ".join(str(c["id"]) for c in choices))
+    else:
+        chosen = choices[0]["id"]
     uid = new_user_id()
     s_ = sim()
     with s_.lock:
         s_.added[uid] = name
+        s_.added_channel[uid] = chosen
         s_.friend[uid] = False
     s_.fake.profiles[uid] = name
-    out: dict[str, Any] = {"user": {"id": uid, "name": name}}
+    out: dict[str, Any] = {"user": {"id": uid, "name": name, "channel_id": chosen, "channel": channel_label(chosen)}}
     if data.get("follow", True):
         out["follow"] = _send(uid, "follow", {})
     return jsonify(out), 201
@@ -421,7 +513,8 @@ def _send(uid: str, kind: str, f: dict) -> dict:
         elif kind == "unfollow":
             s_.friend[uid] = False
             s_.blocked_once.add(uid)
-    token = fake.issue_reply_token(uid) if kind != "unfollow" else None
+    channel_id = _user_channel(uid)
+    token = fake.issue_reply_token(uid, channel_name(channel_id)) if kind != "unfollow" else None
     shown: dict[str, Any] = {"kind": kind}
     if kind in ("image", "file"):
         f["message_id"] = message_id()
@@ -439,9 +532,13 @@ def _send(uid: str, kind: str, f: dict) -> dict:
     elif kind == "follow":
         shown["isUnblocked"] = unblocked
     item = s_.log(uid, shown)
-    status = post_callback(event, s_.destination)
+    entry = kairan().channels.by_id(channel_id)
+    if entry is None:  # the channel is gone (or, for the environment's, there is none)
+        status = 400
+    else:
+        status = post_callback(event, entry.bot_user_id or s_.destination, entry.secret)
     item["status"] = status
-    return {"status": status, "seq": item["seq"], "event": event}
+    return {"status": status, "seq": item["seq"], "event": event, "channel_id": channel_id}
 
 
 def _member_status(uid: str) -> MemberStatus | None:

@@ -221,6 +221,14 @@ class LineClient:
             return None
         return bytes(resp.data), _header(resp.headers, "content-type") or "application/octet-stream"
 
+    def bot_user_id(self) -> str | None:
+        """The channel's own bot user id (the webhooks' destination), asked from LINE; None if unknown."""
+        try:
+            return self.api.get_bot_info(_request_timeout=self.timeout).user_id
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
+            log.warning("LINE bot info lookup failed: %s", type(e).__name__)
+            return None
+
     def quota(self) -> tuple[int | None, int | None]:
         """(monthly limit or None when unlimited, used this month), asked from LINE now;
         (None, None) when unknown. Not cached here: handlers and the dispatcher use the figure

@@ -81,7 +81,11 @@
   }
 
   function userLabel(u) {
-    return [u.block, u.label].filter(Boolean).join("・");
+    return [u.association, u.block, u.label].filter(Boolean).join("・");
+  }
+
+  function channelText(u) {
+    return u.channel ? "チャネル: " + u.channel : "";
   }
 
   function humanSize(n) {
@@ -403,6 +407,8 @@
       const u = this.user;
       this.nameEl = el("div", { class: "pane-name", text: u.name });
       this.subEl = el("div", { class: "pane-sub", text: userLabel(u) || "LINEユーザー" });
+      // which LINE channel (公式アカウント) this person talks to: its destination and secret sign the events
+      this.chanEl = el("div", { class: "pane-channel", text: channelText(u) });
       this.chat = el("div", { class: "chat", role: "log", "aria-label": u.name + "さんのトーク" });
       this.quick = el("div", { class: "quick", hidden: true });
       this.banner = el("div", { class: "banner", hidden: true },
@@ -426,7 +432,7 @@
       this.root = el("section", { class: "pane", "data-user-id": u.id },
         el("header", { class: "pane-head" },
           el("span", { class: "avatar big", text: u.name.slice(0, 1) }),
-          el("div", { class: "pane-who" }, this.nameEl, this.subEl),
+          el("div", { class: "pane-who" }, this.nameEl, this.subEl, this.chanEl),
           this.followBtn,
           el("button", { type: "button", class: "close", "aria-label": "閉じる", title: "閉じる", text: "×",
             onclick: () => closePane(this.id) })),
@@ -448,6 +454,7 @@
       this.user = u;
       this.nameEl.textContent = u.name;
       this.subEl.textContent = userLabel(u) || "LINEユーザー";
+      this.chanEl.textContent = channelText(u);
       const friend = !!u.friend;
       this.followBtn.textContent = friend ? "ブロック" : "友だち追加";
       this.followBtn.title = friend ? "ボットをブロックする（unfollow）" : "ボットを友だち追加する（follow）";
@@ -676,7 +683,9 @@
     list.replaceChildren();
     let group = null;
     for (const u of users.values()) {
-      const g = u.block || (u.kind === "new" ? "新しく追加した人" : "班なし");
+      const g = u.kind === "staff" ? (u.association ? u.association + " " : "") + "市の担当者"
+        : u.kind === "new" ? "新しく追加した人"
+        : (u.association ? u.association + " " : "") + (u.block || "班なし");
       if (g !== group) {
         group = g;
         list.append(el("li", { class: "group", text: g }));
@@ -687,7 +696,7 @@
         onclick: () => openPane(u.id),
       }, el("span", { class: "avatar" + (u.role ? " role-" + u.role : ""), text: u.name.slice(0, 1) }),
       el("span", { class: "who" }, el("span", { class: "name", text: u.name }),
-        el("span", { class: "meta", text: [u.label, u.friend ? "" : (u.blocked ? "ブロック中" : "友だち未追加")].filter((x, i, a) => x && a.indexOf(x) === i).join("・") })))));
+        el("span", { class: "meta", text: [u.label, u.kind === "new" ? u.channel : "", u.friend ? "" : (u.blocked ? "ブロック中" : "友だち未追加")].filter((x, i, a) => x && a.indexOf(x) === i).join("・") })))));
     }
   }
 
@@ -741,7 +750,10 @@
       const n = name.value.trim();
       if (!n) return;
       try {
-        const res = await api("/users", { name: n });
+        const pick = document.getElementById("add-channel");
+        const body = { name: n };
+        if (pick) body.channel = pick.value === "" ? null : Number(pick.value);
+        const res = await api("/users", body);
         name.value = "";
         form.hidden = true;
         toggle.hidden = false;
