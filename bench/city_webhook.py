@@ -90,6 +90,7 @@ class CityBodies:
         self.fake, self.who = fake, who
         self.walk = itertools.cycle(who)
         self.tapped: set[tuple[str, int]] = set()
+        self.events: dict[tuple[str, int], list[str]] = {}
 
     def make(self, n: int, prefix: str, taps=None) -> list[tuple[bytes, str]]:
         from bot.webhook import signature
@@ -105,6 +106,7 @@ class CityBodies:
             body = json.dumps({"destination": bot_user_id(ch), "events": [e]}, ensure_ascii=False).encode()
             out.append((body, signature(channel_secret(ch), body)))
             self.tapped.add((user, cid))
+            self.events.setdefault((user, cid), []).append(e["webhookEventId"])
         return out
 
 
@@ -129,10 +131,10 @@ class EchoBodies:
         return out
 
 
-def check_reads(url: str, tapped: set[tuple[str, int]]) -> dict:
-    from sqlalchemy import create_engine, select
+def check_reads(url: str, tapped: set[tuple[str, int]], events: dict | None = None) -> dict:
+    from sqlalchemy import create_engine, func, select
 
-    from models import Delivery, Member
+    from models import Delivery, Member, WebhookEvent
 
     engine = create_engine(url)
     cids = sorted({c for _, c in tapped})
@@ -140,8 +142,15 @@ def check_reads(url: str, tapped: set[tuple[str, int]]) -> dict:
         read = set(c.execute(select(Member.line_user_id, Delivery.circular_id)
                              .join(Delivery, Delivery.household_id == Member.household_id)
                              .where(Delivery.circular_id.in_(cids), Delivery.read_at.is_not(None))).all())
+        events = dict(c.execute(select(WebhookEvent.status, func.count()).where(WebhookEvent.id.like("WARM%"))
+                                .group_by(WebhookEvent.status)).all())
+        unread = sorted(tapped - read)
+        if unread and events:  # what became of the first few unread taps' events
+            ids = [i for pair in unread[:5] for i in events.get(pair, [])]
+            print("# unread taps' events:", c.execute(select(WebhookEvent.id, WebhookEvent.status, WebhookEvent.attempts,
+                                                             WebhookEvent.error).where(WebhookEvent.id.in_(ids))).all())
     engine.dispose()
-    return {"taps_unread": len(tapped - read), "read_not_tapped": len(read - tapped)}
+    return {"taps_unread": len(tapped - read), "read_not_tapped": len(read - tapped), "warm-up events": events}
 
 
 def routing_alone(ds, lookups: int = 20_000) -> dict:
@@ -238,7 +247,7 @@ def main() -> None:
                                 "handled/s": w["handled_per_s"], "handled p99 ms": w["handling_p99_ms"]}
                     rows += run_target(f"kairan, {LABELS.get(target, target)}", "bot.app:create_app()", env, fake,
                                        bodies.make, args, tmp, True, check, extra, channels=len(ds.channels))
-                    checks[target] = check_reads(ds.url, bodies.tapped)
+                    checks[target] = check_reads(ds.url, bodies.tapped, bodies.events)
                 finally:
                     delete_circulars_and_events(ds.url, made)
         invalid = fake.call("invalid")
@@ -283,7 +292,9 @@ def run_target(name, app, env, fake, make, args, tmp, pg, check, extra, channels
     server = Gunicorn(app, env, tmp, name.replace(" ", "_").replace(",", ""), workers=args.workers, extra=extra)
     rows = []
     try:
-        asyncio.run(load(server.url, make(30, "WARM" + uuid.uuid4().hex[:6]), 4, None, 10))
+        warm = asyncio.run(load(server.url, make(30, "WARM" + uuid.uuid4().hex[:6]), 4, None, 60))
+        if warm["status"] != {"200": 30}:
+            print(f"# {name}: warm-up answered {warm['status']}")
         time.sleep(1.5)
         for mode, n in (("closed", args.requests), ("open", int(args.rate * args.duration))):
             if mode not in args.phases.split(","):
