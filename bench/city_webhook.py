@@ -200,6 +200,7 @@ def main() -> None:
     ap.add_argument("--phases", default="closed,open")
     ap.add_argument("--targets", default="one,thousand,city-own,city-city")
     ap.add_argument("--no-echo", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1, help="run the echo bot and the targets this many times, in turn")
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--logdir", help="keep gunicorn's logs here")
@@ -220,36 +221,39 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="kairan-citybench-") as tmp:
             tmp = args.logdir or tmp
-            if not args.no_echo:
-                env = {**base_env, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN}
-                rows += run_target("echo (sdk)", "bench.echo_bot:create_app()", env, fake, EchoBodies(fake).make,
-                                   args, tmp, False, None, extra)
-            done_routing = set()
-            for target in targets:
-                dbname, spec = specs[target]
-                t = time.perf_counter()
-                ds = ensure(dbname, spec)
-                print(f"# {target}: data set ready in {time.perf_counter() - t:.1f} s"
-                      f"{' (built in %.1f s)' % ds.built_s if ds.built_s else ''}; {len(ds.channels)} channels")
-                if dbname not in done_routing:
-                    routing.append({"data set": dbname, **routing_alone(ds)})
-                    done_routing.add(dbname)
-                fake.name_channels(ds.channels)
-                who, made = tappers(ds, target)
-                try:
-                    bodies = CityBodies(fake, who)
-                    env = {**base_env, "DATABASE_URL": ds.url, "KAIRAN_CHANNEL_KEYS": CHANNEL_KEY,
-                           "KAIRAN_SIMULATOR": "0"}
+            for rnd in range(1, args.rounds + 1):
+                if not args.no_echo:
+                    env = {**base_env, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN}
+                    rows += [{"round": rnd, **r} for r in run_target(
+                        "echo (sdk)", "bench.echo_bot:create_app()", env, fake, EchoBodies(fake).make, args, tmp,
+                        False, None, extra)]
+                done_routing = set()
+                for target in targets:
+                    dbname, spec = specs[target]
+                    t = time.perf_counter()
+                    ds = ensure(dbname, spec)
+                    print(f"# {target}: data set ready in {time.perf_counter() - t:.1f} s"
+                          f"{' (built in %.1f s)' % ds.built_s if ds.built_s else ''}; {len(ds.channels)} channels")
+                    if dbname not in done_routing:
+                        routing.append({"round": rnd, "data set": dbname, **routing_alone(ds)})
+                        done_routing.add(dbname)
+                    fake.name_channels(ds.channels)
+                    who, made = tappers(ds, target)
+                    try:
+                        bodies = CityBodies(fake, who)
+                        env = {**base_env, "DATABASE_URL": ds.url, "KAIRAN_CHANNEL_KEYS": CHANNEL_KEY,
+                               "KAIRAN_SIMULATOR": "0"}
 
-                    def check(prefix: str, ok: int, url=ds.url) -> dict:
-                        w = wait_done(url, prefix, ok)
-                        return {"stored": w["stored"], "distinct": w["distinct"], "done": w["done"],
-                                "handled/s": w["handled_per_s"], "handled p99 ms": w["handling_p99_ms"]}
-                    rows += run_target(f"kairan, {LABELS.get(target, target)}", "bot.app:create_app()", env, fake,
-                                       bodies.make, args, tmp, True, check, extra, channels=len(ds.channels))
-                    checks[target] = check_reads(ds.url, bodies.tapped, bodies.events)
-                finally:
-                    delete_circulars_and_events(ds.url, made)
+                        def check(prefix: str, ok: int, url=ds.url) -> dict:
+                            w = wait_done(url, prefix, ok)
+                            return {"stored": w["stored"], "distinct": w["distinct"], "done": w["done"],
+                                    "handled/s": w["handled_per_s"], "handled p99 ms": w["handling_p99_ms"]}
+                        rows += [{"round": rnd, **r} for r in run_target(
+                            f"kairan, {LABELS.get(target, target)}", "bot.app:create_app()", env, fake, bodies.make,
+                            args, tmp, True, check, extra, channels=len(ds.channels))]
+                        checks[f"{target} #{rnd}"] = check_reads(ds.url, bodies.tapped, bodies.events)
+                    finally:
+                        delete_circulars_and_events(ds.url, made)
         invalid = fake.call("invalid")
     finally:
         fake.close()
@@ -258,17 +262,17 @@ def main() -> None:
     print(f"# gunicorn --workers {args.workers} --threads {args.threads} --access-logfile - (the Procfile's); "
           f"closed loop c={args.concurrency} x {args.requests}; open {args.rate:g}/s x {args.duration:g} s; "
           f"every request one read postback\n")
-    print(table(rows, ["target", "channels", "mode", "sent", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
+    print(table(rows, ["round", "target", "channels", "mode", "sent", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
                        "errors"]))
     print()
-    print(table(rows, ["target", "mode", "srv cpu ms/req", "pg cpu ms/req", "fake cpu ms/req", "client cpu ms/req",
+    print(table(rows, ["round", "target", "mode", "srv cpu ms/req", "pg cpu ms/req", "fake cpu ms/req", "client cpu ms/req",
                        "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms"]))
-    echo = {r["mode"].split()[0]: r for r in rows if r["target"].startswith("echo")}
+    echo = {(r["round"], r["mode"].split()[0]): r for r in rows if r["target"].startswith("echo")}
     ratios = []
     for r in rows:
-        e = echo.get(r["mode"].split()[0])
+        e = echo.get((r["round"], r["mode"].split()[0]))
         if r["target"].startswith("kairan") and e:
-            ratios.append({"target": r["target"], "mode": r["mode"], "req/s ratio": r["req/s"] / e["req/s"],
+            ratios.append({"round": r["round"], "target": r["target"], "mode": r["mode"], "req/s ratio": r["req/s"] / e["req/s"],
                            "p50 ratio": r["p50 ms"] / e["p50 ms"], "p99 ratio": r["p99 ms"] / e["p99 ms"],
                            "cpu ratio": r["srv cpu ms/req"] / e["srv cpu ms/req"]})
     if ratios:
