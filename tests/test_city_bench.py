@@ -137,7 +137,8 @@ def test_the_webhook_bench_bodies_are_routed_to_their_channel(db_url, fake, serv
             resp = client.post("/callback", data=body, headers={"X-Line-Signature": sig,
                                                                 "Content-Type": "application/json"})
             assert resp.status_code == 200
-        assert city_webhook.check_reads(ds.url, bodies.tapped) == {"taps_unread": 0, "read_not_tapped": 0}
+        checked = city_webhook.check_reads(ds.url, bodies.tapped, bodies.events)
+        assert (checked["taps_unread"], checked["read_not_tapped"]) == (0, 0)
         city_webhook.delete_circulars_and_events(ds.url, made)
     app.extensions["kairan"].db.dispose()
     assert len(fake.sends("/reply")) == 12
