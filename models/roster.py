@@ -111,7 +111,7 @@ class Member(Base):
     __table_args__ = (UniqueConstraint("association_id", "line_user_id"),)
     id: Mapped[intpk]
     association_id: Mapped[int] = association_fk()
-    # indexed alone too: a city channel looks a user up among all its associations (migration 0017)
+    # indexed alone too: a city channel looks a user up among all its associations (migration 0016)
     line_user_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"), index=True)
     # the 班 the member said they live in (for pending members) / lead (for block leaders)

@@ -7,15 +7,15 @@ association, ~2,400 buffers and 2–4 ms per event at 800 associations, growing 
 With this index it is one probe (9 buffers, 0.1 ms) whatever the number of associations
 (docs/benchmarks.md, "City tier").
 
-Revision ID: 0017
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 04:00:00.000000
 """
 from alembic import op
 
 
-revision = '0017'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
