@@ -62,6 +62,8 @@ class Directory:
         self._stamp: tuple | None = None
         self._checked_at: float | None = None
         self._rechecked_at: float | None = None
+        self._rechecks = 0
+        self._env_destinations: frozenset[str] = frozenset()
         self._by_id: dict[int, Entry] = {}
         self._by_dest: dict[str, Entry] = {}
         self._env_assoc: int | None = None
@@ -89,7 +91,8 @@ class Directory:
         the environment's channel (zero configuration), when there is one. A row whose secret
         cannot be decrypted is nobody's channel (None: refused)."""
         entry = self.by_destination(destination)
-        if entry is None and destination and BOT_USER_ID.fullmatch(destination) and self._may_recheck():
+        if (entry is None and destination and BOT_USER_ID.fullmatch(destination)
+                and destination not in self._env_destinations and self._may_recheck()):
             self.invalidate()  # a channel added a moment ago in another process: look again, now
             entry = self.by_destination(destination)
         if entry is not None:
@@ -121,14 +124,22 @@ class Directory:
         return [self._by_id[i] for i in sorted(self._by_id)]
 
     # --- the cache -----------------------------------------------------------------------
+    def env_verified(self, destination: str | None) -> None:
+        """A body for this destination verified with the environment's secret: it is the
+        environment channel's bot, no reason to look at the table for it again."""
+        if destination and len(self._env_destinations) < 16:
+            self._env_destinations = self._env_destinations | {destination}
+
     def _may_recheck(self) -> bool:
-        """A destination no row has makes one early look at the table, at most once a second (a
-        stream of made-up destinations costs one query a second, not one each)."""
+        """A destination no row has makes an early look at the table, at most RECHECKS a second (a
+        stream of made-up destinations costs a few queries a second, not one each)."""
         now = self.clock()
         with self._lock:
-            if self._rechecked_at is not None and now - self._rechecked_at < RECHECK_EVERY:
+            if self._rechecked_at is None or now - self._rechecked_at >= 1.0:
+                self._rechecked_at, self._rechecks = now, 0
+            if self._rechecks >= RECHECKS:
                 return False
-            self._rechecked_at = now
+            self._rechecks += 1
             return True
 
     def invalidate(self) -> None:
@@ -183,7 +194,7 @@ class Directory:
 
 # --- writing channels (the CLI, the demo) ------------------------------------------------------
 BOT_USER_ID = re.compile(r"U[0-9a-f]{32}")
-RECHECK_EVERY = 1.0  # seconds: an unknown destination's early look at the channels table
+RECHECKS = 5  # a second at most: early looks at the channels table for destinations no row has
 
 
 def add_channel(session: Session, box: SecretBox, *, bot_user_id: str, secret: str, token: str, label: str,

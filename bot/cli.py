@@ -25,7 +25,7 @@ from handlers.messages import texts
 from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
-from models.tenancy import Channel, Municipality, channel_id_for
+from models.tenancy import Channel, CityStaff, Municipality, channel_id_for
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]

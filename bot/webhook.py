@@ -65,6 +65,8 @@ def callback() -> Response:
         log.warning("webhook refused: %s", "no channel for its destination" if channel is None
                     else "a missing or wrong signature")
         abort(400, "invalid signature")
+    if channel.id is None:
+        k.channels.env_verified(destination)
     try:
         events = parse_body(body, payload)
     except MalformedWebhook as e:

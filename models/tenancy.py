@@ -104,14 +104,19 @@ def quota_key(channel_id: Optional[int]) -> str:
     return "default" if channel_id is None else f"channel:{channel_id}"
 
 
-def served_association_ids(session: Session, ref: ChannelRef) -> list[int]:
-    """The associations whose residents use this channel."""
+def _served(ref: ChannelRef):
+    """The ids of the associations whose residents use this channel, as a SELECT (None: none)."""
     if ref.kind == "municipality":
         own = select(Channel.association_id).where(Channel.association_id.is_not(None))
-        return list(session.scalars(select(Association.id).where(
-            Association.municipality_id == ref.municipality_id, Association.id.not_in(own))
-            .order_by(Association.id)))
-    return [ref.association_id] if ref.association_id is not None else []
+        return select(Association.id).where(Association.municipality_id == ref.municipality_id,
+                                            Association.id.not_in(own))
+    return None if ref.association_id is None else select(Association.id).where(Association.id == ref.association_id)
+
+
+def served_association_ids(session: Session, ref: ChannelRef) -> list[int]:
+    """The associations whose residents use this channel."""
+    q = _served(ref)
+    return [] if q is None else list(session.scalars(q.order_by(Association.id)))
 
 
 def served_associations(session: Session, ref: ChannelRef) -> list[Association]:
@@ -167,31 +172,41 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
     one); else the association a dialog of the user's is about (registration on a city channel);
     else the channel's only association; else None (a city channel, someone not yet registered).
     """
-    served = served_association_ids(session, ref)
+    served = _served(ref)  # a subquery: a city channel's 800 ids are not sent as 800 parameters
     staff = None
     if ref.kind != "association":
         staff = session.scalar(select(CityStaff).where(CityStaff.channel_id.is_(ref.id) if ref.id is None
                                                         else CityStaff.channel_id == ref.id,
                                                         CityStaff.line_user_id == user_id,
                                                         CityStaff.active.is_(True)))
-    member = None
-    if served:
-        member = session.scalars(select(Member).where(Member.association_id.in_(served),
-                                                      Member.line_user_id == user_id)
-                                 .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
-    if member is not None and (len(served) == 1 or member.status not in (MemberStatus.withdrawn,
-                                                                          MemberStatus.declined)):
+    if served is None:
+        return Resolved(None, None, staff)
+    one = ref.kind != "municipality"  # an association's channel, the environment's: one association
+
+    def only_one() -> Optional[int]:
+        """The channel's association when it serves exactly one (asked only when it matters)."""
+        if one:
+            return ref.association_id
+        ids = session.scalars(served.order_by(Association.id).limit(2)).all()
+        return ids[0] if len(ids) == 1 else None
+
+    member = session.scalars(select(Member).where(Member.association_id.in_(served),
+                                                  Member.line_user_id == user_id)
+                             .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
+    if member is not None and (member.status not in (MemberStatus.withdrawn, MemberStatus.declined)
+                               or one or only_one() is not None):
         return Resolved(member_association(session, member), member, staff)
     dialog_assoc = session.scalar(select(DialogState.association_id).where(
-        DialogState.line_user_id == user_id, DialogState.association_id.in_(served or [-1]))
+        DialogState.line_user_id == user_id, DialogState.association_id.in_(served))
         .order_by(DialogState.updated_at.desc(), DialogState.id.desc()).limit(1))
     if dialog_assoc is not None:
         chosen = session.get(Association, dialog_assoc)
         if member is not None and member.association_id != dialog_assoc:
             member = None
         return Resolved(chosen, member, staff)
-    if len(served) == 1:
-        return Resolved(session.get(Association, served[0]), member, staff)
+    single = only_one()
+    if single is not None:
+        return Resolved(session.get(Association, single), member, staff)
     return Resolved(None, None, staff)
 
 

@@ -145,6 +145,7 @@ def test_routing_stays_off_the_database(app, k, fake, city):
         channel(k, f"extra-{n}", association_id=association(k.db, f"x{n}", f"自治会{n}", []))
     k.channels.for_webhook(city["A"]["bot_user_id"])  # loaded
     k.channels.for_webhook(user_id("bot:nobody"))  # … and the environment's association
+    k.channels.env_verified(user_id("bot:nobody"))  # as /callback does once its signature verified
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(k.db.engine, "before_cursor_execute", listener)
