@@ -14,7 +14,7 @@ from bot.secrets import box_for
 from models import CityStaff, Database, NoticeAudience, Role
 from models.city import pickable
 
-from channels_kit import association, channel, municipality, on, register_tokens
+from channels_kit import association, on, register_tokens
 from conftest import user_id
 
 CHAIR = user_id("北町 会長")

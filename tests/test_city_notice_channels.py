@@ -49,8 +49,8 @@ def test_on_a_city_channel_of_many_associations_the_staff_member_drafts_and_send
     """The staff member belongs to no association (the channel serves two): the notice flow runs for
     them all the same, to the chairs of both."""
     city = municipality(k.db)
-    kita = association(k.db, "kita", "北町自治会", [("北町 会長", Role.chair)], city)
-    nishi = association(k.db, "nishi", "西町自治会", [("西町 会長", Role.chair)], city)
+    association(k.db, "kita", "北町自治会", [("北町 会長", Role.chair)], city)
+    association(k.db, "nishi", "西町自治会", [("西町 会長", Role.chair)], city)
     city_channel = channel(k, "みなと市", municipality_id=city)
     with k.db.session() as s:
         s.add(CityStaff(municipality_id=city, channel_id=city_channel["id"], line_user_id=STAFF, name="市役所 佐々木"))
@@ -61,5 +61,10 @@ def test_on_a_city_channel_of_many_associations_the_staff_member_drafts_and_send
     preview = line.tap(STAFF, draft, "全自治会の会長")
     line.tap(STAFF, preview, "送信")
     with k.db.session() as s:
-        rows = {r.association_id: r.recipients for r in s.scalars(select(OutboxMessage))}
-    assert rows == {kita: [user_id("北町 会長")], nishi: [NISHI_CHAIR]}
+        rows = [(r.association_id, r.channel_id, r.kind, r.recipients) for r in s.scalars(select(OutboxMessage))]
+    # one multicast through the city channel for both chairs (a row of several associations is none's)
+    assert rows == [(None, city_channel["id"], "multicast", [user_id("北町 会長"), NISHI_CHAIR])]
+    drain(k.db, k.line)
+    (sent,) = fake.sends("/multicast")
+    assert sent.channel == city_channel["name"] and sorted(sent.body["to"]) == sorted(rows[0][3])
+

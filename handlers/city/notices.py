@@ -252,10 +252,18 @@ def send(ctx: Ctx, d: CityNotice, _aud) -> Sent | None:
         return None
     mark_sent(ctx.session, d, sent, ctx.now)
     message = card(ctx, d)
+    # one multicast per channel (≤ 500 each), not one push per association: the 800 chairs on the
+    # city channel are two LINE calls (docs/benchmarks.md, "City tier"); a row that serves several
+    # associations belongs to none of them
+    by_channel: dict[int | None, tuple[list[str], set[int]]] = {}
     for p in sent:
         if p.user_ids:
-            enqueue(ctx.session, p.association_id, p.user_ids, [message], purpose=f"{SUBJECT}:{d.id}",
-                    now=ctx.now, channel_id=p.channel_id)
+            ids, assocs = by_channel.setdefault(p.channel_id, ([], set()))
+            ids += p.user_ids
+            assocs.add(p.association_id)
+    for channel_id, (ids, assocs) in by_channel.items():
+        enqueue(ctx.session, next(iter(assocs)) if len(assocs) == 1 else None, list(dict.fromkeys(ids)), [message],
+                purpose=f"{SUBJECT}:{d.id}", now=ctx.now, channel_id=channel_id)
     return Sent(texts.NOTICE_SENT.format(associations=len(sent), receipts=sum(len(p.receipts) for p in sent),
                                          pushes=d.push_count), f"notice:{d.id}", {"pushes": d.push_count})
 
