@@ -108,6 +108,8 @@ def served_fake():
 
 @pytest.fixture
 def fake(served_fake):
+    # a slow request of the test before (a read timeout) is answered before this test starts
+    assert served_fake.fake.wait_idle(), "the fake LINE API is still answering the previous test's request"
     served_fake.fake.reset()
     served_fake.fake.latency = 0.0
     served_fake.fake.quota_limit = 200

@@ -80,6 +80,7 @@ class FakeLine:
         self.profiles: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.in_flight = 0  # requests being answered (a slow one may outlive the test that sent it)
         self.quota_limit: int | None = 200
         self.usage_elsewhere = 0  # messages this month sent by other means (e.g. LINE Official Account Manager)
         self.arrivals: list[tuple[float, str, str | None]] = []  # (monotonic time, path, retry key) on arrival
@@ -148,9 +149,30 @@ class FakeLine:
             self.quota_limits.clear()
 
     # --- the WSGI app ------------------------------------------------------------------
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Until no request is being answered (a test's slow request must not land in the next
+        test's record); False if one still is after `timeout` seconds."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if self.in_flight == 0:
+                    return True
+            time.sleep(0.01)
+        return False
+
     def app(self) -> Flask:
         app = Flask("fake_line")
         fake = self
+
+        @app.before_request
+        def _arrived() -> None:
+            with fake._lock:
+                fake.in_flight += 1
+
+        @app.teardown_request
+        def _answered(_exc) -> None:
+            with fake._lock:
+                fake.in_flight -= 1
 
         def token() -> str:
             return request.headers.get("Authorization", "").removeprefix("Bearer ")
