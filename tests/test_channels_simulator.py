@@ -66,3 +66,28 @@ def test_a_person_added_on_the_page_talks_to_the_channel_picked(sim, city):
     user = created.json()["user"]
     assert user["channel_id"] == city["city"] and channel_of_last_event(sim) == city["city"]  # the follow
     assert sim.post("/simulator/api/users", {"name": "x", "channel": 999}).status_code == 400
+
+
+def test_the_city_played_side_by_side_a_notice_reaches_both_chairs_and_who_read_it_shows(sim, city):
+    """Done when (issue 11): the city staff member's notice reaches 東町's chair on 東町's own channel
+    and 西町's on the city channel, each pane shows it, and a [読みました] is counted for its association."""
+    from models import CityNotice
+    from models.city import notice_figures
+
+    chair, nishi_chair, staff = (demo.demo_user_id(n) for n in ("山田 太郎", "木村 正", demo.STAFF_NAME))
+    for who in (chair, nishi_chair):
+        sim.new(who)  # what the panes held before
+    sim.text(staff, "お知らせ 年末のごみ収集\n12月29日から1月3日まではお休みです。")
+    whom = sim.bot(staff)
+    sim.tap(staff, whom, "全自治会の会長")
+    sim.tap(staff, sim.bot(staff), "送信")
+    assert sim.dispatch() >= 2
+    cards = {who: sim.bot(who) for who in (chair, nishi_chair)}
+    assert all("年末のごみ収集" in all_text(items) for items in cards.values()), cards
+    sim.tap(chair, cards[chair], "読みました")
+    with sim.k.db.session() as s:
+        notice = s.scalar(select(CityNotice).where(CityNotice.title == "年末のごみ収集"))
+        read = {f.name: (f.read, f.total) for f in notice_figures(s, notice)}
+    assert read == {demo.NAME: (1, 1), demo.NISHI: (0, 1)}
+    sends = [r for r in sim.fake.sends() if "/push" in r.path or "/multicast" in r.path]
+    assert {r.channel for r in sends} == {f"channel:{city['higashi']}", f"channel:{city['city']}"}
