@@ -77,7 +77,7 @@ def test_the_city_played_side_by_side_a_notice_reaches_both_chairs_and_who_read_
     chair, nishi_chair, staff = (demo.demo_user_id(n) for n in ("山田 太郎", "木村 正", demo.STAFF_NAME))
     for who in (chair, nishi_chair):
         sim.new(who)  # what the panes held before
-    sim.text(staff, "お知らせ 年末のごみ収集\n12月29日から1月3日まではお休みです。")
+    sim.text(staff, "お知らせ 年末のごみ収集\n年末年始の収集はお休みです。")
     whom = sim.bot(staff)
     sim.tap(staff, whom, "全自治会の会長")
     sim.tap(staff, sim.bot(staff), "送信")
