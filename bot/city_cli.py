@@ -8,40 +8,14 @@ so it has its own few lines of the same helpers.
 from __future__ import annotations
 
 import unicodedata
-from contextlib import contextmanager
-from typing import Iterator
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config import ConfigError, load_settings
+from bot.cli_base import Fail, database
 from handlers.messages import texts
-from models import Channel, CityStaff, Database, Municipality
-from models.migrate import upgrade
-
-
-class Fail(click.ClickException):
-    """One line on stderr, exit 1 (as bot.cli.Fail)."""
-
-    def show(self, file=None) -> None:
-        click.echo(texts.CLI_ERROR.format(message=self.format_message()), err=True)
-
-
-@contextmanager
-def database() -> Iterator[Session]:
-    """Migrate, then one transaction: committed on success, rolled back on any error."""
-    try:
-        settings = load_settings()
-    except ConfigError as e:
-        raise Fail(str(e)) from None
-    upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        with db.session() as s:
-            yield s
-    finally:
-        db.dispose()
+from models import Channel, CityStaff, Municipality
 
 
 def _width(text: str) -> int:
@@ -78,7 +52,7 @@ def _channel_id(s: Session, m: Municipality) -> int | None:
 def grant(line_user_id: str, municipality_name: str, name: str | None) -> None:
     if not (line_user_id.startswith("U") and len(line_user_id) == 33):
         raise Fail(texts.CLI_BAD_USER_ID)
-    with database() as s:
+    with database() as (_, s):
         m = _municipality(s, municipality_name)
         channel_id = _channel_id(s, m)
         staff = s.scalar(select(CityStaff).where(CityStaff.line_user_id == line_user_id,
@@ -99,7 +73,7 @@ def grant(line_user_id: str, municipality_name: str, name: str | None) -> None:
 @click.argument("line_user_id")
 @click.option("--municipality", "municipality_name", required=True, help="municipality name")
 def revoke(line_user_id: str, municipality_name: str) -> None:
-    with database() as s:
+    with database() as (_, s):
         m = _municipality(s, municipality_name)
         rows = s.scalars(select(CityStaff).where(CityStaff.municipality_id == m.id,
                                                  CityStaff.line_user_id == line_user_id,
@@ -115,7 +89,7 @@ def revoke(line_user_id: str, municipality_name: str) -> None:
 @city_staff.command("list")
 @click.option("--municipality", "municipality_name", default=None, help="municipality name (default: every one)")
 def list_staff(municipality_name: str | None) -> None:
-    with database() as s:
+    with database() as (_, s):
         q = (select(Municipality.name, CityStaff.line_user_id, CityStaff.name, CityStaff.active)
              .join(Municipality, Municipality.id == CityStaff.municipality_id)
              .order_by(Municipality.name, CityStaff.id))

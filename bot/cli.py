@@ -10,19 +10,18 @@ import logging
 import os
 import re
 import unicodedata
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import roster_csv
-from bot.config import ConfigError, Settings, load_settings as _load_settings
+from bot.cli_base import Fail, database, load_settings
+from bot.config import Settings
 from bot.dev import demo as demo_data
 from handlers.messages import texts
-from models import Association, AuditLog, Block, Database, Household, Member, MemberStatus, Role
+from models import Association, AuditLog, Block, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
 from models.roster import new_join_code, normalize_name
 from models.tenancy import Channel, CityStaff, Municipality, channel_id_for
@@ -31,32 +30,6 @@ log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
 
 
-class Fail(click.ClickException):
-    """One line on stderr, exit 1 (click's own 'Error:' prefix is English)."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"エラー: {self.format_message()}", err=True)
-
-
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """The settings, or one line saying what the environment lacks (e.g. KAIRAN_SECRET_KEY)."""
-    try:
-        return _load_settings(env)
-    except ConfigError as e:
-        raise Fail(str(e)) from None
-
-
-@contextmanager
-def database(settings: Settings | None = None) -> Iterator[tuple[Settings, Session]]:
-    """Migrate, then one transaction: committed on success, rolled back on any error."""
-    settings = settings or load_settings()
-    upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        with db.session() as s:
-            yield settings, s
-    finally:
-        db.dispose()
 
 
 def find_association(s: Session, settings: Settings, slug: str | None = None) -> Association | None:

@@ -11,45 +11,20 @@ it back: no cycle).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import registry_csv
-from bot.config import ConfigError, load_settings
+from bot.cli_base import Fail, database
 from handlers.messages import texts
-from models import Association, Database, Municipality
-from models.migrate import upgrade
+from models import Association, Municipality
 from models.registry import Actor
 
 OPERATOR = Actor("operator", texts.REGISTRY_ACTOR_OPERATOR, "cli")
-
-
-class Fail(click.ClickException):
-    """One line on stderr, exit 1 (as bot/cli.py's)."""
-
-    def show(self, file=None) -> None:
-        click.echo(texts.REGISTRY_CLI_ERROR.format(error=self.format_message()), err=True)
-
-
-@contextmanager
-def database() -> Iterator[Session]:
-    """Migrate, then one transaction: committed on success, rolled back on any error."""
-    try:
-        settings = load_settings()
-    except ConfigError as e:
-        raise Fail(str(e)) from None
-    upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        with db.session() as s:
-            yield s
-    finally:
-        db.dispose()
 
 
 def municipality(s: Session, name: str) -> Municipality:
@@ -83,7 +58,7 @@ def registry() -> None:
 @click.option("--municipality", "name", required=True, metavar="NAME", help="the municipality (its name)")
 def export(name: str) -> None:
     """Write every association of the municipality as one CSV (UTF-8 with BOM) to stdout."""
-    with database() as s:
+    with database() as (_, s):
         data = registry_csv.export(s, municipality(s, name).id)
     click.echo(data, nl=False)  # bytes: written as they are (the BOM first)
 
@@ -98,7 +73,7 @@ def import_(file: Path, name: Optional[str], apply_: bool) -> None:
         sheet = registry_csv.read(file.read_bytes())
     except registry_csv.RegistryCsvError as e:
         raise Fail(str(e)) from None
-    with database() as s:
+    with database() as (_, s):
         city = municipality_of(s, sheet, name)
         try:
             planned = registry_csv.preview(s, city, sheet)

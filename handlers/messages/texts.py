@@ -733,7 +733,6 @@ REGISTRY_CLI_NOTHING = "変わるところはありません"
 REGISTRY_CLI_MIXED = "CSVに複数の市町村の自治会があります。--municipality で市町村を指定してください"
 REGISTRY_CLI_NO_ROWS = "CSVに自治会の行がありません"
 REGISTRY_CLI_LINE = "{association}｜{field}：{before} → {after}"
-REGISTRY_CLI_ERROR = "エラー: {error}"
 # --- city channel: registration picks the association (地区 → 自治会 → 班, or a 登録コード) ---
 PREV = "前へ"
 DISTRICT_OTHER = "その他"  # associations without a 地区
