@@ -4,6 +4,7 @@ import re
 from sqlalchemy import func, select
 from stdnum import damm
 
+from bot.dev import demo as demo_data
 from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from handlers.messages import texts
@@ -28,7 +29,7 @@ def test_follow_shows_consent_with_privacy_link_and_stores_nothing(line, demo, d
     card = line.follow(uid)
     text = all_text(card)
     assert "お名前と班だけ" in text and "住所・電話番号はうかがいません" in text
-    assert button(card, texts.PRIVACY)["uri"] == "https://kairan.example.jp/privacy"
+    assert button(card, texts.PRIVACY)["uri"] == f"https://kairan.example.jp/privacy?a={demo_data.SLUG}"  # its own
     assert member(db, uid) is None
 
 

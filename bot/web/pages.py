@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, redirect, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import select
 
 from bot.state import kairan
 from bot.web.headers import ATTACHMENT_CSP, secure
-from handlers.messages import dates
-from models import Association, Attachment, Circular, Delivery, utcnow
+from handlers.messages import dates, texts
+from models import Association, Attachment, Circular, Delivery, Municipality, utcnow
 from models.circulars import SUBJECT
 from models.roster import PRIVACY_POLICY_VERSION, current_association
 
@@ -41,9 +41,24 @@ def healthz() -> Response:
 
 @bp.get("/privacy")
 def privacy() -> str:
+    """The notice of the association the consent card is about (?a=slug), of a city channel's
+    associations before one is picked (?m=municipality id), else of the deployment's association."""
+    slug, municipality = request.args.get("a", ""), request.args.get("m", "")
     with kairan().db.session() as s:
-        assoc = current_association(s, kairan().settings.association_slug)
-        return render_template("privacy.html", association=assoc.name, version=PRIVACY_POLICY_VERSION)
+        if slug:
+            assoc = s.scalar(select(Association).where(Association.slug == slug[:40]))
+            if assoc is None:
+                abort(404)
+            name, city = assoc.name, assoc.municipality_id is not None
+        elif municipality:
+            m = s.get(Municipality, int(municipality)) if municipality.isdigit() and len(municipality) < 12 else None
+            if m is None:
+                abort(404)
+            name, city = texts.PRIVACY_CITY_ASSOCIATIONS.format(city=m.name), True
+        else:
+            assoc = current_association(s, kairan().settings.association_slug)
+            name, city = assoc.name, assoc.municipality_id is not None
+        return render_template("privacy.html", association=name, city=city, version=PRIVACY_POLICY_VERSION)
 
 
 def _delivery(s, token: str) -> tuple[Delivery, Circular]:

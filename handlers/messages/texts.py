@@ -749,3 +749,6 @@ CITY_DECLINED = (
     "承知しました。登録は行いません（何も記録していません）。\n"
     "気が変わったら、いつでも何か送ってください。"
 )
+
+# --- the privacy notice of a city channel's associations (bot/web/pages.py) ---
+PRIVACY_CITY_ASSOCIATIONS = "{city}の自治会・町内会"

@@ -39,8 +39,17 @@ def welcome_name(ctx: Ctx) -> str:
     return city.name if city is not None else ""
 
 
+def privacy_url(ctx: Ctx) -> str:
+    """The privacy notice of the association the card is about (on a city channel before the
+    pick: of the city's associations)."""
+    base = f"{ctx.settings.base_url}/privacy"
+    if ctx.association is not None:
+        return f"{base}?a={ctx.association.slug}"
+    return f"{base}?m={ctx.channel.municipality_id}" if ctx.channel.municipality_id else base
+
+
 def consent_card(ctx: Ctx, note: str | None = None) -> list[dict]:
-    card = msg.consent(welcome_name(ctx), f"{ctx.settings.base_url}/privacy",
+    card = msg.consent(welcome_name(ctx), privacy_url(ctx),
                        pb("consent", v=1, p=PRIVACY_POLICY_VERSION), pb("consent", v=0))
     return ([msg.text(note)] if note else []) + [card]
 
