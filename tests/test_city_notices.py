@@ -145,3 +145,21 @@ def test_a_staff_member_of_another_city_sees_none_of_our_notices(chat, city, cli
     sign_in(client, staff_link(chat, city, OTHER_STAFF, city.other_channel))
     assert client.get(f"/city/notices/{nid}").status_code == 404
     assert "ごみの出し方" not in client.get("/city/notices").get_data(as_text=True)
+
+
+def test_the_notice_page_lists_the_printed_copies_for_each_circular_recipient(chat, city, client, db):
+    """The city also sends circular material on paper: the notice's page lists, per association, the
+    回覧物受取担当者 and the copies as the registry has them, and the total."""
+    from models.registry import Actor, apply_changes
+
+    with db.session() as s:
+        apply_changes(s, s.get(Association, city.north_id),
+                      {"circular_name": "北町 受取", "circular_address": "北町1-2-3", "circular_copies": 30},
+                      Actor("operator", "テスト", "cli"))
+        apply_changes(s, s.get(Association, city.south_id), {"circular_copies": 12}, Actor("operator", "テスト", "cli"))
+    _, nid = send_notice_to_all_chairs(chat, city)
+    sign_in(client, staff_link(chat, city))
+    page = client.get(f"/city/notices/{nid}").get_data(as_text=True)
+    assert "北町 受取" in page and "北町1-2-3" in page and ">30<" in page
+    assert "（台帳に未登録）" in page  # 南町 has copies but no recipient on record
+    assert "合計 42部" in page

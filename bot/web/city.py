@@ -25,6 +25,7 @@ from bot.web.pages import TOKEN
 from handlers.messages import dates, texts
 from models import CityNotice, Delivery, Municipality, NoticeAttachment, NoticeAudience, SendState, utcnow
 from models.city import SUBJECT, city_figures, notice_figures, recent_notices
+from models.registry import RegistryEntry
 
 
 def _when(at) -> str:
@@ -64,7 +65,13 @@ def notice(notice_id: int):
     if n is None or n.municipality_id != current_staff().municipality_id or n.state != SendState.sent:
         abort(404)
     figs = notice_figures(g.db, n)
-    return render_template("city/notice.html", n=n, when=_when(n.sent_at), figures=figs,
+    # the printed copies (Kobe sends circular material to every association): to each association's
+    # 回覧物受取担当者 as the registry has them, with its number of copies
+    entries = {e.association_id: e for e in g.db.scalars(
+        select(RegistryEntry).where(RegistryEntry.association_id.in_([f.id for f in figs] or [-1])))}
+    paper = [(f.name, entries.get(f.id)) for f in figs]
+    copies = sum((e.circular_copies or 0) for _, e in paper if e is not None)
+    return render_template("city/notice.html", n=n, when=_when(n.sent_at), figures=figs, paper=paper, copies=copies,
                            chairs=n.audience == NoticeAudience.chairs,
                            audience=texts.NOTICE_AUDIENCE_LABELS.get(n.audience.value if n.audience else "", ""))
 

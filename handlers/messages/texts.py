@@ -753,3 +753,11 @@ CITY_DECLINED = (
 
 # --- the privacy notice of a city channel's associations (bot/web/pages.py) ---
 PRIVACY_CITY_ASSOCIATIONS = "{city}の自治会・町内会"
+
+# --- a city notice's printed copies (bot/web/templates/city/notice.html) ---
+CITY_PAPER_TITLE = "紙でお届けする回覧物"
+CITY_PAPER_NOTE = "印刷した回覧物は、各自治会の回覧物受取担当者へお届けください（自治会台帳の内容です）。"
+CITY_COL_RECIPIENT = "回覧物受取担当者"
+CITY_COL_COPIES = "部数"
+CITY_RECIPIENT_UNKNOWN = "（台帳に未登録）"
+CITY_PAPER_TOTAL = "合計 {n}部"
