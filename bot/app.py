@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.extensions["kairan"] = build(settings)
+    if not settings.simulator:  # each gunicorn worker builds its app: its channels are read at start
+        app.extensions["kairan"].channels.warm()
 
     from bot import webhook
     from bot.web import admin, admin_events, auth, pages, safety_page  # noqa: F401 - pages register on auth.bp

@@ -124,6 +124,16 @@ class Directory:
         return [self._by_id[i] for i in sorted(self._by_id)]
 
     # --- the cache -----------------------------------------------------------------------
+    def warm(self) -> None:
+        """Read and decrypt every channel now (a web worker's start), not on its first webhook
+        (0.07–0.4 s with 1,000 channels: docs/benchmarks.md). A database not reachable yet is
+        left for the first lookup."""
+        try:
+            self._fresh()
+            self.env_association_id()
+        except Exception as e:  # noqa: BLE001 - the first webhook tries again
+            log.warning("channels not loaded at start (%s): loaded at the first webhook", type(e).__name__)
+
     def env_verified(self, destination: str | None) -> None:
         """A body for this destination verified with the environment's secret: it is the
         environment channel's bot, no reason to look at the table for it again."""

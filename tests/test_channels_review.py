@@ -96,3 +96,27 @@ def test_made_up_destinations_cost_a_few_looks_a_second_not_one_each(demo, k, mo
     finally:
         event.remove(k.db.engine, "before_cursor_execute", listener)
     assert 1 <= len(looks) <= RECHECKS
+
+
+def test_a_web_worker_reads_its_channels_when_it_starts_not_at_its_first_webhook(demo, k):
+    from sqlalchemy import event
+
+    from bot.app import create_app
+
+    kita = association(k.db, "kita", "北町自治会", [("北町 会長", Role.chair)])
+    bot = user_id("bot:北町")
+    with k.db.session() as s:
+        add_channel(s, box_for(k.settings), bot_user_id=bot, secret="kita-secret", token="kita-token", label="北町",
+                    association_id=kita)
+    worker = create_app(k.settings).extensions["kairan"]  # as each gunicorn worker does
+    try:
+        looks = []
+        listener = lambda *args: looks.append(args[2])  # noqa: E731
+        event.listen(worker.db.engine, "before_cursor_execute", listener)
+        try:
+            assert worker.channels.for_webhook(bot).id is not None  # the first webhook
+        finally:
+            event.remove(worker.db.engine, "before_cursor_execute", listener)
+        assert looks == []  # read and decrypted at the start already
+    finally:
+        worker.db.dispose()
