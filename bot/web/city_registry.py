@@ -4,7 +4,7 @@
 - `/city/registry`: every association of the municipality (chair, copies, households, status,
   last change), the CSV download and the import form;
 - `/city/registry/<id>`: one association's entry and its history (another municipality's
-  association, or none: 404);
+  association, or none: 404); `/city/registry/<id>/edit` changes it (the board's form);
 - `/city/registry.csv`: the sheet (bot/registry_csv.py: UTF-8 with BOM, formulas kept as text);
 - `POST /city/registry/import`: the uploaded sheet is checked and compared, and the page shows
   what would change (association, field, before → after); nothing is written. The page carries the
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import Response, g, redirect, render_template, request, url_for
@@ -30,10 +31,11 @@ from bot import registry_csv
 from bot.state import kairan
 from bot.web.auth import ID
 from bot.web.city_auth import bp, current_staff, message, not_found, staff_required
-from bot.web.registry import HISTORY_SHOWN, history_rows, sections
+from bot.registry_csv import parse_form
+from bot.web.registry import HISTORY_SHOWN, EditForm, history_rows, sections
 from handlers.messages import dates, texts
 from models import Association, RegistryChange
-from models.registry import Actor, entry_of, values
+from models.registry import FIELDS, Actor, apply_changes, entry_of, values
 
 
 def _actor() -> Actor:
@@ -80,8 +82,31 @@ def registry_entry(association_id: int):
     if assoc is None or assoc.municipality_id != current_staff().municipality_id:
         return not_found()
     vals = values(assoc, entry_of(g.db, assoc.id))
+    saved = request.args.get("saved", "")
     return render_template("registry/city_entry.html", assoc=assoc, sections=sections(vals),
-                           history=history_rows(g.db, assoc.id), shown=HISTORY_SHOWN)
+                           history=history_rows(g.db, assoc.id), shown=HISTORY_SHOWN,
+                           saved=int(saved) if saved.isdigit() and len(saved) < 4 else None)
+
+
+@bp.route(f"/registry/<{ID}:association_id>/edit", methods=["GET", "POST"])
+@staff_required
+def registry_edit(association_id: int):
+    """One association's entry, edited by the city (the same form as the board's; the history
+    names the staff member, via the web). The blueprint's CSRFProtect checks the POST."""
+    assoc = g.db.get(Association, association_id)
+    if assoc is None or assoc.municipality_id != current_staff().municipality_id:
+        return not_found()
+    form = EditForm()
+    vals = values(assoc, entry_of(g.db, assoc.id))
+    if request.method == "GET":
+        return render_template("registry/city_edit.html", assoc=assoc, form=form, sections=sections(vals))
+    changes, errors = parse_form(request.form)
+    if errors:
+        typed = {f.key: request.form.get(f.key, "") for f in FIELDS}
+        return render_template("registry/city_edit.html", assoc=assoc, form=form, errors=True,
+                               sections=sections(vals, typed, errors)), 400
+    written = apply_changes(g.db, assoc, changes, replace(_actor(), via="web"))
+    return redirect(url_for("city.registry_entry", association_id=assoc.id, saved=len(written)), 303)
 
 
 @bp.get("/registry.csv")
