@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.outbox import drain
+from handlers.messages import texts
 from models import CityStaff, OutboxMessage, Role
 
 from channels_kit import association, channel, municipality, on, register_tokens
-from chat import button
+from chat import all_text, button
 from conftest import user_id
 
 STAFF = user_id("市役所 佐々木")
@@ -68,3 +69,18 @@ def test_on_a_city_channel_of_many_associations_the_staff_member_drafts_and_send
     (sent,) = fake.sends("/multicast")
     assert sent.channel == city_channel["name"] and sorted(sent.body["to"]) == sorted(rows[0][3])
 
+
+
+def test_a_city_staff_member_is_told_what_they_can_do_not_asked_to_register(demo, app, k, fake):
+    city = municipality(k.db)
+    association(k.db, "kita", "北町自治会", [("北町 会長", Role.chair)], city)
+    association(k.db, "nishi", "西町自治会", [("西町 会長", Role.chair)], city)
+    city_channel = channel(k, "みなと市", municipality_id=city)
+    with k.db.session() as s:
+        s.add(CityStaff(municipality_id=city, channel_id=city_channel["id"], line_user_id=STAFF, name="市役所 佐々木"))
+    register_tokens(k, fake)
+    line = on(app, fake, city_channel)
+    assert all_text(line.follow(STAFF)) == texts.HELP_CITY_STAFF
+    assert all_text(line.text(STAFF, "こんにちは")) == texts.HELP_CITY_STAFF
+    with k.db.session() as s:
+        assert s.scalar(select(OutboxMessage.id)) is None

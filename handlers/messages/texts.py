@@ -761,3 +761,8 @@ CITY_COL_RECIPIENT = "回覧物受取担当者"
 CITY_COL_COPIES = "部数"
 CITY_RECIPIENT_UNKNOWN = "（台帳に未登録）"
 CITY_PAPER_TOTAL = "合計 {n}部"
+
+# --- what a city staff member (市の担当者) can do (handlers/registration/membership.py) ---
+HELP_CITY_STAFF = (
+    "市の担当者メニュー：\n「お知らせ」市からのお知らせを送る\n「管理画面」市の管理画面を開く"
+)

@@ -1,6 +1,6 @@
 """Following and blocking the bot, and what anyone says that nothing else took: someone not (yet) a
 member is led to consent and registration (on a city channel, before an association is picked: the
-picker's question again); a member gets the help text."""
+picker's question again); a member gets the help text, and a city staff member theirs."""
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
@@ -21,6 +21,8 @@ def on_follow(ctx: Ctx) -> None:
         ctx.reply(msg.text(texts.WELCOME_BACK))
     elif m is not None and m.status == MemberStatus.pending:
         ctx.reply(msg.text(texts.WAITING_APPROVAL))
+    elif m is None and ctx.staff is not None:  # 市の担当者: no resident's registration for them
+        ctx.reply(msg.text(texts.HELP_CITY_STAFF))
     else:
         ctx.reply(*consent_card(ctx))
 
@@ -38,6 +40,8 @@ def fallback(ctx: Ctx) -> None:
     m = ctx.member
     if ctx.association is None and REGISTER.is_open(ctx, *PICKER_STEPS):
         REGISTER.ask(ctx, ctx.dialog.step)  # (a button of something else, tapped while picking)
+    elif m is None and ctx.staff is not None:  # 市の担当者: what they can do, not a resident's consent
+        ctx.reply(msg.text(texts.HELP_CITY_STAFF))
     elif m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
         ctx.reply(*consent_card(ctx))
     elif m.status == MemberStatus.registering:
