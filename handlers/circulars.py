@@ -24,12 +24,12 @@ stateDiagram-v2
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.full_text import reply_full_text
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
 from handlers.framework.router import router
 from handlers.messages import builders as msg, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.labels import target_label
-from handlers.messages.limits import MAX_MESSAGES, check_message
 from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
 from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_block_names
 from models.reminders import plan_times, schedule
@@ -172,17 +172,8 @@ def on_read(ctx: Ctx) -> None:
 
 @router.postback("full")
 def on_full(ctx: Ctx) -> None:
-    """[全文を見る]: the full text as free replies (split by LINE's own count: a body of emoji is
-    twice as long as it looks), with this household's page. It counts as read only when the text
-    goes out; otherwise the page link alone is sent, and opening the page counts."""
+    """[全文を見る]: the full text with this household's page (handlers/framework/full_text.py)."""
     c, d = sent_circular_and_delivery(ctx)
     if d is None:
         return
-    what = texts.ATTACHMENT_COUNT.format(n=len(c.attachments)) if c.attachments else texts.FULL_READ_ON_PAGE
-    page = msg.link(c.title, what, texts.OPEN_PAGE, f"{ctx.settings.base_url}/c/{d.page_token}")
-    body = msg.long_text(texts.CIRCULAR_FULL_TEXT.format(title=c.title, body=c.body), MAX_MESSAGES - 1)
-    if any(check_message(m) for m in body):
-        ctx.reply(page)
-        return
-    d.mark_read(ctx.member, "button", ctx.now)
-    ctx.reply(*body, page)
+    reply_full_text(ctx, d, c.title, c.body, len(c.attachments), f"{ctx.settings.base_url}/c/{d.page_token}")

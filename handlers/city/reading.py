@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.full_text import reply_full_text
 from handlers.framework.router import router
 from handlers.messages import builders as msg, dates, texts
-from handlers.messages.limits import MAX_MESSAGES, check_message
 from models import CityNotice, SendState
 from models.city import receipt_for
 
@@ -43,11 +43,4 @@ def on_full(ctx: Ctx) -> None:
     n, d = notice_and_receipt(ctx)
     if d is None:
         return
-    what = texts.ATTACHMENT_COUNT.format(n=len(n.attachments)) if n.attachments else texts.FULL_READ_ON_PAGE
-    page = msg.link(n.title, what, texts.OPEN_PAGE, f"{ctx.settings.base_url}/city/n/{d.page_token}")
-    body = msg.long_text(texts.CIRCULAR_FULL_TEXT.format(title=n.title, body=n.body), MAX_MESSAGES - 1)
-    if any(check_message(m) for m in body):
-        ctx.reply(page)
-        return
-    d.mark_read(ctx.member, "button", ctx.now)
-    ctx.reply(*body, page)
+    reply_full_text(ctx, d, n.title, n.body, len(n.attachments), f"{ctx.settings.base_url}/city/n/{d.page_token}")
