@@ -10,11 +10,13 @@ from .base import Base, association_fk, created, intpk, utcnow
 from .delivery import Delivery, write_receipts
 from .sendable import Audience, Sendable, SendState, Target, audience, target_block_names
 
-__all__ = ["Attachment", "Audience", "Circular", "CircularState", "SUBJECT", "Target", "audience", "delivery_for",
+__all__ = ["Attachment", "Audience", "CATEGORIES", "Circular", "CircularState", "SUBJECT", "Target", "audience", "delivery_for",
            "mark_sent", "target_block_names"]
 
 
 CircularState = SendState  # draft / sent, as events (models.sendable)
+# a circular's category, chosen when drafting (default "other"); the archive filters by it
+CATEGORIES = ("event", "safety", "general_meeting", "garbage", "condolence", "other")
 
 
 class Circular(Sendable, Base):
@@ -22,6 +24,8 @@ class Circular(Sendable, Base):
     id: Mapped[intpk]
     title: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # 行事, 防災・防犯, 総会, ごみ, おくやみ, その他 (keys: CATEGORIES; words: texts.CIRCULAR_CATEGORIES)
+    category: Mapped[str] = mapped_column(String(12), default="other", server_default="other")
     # (association, target, target_block_ids, author, state, version, created_at, sent_at,
     # push_count: models.sendable.Sendable)
 

@@ -93,6 +93,13 @@ class Household(Base):
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     # "roster" (imported or seeded by officers) or "approval" (made for a newcomer the bot approved)
     origin: Mapped[str] = mapped_column(String(10), default="roster", server_default="roster")
+    # 紙で受け取る: the household gets circulars on paper from its 班長, whatever LINE says; set by
+    # an officer, with who and when. Nobody on LINE and no paper = 要確認世帯 (models/households.py).
+    paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the officer (a members.id; no foreign key, so that Member ⋈ Household stays one join path;
+    # a withdrawn officer's row stays, nameless)
+    paper_by_id: Mapped[Optional[int]] = mapped_column(Integer)
+    paper_at: Mapped[Optional[dt.datetime]]
     address: Mapped[Optional[str]] = mapped_column(String(200))  # optional, never asked by the bot
     phone: Mapped[Optional[str]] = mapped_column(String(40))  # optional, never asked by the bot
     created_at: Mapped[created]

@@ -53,6 +53,9 @@ class Channel(Base):
     token_enc: Mapped[str] = mapped_column(Text)  # Fernet token of the channel access token
     # bumped on every change (rotation, re-keying): processes drop their cached copy
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the add-friend link of the channel's LINE account (https://line.me/R/ti/p/@xxxx), printed as
+    # a QR code on the join sheets; None: the sheets say to ask an officer for it
+    friend_url: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[created]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -54,3 +54,22 @@ def set_role(db, user: str, role: Role) -> None:
     with db.session() as s:
         m = s.scalar(select(Member).where(Member.line_user_id == user))
         m.role = role
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's forms carry (Flask-WTF)."""
+    found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html) or \
+        re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+def post_form(client, page_url: str, action: str, data: dict | None = None, **kw):
+    """POST `data` to `action` with the CSRF token of the page at `page_url`, as a browser would."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return client.post(action, data={**(data or {}), "csrf_token": csrf_token(page.get_data(as_text=True))}, **kw)
+
+
+def logout(client):
+    return post_form(client, "/admin/", "/admin/logout")

@@ -12,7 +12,7 @@ from bot.dev.demo import demo_user_id
 from handlers.messages import texts
 from models import Circular, Delivery, LoginToken, Member, Role, utcnow
 
-from admin_kit import BASE, CHAIR, login_link, path, send_circular, set_role, sign_in, token_count  # noqa: F401
+from admin_kit import BASE, CHAIR, login_link, logout, path, send_circular, set_role, sign_in, token_count  # noqa: F401
 from chat import actions
 
 LEADER = demo_user_id("田中 実")  # 班長 of 2班
@@ -73,7 +73,7 @@ def test_post_signs_in_with_safe_cookie_and_shows_circulars(client, line, demo, 
 def test_the_link_works_once(client, line, demo):
     url = path(login_link(line, CHAIR))
     assert client.post(url).status_code == 303
-    client.post("/admin/logout")
+    assert logout(client).status_code == 200
     assert client.get("/admin/").status_code == 403
     resp = client.post(url)
     assert resp.status_code == 410
@@ -143,7 +143,9 @@ def test_logout(client, line, demo):
     sign_in(client, line)
     assert client.get("/admin/").status_code == 200
     assert "ログアウト" in client.get("/admin/").get_data(as_text=True)
-    resp = client.post("/admin/logout")
+    assert client.post("/admin/logout").status_code == 400  # without the CSRF token: still signed in
+    assert client.get("/admin/").status_code == 200
+    resp = logout(client)
     assert resp.status_code == 200
     assert "ログアウトしました" in resp.get_data(as_text=True)
     assert client.get("/admin/").status_code == 403
@@ -253,7 +255,7 @@ def test_block_leader_does_not_see_circulars_of_other_blocks(client, line, demo,
     sign_in(client, line, LEADER)
     assert "1班だけのお知らせ" not in client.get("/admin/").get_data(as_text=True)
     assert client.get(f"/admin/circulars/{cid}").status_code == 404
-    client.post("/admin/logout")
+    logout(client)
     sign_in(client, line, CHAIR)
     assert "1班だけのお知らせ" in client.get("/admin/").get_data(as_text=True)
     assert client.get(f"/admin/circulars/{cid}").status_code == 200

@@ -20,7 +20,7 @@ import pytest
 
 from models import ChannelRef
 
-from admin_kit import login_link, path, sign_in
+from admin_kit import csrf_token, login_link, path, sign_in
 from isolation_kit import T0, Side, World, build, changed, clock, cross_links, leaked_words, snapshot  # noqa: F401
 
 # Routes other helpers add in the city tier carry their own isolation tests: the city staff's
@@ -45,6 +45,9 @@ class Req:
     method: str
     url: Callable[[Side, Side], str]  # (mine, theirs) → the path asked for
     status: int  # 404: not found (nothing changes anywhere); 200: served, showing nothing of theirs
+    # a POST's form fields (mine, theirs) → dict; the signed-in page's CSRF token is always added,
+    # so a 404 is the page's own answer, not the CSRF check's
+    form: Callable[[Side, Side], dict] | None = None
 
 
 CASES: dict[tuple[str, str], list[Req]] = {
@@ -60,6 +63,7 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/login/<token>", "POST"): [Req("POST", lambda m, t: t.used_link, 410)],
     ("/admin/logout", "POST"): [Req("POST", lambda m, t: "/admin/logout", 200)],
     ("/admin/", "GET"): [Req("GET", lambda m, t: "/admin/", 200)],
+    ("/admin/archive", "GET"): [Req("GET", lambda m, t: "/admin/archive", 200)],
     ("/admin/circulars/<int(min=1, max=2147483647):circular_id>", "GET"): [
         Req("GET", lambda m, t: f"/admin/circulars/{t.circular}", 404),
         Req("GET", lambda m, t: f"/admin/circulars/{t.circular_draft}", 404),
@@ -128,6 +132,11 @@ def signed_in(app, chat, world):
     return sign
 
 
+def _token(client) -> str:
+    page = client.get("/admin/")
+    return csrf_token(page.get_data(as_text=True)) if page.status_code == 200 else ""
+
+
 @pytest.mark.parametrize("route", list(CASES), ids=[f"{m} {r}" for r, m in CASES])
 def test_the_other_associations_pages_are_not_found_and_nothing_changes(db, signed_in, route):
     """Each actor in turn, each in a browser of their own, asks for each of the route's URLs."""
@@ -137,7 +146,11 @@ def test_the_other_associations_pages_are_not_found_and_nothing_changes(db, sign
             url = req.url(mine, theirs)
             with db.session() as s:
                 before_theirs, before_mine = snapshot(s, theirs.id), snapshot(s, mine.id)
-            resp = client.open(url, method=req.method)
+            if req.method == "POST":
+                data = {**(req.form(mine, theirs) if req.form else {}), "csrf_token": _token(client)}
+                resp = client.open(url, method="POST", data=data)
+            else:
+                resp = client.open(url, method=req.method)
             assert resp.status_code == req.status, (actor, url, resp.get_data(as_text=True)[:500])
             body = resp.get_data().decode("utf-8", "replace")
             their_page = url.startswith("/c/") and mine.page_tokens["resident"] not in url  # theirs, by its token

@@ -192,16 +192,20 @@ def fill_0011(url: str) -> dict:
     db = Database(url)
     try:
         # the roster tables are the same at 0011 and at the head but for the city tier's columns of
-        # associations (0013, 0014): added for the ORM's seed, then dropped again
-        city_tier = ("municipality_id INTEGER", "district VARCHAR(60)", "shares_with_city BOOLEAN DEFAULT false NOT NULL")
+        # associations (0013, 0014) and the dashboard's of households (0017): added for the ORM's
+        # seed, then dropped again
+        later = [("associations", "municipality_id INTEGER"), ("associations", "district VARCHAR(60)"),
+                 ("associations", "shares_with_city BOOLEAN DEFAULT false NOT NULL"),
+                 ("households", "paper BOOLEAN DEFAULT false NOT NULL"), ("households", "paper_by_id INTEGER"),
+                 ("households", "paper_at TIMESTAMP")]
         with db.engine.begin() as c:
-            for column in city_tier:
-                c.execute(text(f"ALTER TABLE associations ADD COLUMN {column}"))
+            for table, column in later:
+                c.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
         with db.session() as s:
             seed(s)
         with db.engine.begin() as c:
-            for column in city_tier:
-                c.execute(text(f"ALTER TABLE associations DROP COLUMN {column.split()[0]}"))
+            for table, column in later:
+                c.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))
         with db.session() as s:
             households = s.scalars(select(Household.id).order_by(Household.id)).all()
             members = s.execute(select(Member.id, Member.household_id).order_by(Member.id)).all()

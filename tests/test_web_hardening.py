@@ -44,7 +44,7 @@ from models import (
 )
 from models.delivery import write_receipts
 
-from admin_kit import path, send_circular, set_role, sign_in
+from admin_kit import logout, path, send_circular, set_role, sign_in
 from chat import button
 from conftest import SECRET, TOKEN
 
@@ -55,7 +55,7 @@ SATO = demo_user_id("佐藤 花子")
 ITO = demo_user_id("伊藤 美咲")
 T0 = dt.datetime(2026, 11, 22, 23, 40, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 EVENT = "出欠 秋の清掃活動\n日時 11/29 9:00\n場所 東町公園\n締切 11/27\n人数 あり"
-NAV_LINKS = ('href="/admin/"', 'href="/admin/events"', 'href="/admin/safety/"')
+NAV_LINKS = ('href="/admin/"', 'href="/admin/archive"', 'href="/admin/events"', 'href="/admin/safety/"')
 
 
 @pytest.fixture
@@ -94,9 +94,10 @@ def test_every_admin_page_has_the_navigation_bar(client, line, demo, fake, clock
     cid = send_circular(line)
     eid = send_event(line)
     sign_in(client, line, CHAIR)
-    pages = {"/admin/": "/admin/", f"/admin/circulars/{cid}": "/admin/", "/admin/events": "/admin/events",
-             f"/admin/events/{eid}": "/admin/events", "/admin/safety/": "/admin/safety/",
-             "/admin/circulars/4242": "/admin/"}  # a 404 inside the admin pages keeps the bar too
+    pages = {"/admin/": "/admin/", "/admin/archive": "/admin/archive", f"/admin/circulars/{cid}": "/admin/archive",
+             "/admin/events": "/admin/events", f"/admin/events/{eid}": "/admin/events",
+             "/admin/safety/": "/admin/safety/",
+             "/admin/circulars/4242": "/admin/archive"}  # a 404 inside the admin pages keeps the bar too
     for url, current in pages.items():
         resp = client.get(url)
         html = resp.get_data(as_text=True)
@@ -308,7 +309,7 @@ def test_cookie_copied_before_logout_is_refused_after_logout(app, line, demo):
     copy = app.test_client()
     copy.set_cookie("session", cookie.value, domain=cookie.domain or "localhost")
     assert copy.get("/admin/").status_code == 200  # the copy works while the session lives
-    assert mine.post("/admin/logout").status_code == 200
+    assert logout(mine).status_code == 200
     refused = copy.get("/admin/")
     assert refused.status_code == 403 and texts.ADMIN_SIGNED_OUT in refused.get_data(as_text=True)
     again = app.test_client()  # a new sign-in works

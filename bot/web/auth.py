@@ -22,16 +22,22 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 
 from bot.state import kairan
+from bot.web.csrf import protect_posts
 from bot.web.headers import secure
+from bot.web.nav import items_for
 from bot.web.signin import consume, landing, peek
 from handlers.messages import texts
 from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
 from models.safety import active_disaster, may_see_safety
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Every POST under /admin carries the CSRF token (Flask-WTF, bot/web/csrf.py) but the sign-in's:
+# it has no session yet, and its one-time token in the path is the secret (plus _same_origin).
+protect_posts(bp, exempt=("admin.login",))
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
 MAX_ID = 2**31 - 1  # ids in URLs: larger numbers are no page (the database's INTEGER would overflow)
@@ -124,7 +130,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
                         "role": texts.ROLE_LABELS.get(member.role, ""), "block": block.name if block else "",
                         # the navigation bar: 安否状況 for whoever may open the live page
                         "safety": may_see_safety(member),
-                        "disaster": texts.DISASTER_KINDS.get(disaster.kind, "") if disaster else None}
+                        "disaster": texts.DISASTER_KINDS.get(disaster.kind, "") if disaster else None,
+                        "nav": items_for(member, disaster is not None)}
             return view(*args, **kwargs)
 
     return wrapper
@@ -212,6 +219,12 @@ def id_arg(name: str) -> int | None:
     if not value.isascii() or not value.isdigit() or len(value) > 10 or not 1 <= int(value) <= MAX_ID:
         return None
     return int(value)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_e: Any):
+    """No or a stale token: the view never ran, nothing was written."""
+    return message(texts.ADMIN_CROSS_SITE, 400)
 
 
 @bp.errorhandler(404)

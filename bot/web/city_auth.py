@@ -26,18 +26,19 @@ import functools
 from typing import Any, Callable
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 
 from bot.state import kairan
 from bot.web.auth import SESSION_LIFETIME, _same_origin
+from bot.web.csrf import protect_posts
 from bot.web.headers import secure
 from bot.web.signin import consume_staff, landing, peek
 from handlers.messages import texts
 from models import CityStaff, LoginToken, Municipality, utcnow
 
 bp = Blueprint("city", __name__, url_prefix="/city")
-csrf = CSRFProtect()
+protect_posts(bp)
 
 # session keys (signed by Flask, not encrypted: ids only); not the officers' keys
 K_STAFF = "city_staff"
@@ -47,17 +48,7 @@ K_EPOCH = "city_epoch"
 
 @bp.record_once
 def _setup(state: Any) -> None:
-    app = state.app
-    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the blueprints that ask are checked
-    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # no Referer is ever sent (no-referrer)
-    csrf.init_app(app)
-
-
-@bp.before_request
-def _csrf() -> None:
-    if request.method == "POST":
-        csrf.protect()
+    state.app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
 
 
 @bp.app_context_processor

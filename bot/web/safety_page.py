@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
+from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
@@ -33,6 +34,7 @@ from models.safety import active_disaster, may_see_safety
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
+protect_posts(bp)  # no POST here today; any later one carries the CSRF token
 COLOURS = {"rescue": "#d50000", "injured": "#ff6d00", "evacuated": "#2962ff", "safe": "#00a050", None: "#757575"}
 REFRESH_SECONDS = 30
 PAGE_SIZE = 300  # households per page; rescue requests and silent 要支援 households come first

@@ -10,7 +10,8 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Association, AuditLog, ChannelRef, CityStaff, DialogState, Member, MemberStatus, utcnow
+from models import Association, ChannelRef, CityStaff, DialogState, Member, MemberStatus, utcnow
+from models.audit import record
 from models.messaging import enqueue
 
 from .ports import ChatSettings, LineApi, Links
@@ -106,8 +107,8 @@ class Ctx:
     def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
         if self.association is None:  # a city staff member's act: the city's own rows keep it (models/city.py)
             return
-        self.session.add(AuditLog(association_id=self.association.id, actor_id=self.member.id if self.member else None,
-                                  action=action, target=target, detail=detail or None, at=self.now))
+        record(self.session, self.association.id, self.member.id if self.member else None, action, target,
+               at=self.now, **detail)
 
     def num(self, key: str) -> int:
         """An id from postback data; 0 for anything that is not a plain number (a forged button)."""

@@ -355,7 +355,7 @@ EV_NO = "いいえ"
 ADMIN_SIGNED_OUT = ("このログインは終了しています（ログアウトしたか、役職が変わりました）。"
                     "LINEで「管理画面」と送って、新しいリンクを受け取ってください。")
 NAV_LABEL = "管理画面のメニュー"
-NAV_HOME = "ホーム（回覧）"
+NAV_HOME = "ホーム"
 NAV_EVENTS = "行事の出欠"
 NAV_SAFETY = "安否状況"
 NAV_LOGOUT = "ログアウト"
@@ -766,3 +766,29 @@ CITY_PAPER_TOTAL = "合計 {n}部"
 HELP_CITY_STAFF = (
     "市の担当者メニュー：\n「お知らせ」市からのお知らせを送る\n「管理画面」市の管理画面を開く"
 )
+
+
+# --- the officers' dashboard (issue 12): the navigation bar and the home page ----------------------
+NAV_ARCHIVE = "回覧"
+NAV_ROSTER = "名簿"
+NAV_NEEDS_CHECK = "要確認世帯"
+NAV_APPROVALS = "承認待ち"
+NAV_ROLES = "役職"
+NAV_HANDOVER = "年度替わり"
+NAV_PRINTS = "印刷"
+NAV_AUDIT = "操作の記録"
+HOME_TITLE = "ホーム"
+HOME_WAITING = "お願いしたいこと"
+HOME_NOTHING_WAITING = "いま、お願いしたいことはありません。"
+HOME_PENDING = "承認を待っている人が {n}人 います"
+HOME_NEEDS_CHECK = "LINEも紙も届いていない世帯が {n}世帯 あります（要確認世帯）"
+HOME_FAILED = "送れなかったメッセージが {n}件 あります"
+HOME_HELD = "今月の送信数の上限で止まっているメッセージが {n}件 あります"
+HOME_LATEST_CIRCULARS = "最近の回覧"
+HOME_LATEST_EVENTS = "最近の行事"
+HOME_ALL_CIRCULARS = "回覧をすべて見る"
+HOME_ALL_EVENTS = "行事をすべて見る"
+HOME_ANSWERED = "回答 {answered}/{total}（{rate}%）"
+HOME_NO_EVENTS = "まだ送信した行事はありません。"
+# audit log actions (models/audit.py): the words of each action key on the 操作の記録 page
+AUDIT_ACTIONS: dict[str, str] = {}

@@ -1,0 +1,44 @@
+"""Households as the dashboard sees them: who is registered on LINE, who gets paper, and the
+要確認世帯 — households with nobody registered on LINE *and* no paper delivery, the officers'
+list to phone or visit ("LINEも紙も不要" must never happen silently)."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from .roster import Household, Member, MemberStatus
+
+
+def _registered():
+    """A correlated EXISTS: the household has an active member on LINE."""
+    return exists().where(Member.household_id == Household.id, Member.status == MemberStatus.active,
+                          Member.line_user_id.is_not(None))
+
+
+def needs_check_query(association_id: int, block_id: Optional[int] = None):
+    q = select(Household).where(Household.association_id == association_id,
+                                Household.paper.is_(False), ~_registered())
+    if block_id is not None:
+        q = q.where(Household.block_id == block_id)
+    return q
+
+
+def needs_check(session: Session, association_id: int, block_id: Optional[int] = None) -> list[Household]:
+    """The 要確認世帯 (of one 班 for a block leader), 班 by 班."""
+    return list(session.scalars(needs_check_query(association_id, block_id).order_by(Household.block_id, Household.id)))
+
+
+def needs_check_count(session: Session, association_id: int, block_id: Optional[int] = None) -> int:
+    return session.scalar(select(func.count()).select_from(needs_check_query(association_id, block_id).subquery()))
+
+
+def registered_counts(session: Session, association_id: int) -> dict[int, int]:
+    """household id → how many of its members are registered (active on LINE)."""
+    rows = session.execute(
+        select(Member.household_id, func.count()).where(and_(
+            Member.association_id == association_id, Member.status == MemberStatus.active,
+            Member.line_user_id.is_not(None), Member.household_id.is_not(None)))
+        .group_by(Member.household_id))
+    return {hid: n for hid, n in rows}
