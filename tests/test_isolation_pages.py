@@ -48,8 +48,11 @@ class Req:
     # a POST's form fields (mine, theirs) → dict; the signed-in page's CSRF token is always added,
     # so a 404 is the page's own answer, not the CSRF check's
     form: Callable[[Side, Side], dict] | None = None
+    # actors (ACTORS' role keys: "leader", "bosai"…) that the page refuses by role (403) instead
+    forbidden: frozenset[str] = frozenset()
 
 
+BOARD_ONLY = frozenset({"leader"})  # pages for the board (chair, 役員, 防災担当): a block leader gets 403
 CASES: dict[tuple[str, str], list[Req]] = {
     ("/privacy", "GET"): [Req("GET", lambda m, t: "/privacy", 200)],
     ("/c/<token>", "GET"): [
@@ -64,6 +67,10 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/logout", "POST"): [Req("POST", lambda m, t: "/admin/logout", 200)],
     ("/admin/", "GET"): [Req("GET", lambda m, t: "/admin/", 200)],
     ("/admin/archive", "GET"): [Req("GET", lambda m, t: "/admin/archive", 200)],
+    ("/admin/audit", "GET"): [Req("GET", lambda m, t: "/admin/audit", 200, forbidden=BOARD_ONLY),
+                              Req("GET", lambda m, t: f"/admin/audit?who={t.members['chair']}", 200,
+                                  forbidden=BOARD_ONLY)],
+    ("/admin/audit.csv", "GET"): [Req("GET", lambda m, t: "/admin/audit.csv", 200, forbidden=BOARD_ONLY)],
     ("/admin/circulars/<int(min=1, max=2147483647):circular_id>", "GET"): [
         Req("GET", lambda m, t: f"/admin/circulars/{t.circular}", 404),
         Req("GET", lambda m, t: f"/admin/circulars/{t.circular_draft}", 404),
@@ -151,7 +158,8 @@ def test_the_other_associations_pages_are_not_found_and_nothing_changes(db, sign
                 resp = client.open(url, method="POST", data=data)
             else:
                 resp = client.open(url, method=req.method)
-            assert resp.status_code == req.status, (actor, url, resp.get_data(as_text=True)[:500])
+            status = 403 if actor[1] in req.forbidden else req.status
+            assert resp.status_code == status, (actor, url, resp.get_data(as_text=True)[:500])
             body = resp.get_data().decode("utf-8", "replace")
             their_page = url.startswith("/c/") and mine.page_tokens["resident"] not in url  # theirs, by its token
             assert leaked_words(body, mine if their_page else theirs) == [], (actor, url)
@@ -162,7 +170,7 @@ def test_the_other_associations_pages_are_not_found_and_nothing_changes(db, sign
                 assert set(changed(before_theirs, after_theirs)) <= {"deliveries"}, (actor, url)
             else:
                 assert changed(before_theirs, after_theirs) == {}, ("the other association's rows changed", actor, url)
-            if req.status == 404 or their_page:
+            if status in (403, 404) or their_page:
                 assert changed(before_mine, after_mine) == {}, ("the officer's own rows changed", actor, url)
 
 

@@ -790,5 +790,38 @@ HOME_ALL_CIRCULARS = "回覧をすべて見る"
 HOME_ALL_EVENTS = "行事をすべて見る"
 HOME_ANSWERED = "回答 {answered}/{total}（{rate}%）"
 HOME_NO_EVENTS = "まだ送信した行事はありません。"
-# audit log actions (models/audit.py): the words of each action key on the 操作の記録 page
-AUDIT_ACTIONS: dict[str, str] = {}
+# 操作の記録 (bot/web/audit_page.py): the audit log's words; each action key's words (models/audit.py)
+AUDIT_ACTIONS: dict[str, str] = {
+    "admin.link": "管理画面のリンクを発行", "circular.send": "回覧を送信", "event.send": "出欠確認を送信",
+    "event.proxy": "出欠の代理回答", "disaster.start": "災害モードを開始", "disaster.end": "災害モードを終了",
+    "safety.proxy": "安否の代理入力", "member.consent": "同意", "member.join_code": "登録コードで登録",
+    "member.join_code_wrong": "登録コードの誤り", "join_code.channel_paused": "登録コードの受付を一時停止",
+    "member.matched": "名簿と一致して登録", "member.pending": "承認待ちに", "member.approve": "入会を承認",
+    "member.reject": "入会を却下", "member.unlink": "登録の取り消し", "member.withdraw": "退会",
+    "registry.chair_change": "会長交代", "notice.send": "市のお知らせを送信", "role.grant": "役職を付与",
+    "join_codes.renew": "登録コードを一斉更新", "association.share_with_city": "市への名前の共有",
+    "channel.add": "LINEチャネルを追加", "channel.rotate": "チャネルの鍵を更新",
+}
+# the fields of a change's before → after (keys not listed show as they are)
+AUDIT_FIELDS: dict[str, str] = {
+    "name": "氏名", "block": "班", "block_id": "班", "paper": "紙で受け取る", "needs_support": "要支援",
+    "on_line": "LINE", "role": "役職", "status": "状態", "household": "世帯", "category": "分類",
+}
+AUDIT_INTRO = "役員が行った変更の記録です。新しい順に並んでいます。"
+AUDIT_BOARD_ONLY = "操作の記録は、会長・役員・防災担当の方だけが見られます。"
+AUDIT_FILTER_WHO = "操作した人"
+AUDIT_FILTER_ACTION = "操作の種類"
+AUDIT_FILTER_FROM = "この日から"
+AUDIT_FILTER_TO = "この日まで"
+AUDIT_FILTER_GO = "絞り込む"
+AUDIT_ALL = "すべて"
+AUDIT_CSV = "CSVでダウンロード"
+AUDIT_NONE = "記録はありません。"
+AUDIT_MORE = "新しい順に{n}件まで表示しています。すべては CSV でダウンロードできます。"
+AUDIT_CSV_HEADER = ["日時", "操作した人", "操作", "対象", "内容"]
+AUDIT_SYSTEM = "システム"
+AUDIT_GONE = "退会した方"
+AUDIT_TARGET_MEMBER = "{name}さん"
+AUDIT_YES = "はい"
+AUDIT_NO = "いいえ"
+AUDIT_JOIN = "、"  # between the changed fields of one row
