@@ -4,8 +4,8 @@ Every change an officer makes, in chat (`Ctx.audit`) or on the dashboard (`bot.w
 is one row: `action` a dotted key ("household.edit", "role.grant"…, its words in
 texts.AUDIT_ACTIONS), `target` "kind:id" ("household:12", "member:7"), and `detail` a small JSON
 object; a change carries `before` and `after` dicts of the fields that changed (names included:
-the log is the association's own record, shown only to its board, and erased with the rest on
-退会 where it names the member: models/erasure.py).
+the log is the association's own record, shown only to its board; on 退会 the member's name and
+words in it are replaced as everywhere else: models/erasure.py).
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 What a person leaves behind besides their name: free-text answers (event and safety comments in
 the receipts and their history), the locations they shared, their LINE user id in outbox rows
 (recipients) and in stored webhook payloads, their wrong join-code attempts, and their name or
-comments quoted in messages to officers (an approval request, a rescue alert). All of it goes:
+comments quoted in messages to officers (an approval request, a rescue alert) or in the audit
+log's before → after (a correction of their name on the dashboard). All of it goes:
 answers keep only what they count (参加/無事, head counts), the rest is blanked or deleted.
 """
 from __future__ import annotations
@@ -16,9 +17,9 @@ from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
 from .delivery import Delivery, DeliveryHistory
-from .infra import DialogState, LoginToken, OutboxMessage, WebhookEvent
+from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .registry import forget_actor
-from .roster import JoinAttempt, Member, user_attempt_key
+from .roster import JoinAttempt, Member, normalize_name, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
 LIVE = ("pending", "held")  # outbox rows still to be sent
@@ -75,6 +76,8 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     handlers.messages.texts.WITHDRAWN_NAME (models do not import handlers): it has no default, so none can forget."""
     line_id, name = member.line_user_id, member.name
     quoted: list[str] = [name] if name and len(name) >= 2 else []
+    if name and len(normalize_name(name)) >= 2:
+        quoted.append(normalize_name(name))  # 「渡辺さくら」 as an officer may have typed it
 
     # answers: the choice stays (counts), the words go: from their own answers, and from the
     # later answers of the same receipt that carried them over
@@ -128,6 +131,11 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
                 ev.status, ev.processed_at, ev.error = "done", ev.processed_at or now, "erased at withdrawal"
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
     forget_actor(session, member.id, redacted)  # their name as the author of registry changes
+    if quoted:  # their name and words in the audit log's before → after (a dashboard's corrections)
+        for row in session.scalars(select(AuditLog).where(AuditLog.association_id == member.association_id,
+                                                          AuditLog.detail.is_not(None),
+                                                          _like_any(AuditLog.detail, quoted))).all():
+            row.detail = _redact(row.detail, quoted, redacted)
 
     # outbox: the id leaves every row's recipients; quotes of the person leave every message
     # (the rescue alerts and updates of their household's reports quote their notes)

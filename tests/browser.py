@@ -117,6 +117,34 @@ def chrome(chromium: Browser, browser_clock, sim: Sim):
         context.close()
 
 
+PHONE = {"width": 390, "height": 844}  # the issue's phone: every officer's page must fit it
+
+
+@pytest.fixture
+def phone(chromium: Browser, browser_clock, sim: Sim):
+    """As `chrome`, at a phone's 390 × 844 (a touch screen, scale 2 as an iPhone)."""
+    context = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                   accept_downloads=True)
+    context.set_default_timeout(WAIT_MS)
+    context.route(lambda url: urlsplit(url).hostname != "127.0.0.1", lambda route: route.abort())
+    try:
+        yield Tab(context.new_page(), sim.url)
+    finally:
+        context.close()
+
+
+def sign_in_by_link(tab: Tab, sim: Sim, who: str) -> None:
+    """As an officer does it: 「管理画面」 in chat, open the link, tap [ログインする]."""
+    tab.page.goto(admin_link(sim, who))
+    tab.page.get_by_role("button", name=texts.ADMIN_LOGIN_BUTTON).click()
+    tab.page.wait_for_url(lambda url: urlsplit(url).path == "/admin/")
+
+
+def scroll_width(page: Page) -> int:
+    """How wide the page's content is (more than the viewport: the page scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def exact(page_or_locator: Page | Locator, selector: str, text: str) -> Locator:
     """The last `selector` whose trimmed text is exactly `text` (the newest bubble, chip, link)."""
     return page_or_locator.locator(selector).filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")).last

@@ -433,6 +433,11 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
         bad = line.text_event(uid, "渡辺 さくらです。二階にいて足をけがしました")
         s.add(WebhookEvent(id="01FAILED" + "0" * 18, event_type="message", status="failed", attempts=5,
                            payload=json.dumps(bad, ensure_ascii=False), error="boom", user_id=uid))
+        # an officer corrected her name on the dashboard: the audit log's before → after has it
+        from models.audit import record
+        sakura = s.scalar(select(Member).where(Member.line_user_id == uid))
+        record(s, 1, None, "member.edit", f"member:{sakura.id}", before={"name": "渡辺さくら"},
+               after={"name": "渡辺 さくら"})
     secrets = [uid, "渡辺 さくら", "渡辺さくら", "車いすで参加します", "二階にいて足をけがしました",
                "35.701234", "139.812345", "東町3-9-1", "photo-of-sakuras-house"]
     before = dump_everything(db)

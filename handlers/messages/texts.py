@@ -825,3 +825,4 @@ AUDIT_TARGET_MEMBER = "{name}さん"
 AUDIT_YES = "はい"
 AUDIT_NO = "いいえ"
 AUDIT_JOIN = "、"  # between the changed fields of one row
+ADMIN_LOGIN_BUTTON = "ログインする"

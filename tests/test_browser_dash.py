@@ -1,0 +1,47 @@
+"""The dashboard on a phone (390 × 844, headless Chromium): an officer signs in by the link from
+chat, the home page shows first what waits, every page fits the screen, and the audit log comes
+down as a CSV file."""
+from __future__ import annotations
+
+import pytest
+
+from handlers.messages import texts
+
+from browser import PHONE, exact, scroll_width, sign_in_by_link
+from served import CHAIR
+
+pytestmark = pytest.mark.usefixtures("browser_clock")  # first, before the served app is made
+
+
+def test_sign_in_by_link_and_the_home_page_fits_a_phone(phone, sim):
+    sign_in_by_link(phone, sim, CHAIR)
+    page = phone.page
+    assert page.locator("#waiting h1").text_content() == texts.HOME_WAITING
+    # the demo has households with nobody on LINE and no paper: the officer is told, with the way there
+    waiting = page.locator("#waiting li").all_text_contents()
+    assert any("要確認世帯" in w for w in waiting), waiting
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert body >= 18
+    for url in ("/admin/", "/admin/archive", "/admin/events", "/admin/audit"):
+        page.goto(sim.url + url)
+        assert scroll_width(page) <= PHONE["width"], url  # no sideways scrolling
+        assert page.locator("nav.nav a").count() >= 4, url
+    assert phone.errors() == []
+
+
+def test_the_audit_log_filters_and_downloads(phone, sim):
+    sign_in_by_link(phone, sim, CHAIR)
+    page = phone.page
+    exact(page, "nav.nav a", texts.NAV_AUDIT).click()
+    page.wait_for_url(lambda url: url.endswith("/admin/audit"))
+    cards = page.locator("#audit tbody tr")
+    assert cards.count() >= 1
+    assert texts.AUDIT_ACTIONS["admin.link"] in cards.first.text_content()  # the sign-in just now
+    page.select_option("#action", "admin.link")
+    page.get_by_role("button", name=texts.AUDIT_FILTER_GO).click()
+    page.wait_for_url(lambda url: "action=admin.link" in url)
+    with page.expect_download() as info:
+        page.get_by_role("link", name=texts.AUDIT_CSV).click()
+    data = open(info.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf") and texts.AUDIT_ACTIONS["admin.link"] in data.decode("utf-8-sig")
+    assert phone.errors() == []
