@@ -48,9 +48,17 @@ def test_print_a_join_sheet_and_open_a_circulars_printable_list(chrome, sim):
     assert page.locator("#sheet").is_visible()
     page.emulate_media(media="screen")
 
+    # what was ticked on paper, entered in two taps
+    page.locator("p.noprint a.button").click()
+    no_sideways_scroll(page)
+    page.get_by_label(texts.PRINT_COL_READ).check()
+    page.get_by_role("button", name=texts.RECORD_SAVE).click()
+    expect(page.locator(".saved")).to_have_text(texts.RECORD_SAVED.format(n=1))
+
     # the join sheets of 1班, then printed by the browser
-    page.go_back()
-    page.locator("#join a").click()
+    exact(page, "nav.nav a", texts.NAV_PRINTS).click()
+    exact(page, "a.button", "1班").click()
+    page.get_by_role("link", name=texts.PRINTS_JOIN_LINK.format(block="1班")).click()
     expect(page.locator("section.join")).to_have_count(4)
     expect(page.locator("section.join").first).to_contain_text(texts.JOIN_CODE)
     no_sideways_scroll(page)

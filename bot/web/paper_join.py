@@ -22,6 +22,7 @@ from bot.web.paper_scope import association, chosen_block
 from handlers.messages import texts
 from models import Block, Channel, Household
 from models.audit import record
+from models.households import registered_counts
 from models.roster import new_join_code
 from models.tenancy import channel_id_for
 
@@ -69,6 +70,9 @@ def join_sheet():
         households = list(g.db.scalars(select(Household).where(
             Household.association_id == g.member.association_id, Household.block_id == block.id)
             .order_by(Household.id)))
+        if request.args.get("only") == "new":  # the households nobody has registered on LINE yet
+            registered = registered_counts(g.db, g.member.association_id)
+            households = [h for h in households if not registered.get(h.id)]
     url = friend_url(g.member.association_id)
     return render_template("paper/join.html", block=block, households=households, one=one, url=url,
                            qr=qr_svg(url) if url else None, association=association())
