@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.cli import main as cli
 from bot.dev.demo import demo_user_id
 from handlers.messages import texts
-from models import AuditLog, Block, Channel, Delivery, DeliveryHistory, Disaster, Event, Household, Member, \
+from models import Attachment, AuditLog, Block, Channel, Circular, Delivery, DeliveryHistory, Disaster, Event, Household, Member, \
     MemberStatus, OutboxMessage, Role
 
 from admin_kit import CHAIR, csrf_token, send_circular, set_role, sign_in
@@ -184,6 +184,18 @@ def test_printable_circular_lists_the_paper_households_with_a_box(client, line, 
     # a 班 without paper households: the circular, and a sentence instead of the table
     html = client.get(f"/admin/prints/circulars/{c}?b={b['3班']}").get_data(as_text=True)
     assert texts.PRINT_NO_PAPER in html and 'id="households"' not in html
+
+
+def test_printable_circular_says_attachments_are_printed_separately(client, line, demo, db):
+    c = send_circular(line)
+    sign_in(client, line)
+    url = f"/admin/prints/circulars/{c}?b={blocks(db)['1班']}"
+    assert texts.PRINT_ATTACHMENTS.format(n=1) not in client.get(url).get_data(as_text=True)
+    with db.session() as s:
+        circ = s.get(Circular, c)
+        circ.attachments.append(Attachment(association_id=circ.association_id, kind="image", filename="map.png",
+                                           content_type="image/png", data=b"\x89PNG map"))
+    assert texts.PRINT_ATTACHMENTS.format(n=1) in client.get(url).get_data(as_text=True)
 
 
 def test_household_marked_paper_is_listed_though_delivered_on_line(client, line, demo, db):

@@ -826,6 +826,7 @@ PRINT_SENT_ON = "{date} 発行"
 PRINT_CIRCULAR_HEAD = "{association} 回覧板（{block}）"
 PRINT_CIRCULAR_ASK = "読みましたら、お名前の横の □ に印をつけて、次のお宅へ回してください。"
 PRINT_NO_PAPER = "この班には紙で受け取る世帯がありません。"
+PRINT_ATTACHMENTS = "この回覧には添付が{n}件あります。回覧の画面から開いて、別に印刷してお配りください。"
 PRINT_EVENT_HEAD = "{association} 行事の出欠表（{block}）"
 PRINT_EVENT_WHEN = "日時：{when}"
 PRINT_EVENT_PLACE = "場所：{place}"
@@ -858,7 +859,7 @@ JOIN_HEAD = "{association}の回覧板をLINEで受け取れます"
 JOIN_TO = "{household} 様（{block}）"
 JOIN_CODE = "登録コード"
 JOIN_STEPS = (
-    "① スマートフォンのカメラで右のQRコードを読み取り、「追加」を押してください。",
+    "① スマートフォンのカメラでQRコードを読み取り、「追加」を押してください。",
     "② 届いたメッセージの「同意する」を押してください。",
     "③ 「登録コード」と下の番号を送ってください。",
 )
