@@ -188,7 +188,7 @@ def _event_rows(ev: Event, block: Block) -> list[EventRow]:
         if now and ev.ask_count and d.answer == "yes" and isinstance(n, int) and n > 0:
             now += texts.EV_HEADS.format(n=n)
         if now:
-            now += f"（{texts.RECORD_BY_PROXY if d.answered_by_proxy else texts.RECORD_VIA_LINE}）"
+            now += texts.PRINT_NOW_BY.format(who=texts.RECORD_BY_PROXY if d.answered_by_proxy else texts.RECORD_VIA_LINE)
         out.append(EventRow(d, on_paper(d), now, n if isinstance(n, int) else None))
     out.sort(key=lambda r: (not r.paper, r.d.household_id))  # the paper households first
     return out
@@ -275,7 +275,7 @@ def _safety_rows(d: Disaster, block: Block) -> list[SafetyRow]:
             if r.answered_at:
                 now += " " + dates.short(r.answered_at, tz())
             if r.answered_by_proxy:
-                now += f"（{texts.RECORD_BY_PROXY}）"
+                now += texts.PRINT_NOW_BY.format(who=texts.RECORD_BY_PROXY)
         out.append(SafetyRow(h, r, now))
     return out
 

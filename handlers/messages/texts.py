@@ -854,6 +854,7 @@ RECORD_EVENT_CLOSED = "この行事は締め切りを過ぎたため、回答を
 RECORD_SAFETY_CLOSED = "災害モードが終わっているため、安否を記録できません。"
 RECORD_BY_PROXY = "代理"
 RECORD_VIA_LINE = "LINE"
+PRINT_NOW_BY = "（{who}）"  # after the answer so far: who gave it (LINE or 代理)
 JOIN_TITLE = "LINE登録の案内"
 JOIN_HEAD = "{association}の回覧板をLINEで受け取れます"
 JOIN_TO = "{household} 様（{block}）"
