@@ -563,14 +563,14 @@ def channel_list() -> None:
                 secret, token = mask(box.decrypt(c.secret_enc)), mask(box.decrypt(c.token_enc))
             except InvalidToken:
                 secret = token = "（復号できません: 鍵が違います）"
-            rows.append([str(c.id), c.label, owner, c.bot_user_id, secret, token, str(c.version)])
+            rows.append([str(c.id), c.label, owner, c.bot_user_id, secret, token, str(c.version), c.friend_url or ""])
     if settings.env_channel and not settings.simulator:
         rows.append(["-", "（環境変数）", "最初の自治会", "", mask(settings.channel_secret),
-                     mask(settings.channel_access_token), ""])
+                     mask(settings.channel_access_token), "", ""])
     if not rows:
         click.echo("チャネルはありません（LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN も未設定です）")
         return
-    echo_table(["id", "名前", "持ち主", "ボットのユーザーID", "シークレット", "トークン", "版"], [rows])
+    echo_table(["id", "名前", "持ち主", "ボットのユーザーID", "シークレット", "トークン", "版", "友だち追加URL"], [rows])
 
 
 @channel.command("rotate")

@@ -558,6 +558,7 @@ def test_cli_friend_url_on_add_and_on_an_existing_channel(db_url, demo, db):
     assert out.exit_code == 0, out.output
     with db.session() as s:
         assert s.scalar(select(Channel.friend_url).where(Channel.bot_user_id == bot_id)) == FRIEND_URL
+    assert FRIEND_URL in run(cli, ["channel", "list"]).output
     out = run(cli, ["channel", "friend-url", "--bot-user-id", bot_id, "https://lin.ee/abcdEFG"])
     assert out.exit_code == 0, out.output
     with db.session() as s:
