@@ -493,11 +493,14 @@ def _ask_bot_user_id(settings: Settings, token: str, secret: str) -> str:
 @click.option("--token", help="the channel access token (default: asked, not echoed)")
 @click.option("--label", help="a name to show (default: the owner's name)")
 @click.option("--from-env", is_flag=True, help="take the secret and token from LINE_CHANNEL_SECRET / _ACCESS_TOKEN")
+@click.option("--friend-url", metavar="URL", help="the add-friend link (https://line.me/R/ti/p/@…), printed as a QR "
+                                                   "code on the join sheets")
 def channel_add(association: str | None, municipality_name: str | None, bot_user_id: str | None, secret: str | None,
-                token: str | None, label: str | None, from_env: bool) -> None:
+                token: str | None, label: str | None, from_env: bool, friend_url: str | None) -> None:
     """Add a channel, owned by one association or by one municipality."""
     if bool(association) == bool(municipality_name):
         raise Fail("--association か --municipality のどちらか一つを指定してください")
+    friend_url = _check_friend_url(friend_url) if friend_url is not None else None
     settings = load_settings()
     if from_env:
         if secret or token:
@@ -524,14 +527,16 @@ def channel_add(association: str | None, municipality_name: str | None, bot_user
                 raise Fail(f"自治会「{owner.name}」には既にチャネルがあります（kairan channel rotate で更新できます）")
             row = add_channel(s, _box(settings), bot_user_id=bot_user_id, secret=secret, token=token,
                               label=(label or owner.name)[:100], association_id=owner.id)
+            row.friend_url = friend_url
             s.add(AuditLog(association_id=owner.id, action="channel.add", target=f"channel:{row.id}",
-                           detail={"bot_user_id": bot_user_id, "via": "cli"}))
+                           detail={"bot_user_id": bot_user_id, "via": "cli", "friend_url": friend_url}))
         else:
             owner = find_municipality(s, municipality_name)
             if s.scalar(select(Channel.id).where(Channel.municipality_id == owner.id)) is not None:
                 raise Fail(f"{owner.name}には既に市のチャネルがあります（一つの市区町村に一つです）")
             row = add_channel(s, _box(settings), bot_user_id=bot_user_id, secret=secret, token=token,
                               label=(label or owner.name)[:100], municipality_id=owner.id)
+            row.friend_url = friend_url
             # city staff granted before the city had its channel talk to kairan on it from now on
             s.execute(update(CityStaff).where(CityStaff.municipality_id == owner.id, CityStaff.channel_id.is_(None))
                       .values(channel_id=row.id))
@@ -558,14 +563,14 @@ def channel_list() -> None:
                 secret, token = mask(box.decrypt(c.secret_enc)), mask(box.decrypt(c.token_enc))
             except InvalidToken:
                 secret = token = "（復号できません: 鍵が違います）"
-            rows.append([str(c.id), c.label, owner, c.bot_user_id, secret, token, str(c.version)])
+            rows.append([str(c.id), c.label, owner, c.bot_user_id, secret, token, str(c.version), c.friend_url or ""])
     if settings.env_channel and not settings.simulator:
         rows.append(["-", "（環境変数）", "最初の自治会", "", mask(settings.channel_secret),
-                     mask(settings.channel_access_token), ""])
+                     mask(settings.channel_access_token), "", ""])
     if not rows:
         click.echo("チャネルはありません（LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN も未設定です）")
         return
-    echo_table(["id", "名前", "持ち主", "ボットのユーザーID", "シークレット", "トークン", "版"], [rows])
+    echo_table(["id", "名前", "持ち主", "ボットのユーザーID", "シークレット", "トークン", "版", "友だち追加URL"], [rows])
 
 
 @channel.command("rotate")
@@ -596,6 +601,39 @@ def channel_rotate(bot_user_id: str, secret: str | None, token: str | None) -> N
         label, version = row.label, row.version
     what = "、".join(w for w, v in (("シークレット " + mask(secret or ""), secret), ("トークン " + mask(token or ""), token)) if v)
     click.echo(f"チャネル「{label}」の{what}を更新しました（版 {version}）。数秒ですべてのプロセスに反映されます")
+
+
+FRIEND_URL_MAX = 200  # Channel.friend_url's length
+
+
+def _check_friend_url(url: str) -> str:
+    url = url.strip()
+    if not url.startswith("https://") or not url.isascii() or any(c.isspace() for c in url) \
+            or len(url) > FRIEND_URL_MAX or len(url) <= len("https://"):
+        raise Fail("--friend-url は https:// で始まる友だち追加のURLです（例: https://line.me/R/ti/p/@kairan）")
+    return url
+
+
+@channel.command("friend-url")
+@click.option("--bot-user-id", metavar="U…", required=True, help="the channel's bot user id")
+@click.option("--clear", is_flag=True, help="remove the link (the join sheets then print no QR code)")
+@click.argument("url", required=False)
+def channel_friend_url(bot_user_id: str, clear: bool, url: str | None) -> None:
+    """Set (or --clear) the add-friend link of an existing channel: the QR code of the join sheets."""
+    if clear == (url is not None):
+        raise Fail("URL か --clear のどちらか一つを指定してください")
+    new = None if clear else _check_friend_url(url or "")
+    settings = load_settings()
+    with database(settings) as (_, s):
+        row = s.scalar(select(Channel).where(Channel.bot_user_id == bot_user_id))
+        if row is None:
+            raise Fail(f"ボットのユーザーID {bot_user_id} のチャネルはありません（kairan channel list）")
+        old, row.friend_url = row.friend_url, new
+        if row.association_id is not None:
+            s.add(AuditLog(association_id=row.association_id, action="channel.friend_url", target=f"channel:{row.id}",
+                           detail={"before": {"friend_url": old}, "after": {"friend_url": new}, "via": "cli"}))
+        label = row.label
+    click.echo(f"チャネル「{label}」の友だち追加URLを{'消しました' if new is None else f'{new} にしました'}")
 
 
 @channel.command("rekey")

@@ -89,6 +89,53 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/safety/photos/<int:photo_id>", "GET"): [Req("GET", lambda m, t: f"/admin/safety/photos/{t.photo}", 404)],
     ("/admin/safety/export.csv", "GET"): [Req("GET", lambda m, t: "/admin/safety/export.csv", 200),
                                          Req("GET", lambda m, t: f"/admin/safety/export.csv?d={t.disaster}", 200)],
+    # dashboard: paper (印刷 and the join sheets; blocks[1] is the block leader's 班, with the paper household)
+    ("/admin/prints", "GET"): [Req("GET", lambda m, t: f"/admin/prints?b={t.blocks[0]}", 404),
+                               Req("GET", lambda m, t: f"/admin/prints?b={m.blocks[1]}", 200)],
+    ("/admin/prints/circulars/<int(min=1, max=2147483647):circular_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{t.circular}?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{t.circular}?b={m.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{m.circular}?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{m.circular}?b={m.blocks[1]}", 200)],
+    ("/admin/prints/circulars/<int(min=1, max=2147483647):circular_id>/record", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{t.circular}/record?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/circulars/{m.circular}/record?b={t.blocks[1]}", 404)],
+    ("/admin/prints/circulars/<int(min=1, max=2147483647):circular_id>/record", "POST"): [
+        Req("POST", lambda m, t: f"/admin/prints/circulars/{t.circular}/record?b={t.blocks[1]}", 404,
+            form=lambda m, t: {f"h{t.households['paper']}": "1"}),
+        Req("POST", lambda m, t: f"/admin/prints/circulars/{m.circular}/record?b={m.blocks[1]}", 404,
+            form=lambda m, t: {f"h{t.households['paper']}": "1"})],
+    ("/admin/prints/events/<int(min=1, max=2147483647):event_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/events/{t.event}?b={m.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/events/{m.event}?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/events/{m.event_draft}?b={m.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/events/{m.event}?b={m.blocks[1]}", 200)],
+    ("/admin/prints/events/<int(min=1, max=2147483647):event_id>/record", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/events/{t.event}/record?b={t.blocks[1]}", 404)],
+    ("/admin/prints/events/<int(min=1, max=2147483647):event_id>/record", "POST"): [
+        Req("POST", lambda m, t: f"/admin/prints/events/{t.event}/record?b={t.blocks[1]}", 404,
+            form=lambda m, t: {f"a{t.households['paper']}": "yes"}),
+        Req("POST", lambda m, t: f"/admin/prints/events/{m.event}/record?b={m.blocks[1]}", 404,
+            form=lambda m, t: {f"a{t.households['paper']}": "yes"})],
+    ("/admin/prints/safety", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/safety?b={m.blocks[1]}&d={t.disaster}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/safety?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/safety?b={m.blocks[1]}", 200)],
+    ("/admin/prints/safety/record", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/safety/record?b={m.blocks[1]}&d={t.disaster}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/safety/record?b={t.blocks[1]}&d={m.disaster}", 404)],
+    ("/admin/prints/safety/record", "POST"): [
+        Req("POST", lambda m, t: f"/admin/prints/safety/record?b={m.blocks[1]}&d={m.disaster}", 404,
+            form=lambda m, t: {f"s{t.households['paper']}": "safe"}),
+        Req("POST", lambda m, t: f"/admin/prints/safety/record?b={m.blocks[1]}&d={t.disaster}", 404,
+            form=lambda m, t: {f"s{m.households['paper']}": "safe"})],
+    ("/admin/join-sheets", "GET"): [Req("GET", lambda m, t: f"/admin/join-sheets?h={t.households['paper']}", 404),
+                                    Req("GET", lambda m, t: f"/admin/join-sheets?b={t.blocks[1]}", 404),
+                                    Req("GET", lambda m, t: f"/admin/join-sheets?b={m.blocks[1]}", 200)],
+    ("/admin/join-sheets/<int(min=1, max=2147483647):household_id>/reissue", "GET"): [
+        Req("GET", lambda m, t: f"/admin/join-sheets/{t.households['paper']}/reissue", 404)],
+    ("/admin/join-sheets/<int(min=1, max=2147483647):household_id>/reissue", "POST"): [
+        Req("POST", lambda m, t: f"/admin/join-sheets/{t.households['paper']}/reissue", 404)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

@@ -826,3 +826,94 @@ AUDIT_YES = "はい"
 AUDIT_NO = "いいえ"
 AUDIT_JOIN = "、"  # between the changed fields of one row
 ADMIN_LOGIN_BUTTON = "ログインする"
+# audit log actions (models/audit.py): the words of each action key on the 操作の記録 page
+AUDIT_ACTIONS: dict[str, str] = {}
+
+# --- dashboard: paper (印刷: the paper round's printable lists, proxy entry, join sheets) ---
+PRINTS_TITLE = "印刷"
+PRINTS_INTRO = "紙で配る方のための印刷物です。印刷して戸別に回り、チェックしたことはあとで「記録する」から入力できます。"
+PRINTS_PICK_BLOCK = "班を選んでください。"
+PRINTS_BLOCK = "{block}の印刷物"
+PRINTS_CIRCULARS = "回覧（読みました の確認表）"
+PRINTS_EVENTS = "行事の出欠表"
+PRINTS_SAFETY = "安否確認の確認表"
+PRINTS_JOIN = "LINE登録の案内（世帯ごとに1枚）"
+PRINTS_JOIN_LINK = "{block}の全世帯分を開く"
+PRINTS_JOIN_NEW = "まだ誰もLINEに登録していない世帯の分だけ開く"
+PRINTS_PRINT = "印刷用を開く"
+PRINTS_RECORD = "記録する"
+PRINTS_NONE = "まだありません。"
+PRINTS_PAPER_COUNT = "紙の世帯 {n}"
+PRINTS_HOW = "印刷するには、ブラウザのメニューから「印刷」を選んでください（A4）。"
+PRINTS_BACK = "印刷のメニューへ戻る"
+PRINT_COL_NO = "番号"
+PRINT_COL_HOUSEHOLD = "世帯"
+PRINT_COL_READ = "読みました"
+PRINT_COL_NOW = "いまの状況"
+PRINT_COL_HEADS = "人数"
+PRINT_COL_SUPPORT = "要支援"
+PRINT_COL_TIME = "時刻"
+PRINT_COL_VISITOR = "確認した人"
+PRINT_READ_ALREADY = "既読"
+PRINT_PAPER_MARK = "紙"
+PRINT_SUPPORT_MARK = "要支援"
+PRINT_HEADS_BLANK = "　　人"
+PRINT_SENT_ON = "{date} 発行"
+PRINT_CIRCULAR_HEAD = "{association} 回覧板（{block}）"
+PRINT_CIRCULAR_ASK = "読みましたら、お名前の横の □ に印をつけて、次のお宅へ回してください。"
+PRINT_NO_PAPER = "この班には紙で受け取る世帯がありません。"
+PRINT_ATTACHMENTS = "この回覧には添付が{n}件あります。回覧の画面から開いて、別に印刷してお配りください。"
+PRINT_EVENT_HEAD = "{association} 行事の出欠表（{block}）"
+PRINT_EVENT_WHEN = "日時：{when}"
+PRINT_EVENT_PLACE = "場所：{place}"
+PRINT_EVENT_DEADLINE = "締め切り：{when}"
+PRINT_EVENT_ASK = "参加・不参加・未定のどれかに印をつけてください。参加の方は人数も書いてください。"
+PRINT_SAFETY_HEAD = "{association} 安否確認表（{block}）"
+PRINT_SAFETY_KIND = "{kind}（{since}から）"
+PRINT_SAFETY_ENDED = "この災害モードは終了しています。"
+PRINT_SAFETY_ASK = "要支援の世帯から順に回ってください。状況に印をつけ、時刻と確認した人の名前を書いてください。"
+PRINT_SAFETY_BOXES = {"safe": "無事", "evacuated": "避難", "injured": "けが", "rescue": "救助"}
+PRINT_SAFETY_NONE = "災害モードはまだ一度も始めていません。"
+PRINT_EMPTY = "この班に対象の世帯はありません。"
+RECORD_TITLE_CIRCULAR = "読みましたの記録：{title}"
+RECORD_TITLE_EVENT = "出欠の記録（代理回答）：{name}"
+RECORD_TITLE_SAFETY = "安否の記録（代理）"
+RECORD_CIRCULAR_HINT = "紙で「読みました」に印があった世帯を選んで、「記録する」を押してください。"
+RECORD_EVENT_HINT = "紙に書かれた回答を選んでください。選ばなかった世帯はそのままです。"
+RECORD_SAFETY_HINT = "確認できた状況を選んでください。選ばなかった世帯はそのままです。あなたの名前と今の時刻で代理の記録になります。"
+RECORD_KEEP = "そのまま"
+RECORD_SAVE = "記録する"
+RECORD_SAVED = "{n}世帯の記録を保存しました。"
+RECORD_NOTHING = "選ばれた世帯がありませんでした。何も変えていません。"
+RECORD_BAD_HEADS = "人数は 1 から {max} までの数字で入力してください。何も変えていません。"
+RECORD_EVENT_CLOSED = "この行事は締め切りを過ぎたため、回答を記録できません。"
+RECORD_SAFETY_CLOSED = "災害モードが終わっているため、安否を記録できません。"
+RECORD_BY_PROXY = "代理"
+RECORD_VIA_LINE = "LINE"
+PRINT_NOW_BY = "（{who}）"  # after the answer so far: who gave it (LINE or 代理)
+JOIN_TITLE = "LINE登録の案内"
+JOIN_HEAD = "{association}の回覧板をLINEで受け取れます"
+JOIN_TO = "{household} 様（{block}）"
+JOIN_CODE = "登録コード"
+JOIN_STEPS = (
+    "① スマートフォンのカメラでQRコードを読み取り、「追加」を押してください。",
+    "② 届いたメッセージの「同意する」を押してください。",
+    "③ 「登録コード」と下の番号を送ってください。",
+)
+JOIN_EXAMPLE = "例：登録コード {code}"
+JOIN_ASK = "わからないときは、班長または役員にお声がけください。"
+JOIN_NO_FRIEND_URL = ("友だち追加のQRコードが設定されていません。技術担当の方に "
+                      "「kairan channel add … --friend-url URL」または「kairan channel friend-url」で設定してもらってください。")
+JOIN_NO_FRIEND_URL_SHEET = "LINEの友だち追加の方法は、班長または役員にお聞きください。"
+JOIN_REISSUE = "登録コードを作り直す"
+JOIN_REISSUE_TITLE = "登録コードの作り直し：{household} 様"
+JOIN_REISSUE_WARN = "作り直すと、今のコード（{code}）は使えなくなります。配った紙はすべて新しいものに取り替えてください。"
+JOIN_REISSUE_CONFIRM = "作り直す"
+JOIN_REISSUED = "新しい登録コードは {code} です。古いコードはもう使えません。"
+JOIN_OPEN_ONE = "この世帯の案内だけを開く"
+AUDIT_ACTIONS.update({
+    "circular.paper_read": "紙の回覧の既読を記録",
+    "event.proxy": "出欠の代理回答",
+    "safety.proxy": "安否の代理記録",
+    "household.join_code": "登録コードを作り直し",
+})
