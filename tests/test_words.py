@@ -110,3 +110,15 @@ def test_target_label_words_the_codes():
     assert target_label(Target.officers, []) == texts.TARGET_LABEL_OFFICERS
     assert target_label(Target.blocks, ["1班", "3班"]) == "1班・3班"
     assert target_label(Target.blocks, []) == texts.TARGET_LABEL_NO_BLOCKS
+
+
+def test_every_word_is_defined_once():
+    """texts.py grows by blocks appended at its end: a name assigned twice silently replaces the
+    first words (a merge that kept both sides of a block)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "handlers/messages/texts.py").read_text("utf-8"))
+    names = [t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+             for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -826,8 +826,6 @@ AUDIT_YES = "はい"
 AUDIT_NO = "いいえ"
 AUDIT_JOIN = "、"  # between the changed fields of one row
 ADMIN_LOGIN_BUTTON = "ログインする"
-# audit log actions (models/audit.py): the words of each action key on the 操作の記録 page
-AUDIT_ACTIONS: dict[str, str] = {}
 
 # --- dashboard: paper (印刷: the paper round's printable lists, proxy entry, join sheets) ---
 PRINTS_TITLE = "印刷"
