@@ -72,7 +72,9 @@ def status_text(ctx: Ctx) -> str:
 
 @router.command(texts.CMD_STATUS, roles=OFFICER_ROLES)
 def on_status(ctx: Ctx) -> None:
-    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100]))
+    from handlers.corrections import chips  # [訂正：…] for what this officer sent (or the board)
+
+    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100], chips(ctx, "circular", recent_circulars(ctx.session, ctx.association.id)) or None))
 
 
 @router.command(texts.CMD_ADMIN, roles=OFFICER_ROLES)
