@@ -114,7 +114,7 @@ def cost_text(session: Session, kind: str, item: Any, action: str, now: dt.datet
     left = remaining(session, item.association_id, now, tz)
     return texts.FIX_COST.format(mark=texts.FIX_MARKS[action], pushes=len(r.user_ids), paper=len(r.paper),
                                  leaders=sum(len(v) for v in r.leaders.values()),
-                                 remaining=texts.FIX_COST_UNKNOWN if left is None else f"{left}通")
+                                 remaining=texts.FIX_COST_UNKNOWN if left is None else texts.FIX_COST_LEFT.format(n=left))
 
 
 def notice(kind: str, item: Any, action: str, note: str) -> dict:

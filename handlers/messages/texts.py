@@ -861,6 +861,7 @@ FIX_COST = ("{mark}のお知らせを送ります。\n"
             "LINEで{pushes}通（今月の残り：{remaining}）\n"
             "紙の{paper}世帯は、班長さんにお知らせします（{leaders}通）。")
 FIX_COST_UNKNOWN = "わかりません"
+FIX_COST_LEFT = "{n}通"
 FIX_CONFIRM_TITLE = "{action}のお知らせを送りますか？"
 FIX_SEND = "送る"
 FIX_DONE = "{action}のお知らせを送りました（LINE {pushes}通・紙 {paper}世帯）。"
