@@ -185,7 +185,7 @@ def chips(ctx: Ctx, kind: str, items: list) -> list:
     out = []
     for item in items:
         if may_correct(ctx.member, item) and len(out) < CHIPS_MAX:
-            data = pb("fix", k=KEY_OF[kind], i=item.id, **({"a": "correct"} if kind == "circular" else {}))
+            data = pb("fix", k=KEY_OF[kind], i=item.id, **({"x": "correct"} if kind == "circular" else {}))
             out.append(msg.postback(msg.label(texts.FIX_CHIP.format(title=title_of(item))), data,
                                     texts.FIX_CHIP.format(title=title_of(item))[:300]))
     return out
@@ -205,14 +205,14 @@ def on_fix(ctx: Ctx) -> Next:
     kind, item = _item(ctx, ctx.data.get("k"), ctx.data.get("i"))
     if item is None:
         return None
-    action = ctx.data.get("a", "")
+    action = ctx.data.get("x", "")
     if kind == "event" and not action:  # which: 訂正・延期・中止
         problem = refusal(ctx.session, ctx.member, kind, item, "correct")
         if problem:
             ctx.reply(msg.text(problem))
             return None
         ctx.reply(msg.card(texts.FIX_WHAT.format(title=item.name), texts.FIX_KIND_WORDS[kind],
-                           [msg.postback(texts.FIX_ACTION_WORDS[a], pb("fix", k="e", i=item.id, a=a))
+                           [msg.postback(texts.FIX_ACTION_WORDS[a], pb("fix", k="e", i=item.id, x=a))
                             for a in ("correct", "postpone", "cancel")], alt=texts.FIX_WHAT.format(title=item.name)))
         return None
     if action not in ("correct", "cancel", "postpone"):
@@ -222,11 +222,11 @@ def on_fix(ctx: Ctx) -> Next:
     if problem:
         ctx.reply(msg.text(problem))
         return None
-    return Go("note", k=KEY_OF[kind], i=item.id, a=action)
+    return Go("note", k=KEY_OF[kind], i=item.id, x=action)
 
 
 def ask_note(ctx: Ctx) -> None:
-    action = ctx.dialog.data.get("a", "correct")
+    action = ctx.dialog.data.get("x", "correct")
     ctx.reply(msg.text(texts.FIX_ASK_NOTE.format(action=texts.FIX_ACTION_WORDS.get(action, ""), max=MAX_NOTE),
                        [msg.say(texts.CANCEL)]))
 
@@ -240,7 +240,7 @@ def take_note(ctx: Ctx) -> Next:
     kind, item = _item(ctx, data.get("k"), data.get("i"))
     if item is None:
         return END
-    action = data.get("a", "correct")
+    action = data.get("x", "correct")
     ctx.reply(confirm_card(ctx, kind, item, action))
     return Go("confirm", note=note)
 
@@ -258,7 +258,7 @@ def take_confirm(ctx: Ctx) -> Next:
     kind, item = _item(ctx, data.get("k"), data.get("i"))
     if item is None:
         return END
-    ctx.reply(confirm_card(ctx, kind, item, data.get("a", "correct")))
+    ctx.reply(confirm_card(ctx, kind, item, data.get("x", "correct")))
     return None
 
 
@@ -267,7 +267,7 @@ def on_send(ctx: Ctx) -> Next:
     kind, item = _item(ctx, data.get("k"), data.get("i"))
     if item is None:
         return END
-    action = data.get("a", "correct")
+    action = data.get("x", "correct")
     problem = refusal(ctx.session, ctx.member, kind, item, action)  # the role may have changed since
     if problem:
         ctx.reply(msg.text(problem))
