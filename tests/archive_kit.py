@@ -43,3 +43,16 @@ def words(page: str) -> str:
 def titles(page: str) -> list[str]:
     """The circular titles listed on the archive page, in order."""
     return [htmllib.unescape(t) for t in re.findall(r'<h2><a href="/admin/circulars/\d+">([^<]*)</a></h2>', page)]
+
+
+def spec_valid(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Each queued row as LINE will get it (push or multicast) matches LINE's spec."""
+    from line_spec import validate_request
+
+    assert rows
+    for r in rows:
+        if r.kind == "push":
+            validate_request("push", {"to": r.recipients[0], "messages": r.messages})
+        else:
+            validate_request("multicast", {"to": r.recipients, "messages": r.messages})
+    return rows

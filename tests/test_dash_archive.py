@@ -16,7 +16,7 @@ from handlers.messages import texts
 from models import AuditLog, Attachment, Circular, Correction, Member, MemberStatus, OutboxMessage
 
 from admin_kit import csrf_token, send_circular, sign_in
-from archive_kit import add_sent_circular, outbox_rows, titles, words
+from archive_kit import add_sent_circular, outbox_rows, spec_valid, titles, words
 from chat import actions, all_text
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -85,7 +85,7 @@ def test_category_chosen_in_chat_shown_and_filtered(client, line, demo, db):
     line.tap(CHAIR, preview, texts.SEND)
     send_circular(line, title="敬老会", body="9月15日に敬老会をします。")  # その他
     with db.session() as s:
-        assert dict(s.execute(select(Circular.title, Circular.category)).tuples().all()) == {"ごみ出しの変更": "garbage", "敬老会": "other"}
+        assert {t: cat for t, cat in s.execute(select(Circular.title, Circular.category))} == {"ごみ出しの変更": "garbage", "敬老会": "other"}
     sign_in(client, line)
     page = client.get("/admin/archive").get_data(as_text=True)
     assert '<span class="tag category">ごみ</span>' in page and '<span class="tag category">その他</span>' in page
@@ -171,7 +171,7 @@ def test_a_correction_states_the_cost_then_queues_exactly_the_notice(client, lin
     assert counts(db) == before  # the cost page writes nothing
     done = client.post(f"/admin/circulars/{cid}/correct", data={**data, "confirm": "1", "csrf_token": csrf_token(confirm)})
     assert done.status_code == 303
-    rows = outbox_rows(db, f"correction:circular:{cid}")
+    rows = spec_valid(outbox_rows(db, f"correction:circular:{cid}"))
     notice = [r for r in rows if r.purpose == f"correction:circular:{cid}"]
     assert len(notice) == 1 and set(notice[0].recipients) == line_users(db, aid) and len(notice[0].recipients) == 9
     assert notice[0].kind == "multicast"
@@ -246,3 +246,27 @@ def test_forged_ids_of_another_association_answer_404_and_change_nothing(client,
     with db.session() as s:
         assert s.get(Circular, theirs).body == "西町の本文"
     assert "西町の回覧" not in client.get("/admin/archive?q=西町").get_data(as_text=True)
+
+
+def test_a_notice_to_more_than_500_goes_in_multicasts_of_at_most_500(client, line, demo, db):
+    from models import Block, Household, Role
+    from models.roster import PRIVACY_POLICY_VERSION, new_join_code
+
+    aid = aid_of(db)
+    with db.session() as s:
+        block = s.scalar(select(Block).where(Block.association_id == aid, Block.name == "3班"))
+        for n in range(600):
+            h = Household(association_id=aid, block_id=block.id, name=f"住民 {n}", join_code=new_join_code(s))
+            s.add(h)
+            s.flush()
+            s.add(Member(association_id=aid, line_user_id=f"U{n:032x}", household_id=h.id, block_id=block.id,
+                         name=f"住民 {n}", role=Role.member, status=MemberStatus.active, consent_at=NOW,
+                         consent_policy_version=PRIVACY_POLICY_VERSION))
+    cid = add_sent_circular(db, aid, "大きな回覧")
+    sign_in(client, line)
+    page = client.get(f"/admin/circulars/{cid}/correct").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "title": "大きな回覧", "body": "直した本文", "note": "本文を直しました。", "confirm": "1"}
+    assert client.post(f"/admin/circulars/{cid}/correct", data=data).status_code == 303
+    rows = [r for r in spec_valid(outbox_rows(db, f"correction:circular:{cid}")) if r.purpose == f"correction:circular:{cid}"]
+    assert [len(r.recipients) for r in rows] == [500, 109]
+    assert set().union(*(r.recipients for r in rows)) == line_users(db, aid)
