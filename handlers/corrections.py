@@ -39,6 +39,7 @@ from models import OFFICER_ROLES, Circular, CircularState, Delivery, Event, Even
 from models import audit, quota as line_quota
 from models.corrections import MAX_NOTE, Correction, event_halt
 from models.messaging import enqueue
+from models.reminders import planned
 from models.roster import officers_for_block
 from models.tenancy import channel_id_for, quota_key
 
@@ -101,6 +102,12 @@ def reach(session: Session, kind: str, item: Any, actor: Optional[Member] = None
     return Reach(user_ids, paper, leaders)
 
 
+def paper_households(session: Session, kind: str, item: Any, block_id: Optional[int] = None) -> list[Household]:
+    """The households that got it on paper (a block leader's: their 班's): told of a correction
+    by hand, listed on the dashboard's page of the item."""
+    return [h for h in reach(session, kind, item).paper if block_id is None or h.block_id == block_id]
+
+
 def remaining(session: Session, association_id: int, now: dt.datetime, tz: str) -> Optional[int]:
     """This month's messages left as every process sees them (None: unknown or no cap)."""
     fig = line_quota.figure(session, None, now, association_id=association_id, tz=tz,
@@ -143,6 +150,10 @@ def apply(session: Session, actor: Member, kind: str, item: Any, action: str, no
             item.name, item.note = new_title, new_body
         if hasattr(item, "version"):
             item.version += 1
+    if action in ("cancel", "postpone"):  # no reminder to answer what no longer takes answers
+        for rem in planned(session, kind, item.id):
+            if rem.status == "planned":
+                rem.status = "cancelled"
     r = reach(session, kind, item, actor)
     purpose = f"correction:{kind}:{item.id}"
     enqueue(session, item.association_id, r.user_ids, [notice(kind, item, action, note)], purpose, now=now)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from bot.dev.demo import demo_user_id
 from handlers.messages import texts
 from handlers.messages.codec import pb
-from models import AuditLog, Circular, Correction, Delivery, DeliveryHistory, Event, Member, MemberStatus, OutboxMessage
+from models import (AuditLog, Circular, Correction, Delivery, DeliveryHistory, Event, Member, MemberStatus, OutboxMessage,
+                    Reminder)
 
 from admin_kit import csrf_token, send_circular, sign_in
 from archive_kit import outbox_rows, spec_valid, words
@@ -102,6 +103,15 @@ def test_cancel_from_the_dashboard_then_the_buttons_answer_cancelled_and_record_
     assert again.status_code == 409 and outbox_count(db) == n
     shown = client.get(f"/admin/events/{eid}").get_data(as_text=True)
     assert texts.EV_HALT_MARK["cancel"] in shown and "雨のため中止します。" in shown.split(texts.FIX_HISTORY)[1]
+    # no reminder will ask to answer a cancelled event
+    with db.session() as s:
+        assert {r.status for r in s.scalars(select(Reminder).where(Reminder.subject_type == "event",
+                                                                   Reminder.subject_id == eid))} == {"cancelled"}
+    # the block leader of 2班 finds the paper household of their 班 to tell by hand, and only theirs
+    leader = client.application.test_client()
+    sign_in(leader, line, LEADER2)
+    own = leader.get(f"/admin/events/{eid}").get_data(as_text=True).split(texts.FIX_HISTORY)[1]
+    assert texts.FIX_PAPER_ON_PAGE in own and "渡辺 健 様" in own and "高橋 和子" not in own
 
 
 def test_correct_an_event_from_the_dashboard_keeps_the_original(client, line, demo, db):

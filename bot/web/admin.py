@@ -76,7 +76,7 @@ def index():
 def circular(circular_id: int):
     """One circular: read rate per 班, the unread households, the full text, its attachments (served
     behind the sign-in: admin.circular_attachment), its corrections with the original."""
-    from handlers.corrections import may_correct
+    from handlers.corrections import may_correct, paper_households
     from models.corrections import history
 
     c = g.db.get(Circular, circular_id)
@@ -93,4 +93,5 @@ def circular(circular_id: int):
                            more=max(0, len(st.unread) - UNREAD_SHOWN), date=dates.date(c.sent_at, tz),
                            target=target_label(c.target, target_block_names(g.db, c)),
                            category=texts.CIRCULAR_CATEGORIES.get(c.category, ""), fixes=fixes,
-                           may_correct=may_correct(g.member, c), saved=request.args.get("saved") == "1")
+                           may_correct=may_correct(g.member, c), saved=request.args.get("saved") == "1",
+                           paper=paper_households(g.db, "circular", c, g.block_id) if fixes else [])

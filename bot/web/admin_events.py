@@ -109,6 +109,7 @@ def event(event_id: int):
         halt=event_halt(g.db, ev.association_id, ev.id), may_correct=corrections.may_correct(g.member, ev),
         fixes=[{"r": r, "date": dates.date(r.at, tz)} for r in history(g.db, ev.association_id, "event", ev.id)],
         saved=request.args.get("saved", ""),
+        paper=corrections.paper_households(g.db, "event", ev, g.block_id),
         csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))
 
 

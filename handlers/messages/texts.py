@@ -882,6 +882,10 @@ FIX_CONFIRM_INTRO = "まだ送っていません。内容と通数を確かめ�
 FIX_NOTE_EMPTY = "お知らせに書く内容を入れてください。"
 FIX_NOTHING_CHANGED = "本文が変わっていません。訂正するところを書き直してください。"
 FIX_SAVED = "{action}のお知らせを送りました。"
+FIX_NEXT = "次へ（通数を確かめる）"
+FIX_DO = "{action}する"
+FIX_BACK = "← もどる"
+FIX_PAPER_ON_PAGE = "紙で受け取る世帯には、班長さんから伝えてください："
 EV_HALTED = {"cancel": "「{name}」は中止になりました。回答は受け付けていません。\n{note}",
              "postpone": "「{name}」は延期になりました。回答は受け付けていません。\n{note}"}
 EV_HALT_MARK = {"cancel": "（中止）", "postpone": "（延期）"}
