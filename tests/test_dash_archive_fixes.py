@@ -92,6 +92,9 @@ def test_cancel_from_the_dashboard_then_the_buttons_answer_cancelled_and_record_
         out = all_text(line.postback(who, pb("ev_ans", e=eid, v="yes")))
         assert "「秋の清掃活動」は中止になりました" in out and "雨のため中止します。" in out
     assert answers(db, eid) == (0, 0)
+    # [詳細を見る] says so, without answer buttons
+    details = line.postback(SATO, pb("ev_info", e=eid))
+    assert "中止になりました" in all_text(details) and not [a for a in actions(details) if "ev_ans" in a.get("data", "")]
     # 代理回答 too
     assert "中止になりました" in all_text(line.postback(CHAIR, pb("ev_proxy", e=eid)))
     assert answers(db, eid) == (0, 0)

@@ -292,7 +292,10 @@ def on_details(ctx: Ctx) -> None:
                                                  when=when_text(ctx, d.answered_at), comment=comment_text(d)))
     elif ev.is_open(ctx.now):
         lines.append(texts.EV_NO_ANSWER_YET)
-    ctx.reply(msg.text("\n\n".join(lines), answer_actions(ev) if ev.is_open(ctx.now) else None))
+    halt = event_halt(ctx.session, ctx.association.id, ev.id)
+    if halt is not None:  # 中止 / 延期: said, and no answer buttons
+        lines.append(texts.EV_HALTED[halt.action].format(name=ev.name, note=halt.note).strip())
+    ctx.reply(msg.text("\n\n".join(lines), answer_actions(ev) if ev.is_open(ctx.now) and halt is None else None))
 
 
 # --- 代理回答 ---------------------------------------------------------------------------------
