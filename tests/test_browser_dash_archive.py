@@ -21,8 +21,8 @@ def send_circular(sim, title: str, body: str) -> None:
 
 
 def test_search_open_and_correct_a_circular_on_a_phone(phone, sim):
-    send_circular(sim, "秋祭りのご案内", "11月3日に神社で秋祭りをします。")
-    send_circular(sim, "清掃のお知らせ", "11月30日9時から公園の清掃をします。")
+    send_circular(sim, "秋祭りのご案内", "神社で秋祭りをします。")
+    send_circular(sim, "清掃のお知らせ", "朝9時から公園の清掃をします。")
     sim.dispatch()
     sim.new(HANAKO)  # what she got so far
     sign_in_by_link(phone, sim, CHAIR)
@@ -38,12 +38,12 @@ def test_search_open_and_correct_a_circular_on_a_phone(phone, sim):
     assert found.all_text_contents() == ["清掃のお知らせ"]
     found.first.locator("a").click()
     page.wait_for_url(lambda url: "/admin/circulars/" in url)
-    assert "11月30日9時から公園の清掃をします。" in page.locator(".body.full").text_content()
+    assert "朝9時から公園の清掃をします。" in page.locator(".body.full").text_content()
     assert scroll_width(page) <= PHONE["width"]
     exact(page, "a.bigbutton", "訂正する").click()
     page.wait_for_url(lambda url: url.endswith("/correct"))
     assert scroll_width(page) <= PHONE["width"]
-    page.get_by_label(texts.FIX_BODY_LABEL).fill("11月30日10時から公園の清掃をします。")
+    page.get_by_label(texts.FIX_BODY_LABEL).fill("朝10時から公園の清掃をします。")
     page.get_by_label(texts.FIX_NOTE_LABEL).fill("開始は10時です。")
     page.get_by_role("button", name="次へ（通数を確かめる）").click()
     cost = page.locator(".card.cost").text_content()
@@ -52,8 +52,8 @@ def test_search_open_and_correct_a_circular_on_a_phone(phone, sim):
     page.get_by_role("button", name=texts.FIX_SEND).click()
     page.wait_for_url(lambda url: "saved=1" in url)
     assert page.locator(".saved").text_content().strip() == texts.FIX_SAVED.format(action="訂正")
-    assert "11月30日10時から公園の清掃をします。" in page.locator(".body.full").text_content()
-    assert "11月30日9時から" in page.locator(".body.original").text_content()  # the original, in the history
+    assert "朝10時から公園の清掃をします。" in page.locator(".body.full").text_content()
+    assert "朝9時から" in page.locator(".body.original").text_content()  # the original, in the history
     assert sim.dispatch() >= 1
     assert "【訂正】回覧「清掃のお知らせ」\n開始は10時です。" in texts_of(sim.new(HANAKO))
     assert phone.errors() == []
