@@ -8,7 +8,6 @@ everyone who got it, who did it and how many pushes it cost. The rows are the it
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Optional
 
 from sqlalchemy import ForeignKey, Integer, String, Text, select
