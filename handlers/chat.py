@@ -1,5 +1,5 @@
 """The chat: importing this module registers every capability on the one router."""
-from handlers import circulars, officer, registry  # noqa: F401
+from handlers import circulars, corrections, officer, registry  # noqa: F401
 from handlers.city import notices, reading, staff  # noqa: F401
 from handlers.events import answers, drafting, tally  # noqa: F401
 from handlers.framework.router import router  # noqa: F401

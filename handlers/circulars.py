@@ -10,12 +10,14 @@ stateDiagram-v2
     [*] --> title
     title --> body
     body --> attach
-    attach --> target
+    attach --> category
+    category --> target
     target --> preview
     target --> target: circ_block
     preview --> preview: reminder
     preview --> title: circ_field
     preview --> body: circ_field
+    preview --> category: circ_field
     preview --> target: circ_field
     preview --> [*]: circ_send
     preview --> [*]: circ_cancel
@@ -31,7 +33,7 @@ from handlers.messages import builders as msg, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.labels import target_label
 from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
-from models.circulars import SUBJECT, audience, delivery_for, mark_sent, target_block_names
+from models.circulars import CATEGORIES, SUBJECT, audience, delivery_for, mark_sent, target_block_names
 from models.reminders import plan_times, schedule
 
 MAX_TITLE = 40
@@ -74,6 +76,15 @@ def attach(ctx: Ctx, c: Circular):
     return KEEP
 
 
+def take_category(ctx: Ctx, c: Circular, v: str):
+    words = {w: k for k, w in texts.CIRCULAR_CATEGORIES.items()}
+    key = v if v in CATEGORIES else words.get(v)
+    if key is None:
+        return texts.ASK_CATEGORY
+    c.category = key
+    return None
+
+
 STEPS = [
     Field("title", lambda ctx, c: (texts.ASK_TITLE, []), take_title, lambda c: bool(c.title), required=True,
           label=texts.FIELD_TITLE, empty=texts.ASK_TITLE),
@@ -81,6 +92,9 @@ STEPS = [
           media=attach, label=texts.FIELD_BODY, empty=texts.BODY_EMPTY),
     Field("attach", lambda ctx, c: (texts.ASK_ATTACH, [msg.say(texts.NEXT)]), take_attach, buttons_only=True,
           media=attach),
+    # 分類: その他 unless changed ([修正] → 分類; never asked on the way: a draft needs none)
+    Field("category", lambda ctx, c: (texts.ASK_CATEGORY, [("set", texts.CIRCULAR_CATEGORIES[k], k) for k in CATEGORIES]),
+          take_category, lambda c: True, buttons_only=True, label=texts.FIELD_CATEGORY),
     target_field(),
 ]
 
@@ -100,7 +114,7 @@ def reminder_times(ctx: Ctx, c: Circular):
 
 def summary(ctx: Ctx, c: Circular, aud) -> str:
     pushes = len(aud.recipients)
-    return texts.PREVIEW_SUMMARY.format(
+    return texts.PREVIEW_CATEGORY.format(category=texts.CIRCULAR_CATEGORIES.get(c.category, "")) + "\n" + texts.PREVIEW_SUMMARY.format(
         target=target_label(c.target, target_block_names(ctx.session, c)), line_households=len(aud.line_households),
         recipients=pushes, paper_households=len(aud.paper_households), pushes=pushes)
 

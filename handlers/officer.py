@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from handlers.corrections import chips
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, dates, texts
@@ -72,7 +73,8 @@ def status_text(ctx: Ctx) -> str:
 
 @router.command(texts.CMD_STATUS, roles=OFFICER_ROLES)
 def on_status(ctx: Ctx) -> None:
-    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100]))
+    # [訂正：…] for what this officer sent (or, for the board, any): handlers/corrections.py
+    ctx.reply(msg.text(status_text(ctx)[:TEXT_MAX - 100], chips(ctx, "circular", recent_circulars(ctx.session, ctx.association.id)) or None))
 
 
 @router.command(texts.CMD_ADMIN, roles=OFFICER_ROLES)

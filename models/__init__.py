@@ -2,6 +2,7 @@
 from .base import Base, utcnow
 from .circulars import Attachment, Circular, CircularState, Target
 from .city import CityNotice, NoticeAttachment, NoticeAudience
+from .corrections import Correction
 from .db import Database
 from .delivery import Delivery, DeliveryHistory
 from .events import Event, EventState
@@ -24,7 +25,7 @@ from .sendable import Sendable, SendState
 from .tenancy import Channel, ChannelRef, CityStaff, Municipality
 
 __all__ = [
-    "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState",
+    "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState", "Correction",
     "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",
     "LineQuota", "LoginToken", "Member", "MemberStatus", "Municipality", "NoticeAttachment", "NoticeAudience", "OFFICER_ROLES", "OutboxMessage", "RegistryChange", "RegistryEntry", "Reminder", "Role",
     "SafetyAsk", "SafetyLocation", "SafetyPhoto", "SendState", "Sendable",

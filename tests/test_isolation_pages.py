@@ -136,6 +136,27 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("GET", lambda m, t: f"/admin/join-sheets/{t.households['paper']}/reissue", 404)],
     ("/admin/join-sheets/<int(min=1, max=2147483647):household_id>/reissue", "POST"): [
         Req("POST", lambda m, t: f"/admin/join-sheets/{t.households['paper']}/reissue", 404)],
+    # dashboard: archive
+    ("/admin/circulars/<int(min=1, max=2147483647):circular_id>/a/<int(min=1, max=2147483647):attachment_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular}/a/{t.attachment}", 404),
+        Req("GET", lambda m, t: f"/admin/circulars/{m.circular}/a/{t.attachment}", 404),
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular}/a/{m.attachment}", 404)],
+    ("/admin/circulars/<int(min=1, max=2147483647):circular_id>/correct", "GET"): [
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular}/correct", 404),
+        Req("GET", lambda m, t: f"/admin/circulars/{t.circular_draft}/correct", 404)],
+    ("/admin/circulars/<int(min=1, max=2147483647):circular_id>/correct", "POST"): [
+        Req("POST", lambda m, t: f"/admin/circulars/{t.circular}/correct", 404,
+            form=lambda m, t: {"title": "x", "body": "訂正の本文", "note": "訂正です", "confirm": "1"}),
+        Req("POST", lambda m, t: f"/admin/circulars/{t.circular_draft}/correct", 404,
+            form=lambda m, t: {"title": "x", "body": "訂正の本文", "note": "訂正です"})],
+    ("/admin/events/<int(min=1, max=2147483647):event_id>/fix", "GET"): [
+        Req("GET", lambda m, t: f"/admin/events/{t.event}/fix?action=cancel", 404),
+        Req("GET", lambda m, t: f"/admin/events/{t.event_draft}/fix", 404)],
+    ("/admin/events/<int(min=1, max=2147483647):event_id>/fix", "POST"): [
+        Req("POST", lambda m, t: f"/admin/events/{t.event}/fix", 404,
+            form=lambda m, t: {"action": "cancel", "note": "中止です", "confirm": "1"}),
+        Req("POST", lambda m, t: f"/admin/events/{t.event}/fix", 404,
+            form=lambda m, t: {"action": "correct", "title": "x", "body": "y", "note": "訂正です", "confirm": "1"})],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

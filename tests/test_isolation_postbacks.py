@@ -155,6 +155,16 @@ CASES = [
     # (the dialog's step is checked before its role: a resident gets the stale answer too)
     Case("chg_since", "chg_since", lambda w: {"v": "today", "a": w.b.id}, texts.STALE_BUTTON, actor="chair"),
     Case("chg_ok", "chg_ok", lambda w: {"v": 1, "a": w.b.id}, texts.STALE_BUTTON, actor="chair"),
+    # 訂正・中止・延期 (handlers/corrections.py): B's sent circular or event, or B's draft; the
+    # confirm's buttons carry no ids (the dialog holds them): without an own dialog, stale
+    Case("fix circular", "fix", lambda w: {"k": "c", "i": w.b.circular, "x": "correct"}, texts.CIRCULAR_GONE, BOARD),
+    Case("fix circular draft", "fix", lambda w: {"k": "c", "i": w.b.circular_draft, "x": "correct"},
+         texts.CIRCULAR_GONE, BOARD),
+    Case("fix event", "fix", lambda w: {"k": "e", "i": w.b.event}, texts.EV_GONE, BOARD),
+    Case("fix event cancel", "fix", lambda w: {"k": "e", "i": w.b.event, "x": "cancel"}, texts.EV_GONE, BOARD),
+    Case("fix event draft", "fix", lambda w: {"k": "e", "i": w.b.event_draft, "x": "postpone"}, texts.EV_GONE, BOARD),
+    Case("fix_send", "fix_send", lambda w: {"k": "c", "i": w.b.circular}, texts.STALE_BUTTON, BOARD),
+    Case("fix_stop", "fix_stop", lambda w: {"k": "e", "i": w.b.event}, texts.STALE_BUTTON, BOARD),
 ]
 
 

@@ -3,7 +3,7 @@ latest circulars and events with their rates) and one circular's readers. Sign-i
 and the role check are bot/web/auth.py; the navigation bar bot/web/nav.py; events admin_events.py."""
 from __future__ import annotations
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, g, render_template, request, url_for
 from sqlalchemy import func, select
 
 from bot.state import kairan
@@ -74,15 +74,24 @@ def index():
 @bp.get(f"/circulars/<{ID}:circular_id>")
 @login_required
 def circular(circular_id: int):
+    """One circular: read rate per 班, the unread households, the full text, its attachments (served
+    behind the sign-in: admin.circular_attachment), its corrections with the original."""
+    from handlers.corrections import may_correct, paper_households
+    from models.corrections import history
+
     c = g.db.get(Circular, circular_id)
     if c is None or c.association_id != g.member.association_id or c.state != CircularState.sent:
         return not_found()
     st = read_stats(g.db, c, g.block_id)
     if g.block_id is not None and st.total == 0:
         return not_found()  # a block leader sees circulars of their own 班 only
+    tz = kairan().settings.timezone
     blocks = [{"b": b, "rate": _rate(b.read, b.total)} for b in st.blocks]
     unread = [{"h": h, "block": h.block.name, "paper": h.id in st.unread_paper} for h in st.unread[:UNREAD_SHOWN]]
+    fixes = [{"r": r, "date": dates.date(r.at, tz)} for r in history(g.db, c.association_id, "circular", c.id)]
     return render_template("admin_circular.html", c=c, st=st, blocks=blocks, unread=unread,
-                           more=max(0, len(st.unread) - UNREAD_SHOWN),
-                           date=dates.date(c.sent_at, kairan().settings.timezone),
-                           target=target_label(c.target, target_block_names(g.db, c)))
+                           more=max(0, len(st.unread) - UNREAD_SHOWN), date=dates.date(c.sent_at, tz),
+                           target=target_label(c.target, target_block_names(g.db, c)),
+                           category=texts.CIRCULAR_CATEGORIES.get(c.category, ""), fixes=fixes,
+                           may_correct=may_correct(g.member, c), saved=request.args.get("saved") == "1",
+                           paper=paper_households(g.db, "circular", c, g.block_id) if fixes else [])

@@ -9,15 +9,17 @@ import csv
 import io
 from urllib.parse import quote
 
-from flask import Response, g, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from bot.state import kairan
-from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
+from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, message, not_found
 from bot.web.csv_safe import csv_cell
 from handlers.messages import dates, texts
 from handlers.messages.labels import target_label
-from models import Association, Event, EventState
+from handlers import corrections
+from models import Association, Event, EventState, utcnow
+from models.corrections import ACTIONS, MAX_NOTE, event_halt, history
 from models.circulars import target_block_names
 from models.events import STATUSES, recent_events, results
 
@@ -104,6 +106,10 @@ def event(event_id: int):
         when=dates.weekday(ev.starts_at, tz), deadline=dates.weekday(ev.deadline, tz),
         target=target_label(ev.target, target_block_names(g.db, ev)), unit=texts.EV_UNIT_LABELS[ev.per_person],
         block_id=id_arg("b"), answer=request.args.get("v", ""),
+        halt=event_halt(g.db, ev.association_id, ev.id), may_correct=corrections.may_correct(g.member, ev),
+        fixes=[{"r": r, "date": dates.date(r.at, tz)} for r in history(g.db, ev.association_id, "event", ev.id)],
+        saved=request.args.get("saved", ""),
+        paper=corrections.paper_households(g.db, "event", ev, g.block_id),
         csv_url=url_for("admin.event_csv", event_id=ev.id, **filters))
 
 
@@ -117,3 +123,44 @@ def event_csv(event_id: int):
     return Response(csv_bytes(ev, _filtered(res), kairan().settings.timezone), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=\"event-{ev.id}.csv\"; "
                                                     f"filename*=UTF-8''{name}"})
+
+
+@bp.route(f"/events/<{ID}:event_id>/fix", methods=["GET", "POST"])
+@login_required
+def event_fix(event_id: int):
+    """訂正 (name, 連絡事項), 延期 or 中止 of a sent event: the form → the cost → the notice to
+    everyone who got it (handlers/corrections.py). The author or the board."""
+    ev, _res = _event(event_id)
+    if ev is None:
+        return not_found()
+    if not corrections.may_correct(g.member, ev):
+        return message(texts.FIX_NOT_YOURS, 403)
+    raw = request.values.get("action", "correct")
+    action = raw if raw in ACTIONS else "correct"
+    problem = corrections.refusal(g.db, g.member, "event", ev, action)
+    if problem:
+        return message(problem, 409)
+    tz = kairan().settings.timezone
+    form = request.form if request.method == "POST" else {}
+    title = form.get("title", ev.name).strip()[:100]
+    body = form.get("body", ev.note).replace("\r\n", "\n").strip()
+    note = form.get("note", "").strip()
+    page = {"item": ev, "kind": "event", "action": action, "title": title, "body": body, "note": note,
+            "max_note": MAX_NOTE, "back": url_for("admin.event", event_id=ev.id),
+            "post": url_for("admin.event_fix", event_id=ev.id)}
+    problem = None
+    if request.method == "POST":
+        if not note:
+            problem = texts.FIX_NOTE_EMPTY
+        elif len(note) > MAX_NOTE:
+            problem = texts.FIX_NOTE_TOO_LONG.format(max=MAX_NOTE)
+        elif action == "correct" and (not title or (title == ev.name and body == ev.note)):
+            problem = texts.FIX_NOTHING_CHANGED
+        elif form.get("confirm") == "1":
+            corrections.apply(g.db, g.member, "event", ev, action, note, utcnow(), tz,
+                              title=title if action == "correct" else None, body=body if action == "correct" else None)
+            return redirect(url_for("admin.event", event_id=ev.id, saved=action), code=303)
+        else:
+            cost = corrections.cost_text(g.db, "event", ev, action, utcnow(), tz, g.member)
+            return render_template("admin_correct.html", cost=cost, confirm=True, **page)
+    return render_template("admin_correct.html", problem=problem, confirm=False, **page), 400 if problem else 200

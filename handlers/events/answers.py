@@ -44,6 +44,7 @@ from handlers.messages import builders as msg, texts
 from handlers.messages.codec import normalize, pb
 from handlers.messages.pickers import paged
 from models import OFFICER_ROLES, Delivery, Event, EventState, Target
+from models.corrections import event_halt
 from models.events import ANSWERS, amend, delivery_of, results
 
 
@@ -52,6 +53,10 @@ def open_event(ctx: Ctx, event_id) -> Event | None:
     ev = ctx.session.get(Event, num(event_id))
     if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
         ctx.reply(msg.text(texts.EV_GONE))
+        return None
+    halt = event_halt(ctx.session, ctx.association.id, ev.id)
+    if halt is not None:  # 中止 / 延期 (handlers/corrections.py): nothing is recorded
+        ctx.reply(msg.text(texts.EV_HALTED[halt.action].format(name=ev.name, note=halt.note).strip()))
         return None
     if not ev.is_open(ctx.now):
         ctx.reply(msg.text(texts.EV_CLOSED.format(name=ev.name)))
@@ -287,7 +292,10 @@ def on_details(ctx: Ctx) -> None:
                                                  when=when_text(ctx, d.answered_at), comment=comment_text(d)))
     elif ev.is_open(ctx.now):
         lines.append(texts.EV_NO_ANSWER_YET)
-    ctx.reply(msg.text("\n\n".join(lines), answer_actions(ev) if ev.is_open(ctx.now) else None))
+    halt = event_halt(ctx.session, ctx.association.id, ev.id)
+    if halt is not None:  # 中止 / 延期: said, and no answer buttons
+        lines.append(texts.EV_HALTED[halt.action].format(name=ev.name, note=halt.note).strip())
+    ctx.reply(msg.text("\n\n".join(lines), answer_actions(ev) if ev.is_open(ctx.now) and halt is None else None))
 
 
 # --- 代理回答 ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """集計 (officers): an event's answers per 班 and in all, with who has not answered yet."""
 from __future__ import annotations
 
+from handlers.corrections import chips
+from handlers.messages.limits import QUICK_REPLY_MAX_ITEMS
 from handlers.events.common import when_text
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
@@ -8,7 +10,15 @@ from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import OFFICER_ROLES, Event
 from models.events import SUBJECT, recent_events, results
+from models.corrections import event_halt
 from models.reminders import pending_recipients, planned
+
+QUICK_MAX = QUICK_REPLY_MAX_ITEMS
+
+
+def halt_mark(ctx: Ctx, ev: Event) -> str:
+    halt = event_halt(ctx.session, ctx.association.id, ev.id)
+    return texts.EV_HALT_MARK[halt.action] if halt is not None else ""
 
 
 # --- 集計 -----------------------------------------------------------------------------------
@@ -16,7 +26,7 @@ def results_text(ctx: Ctx, ev: Event, res, board: bool) -> str:
     c = res.counts
     lines = [texts.EV_RESULTS_ITEM.format(name=ev.name, when=when_text(ctx, ev.starts_at),
                                           deadline=when_text(ctx, ev.deadline),
-                                          closed="" if ev.is_open(ctx.now) else texts.EV_CLOSED_MARK),
+                                          closed=halt_mark(ctx, ev) or ("" if ev.is_open(ctx.now) else texts.EV_CLOSED_MARK)),
              texts.EV_RESULTS_COUNTS.format(**c, total=res.total, unit=texts.EV_UNIT_COUNTERS[ev.per_person])]
     if ev.ask_count:
         lines.append(texts.EV_RESULTS_HEADS.format(heads=res.heads))
@@ -41,15 +51,17 @@ def results_text(ctx: Ctx, ev: Event, res, board: bool) -> str:
 def on_results(ctx: Ctx) -> None:
     """Counts per answer, head count, per 班, and who has not answered (block leaders: their 班)."""
     block = ctx.member.led_block_id
-    parts, proxies = [], []
+    parts, proxies, shown = [], [], []
     for ev in recent_events(ctx.session, ctx.association.id):
         res = results(ctx.session, ev, block)
         if block is not None and res.total == 0:
             continue  # not asked in this block leader's 班
         parts.append(results_text(ctx, ev, res, board=block is None))
-        if ev.is_open(ctx.now):
+        shown.append(ev)
+        if ev.is_open(ctx.now) and not halt_mark(ctx, ev):
             proxies.append(msg.postback(texts.EV_PROXY_CHIP.format(name=ev.name), pb("ev_proxy", e=ev.id),
                                         texts.EV_PROXY))
     if not parts:
         return ctx.reply(msg.text(texts.EV_RESULTS_NONE))
-    ctx.reply(msg.text("\n\n".join(parts + [texts.EV_RESULTS_PAGE])[:4900], proxies))
+    fixes = chips(ctx, "event", shown)[:max(0, QUICK_MAX - len(proxies))]
+    ctx.reply(msg.text("\n\n".join(parts + [texts.EV_RESULTS_PAGE])[:4900], (proxies + fixes) or None))

@@ -915,3 +915,69 @@ AUDIT_ACTIONS.update({
     "safety.proxy": "安否の代理記録",
     "household.join_code": "登録コードを作り直し",
 })
+# --- dashboard: archive (回覧の一覧・訂正・中止・延期) ---
+CIRCULAR_CATEGORIES: dict[str, str] = {
+    "event": "行事", "safety": "防災・防犯", "general_meeting": "総会", "garbage": "ごみ", "condolence": "おくやみ",
+    "other": "その他",
+}
+FIELD_CATEGORY = "分類"
+ASK_CATEGORY = "回覧の分類を選んでください。"
+PREVIEW_CATEGORY = "分類：{category}"
+CHANGE_CATEGORY = "分類を変える"
+ARCHIVE_INTRO = "送った回覧の一覧です。新しい順に並んでいます。題名を押すと、全文とまだ読んでいない世帯がわかります。"
+ARCHIVE_SEARCH = "題名・本文でさがす"
+ARCHIVE_SEARCH_GO = "さがす"
+ARCHIVE_CATEGORY_ALL = "すべての分類"
+ARCHIVE_NONE_FOUND = "見つかりませんでした。言葉を変えてお試しください。"
+ARCHIVE_PAGE = "{first}〜{last}件目（全{total}件）"
+ARCHIVE_NEWER = "← 新しい回覧"
+ARCHIVE_OLDER = "古い回覧 →"
+ARCHIVE_CORRECTED = "訂正あり"
+ARCHIVE_ATTACHMENTS = "添付"
+FIX_KIND_WORDS = {"circular": "回覧", "event": "出欠確認"}
+FIX_ACTION_WORDS = {"correct": "訂正", "cancel": "中止", "postpone": "延期"}
+FIX_MARKS = {"correct": "【訂正】", "cancel": "【中止】", "postpone": "【延期】"}
+FIX_NOTICE = "{mark}{kind}「{title}」\n{note}"
+FIX_NOTICE_BODY = "\n\n内容は「全文を見る」でご確認ください。"
+FIX_FULL = "全文を見る"
+FIX_CHIP = "訂正：{title}"
+FIX_WHAT = "「{title}」をどうしますか。\n訂正・中止・延期のお知らせは、これを受け取った全員に届きます。"
+FIX_ASK_NOTE = ("{action}のお知らせに書く内容を、短く送ってください（{max}字まで）。\n"
+                "例：集合時間は9時ではなく9時半です")
+FIX_NOTE_TOO_LONG = "{max}字までにしてください。もう一度お送りください。"
+FIX_COST = ("{mark}のお知らせを送ります。\n"
+            "LINEで{pushes}通（今月の残り：{remaining}）\n"
+            "紙の{paper}世帯は、班長さんにお知らせします（{leaders}通）。")
+FIX_COST_UNKNOWN = "わかりません"
+FIX_COST_LEFT = "{n}通"
+FIX_CONFIRM_TITLE = "{action}のお知らせを送りますか？"
+FIX_SEND = "送る"
+FIX_DONE = "{action}のお知らせを送りました（LINE {pushes}通・紙 {paper}世帯）。"
+FIX_CANCELLED = "訂正・中止・延期をやめました。何も送っていません。"
+FIX_NOT_YOURS = "訂正・中止・延期ができるのは、送った方と会長・役員だけです。"
+FIX_GONE = "この回覧・出欠確認は見つかりませんでした。"
+FIX_ALREADY_HALTED = "「{title}」はすでに{action}になっています。"
+FIX_PAPER_LIST = "{mark}「{title}」（{block}）\n{note}\n紙の世帯にお知らせください：\n{names}"
+FIX_CORRECTED_BODY = "{body}\n\n【訂正 {date}】{note}"
+FIX_NOTE_LABEL = "お知らせに書く内容（短く）"
+FIX_TITLE_LABEL = "題名"
+FIX_BODY_LABEL = "本文（訂正後）"
+FIX_EVENT_NOTE_LABEL = "連絡事項（訂正後）"
+FIX_HISTORY = "訂正の記録"
+FIX_ORIGINAL = "もとの文（送ったとき）"
+FIX_FORM_INTRO = "訂正後の文を書いてください。お知らせに書く内容は、受け取った全員に届きます。"
+FIX_CONFIRM_INTRO = "まだ送っていません。内容と通数を確かめて「送る」を押してください。"
+FIX_NOTE_EMPTY = "お知らせに書く内容を入れてください。"
+FIX_NOTHING_CHANGED = "本文が変わっていません。訂正するところを書き直してください。"
+FIX_SAVED = "{action}のお知らせを送りました。"
+FIX_NEXT = "次へ（通数を確かめる）"
+FIX_DO = "{action}する"
+FIX_BACK = "← もどる"
+FIX_PAPER_ON_PAGE = "紙で受け取る世帯には、班長さんから伝えてください："
+EV_HALTED = {"cancel": "「{name}」は中止になりました。回答は受け付けていません。\n{note}",
+             "postpone": "「{name}」は延期になりました。回答は受け付けていません。\n{note}"}
+EV_HALT_MARK = {"cancel": "（中止）", "postpone": "（延期）"}
+AUDIT_ACTIONS.update({
+    "circular.correct": "回覧を訂正", "event.correct": "出欠確認を訂正", "event.cancel": "行事を中止",
+    "event.postpone": "行事を延期",
+})
