@@ -99,6 +99,8 @@ def approvals_approve(member_id: int):
     if target.status != MemberStatus.pending:
         return _decided_already()
     choice = request.form.get("household", "")
+    if target.block_id is None:  # no 班 chosen: no household to offer (the chat's registration always asks)
+        return message(texts.APPROVALS_PICK_FIRST, 400, texts.NAV_APPROVALS)
     household = None
     if choice != "new":
         hid = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 11 else 0

@@ -75,7 +75,7 @@ def active_members() -> list[Member]:
 def member_label(m: Member, names: dict[int, str]) -> str:
     """「佐藤 花子（1班）」: how a member is picked — by name and 班."""
     bid = m.household.block_id if m.household else m.block_id
-    return f"{m.name or ''}（{names.get(bid, '')}）" if bid in names else m.name or ""
+    return texts.ROLES_MEMBER_LABEL.format(name=m.name or "", block=names[bid]) if bid in names else m.name or ""
 
 
 def _page(error: str = "", status: int = 200):

@@ -860,6 +860,7 @@ ROLES_WHICH_BLOCK = "班長のときは、どの班の班長か"
 ROLES_OWN_BLOCK = "その方の班"
 ROLES_SUBMIT = "この役職にする"
 ROLES_PICK = "選んでください"
+ROLES_MEMBER_LABEL = "{name}（{block}）"  # a member in the pickers: name and 班
 ROLES_DONE = "{name}さんの役職を変えました：{before} → {after}"
 ROLES_UNCHANGED = "{name}さんはすでに{role}です。変更はありません。"
 ROLES_LAST_CHAIR = ("会長がいなくなるため、変更できません。先にほかの方を会長にしてから、"
