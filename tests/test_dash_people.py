@@ -95,7 +95,12 @@ def test_reject_on_the_web_keeps_nothing_and_tells_the_applicant(client, line, d
     uid, chat_card = apply(line, db, fake, k)
     sign_in(client, line, CHAIR)
     mid = member(db, uid).id
-    resp = post_form(client, "/admin/approvals", f"/admin/approvals/{mid}/reject")
+    sure = post_form(client, "/admin/approvals", f"/admin/approvals/{mid}/reject")  # asked once more first
+    assert sure.status_code == 200
+    assert texts.APPROVALS_REJECT_SURE.format(name="青木 次郎", block="2班") in sure.get_data(as_text=True)
+    assert member(db, uid).status == MemberStatus.pending and queued_texts(db, uid) == []
+    resp = client.post(f"/admin/approvals/{mid}/reject",
+                       data={"confirm": "1", "csrf_token": csrf_token(sure.get_data(as_text=True))})
     assert resp.status_code == 303
     assert texts.APPROVALS_REJECTED in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert member(db, uid) is None
@@ -126,7 +131,8 @@ def test_a_block_leader_sees_and_decides_only_their_own_block(client, line, demo
     assert "青木 次郎" in html and "青木 三郎" not in html
     other = member(db, uid3).id
     for action in ("approve", "reject"):
-        resp = post_form(client, "/admin/approvals", f"/admin/approvals/{other}/{action}", {"household": "new"})
+        resp = post_form(client, "/admin/approvals", f"/admin/approvals/{other}/{action}",
+                         {"household": "new", "confirm": "1"})
         assert resp.status_code == 404
     assert member(db, uid3).status == MemberStatus.pending and queued_texts(db, uid3) == []
     client2 = client.application.test_client()
@@ -154,6 +160,6 @@ def test_a_post_without_or_with_a_wrong_csrf_token_changes_nothing(client, line,
     csrf_token(client.get("/admin/approvals").get_data(as_text=True))  # the page has one
     mid = member(db, uid).id
     for action in ("approve", "reject"):
-        data = {"household": "new"} | ({"csrf_token": token} if token else {})
+        data = {"household": "new", "confirm": "1"} | ({"csrf_token": token} if token else {})
         assert client.post(f"/admin/approvals/{mid}/{action}", data=data).status_code == 400
     assert member(db, uid).status == MemberStatus.pending and queued_texts(db, uid) == []

@@ -100,7 +100,9 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/approve", 404,
             form=lambda m, t: {"household": t.households["resident"]})],
     ("/admin/approvals/<int(min=1, max=2147483647):member_id>/reject", "POST"): [
-        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/reject", 404)],
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/reject", 404),
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/reject", 404,
+            form=lambda m, t: {"confirm": "1"})],
     ("/admin/roles", "GET"): [Req("GET", lambda m, t: "/admin/roles", 200, forbidden=PEOPLE_KEEPERS),
                               Req("GET", lambda m, t: f"/admin/roles?done={t.members['chair']}&from=member", 200,
                                   forbidden=PEOPLE_KEEPERS)],

@@ -121,6 +121,9 @@ def approvals_reject(member_id: int):
         return not_found()
     if target.status != MemberStatus.pending:
         return _decided_already()
+    if request.form.get("confirm") != "1":  # once more, with what it costs: nothing of them is kept
+        return render_template("people/reject_confirm.html", id=target.id, name=target.name or "",
+                               block=target.block.name if target.block else "")
     if not reject(g.db, target, g.member, utcnow()):
         return _decided_already()
     return redirect(url_for("admin.approvals", done="rejected"), 303)
