@@ -53,6 +53,7 @@ class Req:
 
 
 BOARD_ONLY = frozenset({"leader"})  # pages for the board (chair, 役員, 防災担当): a block leader gets 403
+PEOPLE_KEEPERS = frozenset({"leader", "bosai"})  # 役職, 年度替わり: the chair (and 役員) only
 CASES: dict[tuple[str, str], list[Req]] = {
     ("/privacy", "GET"): [Req("GET", lambda m, t: "/privacy", 200)],
     ("/c/<token>", "GET"): [
@@ -157,6 +158,43 @@ CASES: dict[tuple[str, str], list[Req]] = {
             form=lambda m, t: {"action": "cancel", "note": "中止です", "confirm": "1"}),
         Req("POST", lambda m, t: f"/admin/events/{t.event}/fix", 404,
             form=lambda m, t: {"action": "correct", "title": "x", "body": "y", "note": "訂正です", "confirm": "1"})],
+    # dashboard: people
+    ("/admin/approvals", "GET"): [Req("GET", lambda m, t: "/admin/approvals", 200),
+                                  Req("GET", lambda m, t: f"/admin/approvals?done=approved&m={t.members['resident']}",
+                                      200)],
+    ("/admin/approvals/<int(min=1, max=2147483647):member_id>/approve", "POST"): [
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/approve", 404,
+            form=lambda m, t: {"household": "new"}),
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/approve", 404,
+            form=lambda m, t: {"household": t.households["resident"]})],
+    ("/admin/approvals/<int(min=1, max=2147483647):member_id>/reject", "POST"): [
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/reject", 404),
+        Req("POST", lambda m, t: f"/admin/approvals/{t.members['pending']}/reject", 404,
+            form=lambda m, t: {"confirm": "1"})],
+    ("/admin/roles", "GET"): [Req("GET", lambda m, t: "/admin/roles", 200, forbidden=PEOPLE_KEEPERS),
+                              Req("GET", lambda m, t: f"/admin/roles?done={t.members['chair']}&from=member", 200,
+                                  forbidden=PEOPLE_KEEPERS)],
+    ("/admin/roles/set", "POST"): [
+        Req("POST", lambda m, t: "/admin/roles/set", 404, form=lambda m, t: {"member": t.members["resident"],
+                                                                             "role": "chair"},
+            forbidden=PEOPLE_KEEPERS),
+        Req("POST", lambda m, t: "/admin/roles/set", 404,
+            form=lambda m, t: {"member": m.members["resident"], "role": "block_leader", "block": t.blocks[0]},
+            forbidden=PEOPLE_KEEPERS)],
+    ("/admin/roles/<int(min=1, max=2147483647):member_id>/revoke", "POST"): [
+        Req("POST", lambda m, t: f"/admin/roles/{t.members['leader']}/revoke", 404, forbidden=PEOPLE_KEEPERS)],
+    ("/admin/handover", "GET"): [Req("GET", lambda m, t: "/admin/handover", 200, forbidden=PEOPLE_KEEPERS)],
+    ("/admin/handover/confirm", "POST"): [
+        Req("POST", lambda m, t: "/admin/handover/confirm", 404,
+            form=lambda m, t: {f"block_{m.blocks[0]}": t.members["resident"]}, forbidden=PEOPLE_KEEPERS),
+        Req("POST", lambda m, t: "/admin/handover/confirm", 404,
+            form=lambda m, t: {"chair": t.members["resident"]}, forbidden=PEOPLE_KEEPERS)],
+    ("/admin/handover/apply", "POST"): [
+        Req("POST", lambda m, t: "/admin/handover/apply", 404,
+            form=lambda m, t: {f"block_{m.blocks[1]}": t.members["resident2"]}, forbidden=PEOPLE_KEEPERS),
+        Req("POST", lambda m, t: "/admin/handover/apply", 404,
+            form=lambda m, t: {"chair": t.members["chair"], f"block_{t.blocks[0]}": t.members["resident"]},
+            forbidden=PEOPLE_KEEPERS)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

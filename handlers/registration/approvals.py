@@ -3,14 +3,19 @@
 officers tapping at the same moment: exactly one acts (one conditional UPDATE)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.messages.pickers import paged
-from models import OFFICER_ROLES, Household, Member, MemberStatus
+from models import OFFICER_ROLES, Household, Member, MemberStatus, utcnow
+from models.audit import record
+from models.messaging import enqueue
 from models.roster import link_member, new_join_code
 
 
@@ -41,17 +46,6 @@ def on_approve(ctx: Ctx) -> None:
     ctx.reply(msg.text(texts.APPROVE_PICK_HOUSEHOLD.format(name=target.name), actions))
 
 
-def claim_pending(ctx: Ctx, target: Member) -> bool:
-    """Take the applicant out of 'pending' with one conditional UPDATE: of two officers tapping
-    at the same moment, exactly one gets the row (the other's UPDATE matches nothing)."""
-    res = ctx.session.execute(update(Member).where(Member.id == target.id, Member.status == MemberStatus.pending)
-                              .values(status=MemberStatus.active).execution_options(synchronize_session=False))
-    if res.rowcount != 1:
-        return False
-    ctx.session.refresh(target)
-    return True
-
-
 @router.postback("approve_to", roles=OFFICER_ROLES)
 def on_approve_to(ctx: Ctx) -> None:
     target = pending_target(ctx)
@@ -62,17 +56,10 @@ def on_approve_to(ctx: Ctx) -> None:
     if hid and (household is None or household.block_id != target.block_id):
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return
-    if not claim_pending(ctx, target):
+    household = approve(ctx.session, target, household, ctx.member, ctx.now)
+    if household is None:
         ctx.reply(msg.text(texts.ALREADY_HANDLED))
         return
-    if household is None:
-        household = Household(association_id=ctx.association.id, block_id=target.block_id, name=target.name,
-                              join_code=new_join_code(ctx.session), origin="approval")
-        ctx.session.add(household)
-    link_member(target, household)
-    ctx.session.flush()
-    ctx.audit("member.approve", f"member:{target.id}", household=household.id, new_household=not hid)
-    ctx.push([target.line_user_id], [msg.text(texts.APPROVED_NOTICE)], purpose=f"approved:{target.id}")
     ctx.reply(msg.text(texts.APPROVED_DONE.format(name=target.name, household=household.name)))
 
 
@@ -82,10 +69,58 @@ def on_reject(ctx: Ctx) -> None:
     if target is None:
         return
     name = target.name
-    if not claim_pending(ctx, target):
+    if not reject(ctx.session, target, ctx.member, ctx.now):
         ctx.reply(msg.text(texts.ALREADY_HANDLED))
         return
-    ctx.push([target.line_user_id], [msg.text(texts.REJECTED_NOTICE)], purpose=f"rejected:{target.id}")
-    ctx.audit("member.reject", f"member:{target.id}")
-    ctx.session.delete(target)  # nothing of the applicant is kept
     ctx.reply(msg.text(texts.REJECTED_DONE.format(name=name)))
+
+
+# --- the decision itself: the chat buttons above and the web page (bot/web/people.py) ----------
+
+
+def claim_pending(session: Session, target: Member) -> bool:
+    """Take the applicant out of 'pending' with one conditional UPDATE: of two officers deciding
+    at the same moment (in chat or on the web), exactly one gets the row (the other's UPDATE
+    matches nothing)."""
+    res = session.execute(update(Member).where(Member.id == target.id, Member.status == MemberStatus.pending)
+                          .values(status=MemberStatus.active).execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        return False
+    session.refresh(target)
+    return True
+
+
+def approve(session: Session, target: Member, household: Household | None, actor: Member | None,
+            now: dt.datetime | None = None) -> Household | None:
+    """Link the applicant to `household` of their 班 (None: a new household in their name), tell
+    them (through the outbox) and audit it. None: someone decided already (nothing changed)."""
+    now = now or utcnow()
+    if not claim_pending(session, target):
+        return None
+    new = household is None
+    if household is None:
+        household = Household(association_id=target.association_id, block_id=target.block_id, name=target.name,
+                              join_code=new_join_code(session), origin="approval")
+        session.add(household)
+    link_member(target, household)
+    session.flush()
+    record(session, target.association_id, actor.id if actor else None, "member.approve", f"member:{target.id}",
+           at=now, household=household.id, new_household=new)
+    enqueue(session, target.association_id, [target.line_user_id], [msg.text(texts.APPROVED_NOTICE)],
+            purpose=f"approved:{target.id}", now=now)
+    return household
+
+
+def reject(session: Session, target: Member, actor: Member | None, now: dt.datetime | None = None) -> bool:
+    """Refuse the applicant: they are told (through the outbox), nothing of them is kept. False:
+    someone decided already (nothing changed)."""
+    now = now or utcnow()
+    if not claim_pending(session, target):
+        return False
+    enqueue(session, target.association_id, [target.line_user_id], [msg.text(texts.REJECTED_NOTICE)],
+            purpose=f"rejected:{target.id}", now=now)
+    record(session, target.association_id, actor.id if actor else None, "member.reject", f"member:{target.id}",
+           at=now)
+    session.delete(target)  # nothing of the applicant is kept
+    session.flush()
+    return True
