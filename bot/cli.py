@@ -23,6 +23,7 @@ from bot.dev import demo as demo_data
 from handlers.messages import texts
 from models import Association, AuditLog, Block, Household, Member, MemberStatus, Role
 from models.migrate import upgrade
+from models.roles import chair_count
 from models.roster import new_join_code, normalize_name
 from models.tenancy import Channel, CityStaff, Municipality, channel_id_for
 
@@ -265,6 +266,9 @@ def roles_grant(line_user_id: str, role: str, block_name: str | None, associatio
         if (m.role, m.block_id) == (new, block_id):
             click.echo(f"{m.name} さんは既に{texts.ROLE_LABELS[new]}です（変更なし）")
             return
+        if m.status == MemberStatus.active and m.role == Role.chair and new != Role.chair \
+                and chair_count(s, assoc.id) == 1:
+            raise Fail(f"{m.name} さんは最後の会長です: 先に次の会長に chair を付けてください（会長がいなくなります）")
         previous = m.role
         m.role, m.block_id = new, block_id
         s.add(AuditLog(association_id=assoc.id, actor_id=None, action="role.grant", target=f"member:{m.id}",

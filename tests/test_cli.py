@@ -335,3 +335,16 @@ def test_join_codes_renew_replaces_old_eight_digit_codes_only(run, database):
         codes = {h.name: h.join_code for h in s.scalars(select(Household))}
     assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", codes["吉田 勇"])
     assert {n: c for n, c in codes.items() if n != "吉田 勇"} == kept
+
+
+def test_the_last_chair_keeps_the_role_until_a_successor_has_it(run, database):
+    run("demo")
+    chair, sato = demo_user_id("山田 太郎"), demo_user_id("佐藤 花子")
+    before = snapshot(database)
+    assert "最後の会長" in one_error_line(run("roles", "grant", chair, "member", ok=False))
+    assert snapshot(database) == before  # nothing written, not even the audit row
+    run("roles", "grant", sato, "chair")  # the successor first: then the old chair may step down
+    run("roles", "grant", chair, "officer")
+    with database.session() as s:
+        roles = {m.line_user_id: m.role for m in s.scalars(select(Member).where(Member.line_user_id.in_([chair, sato])))}
+        assert roles == {chair: Role.officer, sato: Role.chair}
