@@ -155,6 +155,11 @@ CASES = [
     # (the dialog's step is checked before its role: a resident gets the stale answer too)
     Case("chg_since", "chg_since", lambda w: {"v": "today", "a": w.b.id}, texts.STALE_BUTTON, actor="chair"),
     Case("chg_ok", "chg_ok", lambda w: {"v": 1, "a": w.b.id}, texts.STALE_BUTTON, actor="chair"),
+    # jma: the question a JMA telegram asked is the association's own; the rule is A's (none here)
+    Case("jma_go B's question", "jma_go", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
+    Case("jma_no B's question", "jma_no", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
+    Case("jma_mode", "jma_mode", lambda w: {"v": "auto", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
+    Case("jma_int", "jma_int", lambda w: {"v": "5+", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
 ]
 
 
