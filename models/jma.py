@@ -81,6 +81,7 @@ class JmaStart(Base):
     event_key: Mapped[str] = mapped_column(String(80))  # "quake:<EventID>" …
     kind: Mapped[str] = mapped_column(String(10))  # the disaster kind: quake / flood / other
     message: Mapped[str] = mapped_column(Text)
+    what: Mapped[str] = mapped_column(String(40), default="")  # 「震度5強」「津波警報」 … for the officers
     state: Mapped[str] = mapped_column(String(10))  # asked / started / declined / cancelled
     ask_until: Mapped[Optional[dt.datetime]]
     disaster_id: Mapped[Optional[int]] = mapped_column(ForeignKey("disasters.id", ondelete="SET NULL"))

@@ -107,7 +107,10 @@ def poll(k: Runtime, http: Any = None) -> int:
                 t = fetch(http, href, MAX_BYTES)
                 data = t._capped if t.status_code == 200 else None  # type: ignore[attr-defined]
             except TooLarge:
-                data = b"\0" * (MAX_BYTES + 1)  # recorded as refused (too large), never fetched again
+                with k.db.session() as s:  # recorded as refused, never fetched again
+                    trigger.refuse(s, eid, utcnow(), f"too large (over {MAX_BYTES} bytes)", code)
+                handled += 1
+                continue
             except requests.RequestException as e:
                 log.warning("jma: telegram not fetched: %s", type(e).__name__)
                 complete = False

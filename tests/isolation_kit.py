@@ -264,7 +264,7 @@ def _jma(s: Session, now: dt.datetime, *sides: Side) -> None:
         s.add(tel)
         s.flush()
         start = JmaStart(association_id=side.id, telegram_id=tel.id, event_key=f"quake:ev-{side.key}", kind="quake",
-                         message="地震（震度5強）が発生しました。", state="asked", ask_until=now + dt.timedelta(minutes=10))
+                         message="地震（震度5強）が発生しました。", what="震度5強", state="asked", ask_until=now + dt.timedelta(minutes=10))
         s.add(start)
         s.flush()
         side.jma_start = start.id

@@ -3,6 +3,7 @@ feeds with ETag / Last-Modified and 304s, telegram documents), the sample telegr
 the demo association and a Runtime for scheduler/jma.py."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,11 +72,12 @@ class FakeFeed:
         self.version += 1
 
     def atom(self, feed: str) -> bytes:
-        items = "".join(f"<entry><title>x</title><id>{eid}</id><updated>2026-11-22T14:45:00Z</updated>"
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")  # the test's (travelled) clock
+        items = "".join(f"<entry><title>x</title><id>{eid}</id><updated>{now}</updated>"
                         f'<link type="application/xml" href="{self.url}/data/{name}"/></entry>'
                         for eid, name in self.entries[feed])
         return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-                f"<title>JMA</title><id>urn:fake:{feed}</id><updated>2026-11-22T14:45:00Z</updated>"
+                f"<title>JMA</title><id>urn:fake:{feed}</id><updated>{now}</updated>"
                 f"{items}</feed>").encode()
 
     def fetched(self, prefix: str) -> list[tuple[str, int]]:

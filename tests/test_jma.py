@@ -2,19 +2,18 @@
 (304s, a duplicate entry, malformed / oversized / entity-laden telegrams), a 取消, and the
 auto-start path with the safety check queued in the outbox and delivered through the fake LINE
 API (which validates every message against LINE's OpenAPI spec)."""
+import pytest
 from sqlalchemy import func, select
 
 from bot.outbox import drain
 from handlers.jma import trigger
 from handlers.jma.telegrams import MAX_BYTES
-from models import AuditLog, Disaster, JmaStart, JmaTelegram, OutboxMessage
+from models import AuditLog, Disaster, JmaStart, JmaTelegram, OutboxMessage, utcnow
 from scheduler import jma as jma_job
 
 from chat import all_text
 from jma_kit import FLASH, FLASH_CANCEL, QUAKE, FakeFeed, demo_rule, runtime, sample
 from safety_kit import BOSAI, CHAIR, clock  # noqa: F401
-
-import pytest
 
 ACTIVE = 9  # active demo members on LINE
 
@@ -77,23 +76,20 @@ def test_feed_telegram_starts_once_and_304s_cost_nothing(k, db, demo, fake, feed
     assert _count(db, Disaster) == 1
     # the 震度速報 of the same earthquake after the fact: this earthquake already started here
     flash = sample(FLASH).replace(b"20110311144640", b"20261122234100")
-    assert trigger.process(db.sessionmaker(), flash, "urn:jma:flash", clock_now()).starts == 0
-
-
-def clock_now():
-    from models import utcnow
-    return utcnow()
+    with db.session() as s:
+        assert trigger.process(s, flash, "urn:jma:flash", utcnow()).starts == 0
+    assert _count(db, Disaster) == 1 and _count(db, JmaStart) == 1
 
 
 def test_cancel_ends_what_the_original_started_and_tells_the_officers(k, db, demo, fake, clock):
     demo_rule(db, mode="auto")
     quake = sample(QUAKE)
     with db.session() as s:
-        assert trigger.process(s, quake, "urn:a", clock_now()).starts == 1
+        assert trigger.process(s, quake, "urn:a", utcnow()).starts == 1
     cancel = quake.replace("<InfoType>発表</InfoType>".encode(), "<InfoType>取消</InfoType>".encode()) \
                   .replace(b"<Serial>1</Serial>", b"<Serial>2</Serial>")
     with db.session() as s:
-        out = trigger.process(s, cancel, "urn:b", clock_now())
+        out = trigger.process(s, cancel, "urn:b", utcnow())
         assert (out.outcome, out.starts) == ("cancelled", 1)
     with db.session() as s:
         (d,) = s.scalars(select(Disaster)).all()
@@ -114,14 +110,14 @@ def test_the_real_cancel_sample_withdraws_a_pending_question(k, db, demo, clock)
     demo_rule(db, mode="ask", quake_areas="220")
     original = sample(FLASH).replace(b"20110311144640", b"20220509152315")
     with db.session() as s:
-        assert trigger.process(s, original, "urn:o", clock_now()).starts == 1
+        assert trigger.process(s, original, "urn:o", utcnow()).starts == 1
     with db.session() as s:
-        assert trigger.process(s, sample(FLASH_CANCEL), "urn:c", clock_now()).outcome == "cancelled"
+        assert trigger.process(s, sample(FLASH_CANCEL), "urn:c", utcnow()).outcome == "cancelled"
     with db.session() as s:
         assert s.scalar(select(JmaStart.state)) == "cancelled"
     clock.shift(60 * 60)
     with db.session() as s:
-        assert trigger.due(s, clock_now()) == 0
+        assert trigger.due(s, utcnow()) == 0
     assert _count(db, Disaster) == 0
 
 

@@ -84,6 +84,11 @@ def _intensity(t: Telegram, body) -> None:
 
 
 TSUNAMI_WARNINGS = {"51": "津波警報", "52": "大津波警報", "53": "大津波警報"}  # Category/Kind/Code; 62 注意報 is not
+NORMAL = "通常"  # Control/Status of a real telegram (not 訓練 / 試験)
+
+
+def tsunami_rank(name: str) -> int:
+    return 2 if name.startswith("大津波") else 1
 
 
 def _tsunami(t: Telegram, body) -> None:

@@ -13,7 +13,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from handlers.jma.telegrams import Telegram, TelegramError, parse
+from handlers.jma.telegrams import NORMAL, Telegram, TelegramError, parse, tsunami_rank
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.safety.common import DISASTER, STARTERS
@@ -52,7 +52,7 @@ def match(t: Telegram, rule) -> Optional[str]:
     if t.kind == "tsunami" and rule.tsunami:
         hits = [v for c, v in t.tsunami.items() if c in rule.areas()]
         if hits:
-            return "大津波警報" if any("大津波" in h for h in hits) else "津波警報"
+            return max(hits, key=tsunami_rank)
     if t.kind == "special" and rule.special:
         hits = sorted(v for c, v in t.special.items() if c in rule.codes())
         if hits:
@@ -61,7 +61,7 @@ def match(t: Telegram, rule) -> Optional[str]:
 
 
 def what_words(t: Telegram, hit: str) -> str:
-    return f"震度{intensity_words(hit)}" if t.kind == "quake" else hit
+    return texts.JMA_WHAT_QUAKE.format(intensity=intensity_words(hit)) if t.kind == "quake" else hit
 
 
 def prepared_message(t: Telegram, hit: str) -> str:
@@ -98,6 +98,17 @@ def do_start(session, start: JmaStart, actor_id: Optional[int], now: dt.datetime
     return True
 
 
+def refuse(session, entry_id: str, now: dt.datetime, reason: str, code: Optional[str] = None) -> Outcome:
+    """A telegram not taken (e.g. its download was over the cap): recorded, so never fetched again."""
+    if session.scalar(select(JmaTelegram.id).where(JmaTelegram.entry_id == entry_id)) is not None:
+        return Outcome("duplicate")
+    row = JmaTelegram(entry_id=entry_id[:300], code=code, received_at=now, outcome="refused", reason=reason[:200])
+    session.add(row)
+    session.flush()
+    log.warning("jma: telegram %s refused: %s", row.id, reason)
+    return Outcome("refused", row.id)
+
+
 def process(session, data: bytes, entry_id: str, now: dt.datetime, code: Optional[str] = None) -> Outcome:
     """Handle one telegram's bytes once (keyed by the feed entry's id, then EventID + serial)."""
     if session.scalar(select(JmaTelegram.id).where(JmaTelegram.entry_id == entry_id)) is not None:
@@ -115,7 +126,7 @@ def process(session, data: bytes, entry_id: str, now: dt.datetime, code: Optiona
         session.flush()
         return Outcome("unknown", row.id)
     row.code, row.event_id, row.serial, row.info_type = t.code, t.event_id, t.serial, t.info_type
-    if t.status != "通常":  # 訓練 / 試験 telegrams never start anything
+    if t.status != NORMAL:  # 訓練 / 試験 telegrams never start anything
         row.outcome = "ignored"
         session.flush()
         return Outcome("ignored", row.id)
@@ -143,7 +154,7 @@ def process(session, data: bytes, entry_id: str, now: dt.datetime, code: Optiona
             continue  # this earthquake already started (or asked) here: a later, finer telegram adds nothing
         what = what_words(t, hit)
         start = JmaStart(association_id=a.id, telegram_id=row.id, event_key=key, kind=DISASTER_KIND[t.kind],
-                         message=prepared_message(t, hit), state="asked", created_at=now)
+                         message=prepared_message(t, hit), what=what[:40], state="asked", created_at=now)
         session.add(start)
         session.flush()
         record(session, a.id, None, "jma.match", f"jma:{row.id}", at=now, telegram=row.id, code=t.code,
@@ -181,7 +192,7 @@ def cancel(session, t: Telegram, row: JmaTelegram, now: dt.datetime) -> int:
                 done = texts.JMA_CANCEL_ENDED
         prior = start.state
         start.state = "cancelled"
-        what = start.message.split("が")[0] if start.message else t.title
+        what = start.what or t.title
         enqueue(session, start.association_id, starters(session, start.association_id),
                 [msg.text(texts.JMA_CANCELLED.format(what=what, done=done))], f"jma-cancel:{start.id}",
                 priority=DISASTER, now=now)
@@ -197,7 +208,7 @@ def due(session, now: dt.datetime) -> int:
     for start in session.scalars(select(JmaStart).where(JmaStart.state == "asked", JmaStart.ask_until <= now)).all():
         if do_start(session, start, None, now):
             enqueue(session, start.association_id, starters(session, start.association_id),
-                    [msg.text(texts.JMA_STARTED_AUTO.format(what=start.message.split("が")[0]))],
+                    [msg.text(texts.JMA_STARTED_AUTO.format(what=start.what))],
                     f"jma-started:{start.id}", priority=DISASTER, now=now)
             n += 1
     return n

@@ -832,6 +832,7 @@ ADMIN_LOGIN_BUTTON = "ログインする"
 CMD_JMA_RULE = "自動開始"
 JMA_INTENSITY = {"1": "1", "2": "2", "3": "3", "4": "4", "5-": "5弱", "5+": "5強", "6-": "6弱", "6+": "6強", "7": "7",
                  "?": "5弱以上（未入電）"}
+JMA_WHAT_QUAKE = "震度{intensity}"
 JMA_MSG_QUAKE = "地震（震度{intensity}）が発生しました。安否をお知らせください。"
 JMA_MSG_TSUNAMI = "{name}が発表されました。安否をお知らせください。"
 JMA_MSG_SPECIAL = "{name}が発表されました。安否をお知らせください。"

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column('event_key', sa.String(length=80), nullable=False),
         sa.Column('kind', sa.String(length=10), nullable=False),
         sa.Column('message', sa.Text(), nullable=False),
+        sa.Column('what', sa.String(length=40), nullable=False),
         sa.Column('state', sa.String(length=10), nullable=False),
         sa.Column('ask_until', models.base.UTCDateTime(), nullable=True),
         sa.Column('disaster_id', sa.Integer(), nullable=True),
