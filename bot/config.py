@@ -60,6 +60,9 @@ class Settings:
     reminder_days: int = 2  # default plan: one reminder 2 days after sending
     safety_reask_minutes: int = 30  # disaster mode: silent households are asked again …
     safety_reask_max: int = 3  # … at most this many times
+    # JMA's PULL feeds (docs/jma.md): the base URL holding eqvol.xml and extra.xml; None: nothing polls
+    jma_feed_url: str | None = None
+    jma_poll_seconds: int = 60  # JMA's high-frequency feeds are updated every minute
     location_retention_days: int = 30  # locations are purged this long after disaster mode ends
     # a household in 救助が必要: one alert per request, then at most one update (latest location and
     # 連絡事項) this often; what arrives meanwhile is merged into the waiting update
@@ -145,6 +148,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         reminder_days=int(env.get("KAIRAN_REMINDER_DAYS", "2")),
         safety_reask_minutes=int(env.get("KAIRAN_SAFETY_REASK_MINUTES", "30")),
         safety_reask_max=int(env.get("KAIRAN_SAFETY_REASK_MAX", "3")),
+        jma_feed_url=(env.get("KAIRAN_JMA_FEED_URL") or "").rstrip("/") or None,
+        jma_poll_seconds=max(60, int(env.get("KAIRAN_JMA_POLL_SECONDS", "60"))),
         location_retention_days=int(env.get("KAIRAN_LOCATION_RETENTION_DAYS", "30")),
         rescue_update_minutes=int(env.get("KAIRAN_RESCUE_UPDATE_MINUTES", "5")),
         tile_url=env.get("KAIRAN_TILE_URL") or Settings.tile_url,

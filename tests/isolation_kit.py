@@ -119,6 +119,7 @@ class Side:
     page_tokens: dict[str, str] = field(default_factory=dict)  # role key → the circular page's token
     words: list[str] = field(default_factory=list)  # every name and title: none may reach the other side
     used_link: str = ""  # (the pages' tests) a sign-in link of this side's chair, already used
+    jma_start: int = 0  # a JMA telegram's question ([開始する][開始しない]) still open
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -251,7 +252,22 @@ def build(session: Session, now: dt.datetime, *, b_channel: bool = False, disast
     a = _side(session, "a", now, False, "a" in disasters)
     b = _side(session, "b", now, b_channel, "b" in disasters, box)
     _city(session, now, a, b)
+    _jma(session, now, a, b)
     return World(a, b)
+
+
+def _jma(s: Session, now: dt.datetime, *sides: Side) -> None:
+    from models.jma import JmaStart, JmaTelegram
+    for side in sides:
+        tel = JmaTelegram(entry_id=f"urn:iso:{side.key}", code="VXSE53", event_id=f"ev-{side.key}", serial="1",
+                          info_type="発表", outcome="matched", received_at=now)
+        s.add(tel)
+        s.flush()
+        start = JmaStart(association_id=side.id, telegram_id=tel.id, event_key=f"quake:ev-{side.key}", kind="quake",
+                         message="地震（震度5強）が発生しました。", what="震度5強", state="asked", ask_until=now + dt.timedelta(minutes=10))
+        s.add(start)
+        s.flush()
+        side.jma_start = start.id
 
 
 def _city(s: Session, now: dt.datetime, a: Side, b: Side) -> None:

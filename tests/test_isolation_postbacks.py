@@ -165,6 +165,11 @@ CASES = [
     Case("fix event draft", "fix", lambda w: {"k": "e", "i": w.b.event_draft, "x": "postpone"}, texts.EV_GONE, BOARD),
     Case("fix_send", "fix_send", lambda w: {"k": "c", "i": w.b.circular}, texts.STALE_BUTTON, BOARD),
     Case("fix_stop", "fix_stop", lambda w: {"k": "e", "i": w.b.event}, texts.STALE_BUTTON, BOARD),
+    # jma: the question a JMA telegram asked is the association's own; the rule is A's (none here)
+    Case("jma_go B's question", "jma_go", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
+    Case("jma_no B's question", "jma_no", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
+    Case("jma_mode", "jma_mode", lambda w: {"v": "auto", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
+    Case("jma_int", "jma_int", lambda w: {"v": "5+", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
 ]
 
 

@@ -1049,3 +1049,40 @@ HANDOVER_FIX = "選び直す"
 HANDOVER_TWICE = "{name}さんが二つの役職に選ばれています。一人に一つの役職を選んでください。"
 HANDOVER_DONE = "年度替わりの変更をしました（{n}人）。"
 AUDIT_ACTIONS.update({"role.change": "役職を変更", "handover.apply": "年度替わり"})
+
+# --- jma: automatic start from JMA (issue 14) ---
+CMD_JMA_RULE = "自動開始"
+JMA_INTENSITY = {"1": "1", "2": "2", "3": "3", "4": "4", "5-": "5弱", "5+": "5強", "6-": "6弱", "6+": "6強", "7": "7",
+                 "?": "5弱以上（未入電）"}
+JMA_WHAT_QUAKE = "震度{intensity}"
+JMA_MSG_QUAKE = "地震（震度{intensity}）が発生しました。安否をお知らせください。"
+JMA_MSG_TSUNAMI = "{name}が発表されました。安否をお知らせください。"
+JMA_MSG_SPECIAL = "{name}が発表されました。安否をお知らせください。"
+JMA_ASK_TITLE = "災害モードを始めますか"
+JMA_ASK = ("気象庁の情報: {what}。災害モードを開始して、全世帯に安否確認を送りますか。"
+           "{minutes}分たっても答えがなければ、自動で開始します。")
+JMA_START_YES = "開始する"
+JMA_START_NO = "開始しない"
+JMA_STARTED_AUTO = "気象庁の情報（{what}）により、災害モードを自動で開始しました。「安否状況」で回答を確認できます。"
+JMA_DECLINED = "災害モードは開始しません。"
+JMA_STARTED_BY = "災害モードを開始しました。「安否状況」で回答を確認できます。"
+JMA_CANCELLED = ("気象庁が先ほどの情報（{what}）を取り消しました。{done}")
+JMA_CANCEL_ASK = "確認は取り消します。"
+JMA_CANCEL_ENDED = "自動で始めた災害モードを終了しました。"
+JMA_RULE = ("自動開始の設定\n・市町村コード: {codes}\n・地震: {quake}\n・津波: {tsunami}\n・特別警報: {special}\n"
+            "・開始のしかた: {mode}")
+JMA_RULE_NONE = "自動開始は設定されていません。設定は管理者にお願いしてください（kairan jma rule）。"
+JMA_RULE_QUAKE = "震度{intensity}以上"
+JMA_RULE_TSUNAMI = "津波警報以上"
+JMA_RULE_SPECIAL = "すべての特別警報"
+JMA_RULE_OFF = "使わない"
+JMA_MODE = {"auto": "すぐに開始する", "ask": "役員に確認してから（{minutes}分で自動開始）"}
+JMA_SET_AUTO = "すぐ開始にする"
+JMA_SET_ASK = "確認してからにする"
+JMA_SET_INT = "震度{intensity}以上にする"
+JMA_RULE_SAVED = "設定を変えました。"
+AUDIT_ACTIONS.update({
+    "jma.match": "気象庁情報が条件に一致", "jma.ask": "気象庁情報で開始を確認", "jma.start": "気象庁情報で災害モードを開始",
+    "jma.decline": "気象庁情報による開始を見送り", "jma.cancel": "気象庁情報の取消", "jma.rule": "自動開始の設定を変更",
+    "jma.refused": "気象庁情報を受け付けず",
+})

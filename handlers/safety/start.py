@@ -73,31 +73,39 @@ def summary(ctx: Ctx, d, aud) -> str:
                                          minutes=ctx.settings.safety_reask_minutes, times=ctx.settings.safety_reask_max)
 
 
+def start_disaster(session, association_id: int, kind: str, message: str, started_by_id, now) -> tuple[Disaster, int]:
+    """Create the Disaster and fan the safety check out through the outbox (the chat's [開始する]
+    and the JMA trigger both call it). The caller checks there is no active disaster first."""
+    disaster = Disaster(association_id=association_id, kind=kind, message=message or "",
+                        started_by_id=started_by_id, started_at=now)
+    session.add(disaster)
+    session.flush()
+    households = session.scalars(select(Household.id).where(Household.association_id == association_id)).all()
+    members = session.execute(select(Member.household_id, Member.line_user_id).where(
+        Member.association_id == association_id, Member.status == MemberStatus.active,
+        Member.household_id.is_not(None), Member.line_user_id.is_not(None)).order_by(Member.id)).all()
+    on_line = {hid for hid, _ in members}
+    write_receipts(session, association_id, SUBJECT, disaster.id,
+                   ((hid, 0, hid in on_line) for hid in households), now)
+    users = [uid for _, uid in members]
+    enqueue(session, association_id, users, [check_card(disaster)], f"safety:{disaster.id}:0",
+            priority=DISASTER, now=now)
+    session.add(SafetyAsk(association_id=association_id, disaster_id=disaster.id, round=0, sent_at=now,
+                          households=len(households), recipients=len(users)))
+    # households nobody can answer for on LINE, and those who need help, are visited at once
+    send_visit_lists(session, disaster, [r for r in board(session, disaster).rows
+                                         if not r.via_line or r.household.needs_support], False, now)
+    return disaster, len(users)
+
+
 def send(ctx: Ctx, d, aud) -> Sent | None:
     if active_disaster(ctx.session, ctx.association.id):
         ctx.reply(msg.text(texts.DISASTER_ALREADY))
         return None
-    disaster = Disaster(association_id=ctx.association.id, kind=d.kind, message=d.message or "",
-                        started_by_id=ctx.member.id, started_at=ctx.now)
-    ctx.session.add(disaster)
-    ctx.session.flush()
-    households = ctx.session.scalars(select(Household.id).where(Household.association_id == ctx.association.id)).all()
-    members = ctx.session.execute(select(Member.household_id, Member.line_user_id).where(
-        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
-        Member.household_id.is_not(None), Member.line_user_id.is_not(None)).order_by(Member.id)).all()
-    on_line = {hid for hid, _ in members}
-    write_receipts(ctx.session, ctx.association.id, SUBJECT, disaster.id,
-                   ((hid, 0, hid in on_line) for hid in households), ctx.now)
-    users = [uid for _, uid in members]
-    enqueue(ctx.session, ctx.association.id, users, [check_card(disaster)], f"safety:{disaster.id}:0",
-            priority=DISASTER, now=ctx.now)
-    ctx.session.add(SafetyAsk(association_id=ctx.association.id, disaster_id=disaster.id, round=0, sent_at=ctx.now,
-                              households=len(households), recipients=len(users)))
-    # households nobody can answer for on LINE, and those who need help, are visited at once
-    send_visit_lists(ctx.session, disaster, [r for r in board(ctx.session, disaster).rows
-                                             if not r.via_line or r.household.needs_support], False, ctx.now)
+    disaster, recipients = start_disaster(ctx.session, ctx.association.id, d.kind, d.message or "",
+                                          ctx.member.id, ctx.now)
     return Sent(texts.DISASTER_STARTED.format(kind=texts.DISASTER_KINDS[disaster.kind]), f"disaster:{disaster.id}",
-                {"kind": disaster.kind, "recipients": len(users)})
+                {"kind": disaster.kind, "recipients": recipients})
 
 
 FLOW = DraftFlow(
