@@ -355,3 +355,8 @@ def needs_check_page():
     return render_template("roster/needs_check.html", blocks=[b for b in by_block if b["rows"]], total=len(rows),
                            saved=saved)
 
+
+
+
+# the CSV import and export (board only) register on bp too; importing them here keeps bot/app.py as it is
+from bot.web import roster_import  # noqa: E402,F401
