@@ -18,14 +18,14 @@ from flask import g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.state import kairan
-from bot.web.auth import ID, bp, login_required, message, not_found
+from bot.web.auth import ID, bp, login_required, not_found
+from bot.web.roster_ops import board_only, forget_code_attempts, protected, remove_household
 from handlers.messages import dates, texts
-from models import Block, Channel, ChannelRef, Household, Member, MemberStatus, Role, utcnow
+from models import Block, Household, Member, MemberStatus, Role, utcnow
 from models.audit import changes, record
-from models.erasure import erase_household, erase_traces
+from models.erasure import erase_traces
 from models.households import needs_check, registered_counts
-from models.roster import clear_join_failures, erase_member, new_join_code, normalize_name
-from models.tenancy import attempt_scope, channel_id_for
+from models.roster import erase_member, new_join_code, normalize_name
 
 MAX_NAME = 100  # households.name, members.name
 LISTED = (MemberStatus.active, MemberStatus.pending, MemberStatus.unfollowed, MemberStatus.registering)
@@ -61,10 +61,6 @@ def member_or_none(member_id: int) -> Member | None:
 
 def _block_of(m: Member) -> int | None:
     return m.household.block_id if m.household is not None else m.block_id
-
-
-def board_only():
-    return message(texts.ROSTER_BOARD_ONLY, 403, texts.NAV_ROSTER)
 
 
 def registered_label(n: int) -> str:
@@ -221,42 +217,6 @@ def household_paper(household_id: int):
     return redirect(url_for("admin.needs_check", done=h.id), 303)
 
 
-def protected(h: Household) -> str:
-    """Why a household may not be removed here ('' if it may): the signed-in officer's own, or a chair's."""
-    for m in h.members:
-        if m.id == g.member.id:
-            return texts.ROSTER_REMOVE_SELF
-        if m.role == Role.chair and m.status != MemberStatus.withdrawn:
-            return texts.ROSTER_REMOVE_CHAIR
-    return ""
-
-
-def forget_code_attempts(m: Member) -> None:
-    """A city channel's count of the member's wrong 登録コード carries their LINE id: as 退会 does."""
-    if not m.line_user_id:
-        return
-    cid = channel_id_for(g.db, m.association_id)
-    channel = g.db.get(Channel, cid) if cid is not None else None
-    ref = channel.ref() if channel is not None else ChannelRef.env(m.association_id)
-    scope, _ = attempt_scope(g.db, ref, m.association_id)
-    if scope is not None:
-        clear_join_failures(g.db, scope, m.line_user_id)
-
-
-def remove_household(h: Household, via: str) -> int:
-    """Withdraw and erase its members as on 退会, delete the household; audited. Returns how many left."""
-    aid = g.member.association_id
-    members = [m for m in h.members if m.status != MemberStatus.withdrawn]
-    for m in members:
-        forget_code_attempts(m)
-    target, block = f"household:{h.id}", h.block.name
-    gone = erase_household(g.db, h, utcnow(), redacted=texts.WITHDRAWN_NAME)
-    for mid in gone:
-        record(g.db, aid, g.member.id, "member.erase", f"member:{mid}", via=via)
-    record(g.db, aid, g.member.id, "household.remove", target, block=block, withdrawn=len(gone), via=via)
-    return len(gone)
-
-
 @bp.route(f"/households/<{ID}:household_id>/remove", methods=["GET", "POST"])
 @login_required
 def household_remove(household_id: int):
@@ -359,4 +319,6 @@ def needs_check_page():
 
 
 # the CSV import and export (board only) register on bp too; importing them here keeps bot/app.py as it is
-from bot.web import roster_import  # noqa: E402,F401
+from bot.web import roster_import  # noqa: E402
+
+SUB_PAGES = (roster_import,)

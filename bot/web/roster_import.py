@@ -10,7 +10,7 @@
 3. POST /admin/roster/import/apply: the same rows applied (`roster_csv.apply`); the removals only
    with the box ticked that states their count, and only if the count is still the one confirmed
    (else nothing is written: 409). Each removed household's members are withdrawn and erased as
-   on 退会 (bot.web.roster.remove_household). A household with the chair, or the signed-in officer,
+   on 退会 (bot.web.roster_ops.remove_household). A household with the chair, or the signed-in officer,
    is never removed this way (the preview says it stays).
 
 GET /admin/roster.csv: the roster as UTF-8 CSV with a BOM (roster_csv.export); audited.
@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from bot import roster_csv
 from bot.state import kairan
 from bot.web.auth import bp, login_required, message
-from bot.web.roster import board_only, protected, remove_household
+from bot.web.roster_ops import board_only, protected, remove_household
 from handlers.messages import dates, texts
 from models import Association, MemberStatus, utcnow
 from models.audit import record
