@@ -12,7 +12,7 @@ from models import AuditLog, Household, Member, MemberStatus
 from models.households import needs_check
 
 from admin_kit import sign_in
-from registry_kit import CHAIR, LEADER, OTHER_CHAIR, SATO, city_of_two, clock, sign_in_directly  # noqa: F401
+from registry_kit import LEADER, OTHER_CHAIR, SATO, city_of_two, clock, sign_in_directly  # noqa: F401
 from roster_kit import block_id, dump, everywhere, household, household_id, member_id, post
 
 
