@@ -33,6 +33,9 @@ def test_the_board_sees_every_block_with_households_and_members(client, line, de
         assert name in html
     takahashi = html.split(f'id="h{household_id(demo, "高橋 和子")}"', 1)[1].split('class="card household"', 1)[0]
     assert texts.ROSTER_SUPPORT in takahashi and texts.ROSTER_REGISTERED[0] in takahashi
+    assert f'<span class="delivery">{texts.ROSTER_PAPER}</span>' in takahashi and "名簿ファイルで" in takahashi
+    yoshida = html.split(f'id="h{household_id(demo, "吉田 勇")}"', 1)[1].split('class="card household"', 1)[0]
+    assert f'<span class="delivery">{texts.ROSTER_LINE_NONE}</span>' in yoshida
     yamada = html.split(f'id="h{household_id(demo, "山田 太郎")}"', 1)[1].split('class="card household"', 1)[0]
     assert texts.ROSTER_REGISTERED[1] in yamada and texts.ROLE_LABELS["chair"] in yamada
     assert texts.ROSTER_STATUS["active"] in yamada

@@ -78,8 +78,15 @@ def paper_note(h: Household, names: dict[int, str], tz: str) -> str:
     """「山田 太郎さんが 12月2日に設定」: who last set or cleared 紙で受け取る, and when."""
     if h.paper_at is None:
         return ""
-    who = names.get(h.paper_by_id, texts.AUDIT_SYSTEM if h.paper_by_id is None else texts.AUDIT_GONE)
-    return texts.ROSTER_PAPER_BY.format(who=who, date=dates.date(h.paper_at, tz))
+    if h.paper_by_id is None:  # the roster file (CLI import, the demo)
+        return texts.ROSTER_PAPER_BY_FILE.format(date=dates.date(h.paper_at, tz))
+    return texts.ROSTER_PAPER_BY.format(who=names.get(h.paper_by_id, texts.AUDIT_GONE), date=dates.date(h.paper_at, tz))
+
+
+def delivery_label(h: Household, registered: int) -> str:
+    if h.paper:
+        return texts.ROSTER_PAPER
+    return texts.ROSTER_LINE if registered else texts.ROSTER_LINE_NONE
 
 
 # --- the roster ----------------------------------------------------------------------------
@@ -104,6 +111,7 @@ def roster():
     by_block = []
     for b in blocks:
         rows = [{"h": h, "registered": registered_label(counts.get(h.id, 0)), "paper_note": paper_note(h, names, tz),
+                 "delivery": delivery_label(h, counts.get(h.id, 0)),
                  "members": [{"m": m, "role": texts.ROLE_LABELS.get(m.role, ""),
                               "status": texts.ROSTER_STATUS.get(m.status.value, m.status.value),
                               "since": dates.date(m.consent_at or m.created_at, tz)} for m in members.get(h.id, [])]}
