@@ -207,7 +207,8 @@ def erase_household(session: Session, household, now: dt.datetime, *, redacted: 
     member's does, and the household row goes (its receipts with it: ON DELETE CASCADE).
 
     Returns the ids of the members withdrawn (the caller audits them). The caller also deletes the
-    members' counts of wrong 登録コード on a city channel, as 退会 does (`attempt_scope`)."""
+    members' counts of wrong 登録コード on a city channel, as 退会 does (`attempt_scope`).
+    The representative's name also leaves messages in the outbox that quote it (sent or not)."""
     gone = []
     for m in list(household.members):
         if m.status == MemberStatus.withdrawn:
@@ -215,13 +216,26 @@ def erase_household(session: Session, household, now: dt.datetime, *, redacted: 
         erase_traces(session, m, now, redacted=redacted)
         erase_member(m)
         gone.append(m.id)
-    name = household.name
-    needles = [n for n in {name, normalize_name(name)} if n and len(normalize_name(n)) >= 2]
+    # its name now, and the names it had (corrections on the dashboard: the log's before → after)
+    names = {household.name}
+    for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,
+                                                      AuditLog.target == f"household:{household.id}")).all():
+        for side in ("before", "after"):
+            part = row.detail.get(side) if isinstance(row.detail, dict) else None
+            value = part.get("name") if isinstance(part, dict) else None
+            if isinstance(value, str):
+                names.add(value)
+    needles = [n for n in names | {normalize_name(x) for x in names} if n and len(normalize_name(n)) >= 2]
     if needles:
         for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,
                                                           AuditLog.detail.is_not(None),
                                                           _like_any(AuditLog.detail, needles))).all():
             row.detail = _redact(row.detail, sorted(needles, key=len, reverse=True), redacted)
+        # and in messages (a block leader's list of paper households quotes it)
+        for row in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.association_id == household.association_id,
+                _like_any(OutboxMessage.messages, needles))).all():
+            row.messages = _redact(row.messages, sorted(needles, key=len, reverse=True), redacted)
     session.delete(household)
     session.flush()
     return gone

@@ -263,3 +263,25 @@ def test_another_associations_ids_are_not_found_and_nothing_changes(client, line
                 {"name": "x", "block": block_id(demo, "1班", ours)}).status_code == 404
     assert dump(demo) == before
     assert "吉田 勇" not in client.get("/admin/needs-check").get_data(as_text=True)
+
+
+def test_removing_a_paper_household_takes_its_name_out_of_the_log_and_messages(client, line, demo, clock):
+    from bot.dev.demo import demo_user_id
+    from models.messaging import enqueue
+
+    hid = household_id(demo, "高橋 和子")
+    with demo.session() as s:
+        aid = s.get(Household, hid).association_id
+        enqueue(s, aid, [demo_user_id("山田 太郎")], [{"type": "text", "text": "紙で配る世帯: 高橋 和子"}], "paper")
+    sign_in(client, line)
+    post(client, f"/admin/households/{hid}/edit", f"/admin/households/{hid}/edit",
+         {"name": "高橋 和子様", "paper": "1", "needs_support": "1"})
+    assert audits(demo, "household.edit")[0].detail == {"before": {"name": "高橋 和子"}, "after": {"name": "高橋 和子様"}}
+    page = client.get(f"/admin/households/{hid}/remove").get_data(as_text=True)
+    assert texts.ROSTER_REMOVE_COST.format(n=0) in page
+    assert post(client, f"/admin/households/{hid}/remove", f"/admin/households/{hid}/remove",
+                {"confirm": "1"}).status_code == 303
+    assert everywhere(demo, ["高橋 和子", "高橋和子"]) == []
+    with demo.session() as s:
+        (row,) = s.scalars(select(AuditLog).where(AuditLog.action == "household.remove")).all()
+        assert row.detail == {"block": "1班", "withdrawn": 0, "via": "roster"}
