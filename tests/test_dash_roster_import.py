@@ -18,7 +18,7 @@ from models import AuditLog, Household, Member, MemberStatus
 
 from admin_kit import sign_in
 from chat import actions
-from registry_kit import LEADER, OTHER_CHAIR, city_of_two, clock, sign_in_directly  # noqa: F401
+from registry_kit import KOBAYASHI, LEADER, OTHER_CHAIR, city_of_two, clock, sign_in_directly  # noqa: F401
 from roster_kit import dump, everywhere, household, household_id, member_id, post
 
 GONE = ("加藤 恵子", "吉田 勇")  # not in the new year's list
@@ -196,8 +196,17 @@ def test_a_household_of_the_chair_or_oneself_is_kept(client, line, demo, clock):
     sign_in(client, line)
     text = "班,氏名,LINE,要支援\r\n1班,佐藤 花子,有,無\r\n"
     html = upload(client, text.encode("utf-8")).get_data(as_text=True)
-    assert texts.IMPORT_KEPT.format(why=texts.ROSTER_REMOVE_SELF) in html
+    assert f'<span class="kept">{texts.IMPORT_KEPT_SELF}</span>' in html  # the chair is signed in
     n = len(HOUSEHOLDS) - 2  # all but 佐藤 花子 and the chair's own
     assert apply(client, signed(html), remove=str(n), mode="all").status_code == 303
     with demo.session() as s:
         assert sorted(h.name for h in s.scalars(select(Household))) == ["佐藤 花子", "山田 太郎"]
+
+
+def test_the_chairs_household_is_kept_when_another_officer_imports(client, line, demo, clock):
+    sign_in(client, line, KOBAYASHI)  # 防災担当: of the board
+    html = upload(client, "班,氏名,LINE,要支援\r\n1班,佐藤 花子,有,無\r\n".encode("utf-8")).get_data(as_text=True)
+    removed = html.split('id="removed"', 1)[1].split("</section>", 1)[0]
+    assert f'山田 太郎 <span class="kept">{texts.IMPORT_KEPT_CHAIR}</span>' in removed
+    assert f'小林 修 <span class="kept">{texts.IMPORT_KEPT_SELF}</span>' in removed
+    assert texts.IMPORT_REMOVED.format(n=len(HOUSEHOLDS) - 3) in removed

@@ -118,7 +118,8 @@ def roster():
                 for h in households if h.block_id == b.id]
         by_block.append({"b": b, "rows": rows})
     done = {k: request.args.get(k, "") for k in ("added", "changed", "removed")}
-    imported = all(v.isdigit() for v in done.values()) and request.args.get("done") == "import"
+    imported = all(v.isascii() and v.isdigit() and len(v) <= 6 for v in done.values()) and \
+        request.args.get("done") == "import"
     return render_template("roster/roster.html", blocks=by_block, board=g.member.is_board,
                            imported=done if imported else None, saved=request.args.get("done") in ("edit", "add",
                                                                                                     "remove", "erase"))
@@ -132,7 +133,7 @@ def _flag(name: str) -> bool:
 
 
 def _form_name(field: str = "name") -> str | None:
-    name = " ".join(request.form.get(field, "").split())
+    name = request.form.get(field, "").strip()  # as typed (a full-width space stays one)
     return name if normalize_name(name) and len(name) <= MAX_NAME else None
 
 

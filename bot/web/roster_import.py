@@ -49,7 +49,8 @@ def _removals(result: roster_csv.ImportResult) -> tuple[list[dict], int]:
         n = len([m for m in h.members if m.status != MemberStatus.withdrawn])
         if not why:
             members += n
-        out.append({"h": h, "members": n, "why": why})
+        kept = texts.IMPORT_KEPT_SELF if why == texts.ROSTER_REMOVE_SELF else texts.IMPORT_KEPT_CHAIR
+        out.append({"h": h, "members": n, "why": why, "kept": kept if why else ""})
     return out, members
 
 
