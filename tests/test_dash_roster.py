@@ -103,13 +103,13 @@ def test_the_board_edits_and_moves_a_household_audited_before_and_after(client, 
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/admin/roster?done=edit")
     h = household(demo, hid)
     assert h["block"] == "1班" and h["paper"] and h["paper_by_id"] == member_id(demo, "山田 太郎")
-    (row,) = audits(demo, "household.edit")
+    (row,) = audits(demo, "household.update")
     assert row.target == f"household:{hid}" and row.actor_id == member_id(demo, "山田 太郎")
     assert row.detail == {"before": {"block": "3班", "paper": False}, "after": {"block": "1班", "paper": True}}
     # an empty name is refused, and nothing changes
     bad = post(client, f"/admin/households/{hid}/edit", f"/admin/households/{hid}/edit", {"name": "  "})
     assert bad.status_code == 400 and texts.ROSTER_NAME_NEEDED in bad.get_data(as_text=True)
-    assert household(demo, hid)["name"] == "吉田 勇" and len(audits(demo, "household.edit")) == 1
+    assert household(demo, hid)["name"] == "吉田 勇" and len(audits(demo, "household.update")) == 1
 
 
 def test_adding_a_household(client, line, demo, clock):
@@ -276,7 +276,7 @@ def test_removing_a_paper_household_takes_its_name_out_of_the_log_and_messages(c
     sign_in(client, line)
     post(client, f"/admin/households/{hid}/edit", f"/admin/households/{hid}/edit",
          {"name": "高橋 和子様", "paper": "1", "needs_support": "1"})
-    assert audits(demo, "household.edit")[0].detail == {"before": {"name": "高橋 和子"}, "after": {"name": "高橋 和子様"}}
+    assert audits(demo, "household.update")[0].detail == {"before": {"name": "高橋 和子"}, "after": {"name": "高橋 和子様"}}
     page = client.get(f"/admin/households/{hid}/remove").get_data(as_text=True)
     assert texts.ROSTER_REMOVE_COST.format(n=0) in page
     assert post(client, f"/admin/households/{hid}/remove", f"/admin/households/{hid}/remove",

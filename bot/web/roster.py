@@ -183,7 +183,7 @@ def household_edit(household_id: int):
                 if m.role != Role.block_leader and m.status != MemberStatus.withdrawn:
                     m.block_id = block.id
         _set_paper(h, new["paper"])
-        record(g.db, g.member.association_id, g.member.id, "household.edit", f"household:{h.id}",
+        record(g.db, g.member.association_id, g.member.id, "household.update", f"household:{h.id}",
                before=before, after={k: new[k] for k in before})
     return redirect(url_for("admin.roster", done="edit") + f"#h{h.id}", 303)
 

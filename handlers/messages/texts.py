@@ -904,7 +904,7 @@ IMPORT_BAD_FORM = "送られた内容を確かめられませんでした。も�
 IMPORT_STALE = "確認のあとに名簿が変わりました。もう一度ファイルを読み込んでください。"
 IMPORT_CONFIRM_NEEDED = "名簿から外す世帯の数を確かめて、チェックを入れてください。"
 AUDIT_ACTIONS.update({
-    "household.edit": "世帯を修正", "household.add": "世帯を追加", "household.remove": "世帯を名簿から削除",
+    "household.update": "世帯を修正", "household.add": "世帯を追加", "household.remove": "世帯を名簿から削除",
     "household.paper": "紙で受け取るを変更", "member.edit": "会員の名前・世帯を修正", "member.erase": "会員を退会・消去",
     "roster.import": "名簿CSVを反映", "roster.export": "名簿CSVをダウンロード",
 })
