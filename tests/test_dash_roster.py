@@ -41,6 +41,8 @@ def test_the_board_sees_every_block_with_households_and_members(client, line, de
     assert texts.ROSTER_STATUS["active"] in yamada
     assert 'aria-current="page"' in html and texts.NAV_ROSTER in html
     assert texts.ROSTER_IMPORT in html and texts.ROSTER_EXPORT in html
+    assert f'/admin/members/{member_id(demo, "佐藤 花子")}/erase' in html
+    assert f'/admin/members/{member_id(demo, "山田 太郎")}/erase' not in html  # oneself, the chair: not here
 
 
 def test_registered_counts_read_0_1_2_and_3_or_more(client, line, demo, clock):
