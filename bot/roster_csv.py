@@ -2,7 +2,12 @@
 
 Parsing validates the whole file before anything is written; `apply` then matches rows to
 households by (班, normalized name) in one transaction. Importing never deletes anything, so
-re-importing a file, or importing what `export` wrote, changes nothing.
+re-importing a file, or importing what `export` wrote, changes nothing. (The dashboard's import,
+bot/web/roster_import.py, shows `plan` first — the same matching, nothing written — and may then
+remove the households the file does not name: `ImportResult.left`.)
+
+A new household whose LINE is 無 gets paper (紙で受け取る) at once, and so does one whose LINE turns
+無: nobody on LINE and no paper would be a 要確認世帯 from the start.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.web.csv_safe import csv_cell, csv_uncell
-from models import Association, Block, Household
+from models import Association, Block, Household, utcnow
 from models.roster import new_join_code, normalize_name
 
 HEADER = ["班", "氏名", "LINE", "要支援"]
@@ -45,6 +50,7 @@ class ImportResult:
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
     not_in_file: int = 0  # households the file does not mention: kept as they are
+    left: list[Household] = field(default_factory=list)  # those households (for the dashboard)
 
     @property
     def nothing_changed(self) -> bool:
@@ -117,17 +123,60 @@ def _describe(h: Household, block: Block) -> str:
     return f"{block.name} {h.name}"
 
 
-def apply(session: Session, association: Association, rows: list[Row]) -> ImportResult:
-    """Write the rows into the association (which must have an id). Call inside one transaction."""
-    result = ImportResult()
+def _pool(session: Session, association: Association) -> tuple[dict[str, Block], dict[tuple[int, str], deque]]:
     blocks = {normalize_name(b.name): b for b in session.scalars(
         select(Block).where(Block.association_id == association.id).order_by(Block.position, Block.id))}
-    next_position = max((b.position for b in blocks.values()), default=-1) + 1
     # Households by (block, name) in id order; same-name households of a 班 match in file order.
     pool: dict[tuple[int, str], deque[Household]] = defaultdict(deque)
     for h in session.scalars(select(Household).where(Household.association_id == association.id)
                              .order_by(Household.id)):
         pool[h.block_id, normalize_name(h.name)].append(h)
+    return blocks, pool
+
+
+def _changes(h: Household, row: Row) -> list[str]:
+    return [f"{label} {_mark(old)}→{_mark(new)}" for label, old, new in (
+        ("LINE", h.on_line, row.on_line), ("要支援", h.needs_support, row.needs_support)) if old != new]
+
+
+def _left(pool: dict[tuple[int, str], deque]) -> list[Household]:
+    return sorted((h for q in pool.values() for h in q), key=lambda h: (h.block.position, h.block_id, h.id))
+
+
+def plan(session: Session, association: Association, rows: list[Row]) -> ImportResult:
+    """What `apply` would do, read only: the same matching, nothing written (the preview)."""
+    result = ImportResult()
+    blocks, pool = _pool(session, association)
+    new_blocks: set[str] = set()
+    for row in rows:
+        key = normalize_name(row.block)
+        block = blocks.get(key)
+        if block is None:
+            if key not in new_blocks:
+                new_blocks.add(key)
+                result.new_blocks.append(row.block)
+            result.added.append(f"{row.block} {row.name}")
+            continue
+        queue = pool.get((block.id, normalize_name(row.name)))
+        h = queue.popleft() if queue else None
+        if h is None:
+            result.added.append(f"{block.name} {row.name}")
+        elif changes := _changes(h, row):
+            result.changed.append(f"{_describe(h, block)}（{'、'.join(changes)}）")
+        else:
+            result.unchanged += 1
+    result.left = _left(pool)
+    result.not_in_file = len(result.left)
+    return result
+
+
+def apply(session: Session, association: Association, rows: list[Row], actor_id: int | None = None) -> ImportResult:
+    """Write the rows into the association (which must have an id). Call inside one transaction.
+    `actor_id`: who set paper on the households that get it (None: the CLI)."""
+    result = ImportResult()
+    blocks, pool = _pool(session, association)
+    next_position = max((b.position for b in blocks.values()), default=-1) + 1
+    now = utcnow()
 
     for row in rows:
         block = blocks.get(normalize_name(row.block))
@@ -142,19 +191,23 @@ def apply(session: Session, association: Association, rows: list[Row]) -> Import
         h = queue.popleft() if queue else None
         if h is None:
             h = Household(association_id=association.id, block_id=block.id, name=row.name, on_line=row.on_line,
-                          needs_support=row.needs_support, join_code=new_join_code(session))
+                          needs_support=row.needs_support, join_code=new_join_code(session),
+                          paper=not row.on_line, paper_by_id=None if row.on_line else actor_id,
+                          paper_at=None if row.on_line else now)
             session.add(h)
             session.flush()  # the next new_join_code sees this code
             result.added.append(_describe(h, block))
             continue
-        changes = [f"{label} {_mark(old)}→{_mark(new)}" for label, old, new in (
-            ("LINE", h.on_line, row.on_line), ("要支援", h.needs_support, row.needs_support)) if old != new]
+        changes = _changes(h, row)
         if changes:
+            if h.on_line and not row.on_line and not h.paper:
+                h.paper, h.paper_by_id, h.paper_at = True, actor_id, now
             h.on_line, h.needs_support = row.on_line, row.needs_support
             result.changed.append(f"{_describe(h, block)}（{'、'.join(changes)}）")
         else:
             result.unchanged += 1
-    result.not_in_file = sum(len(q) for q in pool.values())
+    result.left = _left(pool)
+    result.not_in_file = len(result.left)
     return result
 
 

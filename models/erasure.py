@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .delivery import Delivery, DeliveryHistory
 from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .registry import forget_actor
-from .roster import JoinAttempt, Member, normalize_name, user_attempt_key
+from .roster import JoinAttempt, Member, MemberStatus, erase_member, normalize_name, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
 LIVE = ("pending", "held")  # outbox rows still to be sent
@@ -198,3 +198,44 @@ def undo_answers(session: Session, m: Member, household_id: int) -> None:
             h.answer_data = without_notes_of(h.answer_data, m.id)[0]
     session.execute(delete(SafetyLocation).where(SafetyLocation.member_id == m.id))
     session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == m.id))
+
+
+def erase_household(session: Session, household, now: dt.datetime, *, redacted: str) -> list[int]:
+    """A household leaves the roster (removed on the dashboard, or not in the new year's list):
+    each of its members is withdrawn and erased exactly as on 退会 (`erase_traces`, then
+    `erase_member`), the representative's name leaves the audit log's before → after as a
+    member's does, and the household row goes (its receipts with it: ON DELETE CASCADE).
+
+    Returns the ids of the members withdrawn (the caller audits them). The caller also deletes the
+    members' counts of wrong 登録コード on a city channel, as 退会 does (`attempt_scope`).
+    The representative's name also leaves messages in the outbox that quote it (sent or not)."""
+    gone = []
+    for m in list(household.members):
+        if m.status == MemberStatus.withdrawn:
+            continue
+        erase_traces(session, m, now, redacted=redacted)
+        erase_member(m)
+        gone.append(m.id)
+    # its name now, and the names it had (corrections on the dashboard: the log's before → after)
+    names = {household.name}
+    for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,
+                                                      AuditLog.target == f"household:{household.id}")).all():
+        for side in ("before", "after"):
+            part = row.detail.get(side) if isinstance(row.detail, dict) else None
+            value = part.get("name") if isinstance(part, dict) else None
+            if isinstance(value, str):
+                names.add(value)
+    needles = [n for n in names | {normalize_name(x) for x in names} if n and len(normalize_name(n)) >= 2]
+    if needles:
+        for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,
+                                                          AuditLog.detail.is_not(None),
+                                                          _like_any(AuditLog.detail, needles))).all():
+            row.detail = _redact(row.detail, sorted(needles, key=len, reverse=True), redacted)
+        # and in messages (a block leader's list of paper households quotes it)
+        for row in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.association_id == household.association_id,
+                _like_any(OutboxMessage.messages, needles))).all():
+            row.messages = _redact(row.messages, sorted(needles, key=len, reverse=True), redacted)
+    session.delete(household)
+    session.flush()
+    return gone

@@ -195,6 +195,39 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("POST", lambda m, t: "/admin/handover/apply", 404,
             form=lambda m, t: {"chair": t.members["chair"], f"block_{t.blocks[0]}": t.members["resident"]},
             forbidden=PEOPLE_KEEPERS)],
+    # dashboard: roster
+    ("/admin/roster", "GET"): [Req("GET", lambda m, t: "/admin/roster", 200),
+                               Req("GET", lambda m, t: "/admin/roster?done=import&added=1&changed=0&removed=0", 200)],
+    ("/admin/roster.csv", "GET"): [Req("GET", lambda m, t: "/admin/roster.csv", 200, forbidden=BOARD_ONLY)],
+    ("/admin/roster/import", "GET"): [Req("GET", lambda m, t: "/admin/roster/import", 200, forbidden=BOARD_ONLY)],
+    ("/admin/roster/import", "POST"): [Req("POST", lambda m, t: "/admin/roster/import", 400, forbidden=BOARD_ONLY)],
+    ("/admin/roster/import/apply", "POST"): [
+        Req("POST", lambda m, t: "/admin/roster/import/apply", 400, forbidden=BOARD_ONLY,
+            form=lambda m, t: {"data": "forged", "remove": "1", "mode": "all"})],
+    ("/admin/households/new", "GET"): [Req("GET", lambda m, t: "/admin/households/new", 200)],
+    ("/admin/households/new", "POST"): [
+        Req("POST", lambda m, t: "/admin/households/new", 404, form=lambda m, t: {"name": "侵入", "block": t.blocks[1]})],
+    ("/admin/households/<int(min=1, max=2147483647):household_id>/edit", "GET"): [Req("GET", lambda m, t: f"/admin/households/{t.households['paper']}/edit", 404)],
+    ("/admin/households/<int(min=1, max=2147483647):household_id>/edit", "POST"): [
+        Req("POST", lambda m, t: f"/admin/households/{t.households['paper']}/edit", 404,
+            form=lambda m, t: {"name": "侵入", "paper": "1"}),
+        Req("POST", lambda m, t: f"/admin/households/{m.households['leader']}/edit", 404,
+            form=lambda m, t: {"name": "侵入", "block": t.blocks[1]})],
+    ("/admin/households/<int(min=1, max=2147483647):household_id>/paper", "POST"): [Req("POST", lambda m, t: f"/admin/households/{t.households['paper']}/paper", 404,
+                               form=lambda m, t: {"paper": "1"})],
+    ("/admin/households/<int(min=1, max=2147483647):household_id>/remove", "GET"): [Req("GET", lambda m, t: f"/admin/households/{t.households['resident']}/remove", 404)],
+    ("/admin/households/<int(min=1, max=2147483647):household_id>/remove", "POST"): [Req("POST", lambda m, t: f"/admin/households/{t.households['resident']}/remove", 404,
+                                form=lambda m, t: {"confirm": "1"})],
+    ("/admin/members/<int(min=1, max=2147483647):member_id>/edit", "GET"): [Req("GET", lambda m, t: f"/admin/members/{t.members['resident']}/edit", 404)],
+    ("/admin/members/<int(min=1, max=2147483647):member_id>/edit", "POST"): [
+        Req("POST", lambda m, t: f"/admin/members/{t.members['resident']}/edit", 404, form=lambda m, t: {"name": "侵入"}),
+        Req("POST", lambda m, t: f"/admin/members/{m.members['resident2']}/edit", 404,
+            form=lambda m, t: {"name": "大野 四郎", "household": t.households["resident2"]})],
+    ("/admin/members/<int(min=1, max=2147483647):member_id>/erase", "GET"): [Req("GET", lambda m, t: f"/admin/members/{t.members['resident']}/erase", 404)],
+    ("/admin/members/<int(min=1, max=2147483647):member_id>/erase", "POST"): [Req("POST", lambda m, t: f"/admin/members/{t.members['resident']}/erase", 404,
+                               form=lambda m, t: {"confirm": "1"})],
+    ("/admin/needs-check", "GET"): [Req("GET", lambda m, t: "/admin/needs-check", 200),
+                                    Req("GET", lambda m, t: f"/admin/needs-check?done={t.households['paper']}", 200)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

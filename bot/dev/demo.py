@@ -117,8 +117,10 @@ def _association(session: Session, slug: str, name: str, households: list, munic
     session.flush()
     now = utcnow()
     for block, rep, role, on_line, support in households:
+        # LINE 無 in the roster: the 班長 brings circulars on paper (紙で受け取る, set with the roster)
         h = Household(association_id=assoc.id, block_id=blocks[block].id, name=rep, on_line=on_line,
-                      needs_support=support, join_code=new_join_code(session))
+                      needs_support=support, join_code=new_join_code(session), paper=not on_line,
+                      paper_at=None if on_line else now)
         session.add(h)
         session.flush()
         if role is not None:

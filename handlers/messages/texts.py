@@ -1086,3 +1086,86 @@ AUDIT_ACTIONS.update({
     "jma.decline": "気象庁情報による開始を見送り", "jma.cancel": "気象庁情報の取消", "jma.rule": "自動開始の設定を変更",
     "jma.refused": "気象庁情報を受け付けず",
 })
+# --- dashboard: roster ---
+ROSTER_BOARD_ONLY = "この操作は、会長・役員・防災担当の方だけができます。"
+ROSTER_REGISTERED = ("0人", "1人", "2人", "3人以上")  # members registered on LINE
+ROSTER_REGISTERED_LABEL = "LINE登録"
+ROSTER_STATUS = {"active": "登録済み", "pending": "承認待ち", "unfollowed": "ブロック中", "registering": "登録中"}
+ROSTER_PAPER_BY = "{who}さんが{date}に設定"
+ROSTER_PAPER_BY_FILE = "名簿ファイルで{date}に設定"
+ROSTER_SAVED = "保存しました。"
+ROSTER_IMPORTED = "名簿を読み込みました。追加 {added}世帯、変更 {changed}世帯、削除 {removed}世帯。"
+ROSTER_ADD = "世帯を追加"
+ROSTER_IMPORT = "名簿CSVの読み込み（年度更新）"
+ROSTER_EXPORT = "名簿をCSVでダウンロード"
+ROSTER_HOUSEHOLDS = "{n}世帯"
+ROSTER_NO_HOUSEHOLDS = "世帯はありません。"
+ROSTER_SUPPORT = "要支援"
+ROSTER_DELIVERY = "受け取り"
+ROSTER_PAPER = "紙"
+ROSTER_LINE = "LINE"
+ROSTER_LINE_NONE = "要確認（LINE登録なし・紙なし）"
+ROSTER_COL_NAME = "氏名"
+ROSTER_COL_ROLE = "役職"
+ROSTER_COL_STATUS = "状態"
+ROSTER_COL_SINCE = "登録日"
+ROSTER_MEMBER_EDIT = "名前・世帯を直す"
+ROSTER_MEMBER_ERASE = "この方の登録を消す"
+ROSTER_EDIT = "世帯を直す"
+ROSTER_REMOVE = "世帯を名簿から外す"
+ROSTER_EDIT_TITLE = "世帯を直す"
+ROSTER_FIELD_NAME = "世帯代表の氏名"
+ROSTER_FIELD_BLOCK = "班"
+ROSTER_FIELD_PAPER = "紙で受け取る（班長が回覧を紙で届けます）"
+ROSTER_FIELD_SUPPORT = "要支援（災害のとき手助けが必要）"
+ROSTER_LEADER_NO_MOVE = "ほかの班への移動は、会長・役員にお願いしてください。"
+ROSTER_SAVE = "保存する"
+ROSTER_BACK = "名簿にもどる"
+ROSTER_NAME_NEEDED = "氏名を入れてください（100文字まで）。"
+ROSTER_REMOVE_COST = ("この世帯を名簿から外します。この世帯でLINE登録している{n}人は退会となり、"
+                      "名前や回答などの個人情報は消去されます。元にはもどせません。")
+ROSTER_REMOVE_YES = "名簿から外す"
+ROSTER_REMOVE_SELF = "ご自分の登録は、LINEで「退会」と送って消してください。"
+ROSTER_REMOVE_CHAIR = "会長の方がいる世帯・会長の方の登録は消せません。先に役職を変えてください。"
+ROSTER_MEMBER_TITLE = "名前・世帯を直す"
+ROSTER_FIELD_MEMBER_NAME = "氏名"
+ROSTER_FIELD_HOUSEHOLD = "世帯（班）"
+ROSTER_NO_HOUSEHOLD = "（世帯なし）"
+ROSTER_ERASE_COST = ("この方を退会とし、名前や回答などの個人情報を消去します。"
+                     "LINEで「退会」と送ったときと同じです。元にはもどせません。")
+ROSTER_ERASE_YES = "退会にして消去する"
+NEEDS_CHECK_INTRO = ("LINEに登録した人がいなくて、紙も届けていない世帯です。"
+                     "電話か訪問で確かめて、紙で届けるなら［紙で届ける］を押してください。")
+NEEDS_CHECK_NONE = "要確認の世帯はありません。"
+NEEDS_CHECK_PAPER = "紙で届ける"
+NEEDS_CHECK_SAVED = "{name}さんの世帯に紙で届けるようにしました。"
+IMPORT_INTRO = ("新しい名簿のCSVファイルを選んでください。1行目は「班,氏名,LINE,要支援」です。"
+                "まず変わるところを見せます。まだ何も書きかえません。")
+IMPORT_FILE = "名簿のCSVファイル"
+IMPORT_PREVIEW = "変わるところを見る"
+IMPORT_NO_FILE = "ファイルを選んでください。"
+IMPORT_TOO_BIG = "ファイルが大きすぎます（1MBまで）。"
+IMPORT_PREVIEW_TITLE = "名簿の読み込み：確認"
+IMPORT_PREVIEW_NOTE = "まだ何も書きかえていません。よければ下のボタンを押してください。"
+IMPORT_ADDED = "追加される世帯（{n}）"
+IMPORT_CHANGED = "変わる世帯（{n}）"
+IMPORT_REMOVED = "名簿から外れる世帯（{n}）"
+IMPORT_NEW_BLOCKS = "新しくできる班：{names}"
+IMPORT_UNCHANGED = "変わらない世帯：{n}"
+IMPORT_KEPT_SELF = "（ご自分の世帯なので残します）"
+IMPORT_KEPT_CHAIR = "（会長の方の世帯なので残します）"
+IMPORT_REMOVE_CONFIRM = ("ファイルにない{n}世帯を名簿から外し、その世帯でLINE登録している{m}人を"
+                         "退会にして個人情報を消去します。")
+IMPORT_APPLY = "この内容で反映する"
+IMPORT_APPLY_KEEP = "世帯は外さずに、追加と変更だけ反映する"
+IMPORT_NOTHING = "変わるところはありません。"
+IMPORT_BAD_FORM = "送られた内容を確かめられませんでした。もう一度ファイルを読み込んでください。"
+IMPORT_STALE = "確認のあとに名簿が変わりました。もう一度ファイルを読み込んでください。"
+IMPORT_CONFIRM_NEEDED = "名簿から外す世帯の数を確かめて、チェックを入れてください。"
+AUDIT_ACTIONS.update({
+    "household.update": "世帯を修正", "household.add": "世帯を追加", "household.remove": "世帯を名簿から削除",
+    "household.paper": "紙で受け取るを変更", "member.edit": "会員の名前・世帯を修正", "member.erase": "会員を退会・消去",
+    "roster.import": "名簿CSVを反映", "roster.export": "名簿CSVをダウンロード",
+})
+AUDIT_FIELDS.update({"withdrawn": "退会した人数", "via": "操作した画面", "added": "追加", "changed": "変更",
+                     "removed": "削除"})
