@@ -25,12 +25,16 @@ def screenshot(page, name: str, tmp_path: Path) -> None:
 
 
 def test_sign_in_by_link_and_the_home_page_fits_a_phone(phone, sim, tmp_path):
+    sim.send(CHAIR, "text", text="回覧 公園清掃のお知らせ\n12月6日（日）9時から公園の清掃をします。")
+    sim.tap(CHAIR, sim.new(CHAIR), texts.SEND)
+    sim.dispatch()
     sign_in_by_link(phone, sim, CHAIR)
     page = phone.page
     assert page.locator("#waiting h1").text_content() == texts.HOME_WAITING
     # the demo has households with nobody on LINE and no paper: the officer is told, with the way there
     waiting = page.locator("#waiting li").all_text_contents()
     assert any("要確認世帯" in w for w in waiting), waiting
+    assert "公園清掃のお知らせ" in page.locator("#circulars").text_content()
     body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert body >= 18
     screenshot(page, "dashboard-home.png", tmp_path)
