@@ -132,13 +132,25 @@ def notice(kind: str, item: Any, action: str, note: str) -> dict:
     return msg.text(text)
 
 
+class AlreadyDone(Exception):
+    """The same correction or halt was made a moment ago (a second click): nothing was changed."""
+
+
 def apply(session: Session, actor: Member, kind: str, item: Any, action: str, note: str, now: dt.datetime,
           tz: str, title: Optional[str] = None, body: Optional[str] = None) -> Correction:
     """Change the text (訂正) or stop the answers (中止・延期), queue the notices, write the history
     row and the audit entry. The caller has checked `may_correct` and the action."""
     note = note.strip()[:MAX_NOTE]
     is_circular = kind == "circular"
+    # the second of two simultaneous sends (a double click) waits here for the first (a row lock on
+    # PostgreSQL), then finds it done: nothing is sent twice
+    session.refresh(item, with_for_update=True)
+    if action in ("cancel", "postpone") and event_halt(session, item.association_id, item.id) is not None:
+        raise AlreadyDone(kind, item.id)
     old_title, old_body = title_of(item), (item.body if is_circular else item.note)
+    if action == "correct" and body is not None and (
+            ((title or "").strip()[:100] or old_title), body.strip()) == (old_title, (old_body or "").strip()):
+        raise AlreadyDone(kind, item.id)
     new_title, new_body = old_title, old_body
     if action == "correct":
         new_title = (title or "").strip()[:100] or old_title
@@ -283,7 +295,11 @@ def on_send(ctx: Ctx) -> Next:
     if problem:
         ctx.reply(msg.text(problem))
         return END
-    row = apply(ctx.session, ctx.member, kind, item, action, data.get("note", ""), ctx.now, ctx.settings.timezone)
+    try:
+        row = apply(ctx.session, ctx.member, kind, item, action, data.get("note", ""), ctx.now, ctx.settings.timezone)
+    except AlreadyDone:
+        ctx.reply(msg.text(texts.FIX_ALREADY_DONE))
+        return END
     ctx.reply(msg.text(texts.FIX_DONE.format(action=texts.FIX_ACTION_WORDS[action], pushes=row.pushes,
                                              paper=row.paper_households)))
     return END

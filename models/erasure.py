@@ -68,6 +68,19 @@ def _redact(node: Any, needles: list[str], redacted: str) -> Any:
     return node
 
 
+def names_in_audit(session: Session, association_id: int, target: str) -> set[str]:
+    """The names a member or household had: the before → after of the audit rows about it."""
+    names: set[str] = set()
+    for row in session.scalars(select(AuditLog).where(AuditLog.association_id == association_id,
+                                                      AuditLog.target == target)).all():
+        for side in ("before", "after"):
+            part = row.detail.get(side) if isinstance(row.detail, dict) else None
+            value = part.get("name") if isinstance(part, dict) else None
+            if isinstance(value, str):
+                names.add(value)
+    return names
+
+
 def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None, *,
                  redacted: str) -> None:
     """Everything of `member` outside the member row (call before erase_member clears it).
@@ -75,9 +88,10 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     `redacted` replaces the person's name and words in messages to others. Every caller passes
     handlers.messages.texts.WITHDRAWN_NAME (models do not import handlers): it has no default, so none can forget."""
     line_id, name = member.line_user_id, member.name
-    quoted: list[str] = [name] if name and len(name) >= 2 else []
-    if name and len(normalize_name(name)) >= 2:
-        quoted.append(normalize_name(name))  # 「渡辺さくら」 as an officer may have typed it
+    # their name now and the names they had (a correction on the dashboard: the log's before → after),
+    # each also as an officer may have typed it (「渡辺さくら」)
+    names = {name} | names_in_audit(session, member.association_id, f"member:{member.id}") - {None}
+    quoted: list[str] = sorted({n for x in names for n in (x, normalize_name(x)) if n and len(normalize_name(n)) >= 2})
 
     # answers: the choice stays (counts), the words go: from their own answers, and from the
     # later answers of the same receipt that carried them over
@@ -217,14 +231,7 @@ def erase_household(session: Session, household, now: dt.datetime, *, redacted: 
         erase_member(m)
         gone.append(m.id)
     # its name now, and the names it had (corrections on the dashboard: the log's before → after)
-    names = {household.name}
-    for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,
-                                                      AuditLog.target == f"household:{household.id}")).all():
-        for side in ("before", "after"):
-            part = row.detail.get(side) if isinstance(row.detail, dict) else None
-            value = part.get("name") if isinstance(part, dict) else None
-            if isinstance(value, str):
-                names.add(value)
+    names = {household.name} | names_in_audit(session, household.association_id, f"household:{household.id}")
     needles = [n for n in names | {normalize_name(x) for x in names} if n and len(normalize_name(n)) >= 2]
     if needles:
         for row in session.scalars(select(AuditLog).where(AuditLog.association_id == household.association_id,

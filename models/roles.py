@@ -43,10 +43,12 @@ def home_block_id(member: Member) -> Optional[int]:
     return member.household.block_id if member.household is not None else member.block_id
 
 
-def active_chairs(session: Session, association_id: int) -> list[Member]:
-    return list(session.scalars(select(Member).where(
-        Member.association_id == association_id, Member.status == MemberStatus.active,
-        Member.role == Role.chair).order_by(Member.id)))
+def active_chairs(session: Session, association_id: int, lock: bool = False) -> list[Member]:
+    """`lock`: the rows stay locked until the commit (PostgreSQL), so that two officers who each
+    take a role from one of two chairs at the same moment cannot leave none."""
+    q = select(Member).where(Member.association_id == association_id, Member.status == MemberStatus.active,
+                             Member.role == Role.chair).order_by(Member.id)
+    return list(session.scalars(q.with_for_update() if lock else q))
 
 
 def apply_roles(session: Session, association_id: int,
@@ -69,7 +71,7 @@ def apply_roles(session: Session, association_id: int,
                 role == member.role and role != Role.block_leader):
             continue
         plan.append(RoleChange(member, role, block_id, member.role, member.block_id))
-    chairs = {m.id for m in active_chairs(session, association_id)}
+    chairs = {m.id for m in active_chairs(session, association_id, lock=True)}
     for c in plan:
         if c.role == Role.chair:
             chairs.add(c.member.id)

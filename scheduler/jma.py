@@ -4,12 +4,14 @@ JMA's high-frequency feeds (高頻度フィード: eqvol.xml 地震火山, extra
 minute (https://xml.kishou.go.jp/xmlpull.html): the job runs every `jma_poll_seconds` (60, never
 less), asks with If-Modified-Since / If-None-Match (a 304 costs nothing), never downloads a
 telegram whose entry id it has seen (JMA blocks clients that fetch the same files again and again),
-caps every download (MAX_BYTES, streamed) and has a timeout on every request.
+caps every download (MAX_BYTES, streamed) and has a timeout on every request. A telegram is
+fetched only from the feed's own scheme and host, and a redirect is not followed (both refused).
 """
 from __future__ import annotations
 
 import logging
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 import requests
 from defusedxml import ElementTree as SafeET
@@ -35,7 +37,7 @@ class TooLarge(Exception):
 
 def fetch(session: requests.Session, url: str, limit: int, headers: Optional[dict] = None) -> requests.Response:
     """GET with a timeout, reading at most `limit` bytes (the body is in r._capped)."""
-    r = session.get(url, headers=headers or {}, timeout=TIMEOUT, stream=True)
+    r = session.get(url, headers=headers or {}, timeout=TIMEOUT, stream=True, allow_redirects=False)
     try:
         if r.status_code != 200:
             return r
@@ -51,6 +53,11 @@ def fetch(session: requests.Session, url: str, limit: int, headers: Optional[dic
         return r
     finally:
         r.close()
+
+
+def same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return a.scheme in ("https", "http") and (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
 def entries(feed: bytes) -> list[tuple[str, str, str]]:
@@ -103,8 +110,20 @@ def poll(k: Runtime, http: Any = None) -> int:
             with k.db.session() as s:
                 if s.scalar(select(JmaTelegram.id).where(JmaTelegram.entry_id == eid)) is not None:
                     continue
+            if not same_origin(href, base):
+                # a feed's links point to JMA's own host: anything else is never fetched (no
+                # request to an internal address, no forged telegram from elsewhere)
+                with k.db.session() as s:
+                    trigger.refuse(s, eid, utcnow(), "link off the feed's host", code)
+                handled += 1
+                continue
             try:
                 t = fetch(http, href, MAX_BYTES)
+                if 300 <= t.status_code < 400:  # redirects are not followed: refused, like another host
+                    with k.db.session() as s:
+                        trigger.refuse(s, eid, utcnow(), f"redirected ({t.status_code})", code)
+                    handled += 1
+                    continue
                 data = t._capped if t.status_code == 200 else None  # type: ignore[attr-defined]
             except TooLarge:
                 with k.db.session() as s:  # recorded as refused, never fetched again

@@ -36,6 +36,8 @@ class FakeFeed:
         self.docs: dict[str, bytes] = {}
         self.version = 0
         self.requests: list[tuple[str, int]] = []  # (path, status)
+        self.links: dict[str, str] = {}  # entry id → a link of its own (another host…)
+        self.redirects: dict[str, str] = {}  # a document's name → where it redirects (302)
         feed = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +51,8 @@ class FakeFeed:
                     if self.headers.get("If-None-Match") == etag:
                         return self._send(304, b"")
                     return self._send(200, feed.atom(name), {"ETag": etag, "Last-Modified": formatdate(usegmt=True)})
+                if name.startswith("data/") and name[5:] in feed.redirects:
+                    return self._send(302, b"", {"Location": feed.redirects[name[5:]]})
                 if name.startswith("data/") and name[5:] in feed.docs:
                     return self._send(200, feed.docs[name[5:]])
                 self._send(404, b"")
@@ -74,7 +78,7 @@ class FakeFeed:
     def atom(self, feed: str) -> bytes:
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")  # the test's (travelled) clock
         items = "".join(f"<entry><title>x</title><id>{eid}</id><updated>{now}</updated>"
-                        f'<link type="application/xml" href="{self.url}/data/{name}"/></entry>'
+                        f'<link type="application/xml" href="{self.links.get(eid, f"{self.url}/data/{name}")}"/></entry>'
                         for eid, name in self.entries[feed])
         return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
                 f"<title>JMA</title><id>urn:fake:{feed}</id><updated>{now}</updated>"

@@ -25,7 +25,7 @@ def screenshot(page, name: str, tmp_path: Path) -> None:
 
 
 def test_sign_in_by_link_and_the_home_page_fits_a_phone(phone, sim, tmp_path):
-    sim.send(CHAIR, "text", text="回覧 公園清掃のお知らせ\n12月6日（日）9時から公園の清掃をします。")
+    sim.send(CHAIR, "text", text="回覧 公園清掃のお知らせ\n今度の日曜の朝、公園の清掃をします。")
     sim.tap(CHAIR, sim.new(CHAIR), texts.SEND)
     sim.dispatch()
     sign_in_by_link(phone, sim, CHAIR)

@@ -227,3 +227,25 @@ def test_a_block_leader_corrects_their_own_circular(line, demo, db):
             Member.status == MemberStatus.active, Member.line_user_id.is_not(None),
             Member.household.has(block_id=s.scalar(select(Member.block_id).where(Member.line_user_id == LEADER2))))))
     assert set(notice[0].recipients) == second and SATO not in notice[0].recipients
+
+
+def test_a_second_click_of_send_sends_nothing_twice(db, line, demo, fake):
+    """Two 送る of the same correction (or of a 中止) — a double click, or two tabs — queue one
+    notice: the second finds it done (on PostgreSQL it waits for the first's row lock)."""
+    from handlers import corrections
+
+    cid = send_circular(line)
+    send(line)
+    eid = event_id(db)
+    with db.session() as s:
+        chair = s.scalar(select(Member).where(Member.line_user_id == CHAIR))
+        c, ev = s.get(Circular, cid), s.get(Event, eid)
+        for kind, item, action, kw in (("circular", c, "correct", {"title": c.title, "body": "訂正した本文"}),
+                                       ("event", ev, "cancel", {})):
+            corrections.apply(s, chair, kind, item, action, "訂正です", NOW, "Asia/Tokyo", **kw)
+            with pytest.raises(corrections.AlreadyDone):
+                corrections.apply(s, chair, kind, item, action, "訂正です", NOW, "Asia/Tokyo", **kw)
+        s.flush()
+        purposes = s.scalars(select(OutboxMessage.purpose).where(OutboxMessage.purpose.like("correction:%"))).all()
+    assert purposes.count(f"correction:circular:{cid}") == 1 and purposes.count(f"correction:event:{eid}") == 1
+    assert len(purposes) == len(set(purposes))  # the 班長's paper lists once too

@@ -19,7 +19,7 @@ from handlers.messages import texts
 from models import Attachment, AuditLog, Block, Channel, Circular, Delivery, DeliveryHistory, Disaster, Event, Household, Member, \
     MemberStatus, OutboxMessage, Role
 
-from admin_kit import CHAIR, csrf_token, send_circular, set_role, sign_in
+from admin_kit import CHAIR, csrf_token, post_form, send_circular, set_role, sign_in
 from chat import all_text
 from conftest import member, user_id
 
@@ -347,6 +347,21 @@ def test_event_record_refuses_forged_ids_bad_counts_and_closed_events(client, li
     assert texts.RECORD_EVENT_CLOSED in html and 'name="a' not in html
     token = csrf_token(html)
     assert client.post(page, data={f"a{h['高橋 和子']}": "yes", "csrf_token": token}).status_code == 409
+    assert everything(db) == before
+
+
+def test_event_record_refuses_a_cancelled_event(client, line, demo, db, clock):
+    """中止 on the dashboard: the chat's buttons then record nothing, and neither does paper."""
+    ev = send_event(line)
+    sign_in(client, line)
+    b, h = blocks(db), households(db)
+    fix = f"/admin/events/{ev}/fix"
+    assert post_form(client, fix + "?action=cancel", fix,
+                     {"action": "cancel", "note": "雨天のため中止します", "confirm": "1"}).status_code == 303
+    page = f"/admin/prints/events/{ev}/record?b={b['1班']}"
+    before = everything(db)
+    resp = post(client, page, {f"a{h['高橋 和子']}": "yes"})
+    assert resp.status_code == 409 and texts.RECORD_EVENT_HALTED.format(what="（中止）") in resp.get_data(as_text=True)
     assert everything(db) == before
 
 

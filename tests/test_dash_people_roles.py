@@ -73,19 +73,37 @@ def test_take_a_role_away(client, line, demo, db, clock):
 
 
 def test_the_last_chair_cannot_be_removed(client, line, demo, db, clock):
-    set_role(db, ITO, Role.officer)
-    sign_in(client, line, ITO)  # an 役員 may change roles
+    sign_in(client, line, CHAIR)  # not even by themselves
     chair = member(db, CHAIR)
     resp = post_form(client, "/admin/roles", f"/admin/roles/{chair.id}/revoke")
     assert resp.status_code == 400 and texts.ROLES_LAST_CHAIR in resp.get_data(as_text=True)
     resp = post_form(client, "/admin/roles", "/admin/roles/set", {"member": chair.id, "role": "officer"})
     assert resp.status_code == 400 and texts.ROLES_LAST_CHAIR in resp.get_data(as_text=True)
     assert member(db, CHAIR).role == Role.chair and audits(db) == [] and queued_texts(db, CHAIR) == []
-    # with a second chair, the first may step down
+    # with a second chair, the first may step down (the chair does that, not an 役員: below)
     sato = member(db, SATO)
     assert post_form(client, "/admin/roles", "/admin/roles/set", {"member": sato.id, "role": "chair"}).status_code == 303
     assert post_form(client, "/admin/roles", f"/admin/roles/{chair.id}/revoke").status_code == 303
     assert member(db, CHAIR).role == Role.member and member(db, SATO).role == Role.chair
+
+
+def test_an_officer_cannot_make_themselves_chair_or_demote_the_chair(client, line, demo, db, clock):
+    """The chair's role is the chair's to give or take: an 役員 who made themselves chair could
+    then demote the real one (two chairs: the last-chair rule allows it) and take 年度替わり."""
+    set_role(db, ITO, Role.officer)
+    set_role(db, SATO, Role.chair)  # even with two chairs (so the last-chair rule would allow it)
+    sign_in(client, line, ITO)
+    ito, chair = member(db, ITO), member(db, CHAIR)
+    for action, data in (("/admin/roles/set", {"member": ito.id, "role": "chair"}),
+                         (f"/admin/roles/{chair.id}/revoke", {}),
+                         ("/admin/roles/set", {"member": chair.id, "role": "officer"})):
+        resp = post_form(client, "/admin/roles", action, data)
+        assert resp.status_code == 403 and texts.ROLES_CHAIR_ONLY in resp.get_data(as_text=True), action
+    assert (member(db, ITO).role, member(db, CHAIR).role) == (Role.officer, Role.chair)
+    assert audits(db) == [] and queued_texts(db, CHAIR) == []
+    # other roles stay the 役員's to change
+    bosai = member(db, BOSAI)
+    assert post_form(client, "/admin/roles", "/admin/roles/set", {"member": bosai.id, "role": "officer"}).status_code == 303
 
 
 def test_an_unchanged_role_writes_nothing(client, line, demo, db, clock):

@@ -144,3 +144,25 @@ def test_bad_telegrams_are_refused_logged_and_start_nothing(k, db, demo, feed, c
     feed.version += 1  # the feed changes (another entry elsewhere): ours is not fetched again
     jma_job.poll(runtime(k, feed.url))
     assert len(feed.fetched("/data/")) == n
+
+
+def test_a_link_to_another_host_or_a_redirect_is_never_followed(k, db, demo, feed, clock):
+    """A forged or broken feed cannot make the poller fetch from elsewhere (an internal address,
+    a forged telegram that would start disaster mode): the entry is refused, nothing is fetched."""
+    demo_rule(db, mode="auto")
+    elsewhere = FakeFeed()
+    try:
+        elsewhere.publish("eqvol.xml", "urn:x", "q.xml", sample(QUAKE))
+        feed.publish("eqvol.xml", "urn:jma:off-host", "unused.xml", b"")
+        feed.links["urn:jma:off-host"] = f"{elsewhere.url}/data/q.xml"
+        feed.publish("eqvol.xml", "urn:jma:redirect", "moved.xml", b"")
+        feed.redirects["moved.xml"] = f"{elsewhere.url}/data/q.xml"
+        assert jma_job.poll(runtime(k, feed.url)) == 2
+        assert elsewhere.fetched("/data/") == []  # never asked, not even by the redirect
+        with db.session() as s:
+            outcomes = {t.entry_id: (t.outcome, t.reason) for t in s.scalars(select(JmaTelegram))}
+        assert outcomes == {"urn:jma:off-host": ("refused", "link off the feed's host"),
+                            "urn:jma:redirect": ("refused", "redirected (302)")}
+        assert _count(db, Disaster) == 0 and _count(db, OutboxMessage) == 0
+    finally:
+        elsewhere.close()

@@ -438,7 +438,10 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
         sakura = s.scalar(select(Member).where(Member.line_user_id == uid))
         record(s, 1, None, "member.edit", f"member:{sakura.id}", before={"name": "渡辺さくら"},
                after={"name": "渡辺 さくら"})
-    secrets = [uid, "渡辺 さくら", "渡辺さくら", "車いすで参加します", "二階にいて足をけがしました",
+        # and an earlier name (a maiden name, corrected since): it goes too
+        record(s, 1, None, "member.edit", f"member:{sakura.id}", before={"name": "高田 さくら"},
+               after={"name": "渡辺さくら"})
+    secrets = [uid, "渡辺 さくら", "渡辺さくら", "高田 さくら", "車いすで参加します", "二階にいて足をけがしました",
                "35.701234", "139.812345", "東町3-9-1", "photo-of-sakuras-house"]
     before = dump_everything(db)
     assert all(s in before for s in secrets if s != "渡辺さくら")  # the test sees them before

@@ -157,8 +157,12 @@ def event_fix(event_id: int):
         elif action == "correct" and (not title or (title == ev.name and body == ev.note)):
             problem = texts.FIX_NOTHING_CHANGED
         elif form.get("confirm") == "1":
-            corrections.apply(g.db, g.member, "event", ev, action, note, utcnow(), tz,
-                              title=title if action == "correct" else None, body=body if action == "correct" else None)
+            try:
+                corrections.apply(g.db, g.member, "event", ev, action, note, utcnow(), tz,
+                                  title=title if action == "correct" else None,
+                                  body=body if action == "correct" else None)
+            except corrections.AlreadyDone:
+                return message(texts.FIX_ALREADY_DONE, 409)
             return redirect(url_for("admin.event", event_id=ev.id, saved=action), code=303)
         else:
             cost = corrections.cost_text(g.db, "event", ev, action, utcnow(), tz, g.member)

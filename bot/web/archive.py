@@ -122,8 +122,11 @@ def circular_correct(circular_id: int):
         elif not body or (title == c.title and body == c.body):
             problem = texts.FIX_NOTHING_CHANGED
         elif form.get("confirm") == "1":
-            corrections.apply(g.db, g.member, "circular", c, "correct", note, utcnow(), k.timezone,
-                              title=title, body=body)
+            try:
+                corrections.apply(g.db, g.member, "circular", c, "correct", note, utcnow(), k.timezone,
+                                  title=title, body=body)
+            except corrections.AlreadyDone:
+                return message(texts.FIX_ALREADY_DONE, 409)
             return redirect(url_for("admin.circular", circular_id=c.id, saved=1), code=303)
         else:
             cost = corrections.cost_text(g.db, "circular", c, "correct", utcnow(), k.timezone, g.member)

@@ -27,6 +27,7 @@ from handlers.safety.rescue import rescue_alert
 from models import Block, Circular, CircularState, Delivery, Disaster, Event, EventState, Household, utcnow
 from models.audit import record
 from models.circulars import SUBJECT as CIRCULAR
+from models.corrections import event_halt
 from models.events import ANSWERS, SUBJECT as EVENT, amend, recent_events
 from models.safety import STATUSES, SUBJECT as SAFETY, active_disaster
 from models.stats import recent_circulars
@@ -233,6 +234,9 @@ def print_event_record(event_id: int):
             return not_found()
         if not ev.is_open(now):
             return message(texts.RECORD_EVENT_CLOSED, 409)
+        halt = event_halt(g.db, ev.association_id, ev.id)
+        if halt is not None:  # 中止・延期: no answers, as the chat's buttons say
+            return message(texts.RECORD_EVENT_HALTED.format(what=texts.EV_HALT_MARK[halt.action]), 409)
         counts: dict[int, int] = {}
         for hid, value in heads.items():
             if hid in answers and answers[hid] == "yes" and ev.ask_count:

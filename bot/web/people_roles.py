@@ -115,6 +115,10 @@ def _form_id(name: str) -> int | None:
 
 
 def _change(member: Member, role: Role, block_id: int | None):
+    if Role.chair in (role, member.role) and g.member.role != Role.chair:
+        # the chair's role is the chair's to give or to take (as 会長交代 and 年度替わり are):
+        # an 役員 must not make themselves chair and then demote the chair
+        return message(texts.ROLES_CHAIR_ONLY, 403, texts.NAV_ROLES)
     before = member.role.value
     try:
         done = apply_roles(g.db, g.member.association_id, [(member, role, block_id)])

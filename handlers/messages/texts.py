@@ -1169,3 +1169,6 @@ AUDIT_ACTIONS.update({
 })
 AUDIT_FIELDS.update({"withdrawn": "退会した人数", "via": "操作した画面", "added": "追加", "changed": "変更",
                      "removed": "削除"})
+ROLES_CHAIR_ONLY = "会長の役職を付けたり外したりできるのは、会長だけです。"
+RECORD_EVENT_HALTED = "この行事は{what}になったため、出欠は記録できません。"
+FIX_ALREADY_DONE = "この訂正・お知らせは、もう送られています（二度は送りません）。"
