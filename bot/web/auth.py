@@ -31,7 +31,7 @@ from bot.web.headers import secure
 from bot.web.nav import items_for
 from bot.web.signin import consume, landing, peek
 from handlers.messages import texts
-from models import OFFICER_ROLES, Association, Block, LoginToken, Member, MemberStatus, Role, utcnow
+from models import OFFICER_ROLES, Association, Block, Household, LoginToken, Member, MemberStatus, Role, utcnow
 from models.safety import active_disaster, may_see_safety
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -219,6 +219,17 @@ def id_arg(name: str) -> int | None:
     if not value.isascii() or not value.isdigit() or len(value) > 10 or not 1 <= int(value) <= MAX_ID:
         return None
     return int(value)
+
+
+def household_in_scope(household_id: int | None) -> Household | None:
+    """A household the signed-in officer may act on: of their association, and of a block
+    leader's own 班. None otherwise (the page answers 404)."""
+    h = g.db.get(Household, household_id) if household_id else None
+    if h is None or h.association_id != g.member.association_id:
+        return None
+    if g.block_id is not None and h.block_id != g.block_id:
+        return None
+    return h
 
 
 @bp.errorhandler(CSRFError)

@@ -17,7 +17,7 @@ from flask import g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
-from bot.web.auth import ID, bp, id_arg, login_required, not_found
+from bot.web.auth import ID, bp, household_in_scope, id_arg, login_required, not_found
 from bot.web.paper_scope import association, chosen_block
 from handlers.messages import texts
 from models import Block, Channel, Household
@@ -38,16 +38,6 @@ def qr_svg(url: str) -> Markup:
                                                            title=texts.JOIN_CODE, svgclass="qr"))
 
 
-def household_here(household_id: Optional[int]) -> Optional[Household]:
-    """A household of this association (and of a block leader's own 班)."""
-    if household_id is None:
-        return None
-    h = g.db.get(Household, household_id)
-    if h is None or h.association_id != g.member.association_id:
-        return None
-    if g.block_id is not None and h.block_id != g.block_id:
-        return None
-    return h
 
 
 @bp.get("/join-sheets")
@@ -55,7 +45,7 @@ def household_here(household_id: Optional[int]) -> Optional[Household]:
 def join_sheet():
     one = request.args.get("h") is not None
     if one:
-        h = household_here(id_arg("h"))
+        h = household_in_scope(id_arg("h"))
         if h is None or request.args.get("b") is not None:
             return not_found()
         block, households = h.block, [h]
@@ -81,7 +71,7 @@ def join_sheet():
 @bp.route(f"/join-sheets/<{ID}:household_id>/reissue", methods=["GET", "POST"])
 @login_required
 def join_sheet_reissue(household_id: int):
-    h = household_here(household_id)
+    h = household_in_scope(household_id)
     if h is None:
         return not_found()
     if request.method == "POST":

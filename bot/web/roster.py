@@ -18,7 +18,7 @@ from flask import g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.state import kairan
-from bot.web.auth import ID, bp, login_required, not_found
+from bot.web.auth import ID, bp, household_in_scope, login_required, not_found
 from bot.web.roster_ops import board_only, forget_code_attempts, protected, remove_household
 from handlers.messages import dates, texts
 from models import Block, Household, Member, MemberStatus, Role, utcnow
@@ -41,13 +41,6 @@ def blocks_shown() -> list[Block]:
     return list(g.db.scalars(q.order_by(Block.position, Block.id)))
 
 
-def household_or_none(household_id: int) -> Household | None:
-    h = g.db.get(Household, household_id)
-    if h is None or h.association_id != g.member.association_id:
-        return None
-    if g.block_id is not None and h.block_id != g.block_id:
-        return None
-    return h
 
 
 def member_or_none(member_id: int) -> Member | None:
@@ -159,7 +152,7 @@ def _set_paper(h: Household, paper: bool) -> None:
 @bp.route(f"/households/<{ID}:household_id>/edit", methods=["GET", "POST"])
 @login_required
 def household_edit(household_id: int):
-    h = household_or_none(household_id)
+    h = household_in_scope(household_id)
     if h is None:
         return not_found()
     if request.method == "GET":
@@ -214,7 +207,7 @@ def household_new():
 @login_required
 def household_paper(household_id: int):
     """[紙で届ける] on the 要確認世帯 list: one tap sets 紙で受け取る (with who and when)."""
-    h = household_or_none(household_id)
+    h = household_in_scope(household_id)
     if h is None:
         return not_found()
     paper = request.form.get("paper", "1") == "1"
@@ -229,7 +222,7 @@ def household_paper(household_id: int):
 @bp.route(f"/households/<{ID}:household_id>/remove", methods=["GET", "POST"])
 @login_required
 def household_remove(household_id: int):
-    h = household_or_none(household_id)
+    h = household_in_scope(household_id)
     if h is None:
         return not_found()
     if not g.member.is_board:
@@ -269,7 +262,7 @@ def member_edit(member_id: int):
     household = m.household
     raw = request.form.get("household", "")
     if raw:
-        household = household_or_none(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+        household = household_in_scope(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
         if household is None:
             return not_found()  # of another association, or (a block leader) of another 班
     if name is None:
@@ -319,7 +312,7 @@ def needs_check_page():
     done = request.args.get("done", "")
     saved = None
     if done.isascii() and done.isdigit() and len(done) <= 10:
-        h = household_or_none(int(done))
+        h = household_in_scope(int(done))
         saved = h.name if h is not None else None
     return render_template("roster/needs_check.html", blocks=[b for b in by_block if b["rows"]], total=len(rows),
                            saved=saved)
