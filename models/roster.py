@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, delete, event, false, or_, select
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, delete, event, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -60,6 +60,8 @@ class Association(Base):
     # the association lets its municipality's staff see names (unread chairs, households) on the
     # city pages; without it they see aggregate figures only (APPI: no personal data crosses over)
     shares_with_city: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 通報 categories, one per line (models/reports.py); None: the municipality's, else the defaults
+    report_categories: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[created]
     blocks: Mapped[list["Block"]] = relationship(
         back_populates="association", order_by="Block.position", cascade="all, delete-orphan"

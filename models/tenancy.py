@@ -31,6 +31,7 @@ class Municipality(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(60), unique=True)
     code: Mapped[Optional[str]] = mapped_column(String(6))  # 全国地方公共団体コード, optional
+    report_categories: Mapped[Optional[str]] = mapped_column(Text)  # 通報 categories, one per line (models/reports.py)
     created_at: Mapped[created]
 
 

@@ -192,12 +192,12 @@ def fill_0011(url: str) -> dict:
     db = Database(url)
     try:
         # the roster tables are the same at 0011 and at the head but for the city tier's columns of
-        # associations (0013, 0014) and the dashboard's of households (0017): added for the ORM's
-        # seed, then dropped again
+        # associations (0013, 0014), the dashboard's of households (0017) and the reports' categories
+        # (0020): added for the ORM's seed, then dropped again
         later = [("associations", "municipality_id INTEGER"), ("associations", "district VARCHAR(60)"),
                  ("associations", "shares_with_city BOOLEAN DEFAULT false NOT NULL"),
                  ("households", "paper BOOLEAN DEFAULT false NOT NULL"), ("households", "paper_by_id INTEGER"),
-                 ("households", "paper_at TIMESTAMP")]
+                 ("households", "paper_at TIMESTAMP"), ("associations", "report_categories TEXT")]
         with db.engine.begin() as c:
             for table, column in later:
                 c.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))

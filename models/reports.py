@@ -1,0 +1,148 @@
+"""通報: problems residents report (a broken streetlight, a cave-in, a flooded road) and their triage.
+
+- `Report`: one report of one association, made by a member (the reporter, SET NULL when erased),
+  with a category, a location (LINE's location message; or an address typed when the phone cannot
+  share), a short comment and up to MAX_PHOTOS photos. While the reporter is still answering the
+  questions it is a `draft` (no number); on confirm it gets its number (通報 No. 2026-0142: the year
+  in JST and a sequence per association and year) and the status `received`.
+- Status: received (受付) → checking (確認中) → in_progress (対応中) → done (完了) / declined
+  (対応しない, with a reason) / forwarded (市へ転送: the municipality's staff then take it on; they
+  move it on with the same statuses, `forwarded_to` stays set).
+- `ReportPhoto`: like the safety photos: the handler writes the row (`pending`, no data), the
+  scheduler downloads it from LINE's content API once, re-encodes it without metadata, and marks
+  it `stored` or `failed`. Kept in the database so every web process and machine can serve it.
+- `ReportUpdate`: the history (status changes, notes: public ones go back to the reporter and the
+  followers as a push through the outbox; internal ones do not).
+- `ReportFollower`: who hears back: the reporter, and residents who said 「同じものです（賛同）」 (+1).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, association_fk, created, intpk
+
+# the default categories (an association or municipality may keep its own list: report_categories)
+CATEGORIES = ("道路・歩道", "街灯・防犯灯", "ごみ・不法投棄", "公園", "水路・冠水", "空き家", "その他")
+STATUSES = ("draft", "received", "checking", "in_progress", "done", "declined", "forwarded")
+OPEN_STATUSES = ("received", "checking", "in_progress", "forwarded")
+CLOSED_STATUSES = ("done", "declined")
+MAX_PHOTOS = 3
+MAX_COMMENT = 300
+MAX_ADDRESS = 120
+MAX_NOTE = 300
+DAILY_LIMIT = 10  # reports a member may confirm per day (JST)
+NEARBY_METRES = 50  # an open report of the same category this close is probably the same thing
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # LINE's images are smaller; anything bigger is refused
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("association_id", "year", "seq"),
+        Index("ix_reports_association_status", "association_id", "status"),
+    )
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    year: Mapped[Optional[int]] = mapped_column(Integer)  # set with seq on confirm
+    seq: Mapped[Optional[int]] = mapped_column(Integer)
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    block_id: Mapped[Optional[int]] = mapped_column(ForeignKey("blocks.id", ondelete="SET NULL"))  # reporter's 班
+    category: Mapped[Optional[str]] = mapped_column(String(20))
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    address: Mapped[Optional[str]] = mapped_column(String(MAX_ADDRESS))  # LINE's location address, or typed
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    keep_photo_location: Mapped[bool] = mapped_column(Boolean, default=False)  # the reporter agreed EXIF GPS be kept
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status_reason: Mapped[Optional[str]] = mapped_column(String(MAX_NOTE))  # 対応しない: why
+    assigned_member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    forwarded_to: Mapped[Optional[int]] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"),
+                                                        index=True)
+    forward_note: Mapped[Optional[str]] = mapped_column(String(MAX_NOTE))  # the association's note to the city
+    forwarded_at: Mapped[Optional[dt.datetime]]
+    duplicate_of: Mapped[Optional[int]] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    created_at: Mapped[created]
+    submitted_at: Mapped[Optional[dt.datetime]]  # the confirm
+    updated_at: Mapped[created]
+    closed_at: Mapped[Optional[dt.datetime]]
+    photos: Mapped[list["ReportPhoto"]] = relationship(
+        back_populates="report", order_by="ReportPhoto.id", cascade="all, delete-orphan")
+    updates: Mapped[list["ReportUpdate"]] = relationship(
+        back_populates="report", order_by="ReportUpdate.id", cascade="all, delete-orphan")
+
+    @property
+    def number(self) -> str:
+        """通報 No. 2026-0142 (empty for a draft)."""
+        return f"{self.year}-{self.seq:04d}" if self.year and self.seq else ""
+
+
+class ReportPhoto(Base):
+    __tablename__ = "report_photos"
+    __table_args__ = (Index("ix_report_photos_status", "status"),)
+    id: Mapped[intpk]
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    line_message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[Optional[str]] = mapped_column(String(100))  # after re-encoding: image/jpeg or image/png
+    data: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # NULL until downloaded
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / stored / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[Optional[dt.datetime]]
+    at: Mapped[created]
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class ReportUpdate(Base):
+    __tablename__ = "report_updates"
+    id: Mapped[intpk]
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    status: Mapped[Optional[str]] = mapped_column(String(12))  # the new status (None: a note only)
+    note: Mapped[Optional[str]] = mapped_column(String(MAX_NOTE))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # told to the reporter and followers
+    by_member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    by_staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city_staff.id", ondelete="SET NULL"))
+    at: Mapped[created]
+    report: Mapped[Report] = relationship(back_populates="updates")
+
+
+class ReportFollower(Base):
+    __tablename__ = "report_followers"
+    __table_args__ = (UniqueConstraint("report_id", "member_id"),)
+    id: Mapped[intpk]
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="reporter")  # reporter / plus1
+    at: Mapped[created]
+
+
+def categories_for(association, municipality=None) -> tuple[str, ...]:
+    """The association's own list, else its municipality's, else CATEGORIES (one per line in the column)."""
+    for owner in (association, municipality):
+        raw = getattr(owner, "report_categories", None) if owner is not None else None
+        if raw:
+            items = tuple(c.strip() for c in raw.splitlines() if c.strip())
+            if items:
+                return items
+    return CATEGORIES
+
+
+def next_seq(session: Session, association_id: int, year: int) -> int:
+    """The next number of the association's year (the unique constraint catches a race: retry)."""
+    last = session.scalar(select(func.max(Report.seq)).where(Report.association_id == association_id,
+                                                           Report.year == year))
+    return (last or 0) + 1
