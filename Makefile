@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# make run PORT=8080: serve on another port (the simulator follows)
+PORT ?= 8000
 
 .PHONY: run test scheduler bench clean
 
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/kairan serve
+	$(BIN)/kairan serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
