@@ -8,6 +8,7 @@ from typing import Optional
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from .delivery import Delivery
 from .roster import Household, Member, MemberStatus
 
 
@@ -42,3 +43,18 @@ def registered_counts(session: Session, association_id: int) -> dict[int, int]:
             Member.line_user_id.is_not(None), Member.household_id.is_not(None)))
         .group_by(Member.household_id))
     return {hid: n for hid, n in rows}
+
+
+def contact_rows(session: Session, association_id: int, block_id: int, disaster_id: Optional[int] = None) -> list:
+    """連絡網 of one 班: (household, on LINE, its latest safety receipt of the disaster or None),
+    要支援 first. "On LINE": an active member is registered and the household is not on paper."""
+    households = list(session.scalars(select(Household).where(
+        Household.association_id == association_id, Household.block_id == block_id)
+        .order_by(Household.needs_support.desc(), Household.id)))
+    on_line = registered_counts(session, association_id)
+    answers = {}
+    if disaster_id is not None and households:
+        answers = {d.household_id: d for d in session.scalars(select(Delivery).where(
+            Delivery.disaster_id == disaster_id, Delivery.person_key == 0,
+            Delivery.household_id.in_([h.id for h in households])))}
+    return [(h, bool(on_line.get(h.id)) and not h.paper, answers.get(h.id)) for h in households]

@@ -1,7 +1,7 @@
 """通報: problems residents report (a broken streetlight, a cave-in, a flooded road) and their triage.
 
 - `Report`: one report of one association, made by a member (the reporter, SET NULL when erased),
-  with a category, a location (LINE's location message; or an address typed when the phone cannot
+  with a category (texts.REPORT_CATEGORIES unless the association or city keeps its own), a location (LINE's location message; or an address typed when the phone cannot
   share), a short comment and up to MAX_PHOTOS photos. While the reporter is still answering the
   questions it is a `draft` (no number); on confirm it gets its number (通報 No. 2026-0142: the year
   in JST and a sequence per association and year) and the status `received`.
@@ -37,8 +37,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, association_fk, created, intpk
 
-# the default categories (an association or municipality may keep its own list: report_categories)
-CATEGORIES = ("道路・歩道", "街灯・防犯灯", "ごみ・不法投棄", "公園", "水路・冠水", "空き家", "その他")
 STATUSES = ("draft", "received", "checking", "in_progress", "done", "declined", "forwarded")
 OPEN_STATUSES = ("received", "checking", "in_progress", "forwarded")
 CLOSED_STATUSES = ("done", "declined")
@@ -130,15 +128,16 @@ class ReportFollower(Base):
     at: Mapped[created]
 
 
-def categories_for(association, municipality=None) -> tuple[str, ...]:
-    """The association's own list, else its municipality's, else CATEGORIES (one per line in the column)."""
+def categories_for(association, municipality=None, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The association's own list, else its municipality's, else `default` (the words'
+    texts.REPORT_CATEGORIES). One category per line in the column."""
     for owner in (association, municipality):
         raw = getattr(owner, "report_categories", None) if owner is not None else None
         if raw:
             items = tuple(c.strip() for c in raw.splitlines() if c.strip())
             if items:
                 return items
-    return CATEGORIES
+    return tuple(default)
 
 
 def next_seq(session: Session, association_id: int, year: int) -> int:

@@ -228,6 +228,10 @@ CASES: dict[tuple[str, str], list[Req]] = {
                                form=lambda m, t: {"confirm": "1"})],
     ("/admin/needs-check", "GET"): [Req("GET", lambda m, t: "/admin/needs-check", 200),
                                     Req("GET", lambda m, t: f"/admin/needs-check?done={t.households['paper']}", 200)],
+    # when LINE is down: a 班's 連絡網 (tests/test_line_down.py)
+    ("/admin/prints/contacts", "GET"): [
+        Req("GET", lambda m, t: f"/admin/prints/contacts?b={t.blocks[1]}", 404),
+        Req("GET", lambda m, t: f"/admin/prints/contacts?b={m.blocks[1]}", 200)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

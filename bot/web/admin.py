@@ -10,9 +10,11 @@ from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, UNREAD_SHOWN, bp, login_required, not_found
 from handlers.messages import dates, texts
 from handlers.messages.labels import target_label
-from models import Circular, CircularState, Member, MemberStatus, OutboxMessage
+from models import Circular, CircularState, Member, MemberStatus, OutboxMessage, utcnow
 from models.events import ANSWERS, recent_events, results
 from models.households import needs_check_count
+from models.outage import line_down_since
+from models.tenancy import channel_id_for
 from models.circulars import target_block_names
 from models.stats import read_stats, recent_circulars
 
@@ -31,6 +33,8 @@ def _waiting(member) -> list[dict]:
         Member.association_id == aid, Member.status == MemberStatus.pending,
         *([Member.block_id == block_id] if block_id is not None else [])))
     items = []
+    if line_down_since(g.db, channel_id_for(g.db, aid), utcnow()) is not None:
+        items.append((texts.HOME_LINE_DOWN, "admin.prints"))  # 連絡網 of each 班 on the prints page
     if pending:
         items.append((texts.HOME_PENDING.format(n=pending), "admin.approvals"))
     if member.is_board:  # sends are the board's to watch (a block leader's pushes are the association's)

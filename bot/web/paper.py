@@ -23,12 +23,14 @@ from bot.web.paper_scope import association, chosen_block
 from handlers.events.common import MAX_HEADS
 from handlers.framework.ctx import Ctx
 from handlers.messages import dates, texts
+from handlers.safety.contacts import contact_status
 from handlers.safety.rescue import rescue_alert
 from models import Block, Circular, CircularState, Delivery, Disaster, Event, EventState, Household, utcnow
 from models.audit import record
 from models.circulars import SUBJECT as CIRCULAR
 from models.corrections import event_halt
 from models.events import ANSWERS, SUBJECT as EVENT, amend, recent_events
+from models.households import contact_rows
 from models.safety import STATUSES, SUBJECT as SAFETY, active_disaster
 from models.stats import recent_circulars
 
@@ -354,6 +356,23 @@ def _proxy_status(ctx: Ctx, d: Disaster, h: Household, status: str) -> None:
     if status == "rescue" and not was_rescue:
         rescue_alert(ctx, row)
     ctx.audit("safety.proxy", f"household:{h.id}", status=status, via="paper")
+
+
+# --- 連絡網: who to phone or visit when LINE is down ----------------------------------------------
+@bp.get("/prints/contacts")
+@login_required
+def print_contacts():
+    """The 班's households with how they receive (LINE / 紙), 要支援, the phone if the roster has
+    one, and the latest answer of the active (or latest) disaster; for when LINE is down."""
+    block = chosen_block()
+    if block is None:
+        return not_found()
+    d = latest_disaster()
+    rows = [{"h": h, "way": texts.CONTACTS_WAY_LINE if on_line else texts.CONTACTS_WAY_PAPER,
+             "status": contact_status(r, tz()) if d is not None else ""}
+            for h, on_line, r in contact_rows(g.db, g.member.association_id, block.id, d.id if d else None)]
+    return render_template("paper/contacts.html", block=block, d=d, rows=rows, association=association(),
+                           kind=texts.DISASTER_KINDS.get(d.kind, "") if d else "")
 
 
 from bot.web import paper_join  # noqa: E402,F401 - the join sheets, on the same blueprint

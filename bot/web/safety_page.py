@@ -29,9 +29,11 @@ from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, Disaster, Role, SafetyPhoto
+from models import Delivery, Disaster, Role, SafetyPhoto, utcnow
 from models.safety import active_disaster, may_see_safety
+from models.outage import line_down_since
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
+from models.tenancy import channel_id_for
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
 protect_posts(bp)  # no POST here today; any later one carries the CSRF token
@@ -170,8 +172,10 @@ def page():
         markers = [_shown(r, tz) for r in located_rows(g.db, d.id, g.block_id)]
     markers = [{**m, "popup": popup(m)} for m in markers]
     refresh = REFRESH_SECONDS if d.ended_at is None else None
+    down = line_down_since(g.db, channel_id_for(g.db, d.association_id), utcnow()) if refresh else None
+    line_down = texts.LINE_DOWN_BANNER.format(since=dates.short(down, kairan().settings.timezone)) if down else ""
     view = {"d": [d.id, d.kind, str(d.ended_at)], "counts": counts, "rows": rows, "markers": markers,
-            "located": located, "page": page_no, "total": total, "refresh": refresh}
+            "located": located, "page": page_no, "total": total, "refresh": refresh, "line_down": line_down}
     etag = etag_of(view)
     if etag in request.if_none_match:
         resp = Response(status=304)
@@ -188,7 +192,7 @@ def page():
     resp = Response(render_template(
         "admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
         markers=json.dumps(markers, ensure_ascii=False), show_map=located, pages=pages, etag=etag,
-        tile_url=kairan().settings.tile_url, refresh=refresh), mimetype="text/html")
+        tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down), mimetype="text/html")
     resp.set_etag(etag)
     return resp
 

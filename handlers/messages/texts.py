@@ -1172,3 +1172,27 @@ AUDIT_FIELDS.update({"withdrawn": "退会した人数", "via": "操作した画�
 ROLES_CHAIR_ONLY = "会長の役職を付けたり外したりできるのは、会長だけです。"
 RECORD_EVENT_HALTED = "この行事は{what}になったため、出欠は記録できません。"
 FIX_ALREADY_DONE = "この訂正・お知らせは、もう送られています（二度は送りません）。"
+
+# --- when LINE is down: the 連絡網 (models/outage.py, handlers/safety/contacts.py) ---------------
+LINE_DOWN_BANNER = ("LINEにメッセージが届いていません（{since}から）。送れなかった安否確認はLINEが戻りしだい自動で送ります。"
+                    "それまでは電話や訪問で確かめてください。")
+LINE_DOWN_CONTACTS = "班ごとの連絡網（印刷用）を開く"
+CONTACTS_TITLE = "連絡網"
+CONTACTS_HEAD = "{association}　{block}　連絡網"
+CONTACTS_NOTE = "LINEが使えないときは、この表で電話や訪問をしてください。要支援の世帯が先頭です。"
+CONTACTS_COL_PHONE = "電話"
+CONTACTS_COL_WAY = "受け取り方"
+CONTACTS_COL_STATUS = "最新の安否"
+CONTACTS_WAY_LINE = "LINE"
+CONTACTS_WAY_PAPER = "紙"
+CONTACTS_NO_STATUS = "回答なし"
+CONTACTS_PUSH_TITLE = "【連絡網】LINEが止まっていた間の確認用です（{kind}）"
+CONTACTS_PUSH_ASK = "回答のない世帯には電話か訪問をお願いします。"
+CONTACTS_LINE = "・{name}様（{marks}）{phone}{status}"
+CONTACTS_PHONE = " ☎{phone}"
+CONTACTS_STATUS = " ／ {status}"
+CONTACTS_BLOCK = "■{block}"
+HOME_LINE_DOWN = "LINEにメッセージが届いていません。連絡網を印刷して、電話や訪問で確かめてください。"
+
+# --- 通報: the default categories (an association or city may keep its own: models/reports.py) ----
+REPORT_CATEGORIES = ("道路・歩道", "街灯・防犯灯", "ごみ・不法投棄", "公園", "水路・冠水", "空き家", "その他")
