@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import ForeignKey, func, select
+from sqlalchemy import ForeignKey, and_, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, intpk
 from .infra import OutboxMessage
+from .roster import Association
+from .tenancy import Channel
 
 OUTAGE_AFTER = dt.timedelta(minutes=5)
 URGENT_MIN = 50  # handlers/safety/common.py: DISASTER (checks, re-asks) = 50, URGENT (rescue) = 100
@@ -67,3 +69,22 @@ def open_outage(session: Session, channel_id: Optional[int]) -> Optional[LineOut
     cond = LineOutage.channel_id.is_(None) if channel_id is None else LineOutage.channel_id == channel_id
     return session.scalars(select(LineOutage).where(cond, LineOutage.recovered_at.is_(None))
                            .order_by(LineOutage.id.desc()).limit(1)).first()
+
+
+def since_for(association_id: int):
+    """A scalar subquery: since when the outage noticed on the association's channel (its own, else
+    its municipality's, else the environment's) lasts, NULL when there is none. One statement, so
+    that a page can ask it along with what it loads anyway."""
+    own = select(Channel.id).where(Channel.association_id == association_id).scalar_subquery()
+    city = (select(Channel.id).join(Association, Association.municipality_id == Channel.municipality_id)
+            .where(Association.id == association_id).scalar_subquery())
+    channel = func.coalesce(own, city)
+    return (select(LineOutage.since).where(
+        LineOutage.recovered_at.is_(None),
+        or_(LineOutage.channel_id == channel, and_(LineOutage.channel_id.is_(None), channel.is_(None))))
+        .order_by(LineOutage.id.desc()).limit(1).scalar_subquery())
+
+
+def outage_since(session: Session, association_id: int) -> Optional[dt.datetime]:
+    """Since when LINE is down for the association's residents, as the scheduler noticed it."""
+    return session.scalar(select(since_for(association_id)))

@@ -10,11 +10,10 @@ from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, UNREAD_SHOWN, bp, login_required, not_found
 from handlers.messages import dates, texts
 from handlers.messages.labels import target_label
-from models import Circular, CircularState, Member, MemberStatus, OutboxMessage, utcnow
+from models import Circular, CircularState, Member, MemberStatus, OutboxMessage
 from models.events import ANSWERS, recent_events, results
 from models.households import needs_check_count
-from models.outage import line_down_since
-from models.tenancy import channel_id_for
+from models.outage import outage_since
 from models.circulars import target_block_names
 from models.stats import read_stats, recent_circulars
 
@@ -33,7 +32,7 @@ def _waiting(member) -> list[dict]:
         Member.association_id == aid, Member.status == MemberStatus.pending,
         *([Member.block_id == block_id] if block_id is not None else [])))
     items = []
-    if line_down_since(g.db, channel_id_for(g.db, aid), utcnow()) is not None:
+    if outage_since(g.db, aid) is not None:  # noticed by the scheduler (models/outage.py)
         items.append((texts.HOME_LINE_DOWN, "admin.prints"))  # 連絡網 of each 班 on the prints page
     if pending:
         items.append((texts.HOME_PENDING.format(n=pending), "admin.approvals"))

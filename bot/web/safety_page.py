@@ -29,11 +29,10 @@ from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, Disaster, Role, SafetyPhoto, utcnow
+from models import Delivery, Disaster, Role, SafetyPhoto
 from models.safety import active_disaster, may_see_safety
-from models.outage import line_down_since
+from models.outage import since_for
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
-from models.tenancy import channel_id_for
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
 protect_posts(bp)  # no POST here today; any later one carries the CSRF token
@@ -56,6 +55,22 @@ def safety_access(view):
 
 def sees_locations() -> bool:
     return g.member.role in (Role.chair, Role.disaster_officer, Role.block_leader)
+
+
+def _live() -> tuple[Disaster | None, object]:
+    """The active disaster and since when LINE is down for this association (one statement), or
+    else the latest disaster and None."""
+    aid = g.member.association_id
+    row = g.db.execute(select(Disaster, since_for(aid)).where(
+        Disaster.association_id == aid, Disaster.ended_at.is_(None))).first()
+    if row is not None:
+        return row[0], row[1]
+    return _latest(), None
+
+
+def _latest() -> Disaster | None:
+    return g.db.scalars(select(Disaster).where(Disaster.association_id == g.member.association_id)
+                        .order_by(Disaster.started_at.desc()).limit(1)).first()
 
 
 def current() -> Disaster | None:
@@ -151,7 +166,7 @@ def page():
     page_no = _page_number()
     if page_no is None:
         return not_found()
-    d = current()
+    d, down = _live()
     if d is None:
         return render_template("admin_safety.html", d=None, rows=[], counts={}, refresh=None)
     tz = ZoneInfo(kairan().settings.timezone)
@@ -172,7 +187,6 @@ def page():
         markers = [_shown(r, tz) for r in located_rows(g.db, d.id, g.block_id)]
     markers = [{**m, "popup": popup(m)} for m in markers]
     refresh = REFRESH_SECONDS if d.ended_at is None else None
-    down = line_down_since(g.db, channel_id_for(g.db, d.association_id), utcnow()) if refresh else None
     line_down = texts.LINE_DOWN_BANNER.format(since=dates.short(down, kairan().settings.timezone)) if down else ""
     view = {"d": [d.id, d.kind, str(d.ended_at)], "counts": counts, "rows": rows, "markers": markers,
             "located": located, "page": page_no, "total": total, "refresh": refresh, "line_down": line_down}
