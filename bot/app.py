@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot import webhook
     from bot.web import admin, admin_events, archive, auth, pages, safety_page  # noqa: F401 - pages register on auth.bp
     from bot.web import audit_page, paper, people, roster  # noqa: F401 - the dashboard (issue 12), on auth.bp
-    from bot.web import city, city_auth  # noqa: F401 - the city staff's pages register on city_auth.bp
+    from bot.web import city, city_auth, errors  # noqa: F401 - the city staff's pages register on city_auth.bp
     from bot.web import city_registry, registry as registry_pages  # noqa: F401 - the registry's pages (auth.bp, city_auth.bp)
 
     app.register_blueprint(webhook.bp)
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(safety_page.bp)
     app.register_blueprint(city_auth.bp)
+    errors.register(app)  # every error page in Japanese, phone-sized (bot/web/errors.py)
     if settings.simulator:
         from bot.dev import simulator
         simulator.init_app(app)

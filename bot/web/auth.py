@@ -21,7 +21,7 @@ import functools
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 
@@ -243,11 +243,3 @@ def not_found(_e: Any = None):
     return message(texts.ADMIN_NOT_FOUND, 404, texts.ADMIN_TITLE_NOT_FOUND)
 
 
-@bp.app_errorhandler(404)
-def no_such_page(e: Any):
-    """A URL under /admin that is no page at all (e.g. an id out of range): the same answer, in Japanese."""
-    if not request.path.startswith(bp.url_prefix + "/"):
-        return e
-    resp = make_response(not_found())
-    resp.headers["Cache-Control"] = "no-store"
-    return secure(resp)
