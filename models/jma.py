@@ -95,3 +95,23 @@ def rule_for(session: Session, association: Association) -> Optional[JmaRule]:
     if own is not None:
         return own
     return session.scalar(select(JmaRule).where(JmaRule.municipality_id == association.municipality_id))
+
+
+RULE_FIELDS = ("city_codes", "quake_areas", "tsunami_areas", "min_intensity", "quake", "tsunami", "special",
+               "mode", "ask_minutes")
+DEFAULTS = {"city_codes": "", "quake_areas": "", "tsunami_areas": "", "min_intensity": "5-", "quake": True,
+            "tsunami": True, "special": True, "mode": "ask", "ask_minutes": 10}
+
+
+def own_rule(session: Session, association: Association, create: bool = False) -> Optional[JmaRule]:
+    """The association's own rule, to change: a municipality's rule is copied into one first; with
+    `create`, an association without any rule gets one with the defaults."""
+    rule = rule_for(session, association)
+    if rule is not None and rule.association_id == association.id:
+        return rule
+    if rule is None and not create:
+        return None
+    values = {f: getattr(rule, f) for f in RULE_FIELDS} if rule is not None else dict(DEFAULTS)
+    own = JmaRule(association_id=association.id, **values)
+    session.add(own)
+    return own

@@ -228,6 +228,11 @@ CASES: dict[tuple[str, str], list[Req]] = {
                                form=lambda m, t: {"confirm": "1"})],
     ("/admin/needs-check", "GET"): [Req("GET", lambda m, t: "/admin/needs-check", 200),
                                     Req("GET", lambda m, t: f"/admin/needs-check?done={t.households['paper']}", 200)],
+    # 自動開始 (tests/test_dash_jma.py): the chair and the 防災担当 (a block leader: 403)
+    ("/admin/jma", "GET"): [Req("GET", lambda m, t: "/admin/jma", 200, forbidden=BOARD_ONLY)],
+    ("/admin/jma", "POST"): [Req("POST", lambda m, t: "/admin/jma", 303, forbidden=BOARD_ONLY,
+                                 form=lambda m, t: {"city_codes": "1310100", "min_intensity": "5+", "mode": "ask",
+                                                    "ask_minutes": "10", "quake": "1"})],
     # when LINE is down: a 班's 連絡網 (tests/test_line_down.py)
     ("/admin/prints/contacts", "GET"): [
         Req("GET", lambda m, t: f"/admin/prints/contacts?b={t.blocks[1]}", 404),

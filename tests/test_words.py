@@ -41,6 +41,7 @@ ALLOWED_LITERALS = {
     "ヶ": "katakana → hiragana: the range's last letter (handlers/safety/report.py)",
     r"[・、,，/]": "splits a list of 班 typed in the 出欠 form (handlers/framework/drafts.py)",
     "午後|PM": "an afternoon time typed in the 出欠 form (handlers/events/form.py)",
+    r"[\s,、]+": "splits a list of JMA codes typed on the 自動開始 page (bot/web/jma_page.py)",
 }
 
 

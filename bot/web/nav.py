@@ -14,6 +14,7 @@ from flask import current_app, request, url_for
 
 from handlers.messages import texts
 from models import Member, Role
+from handlers.safety.common import STARTERS
 from models.safety import may_see_safety
 
 Rule = Callable[[Member], bool]
@@ -34,6 +35,11 @@ def chair(m: Member) -> bool:
 def role_keepers(m: Member) -> bool:
     """Who may change roles: the chair and the officers (役員)."""
     return m.is_officer and m.role in (Role.chair, Role.officer)
+
+
+def starters(m: Member) -> bool:
+    """Who starts disaster mode, and sets when it starts itself: the chair and the 防災担当."""
+    return m.is_officer and m.role in STARTERS
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ NAV: tuple[Item, ...] = (
     Item("admin.prints", texts.NAV_PRINTS, ("admin.prints", "admin.print_", "admin.join_sheet")),
     Item("admin.registry_home", texts.NAV_REGISTRY, ("admin.registry",), who=board),
     Item("admin.audit", texts.NAV_AUDIT, ("admin.audit",), who=board),
+    Item("admin.jma_rule", texts.NAV_JMA, ("admin.jma_rule",), who=starters),
     Item("safety_page.page", texts.NAV_SAFETY, ("safety_page.",), who=may_see_safety, alert_in_disaster=True),
 )
 

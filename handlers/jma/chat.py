@@ -10,10 +10,8 @@ from handlers.jma.trigger import do_start
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.safety.common import STARTERS
-from models.jma import INTENSITIES, MODES, JmaRule, JmaStart, rule_for
+from models.jma import INTENSITIES, MODES, JmaRule, JmaStart, own_rule, rule_for
 
-RULE_FIELDS = ("city_codes", "quake_areas", "tsunami_areas", "min_intensity", "quake", "tsunami", "special",
-               "mode", "ask_minutes")
 
 
 def _own_start(ctx: Ctx):
@@ -77,12 +75,7 @@ def rule_command(ctx: Ctx) -> None:
 
 def _own_rule(ctx: Ctx) -> JmaRule | None:
     """The association's own rule; a municipality's rule is copied into one before a change."""
-    rule = rule_for(ctx.session, ctx.association)
-    if rule is None or rule.association_id == ctx.association.id:
-        return rule
-    own = JmaRule(association_id=ctx.association.id, **{f: getattr(rule, f) for f in RULE_FIELDS})
-    ctx.session.add(own)
-    return own
+    return own_rule(ctx.session, ctx.association)
 
 
 def _change(ctx: Ctx, field: str, value) -> None:

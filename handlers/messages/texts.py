@@ -1208,3 +1208,30 @@ ERROR_PAGES = {
     500: ("ただいま表示できません", "しばらくしてから、もう一度開いてください。続くときは、自治会の役員にお知らせください。"),
 }
 ERROR_BACK = "LINEのトーク画面に戻ってください（このページは閉じてかまいません）。"
+
+# --- 自動開始 on the dashboard (/admin/jma, bot/web/jma_page.py) -------------------------------------
+NAV_JMA = "自動開始"
+JMA_PAGE_INTRO = ("気象庁の地震・津波・特別警報の情報で、災害モードを自動で始める設定です。"
+                  "会長と防災担当が変えられます。")
+JMA_PAGE_CITY_RULE = "いまは市の設定を使っています。保存すると、この自治会だけの設定になります。"
+JMA_PAGE_NO_RULE = "まだ設定がありません。市町村コードを入れて保存すると使えるようになります。"
+JMA_PAGE_CODES = "市町村コード（7けた、いくつでも。カンマ区切り）"
+JMA_PAGE_QUAKE_AREAS = "震度速報の地域コード（3けた、任意）"
+JMA_PAGE_TSUNAMI_AREAS = "津波予報区のコード（3けた、海の近くの自治会のみ）"
+JMA_PAGE_QUAKE = "地震で始める"
+JMA_PAGE_INTENSITY = "震度"
+JMA_PAGE_TSUNAMI = "津波警報以上で始める"
+JMA_PAGE_SPECIAL = "特別警報で始める"
+JMA_PAGE_MODE = "始め方"
+JMA_PAGE_MINUTES = "確認の返事がないとき、何分後に自動で始めるか（1〜120分）"
+JMA_PAGE_SAVE = "この設定で保存する"
+JMA_PAGE_SAVED = "保存しました。"
+JMA_PAGE_ONLY = "自動開始の設定は、会長と防災担当だけが変えられます。"
+JMA_PAGE_BAD_CODES = "市町村コードは7けたの数字で入れてください（例：1310100）。"
+JMA_PAGE_BAD_AREAS = "地域・津波予報区のコードは3けたの数字で入れてください（例：350）。"
+JMA_PAGE_BAD_CHOICE = "選べる値から選んでください。"
+JMA_PAGE_BAD_MINUTES = "分は1〜120の数字で入れてください。"
+JMA_PAGE_TOO_MANY = "コードが多すぎます（{n}個まで）。"
+JMA_PAGE_HISTORY = "これまでの自動開始"
+JMA_PAGE_HISTORY_NONE = "まだありません。"
+JMA_START_STATES = {"asked": "役員に確認", "started": "開始", "declined": "開始しない", "cancelled": "取り消し"}
