@@ -58,6 +58,7 @@ NAV: tuple[Item, ...] = (
     Item("admin.registry_home", texts.NAV_REGISTRY, ("admin.registry",), who=board),
     Item("admin.audit", texts.NAV_AUDIT, ("admin.audit",), who=board),
     Item("safety_page.page", texts.NAV_SAFETY, ("safety_page.",), who=may_see_safety, alert_in_disaster=True),
+    Item("admin.shelter", texts.NAV_SHELTER, ("admin.shelter",)),
 )
 
 
