@@ -65,6 +65,8 @@ def _without_action(bubble: dict, action: str) -> dict:
 def _carousel(alt: str, bubbles: list[dict], quick: Sequence[Any] | None) -> dict:
     if not 1 <= len(bubbles) <= MAX_BUBBLES:
         raise ValueError(f"{len(bubbles)} bubbles; a carousel holds 1 to {MAX_BUBBLES}")
+    if len({b.get("size") for b in bubbles}) > 1:  # LINE: every bubble of a carousel has the same width
+        raise ValueError("bubbles of different sizes in one carousel")
     out = {"type": "flex", "altText": alt[:400], "contents": {"type": "carousel", "contents": bubbles}}
     if quick:
         if len(quick) > QUICK_REPLY_MAX_ITEMS:
@@ -74,7 +76,7 @@ def _carousel(alt: str, bubbles: list[dict], quick: Sequence[Any] | None) -> dic
 
 
 def _more(data: str) -> dict:
-    return FlexBubble(size="kilo", body=FlexBox(layout="vertical", contents=[
+    return FlexBubble(body=FlexBox(layout="vertical", contents=[
         FlexText(text=texts.VIEW_CIRCULARS_MORE_TITLE, weight="bold", size="lg", wrap=True),
         FlexText(text=texts.VIEW_CIRCULARS_MORE_BODY, size="md", wrap=True, margin="md")]),
         footer=FlexBox(layout="vertical", contents=[
