@@ -109,3 +109,10 @@ def test_a_newcomer_typing_the_help_word_registers_and_keeps_the_question(line, 
     name_q = line.tap(NEWCOMER, blocks, "2班")
     assert all_text(view(line, NEWCOMER, "circulars")) == all_text(name_q)  # the same question, not a restart
     assert all_text(line.text(NEWCOMER, texts.CMD_HELP)) == all_text(name_q)
+
+
+def test_a_member_waiting_for_approval_hears_so(line, demo, db, fake):
+    with db.session() as s:
+        s.scalar(select(Member).where(Member.line_user_id == SATO)).status = MemberStatus.pending
+    for v in ("circulars", "me", "status"):
+        assert all_text(view(line, SATO, v)) == texts.WAITING_APPROVAL
