@@ -62,6 +62,9 @@ class Association(Base):
     shares_with_city: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # 通報 categories, one per line (models/reports.py); None: the municipality's, else the defaults
     report_categories: Mapped[Optional[str]] = mapped_column(Text)
+    # 避難所・連絡先: free text the board keeps on the dashboard (/admin/shelter), shown by the chat's
+    # 避難所・連絡先 view (handlers/views); None: a polite default
+    shelter_info: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[created]
     blocks: Mapped[list["Block"]] = relationship(
         back_populates="association", order_by="Block.position", cascade="all, delete-orphan"

@@ -237,6 +237,11 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/prints/contacts", "GET"): [
         Req("GET", lambda m, t: f"/admin/prints/contacts?b={t.blocks[1]}", 404),
         Req("GET", lambda m, t: f"/admin/prints/contacts?b={m.blocks[1]}", 200)],
+    # 避難所・連絡先 (issue 13): no id; the signed-in officer's own association's text only
+    ("/admin/shelter", "GET"): [Req("GET", lambda m, t: "/admin/shelter", 200),
+                                Req("GET", lambda m, t: f"/admin/shelter?saved=1&a={t.id}", 200)],
+    ("/admin/shelter", "POST"): [Req("POST", lambda m, t: "/admin/shelter", 303, forbidden=BOARD_ONLY,
+                                     form=lambda m, t: {"text": "避難所：公民館", "association": t.id, "a": t.id})],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

@@ -170,6 +170,16 @@ CASES = [
     Case("jma_no B's question", "jma_no", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
     Case("jma_mode", "jma_mode", lambda w: {"v": "auto", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
     Case("jma_int", "jma_int", lambda w: {"v": "5+", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
+    # the pull views (issue 13): what they show is the tapper's own household's; ids in the data
+    # (B's circular, event, household, disaster) decide nothing, and nothing of B is named
+    *[Case(f"view {v}", "view", (lambda v: lambda w: {"v": v, "c": w.b.circular, "e": w.b.event,
+                                                       "h": w.b.households["resident"], "d": w.b.disaster})(v),
+           None, ("chair", "leader", "bosai"))
+      for v in ("circulars", "events", "safety", "me", "help", "family", "shelter", "status")],
+    Case("view circulars, B's paging", "view", lambda w: {"v": "circulars", "k": "other", "o": w.b.circular}, None,
+         ("chair",)),
+    Case("view unknown", "view", lambda w: {"v": f"circular{w.b.circular}"}, texts.STALE_BUTTON, ("chair",)),
+    Case("view newcomer", "view", lambda w: {"v": "circulars", "c": w.b.circular}, None, actor="newcomer"),
 ]
 
 

@@ -12,6 +12,7 @@ import time_machine
 
 import handlers.messages
 from handlers.messages import builders as msg, cards, city, dates, pickers, texts
+from handlers.messages import views as pull  # the pull views' carousels (issue 13)
 from handlers.messages.limits import MAX_MESSAGES, check_message
 
 from line_spec import validate_request
@@ -92,6 +93,17 @@ CASES = {
         msg.say(texts.CANCEL)]),
     "text_chair_told": lambda: msg.text(texts.CHAIR_TOLD_OFFICERS.format(
         association="自" * 100, name="名" * 100, since="2026年11月22日", predecessor="前" * 100)),
+    # the pull views (handlers/messages/views.py): 回覧板 at its fullest page, and 行事・出欠 at 12 events
+    "archive": lambda: pull.archive("東町自治会" * 5, [pull.ArchiveItem(
+        id=123456 + i, title="タ" * 100, body="本" * 4500, sent_at=NOW, attachments=i,
+        read=None if i % 2 else texts.VIEW_READ.format(who="名" * 100, when="12月2日")) for i in range(5)], "Asia/Tokyo",
+        "a=view&v=circulars&k=general_meeting&o=1000", [msg.postback(LONG, "a=view&v=circulars&k=garbage&o=1000")] * 13),
+    "archive_short": lambda: pull.archive("東町自治会", [pull.ArchiveItem(id=1, title="t", body="", sent_at=NOW)],
+                                          "Asia/Tokyo"),
+    "events_pull": lambda: pull.events("東町自治会" * 5, [pull.EventItem(
+        event=EVENT_LONG, answer=None if i % 2 else texts.VIEW_EVENT_ANSWERED.format(answer="参加（99人）", who="名" * 100))
+        for i in range(pull.MAX_BUBBLES)], "Asia/Tokyo", [msg.say(LONG)] * 13),
+    "events_pull_short": lambda: pull.events("東町自治会", [pull.EventItem(event=EVENT_SHORT)], "Asia/Tokyo"),
 }
 EVENT_LONG = cards.EventFacts(id=123456, name="行" * 40, starts_at=NOW, place="場" * 60, deadline=NOW, note="案内" * 1000,
                               per_person=True)

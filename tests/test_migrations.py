@@ -197,7 +197,8 @@ def fill_0011(url: str) -> dict:
         later = [("associations", "municipality_id INTEGER"), ("associations", "district VARCHAR(60)"),
                  ("associations", "shares_with_city BOOLEAN DEFAULT false NOT NULL"),
                  ("households", "paper BOOLEAN DEFAULT false NOT NULL"), ("households", "paper_by_id INTEGER"),
-                 ("households", "paper_at TIMESTAMP"), ("associations", "report_categories TEXT")]
+                 ("households", "paper_at TIMESTAMP"), ("associations", "report_categories TEXT"),
+                 ("associations", "shelter_info TEXT")]
         with db.engine.begin() as c:
             for table, column in later:
                 c.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))

@@ -1235,3 +1235,85 @@ JMA_PAGE_TOO_MANY = "コードが多すぎます（{n}個まで）。"
 JMA_PAGE_HISTORY = "これまでの自動開始"
 JMA_PAGE_HISTORY_NONE = "まだありません。"
 JMA_START_STATES = {"asked": "役員に確認", "started": "開始", "declined": "開始しない", "cancelled": "取り消し"}
+# --- pull views (issue 13: what the menu's buttons answer, by reply) ---
+CMD_HELP = "使い方"  # typed by anyone: the 使い方 view
+VIEW_LABELS = {  # the views' names as the menus label them (quick replies that open a view)
+    "circulars": "回覧板", "events": "行事・出欠", "safety": "安否を伝える", "me": "登録内容", "help": "使い方",
+    "family": "家族の状況", "shelter": "避難所・連絡先", "status": "状況",
+}
+VIEW_MORE = "もっと見る"
+VIEW_ALL_CATEGORIES = "すべて"
+VIEW_CIRCULARS_ALT = "回覧板（新しい順）"
+VIEW_CIRCULARS_HEAD = "回覧板です。新しい順に{n}件お見せします。"
+VIEW_CIRCULARS_HEAD_CATEGORY = "回覧板（{category}）です。新しい順に{n}件お見せします。"
+VIEW_CIRCULARS_OLDER = "前の回覧です（{start}件目から）。"
+VIEW_CIRCULARS_NONE = "まだ回覧は届いていません。"
+VIEW_CIRCULARS_NONE_CATEGORY = "「{category}」の回覧はまだありません。"
+VIEW_CIRCULARS_NO_MORE = "これより前の回覧はありません。"
+VIEW_CIRCULARS_MORE_TITLE = "もっと前の回覧"
+VIEW_CIRCULARS_MORE_BODY = "これより前の回覧を見るときは、下のボタンを押してください。"
+VIEW_UNREAD = "まだ読んでいません"
+VIEW_READ = "既読：{who}・{when}"
+VIEW_EVENTS_ALT = "受付中の行事"
+VIEW_EVENTS_HEAD = "受付中の行事が{n}件あります。締切までは、ボタンで何度でも回答を変えられます。"
+VIEW_EVENTS_NONE = "いま出欠を受け付けている行事はありません。"
+VIEW_EVENT_UNANSWERED = "まだ回答していません"
+VIEW_EVENT_ANSWERED = "回答：{answer}（{who}）"
+VIEW_SAFETY_CALM = (
+    "いまは災害モードではありません。\n"
+    "大きな地震や風水害のときは、自治会が災害モードを始めると、このLINEに「安否確認」が届きます。"
+    "「無事」などのボタンを1つ押してください。世帯のどなたか1人の回答で大丈夫です。\n"
+    "救助が必要なときは「救助が必要」を押すと、役員と防災担当にすぐ知らせます。"
+)
+VIEW_SAFETY_NOW = "ご家族の回答：{status}（{who}・{when}）。変わったときは押し直してください。"
+VIEW_FAMILY_TITLE = "【家族の状況】{household}様の世帯"
+VIEW_FAMILY_STATUS = "安否：{status}"
+VIEW_FAMILY_BY = "伝えた人：{who}"
+VIEW_FAMILY_AT = "日時：{when}"
+VIEW_FAMILY_NOTE = "連絡事項：{note}"
+VIEW_FAMILY_UNANSWERED = "まだどなたも安否を伝えていません。下のボタンから伝えてください。"
+VIEW_FAMILY_ENDED = "（{date}に始まった災害モードの記録です。いまは災害モードではありません）"
+VIEW_FAMILY_NONE = "いまは災害モードではありません。災害モードのときに、ご家族の安否の回答がここに出ます。"
+VIEW_FAMILY_NO_HOUSEHOLD = "世帯の登録がないため、家族の状況はお見せできません。"
+VIEW_BY_PROXY = "役員・班長（代理で記録）"
+VIEW_SHELTER_TITLE = "【避難所・連絡先】"
+VIEW_SHELTER_EMPTY = (
+    "自治会の避難所・連絡先はまだ登録されていません。\n"
+    "お住まいの市区町村の防災マップやホームページで、近くの避難所をご確認ください。"
+    "命に関わるときは、迷わず119番（消防・救急）や110番（警察）へ連絡してください。"
+)
+VIEW_ME_TITLE = "【登録内容】"
+VIEW_ME_NAME = "お名前：{name}"
+VIEW_ME_BLOCK = "班：{block}"
+VIEW_ME_HOUSEHOLD = "世帯：{household}様の世帯"
+VIEW_ME_NO_HOUSEHOLD = "世帯：（まだ決まっていません）"
+VIEW_ME_ROLE = "役職：{role}"
+VIEW_ME_FAMILY = "同じ世帯で登録している方：{names}"
+VIEW_ME_FAMILY_NONE = "同じ世帯で登録している方：ほかにいません"
+VIEW_ME_WITHDRAW = "登録をやめる（退会する）ときは、下の「退会」を押してください。お名前などの登録情報を消去します。"
+VIEW_HELP_RESIDENT = (
+    "【使い方】\n"
+    "・回覧が届いたら、読んで「読みました」を押してください。\n"
+    "・前の回覧は、下のメニューの「回覧板」で見られます。\n"
+    "・行事の出欠は「行事・出欠」から。締切までは変えられます。\n"
+    "・災害のときは「安否を伝える」で、ご家族の状況を知らせてください。\n"
+    "・登録内容の確認や退会は「登録内容」から。"
+)
+VIEW_HELP_OFFICER = "【役員の方のことば】ボタンのほか、次のことばを送っても使えます。"
+VIEW_HELP_SHORTCUT = "「{word}」{what}"
+VIEW_SHORTCUTS = {
+    "回覧": "回覧を作って送る", "出欠": "行事の出欠をとる", "集計": "出欠の集計", "状況": "既読の状況",
+    "災害モード": "安否確認を始める・終える", "安否状況": "安否の回答を見る", "自動開始": "地震のときの自動開始の設定",
+    "管理画面": "パソコン・スマホ用の画面を開く", "会長交代": "会長が代わったとき",
+}
+# the dashboard page (/admin/shelter)
+NAV_SHELTER = "避難所・連絡先"
+SHELTER_INTRO = ("LINEで「避難所・連絡先」を押した方に、ここに書いた内容をお見せします。"
+                 "避難所の名前と場所、自治会の連絡先などを書いてください。空のときは、市区町村の案内を見るようお伝えします。")
+SHELTER_FIELD = "避難所・連絡先（{n}文字まで）"
+SHELTER_SAVE = "保存する"
+SHELTER_SAVED = "保存しました。"
+SHELTER_TOO_LONG = "{n}文字までにしてください。"
+SHELTER_BOARD_ONLY = "避難所・連絡先を書きかえられるのは、会長・役員・防災担当の方です。"
+SHELTER_PREVIEW = "LINEではこう見えます"
+AUDIT_ACTIONS.update({"association.shelter": "避難所・連絡先を変更"})

@@ -1,7 +1,7 @@
 """line outages: when LINE itself is down
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-02 21:06:50.774249
 """
 from alembic import op
@@ -10,7 +10,7 @@ import models.base
 
 
 revision = '0028'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
