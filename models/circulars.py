@@ -25,7 +25,7 @@ class Circular(Sendable, Base):
     title: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     # 行事, 防災・防犯, 総会, ごみ, おくやみ, その他 (keys: CATEGORIES; words: texts.CIRCULAR_CATEGORIES)
-    category: Mapped[str] = mapped_column(String(12), default="other", server_default="other")
+    category: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     # (association, target, target_block_ids, author, state, version, created_at, sent_at,
     # push_count: models.sendable.Sendable)
 
