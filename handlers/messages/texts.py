@@ -1172,3 +1172,25 @@ AUDIT_FIELDS.update({"withdrawn": "退会した人数", "via": "操作した画�
 ROLES_CHAIR_ONLY = "会長の役職を付けたり外したりできるのは、会長だけです。"
 RECORD_EVENT_HALTED = "この行事は{what}になったため、出欠は記録できません。"
 FIX_ALREADY_DONE = "この訂正・お知らせは、もう送られています（二度は送りません）。"
+
+# --- rich menus (issue 13) ---
+# the buttons of the rich menus at the bottom of the chat (handlers/messages/menus.py): LINE
+# allows 20 characters per label, 14 for the chat bar's text
+MENU_CHAT_BAR = "メニュー"
+MENU_CIRCULARS = "回覧板"
+MENU_EVENTS = "行事・出欠"
+MENU_SAFETY = "安否を伝える"
+MENU_ME = "登録内容"
+MENU_HELP = "使い方"
+MENU_INQUIRY = "問い合わせ"
+MENU_LOCATION = "現在地を送る"
+MENU_FAMILY = "家族の状況"
+MENU_SHELTER = "避難所・連絡先"
+MENU_STATUS = "状況"
+MENU_SEND_CIRCULAR = "回覧を出す"
+MENU_TAKE_ATTENDANCE = "出欠を取る"
+MENU_DISASTER = "災害モード"
+MENU_ADMIN = "管理画面"
+CMD_HELP_WORD = "使い方"  # the officers' menu sends it as typed (the views helper answers it)
+MENU_NAMES = {"resident": "住民メニュー", "officer": "役員メニュー", "officer_full": "役員メニュー（災害モード付き）",
+              "disaster": "災害時メニュー", "disaster_officer": "災害時メニュー（役員）"}
