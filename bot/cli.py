@@ -661,10 +661,12 @@ def channel_rekey() -> None:
 from bot.city_cli import city_staff  # noqa: E402 - `kairan city-staff` (bot/city_cli.py)
 from bot.registry_cli import registry  # noqa: E402 - `kairan registry` (bot/registry_cli.py)
 from bot.jma_cli import jma  # noqa: E402 - `kairan jma` (bot/jma_cli.py)
+from bot.richmenu_cli import richmenu  # noqa: E402 - `kairan richmenu` (bot/richmenu_cli.py)
 
 main.add_command(city_staff)
 main.add_command(registry)
 main.add_command(jma)
+main.add_command(richmenu)
 
 
 if __name__ == "__main__":  # pragma: no cover
