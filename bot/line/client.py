@@ -257,7 +257,7 @@ class LineClient:
     def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> SendResult:
         """POST /v2/bot/richmenu/{id}/content on the data host."""
         return self._call("upload rich menu image", self.blob.set_rich_menu_image_with_http_info, rich_menu_id,
-                          image, _content_type=content_type)
+                          image, _headers={"Content-Type": content_type})  # (the SDK ignores _content_type here)
 
     def set_default_rich_menu(self, rich_menu_id: str) -> SendResult:
         return self._call("set default rich menu", self.api.set_default_rich_menu_with_http_info, rich_menu_id)
