@@ -13,6 +13,7 @@ from bot.richmenus import DeployError, deploy
 from handlers.messages import menu_images
 from models import Database
 from models.migrate import upgrade
+from models.roster import current_association
 from models.tenancy import Channel, ChannelRef
 
 
@@ -36,9 +37,7 @@ def richmenu_deploy(channel_id: int | None) -> None:
             targets = [(c.id, c.ref(), c.label) for c in s.scalars(select(Channel).order_by(Channel.id))
                        if channel_id is None or c.id == channel_id]
             if settings.env_channel and channel_id is None:
-                from bot.cli import find_association
-
-                assoc = find_association(s, settings)
+                assoc = current_association(s, settings.association_slug)
                 targets.insert(0, (None, ChannelRef.env(assoc.id if assoc else None), "LINE_CHANNEL_*"))
         if not targets:
             raise Fail("no channel to deploy to" if channel_id is None else f"no channel {channel_id}")
