@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.line.client import LineClient, SendResult
 from handlers.messages import menu_images
 from handlers.messages.menus import MENUS
-from models import Database, Member, MemberStatus, RichMenu
+from models import Database, Member, MemberStatus, OutboxMessage, RichMenu
 from models.richmenus import BULK_MAX, DEFAULT_KEY, deployed, key_for, plan_links
 from models.safety import active_disaster
 from models.tenancy import ChannelRef, served_association_ids
@@ -36,6 +36,10 @@ def send_relink(db: Database, line: LineClient, row, read_timeout: float | None 
             if not result.ok:
                 return result
             last = result
+    if None in plan:  # someone who left (退会): once unlinked, the row keeps no LINE id of theirs
+        with db.session() as s:
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                recipients=[u for u in row.recipients if u not in set(plan[None])]))
     return last
 
 

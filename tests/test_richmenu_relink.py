@@ -105,9 +105,9 @@ def test_withdrawal_unlinks_that_user(menus, line, db, fake, k):
     assert linked_users(fake, seq) == {SATO: None}
     assert [(r.method, r.path) for r in link_calls(fake, seq)] == [("DELETE", f"/v2/bot/user/{SATO}/richmenu")]
     assert (None, SATO) not in fake.user_menus
-    with db.session() as s:  # the sent row is not kept addressed to nobody's use: it was sent
+    with db.session() as s:  # sent, and no longer carrying her LINE id (erased on 退会)
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == KIND)).all()
-        assert [r.status for r in rows] == ["sent"]
+        assert [(r.status, r.recipients) for r in rows] == [("sent", [])]
 
 
 def test_disaster_start_and_end_relink_everyone_surviving_a_500(menus, line, db, fake, k, clock):
