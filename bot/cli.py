@@ -26,6 +26,7 @@ from models.migrate import upgrade
 from models.roles import chair_count
 from models.roster import new_join_code, normalize_name
 from models.tenancy import Channel, CityStaff, Municipality, channel_id_for
+from models.richmenus import enqueue_relink
 
 log = logging.getLogger("kairan")
 GRANTABLE = [r.value for r in Role if r != Role.prospective]
@@ -273,6 +274,7 @@ def roles_grant(line_user_id: str, role: str, block_name: str | None, associatio
         m.role, m.block_id = new, block_id
         s.add(AuditLog(association_id=assoc.id, actor_id=None, action="role.grant", target=f"member:{m.id}",
                        detail={"role": new.value, "previous": previous.value, "block_id": block_id, "via": "cli"}))
+        enqueue_relink(s, assoc.id, [m.id])  # their new menu (sent by the outbox)
         block = s.get(Block, block_id) if new == Role.block_leader else None
         click.echo(f"{m.name} さんを{block.name + 'の' if block else ''}{texts.ROLE_LABELS[new]}にしました"
                    f"（前: {texts.ROLE_LABELS[previous]}）")
@@ -661,10 +663,12 @@ def channel_rekey() -> None:
 from bot.city_cli import city_staff  # noqa: E402 - `kairan city-staff` (bot/city_cli.py)
 from bot.registry_cli import registry  # noqa: E402 - `kairan registry` (bot/registry_cli.py)
 from bot.jma_cli import jma  # noqa: E402 - `kairan jma` (bot/jma_cli.py)
+from bot.richmenu_cli import richmenu  # noqa: E402 - `kairan richmenu` (bot/richmenu_cli.py)
 
 main.add_command(city_staff)
 main.add_command(registry)
 main.add_command(jma)
+main.add_command(richmenu)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 
 from bot.line.client import LineClient, SendResult
+from bot.richmenus import send_relink
 from models import Database, LineQuota, OutboxMessage, quota, utcnow
+from models.richmenus import KIND as RICHMENU_KIND
 from models.tenancy import quota_key
 
 log = logging.getLogger(__name__)
@@ -114,8 +116,10 @@ def release(db: Database, row: OutboxMessage) -> bool:
         ).rowcount)
 
 
-def _send(line: LineClient, row: OutboxMessage) -> SendResult:
+def _send(line: LineClient, row: OutboxMessage, db: Database | None = None) -> SendResult:
     kw = {"read_timeout": line.read_timeout(previous_timeouts(row))} if hasattr(line, "read_timeout") else {}
+    if row.kind == RICHMENU_KIND:  # a relink (models/richmenus.py): the menus decided now, from the database
+        return send_relink(db, line, row, **kw)
     if row.kind == "push":
         return line.push(row.recipients[0], row.messages, row.retry_key, **kw)
     return line.multicast(row.recipients, row.messages, row.retry_key, **kw)
@@ -213,8 +217,8 @@ class Reserve:
                     quota.store(s, limit, usage, now, association_id, channel=quota_key(channel_id))
 
     def allows(self, row: OutboxMessage, now: dt.datetime) -> bool:
-        if self.amount <= 0 or row.priority >= URGENT_PRIORITY:
-            return True
+        if self.amount <= 0 or row.priority >= URGENT_PRIORITY or row.kind == RICHMENU_KIND:
+            return True  # (a rich-menu link is not a message: no quota)
         with self.db.session() as s:
             fig = quota.figure(s, None, now, max_age=dt.timedelta.max, tz=self.tz, channel=quota_key(row.channel_id))
         if fig is None or fig.remaining_now is None:
@@ -257,7 +261,7 @@ def dispatch_once(db: Database, line: LineClient, limit: int = 20, stop: threadi
         if not reserve.allows(row, utcnow()):
             reserve.hold(row, utcnow())
             continue
-        status = settle(db, row.id, _send(client, row), lease=row.locked_until)
+        status = settle(db, row.id, _send(client, row, db), lease=row.locked_until)
         sent += status == "sent"
     return sent
 

@@ -112,6 +112,7 @@ def _channel_of(key: str):
 
 def stored_figure(session: Session, row: LineQuota) -> Figure:
     mine = _channel_of(row.channel)
+    mine = mine & (OutboxMessage.kind != "richmenu")  # rich-menu links (models/richmenus.py) are not messages
     sent_since = session.scalar(select(_recipients()).where(
         mine, OutboxMessage.status == "sent", OutboxMessage.sent_at >= row.read_at))
     queued = session.scalar(select(_recipients()).where(mine, OutboxMessage.status.in_(("pending", "sending"))))

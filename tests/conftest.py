@@ -29,7 +29,7 @@ from models.db import normalize_url
 from models.migrate import upgrade
 
 from chat import SECRET, TOKEN, Line, actions, all_text, button, event_id  # noqa: F401 - the drivers' home
-from line_spec import validate_request
+from line_spec import schema_errors, validate_request
 
 SECRET_KEY = "test-secret-key-" + "k" * 32  # outside simulator mode Settings requires one
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
@@ -101,7 +101,7 @@ def spec_errors(kind: str, body: dict) -> list[str]:
 
 @pytest.fixture(scope="session")
 def served_fake():
-    served = ServedFake(FakeLine(validator=spec_errors))
+    served = ServedFake(FakeLine(validator=spec_errors, schema_validator=schema_errors))  # rich menus: tests/line_spec.py
     yield served
     served.close()
 

@@ -199,3 +199,18 @@ def validate_request(kind: str, body: dict) -> None:
 def validate_webhook_event(event: dict) -> None:
     """Assert one webhook event matches ``webhook.yml#/components/schemas/Event`` (unknown keys allowed)."""
     _validate(event, "webhook.yml", "Event", strict=False)
+
+
+def schema_errors(schema_name: str, body: dict) -> list[str]:
+    """The fake LINE's check of a request that is not a message send (rich menus): the spec's
+    schema (strict), plus LINE's limits on rich-menu objects that the schema does not state."""
+    from handlers.messages.menus import check_menu
+
+    problems = []
+    try:
+        validate_schema(body, schema_name)
+    except AssertionError as e:
+        problems.append(str(e))
+    if schema_name == "RichMenuRequest":
+        problems += check_menu(body)
+    return problems

@@ -201,6 +201,8 @@ NOT_BUILDER_MODULES = {
     "dates": "date and time formats (strings)",
     "labels": "words for models' codes (strings)",
     "limits": "the checker itself",
+    "menus": "rich-menu objects, not messages (validated in tests/test_richmenu_menus.py)",
+    "menu_images": "the rich menus' images (tests/test_richmenu_menus.py)",
     "texts": "the words",
 }
 BLOCKS = [SimpleNamespace(id=i, name=f"{i}班{LONG}") for i in range(1, 21)]  # more 班 than 13 chips

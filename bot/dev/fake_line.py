@@ -68,8 +68,14 @@ class Fault:
 
 
 class FakeLine:
-    def __init__(self, validator: Callable[[str, dict], list[str]] | None = None):
+    def __init__(self, validator: Callable[[str, dict], list[str]] | None = None,
+                 schema_validator: Callable[[str, dict], list[str]] | None = None):
         self._lock = threading.RLock()
+        # rich menus (per channel name; None: an unnamed token): id -> {channel, body, image, content_type}
+        self.schema_validator = schema_validator or _rich_menu_limits  # (schema name, body) -> errors
+        self.rich_menus: dict[str, dict[str, Any]] = {}
+        self.default_menus: dict[str | None, str] = {}  # channel -> its default menu id
+        self.user_menus: dict[tuple[str | None, str], str] = {}  # (channel, user id) -> linked menu id
         self._seq = itertools.count(1)
         self.requests: list[Recorded] = []
         self.delivered: list[Delivered] = []
@@ -135,8 +141,16 @@ class FakeLine:
         """Plain text of everything a user received (flex: all text components), for assertions."""
         return [message_text(d.message) for d in self.messages_for(user_id)]
 
+    def menu_of(self, user_id: str, channel: str | None = None) -> str | None:
+        """The rich menu the user sees on that channel: their own, else the channel's default."""
+        with self._lock:
+            return self.user_menus.get((channel, user_id)) or self.default_menus.get(channel)
+
     def reset(self) -> None:
         with self._lock:
+            self.rich_menus.clear()
+            self.default_menus.clear()
+            self.user_menus.clear()
             self.requests.clear()
             self.delivered.clear()
             self.accepted_keys.clear()
@@ -313,7 +327,207 @@ class FakeLine:
                 return answer(404, {"message": "Not found"})
             return answer(200, {"userId": user_id, "displayName": name, "language": "ja"})
 
+        # --- rich menus (REF #rich-menu; spec messaging-api.yml, messaging-api-blob's content) ----
+        def rich_guard(body: Any = None, schema: str | None = None) -> Response | None:
+            """Token, the spec's schema, queued faults: the answer when the request goes no further."""
+            if (refused := refused_token()) is not None:
+                return refused
+            if schema is not None:
+                errors = ["body: not JSON"] if body is None else fake.schema_validator(schema, body)
+                if errors:
+                    fake.invalid.append((schema, errors))
+                    record(400, body)
+                    return answer(400, {"message": "The request body has errors",
+                                        "details": [{"message": e} for e in errors]})
+            fault = take_fault()
+            if fault is not None:
+                record(fault.status, body)
+                return answer(fault.status, fault.body, fault.headers)
+            return None
+
+        def own_menu(menu_id: str) -> dict | None:
+            menu = fake.rich_menus.get(menu_id)
+            return menu if menu is not None and menu["channel"] == fake.channel_of(token()) else None
+
+        @app.post("/v2/bot/richmenu")
+        def create_rich_menu():
+            body = request.get_json(silent=True)
+            with fake._lock:
+                if (stop := rich_guard(body, "RichMenuRequest")) is not None:
+                    return stop
+                menu_id = "richmenu-" + uuid.uuid4().hex
+                fake.rich_menus[menu_id] = {"channel": fake.channel_of(token()), "body": body, "image": None,
+                                            "content_type": None}
+                record(200, body)
+                return answer(200, {"richMenuId": menu_id})
+
+        @app.get("/v2/bot/richmenu/list")
+        def list_rich_menus():
+            with fake._lock:
+                if (stop := rich_guard()) is not None:
+                    return stop
+                record(200, None)
+                channel = fake.channel_of(token())
+                return answer(200, {"richmenus": [dict(m["body"], richMenuId=i) for i, m in fake.rich_menus.items()
+                                                  if m["channel"] == channel]})
+
+        @app.delete("/v2/bot/richmenu/<menu_id>")
+        def delete_rich_menu(menu_id: str):
+            with fake._lock:
+                if (stop := rich_guard()) is not None:
+                    return stop
+                if own_menu(menu_id) is None:
+                    record(404, None)
+                    return answer(404, {"message": "Not found"})
+                record(200, None)
+                channel = fake.rich_menus.pop(menu_id)["channel"]
+                for k in [k for k, v in fake.user_menus.items() if v == menu_id]:
+                    del fake.user_menus[k]
+                if fake.default_menus.get(channel) == menu_id:
+                    del fake.default_menus[channel]
+                return answer(200, {})
+
+        @app.post("/v2/bot/richmenu/<menu_id>/content")
+        def upload_rich_menu_image(menu_id: str):
+            data = request.get_data()
+            with fake._lock:
+                if (stop := rich_guard({"bytes": len(data)})) is not None:
+                    return stop
+                menu = own_menu(menu_id)
+                if menu is None:
+                    record(404, {"bytes": len(data)})
+                    return answer(404, {"message": "Not found"})
+                problems = _image_problems(data, request.content_type, menu["body"]["size"])
+                if menu["image"] is not None:
+                    problems.append("An image has already been uploaded to the richmenu")
+                if problems:
+                    fake.invalid.append(("rich menu image", problems))
+                    record(400, {"bytes": len(data)})
+                    return answer(400, {"message": "; ".join(problems)})
+                menu["image"], menu["content_type"] = data, request.content_type
+                record(200, {"bytes": len(data)})
+                return answer(200, {})
+
+        @app.get("/v2/bot/richmenu/<menu_id>/content")
+        def download_rich_menu_image(menu_id: str):
+            with fake._lock:
+                if (stop := rich_guard()) is not None:
+                    return stop
+                menu = own_menu(menu_id)
+                record(200 if menu and menu["image"] else 404, None)
+                if not menu or not menu["image"]:
+                    return answer(404, {"message": "Not found"})
+                return Response(menu["image"], content_type=menu["content_type"])
+
+        def linkable(menu_id: str) -> Response | None:
+            menu = own_menu(menu_id)
+            if menu is None:
+                record(404, None)
+                return answer(404, {"message": "Not found"})
+            if menu["image"] is None:  # LINE: a menu without an image cannot be linked
+                record(400, None)
+                return answer(400, {"message": "must upload richmenu image before applying it to user"})
+            return None
+
+        @app.post("/v2/bot/user/all/richmenu/<menu_id>")
+        def set_default_rich_menu(menu_id: str):
+            with fake._lock:
+                if (stop := rich_guard() or linkable(menu_id)) is not None:
+                    return stop
+                record(200, None)
+                fake.default_menus[fake.channel_of(token())] = menu_id
+                return answer(200, {})
+
+        @app.post("/v2/bot/user/<user_id>/richmenu/<menu_id>")
+        def link_rich_menu(user_id: str, menu_id: str):
+            with fake._lock:
+                if (stop := rich_guard() or linkable(menu_id)) is not None:
+                    return stop
+                record(200, {"userId": user_id, "richMenuId": menu_id})
+                fake.user_menus[(fake.channel_of(token()), user_id)] = menu_id
+                return answer(200, {})
+
+        @app.delete("/v2/bot/user/<user_id>/richmenu")
+        def unlink_rich_menu(user_id: str):
+            with fake._lock:
+                if (stop := rich_guard()) is not None:
+                    return stop
+                record(200, {"userId": user_id})
+                fake.user_menus.pop((fake.channel_of(token()), user_id), None)
+                return answer(200, {})
+
+        @app.get("/v2/bot/user/<user_id>/richmenu")
+        def user_rich_menu(user_id: str):
+            with fake._lock:
+                if (stop := rich_guard()) is not None:
+                    return stop
+                record(200, None)
+                menu_id = fake.user_menus.get((fake.channel_of(token()), user_id))
+                if menu_id is None:
+                    return answer(404, {"message": "the user has no richmenu"})
+                return answer(200, {"richMenuId": menu_id})
+
+        @app.post("/v2/bot/richmenu/bulk/link")
+        def bulk_link():
+            body = request.get_json(silent=True)
+            with fake._lock:
+                if (stop := rich_guard(body, "RichMenuBulkLinkRequest")) is not None:
+                    return stop
+                if (stop := linkable(body["richMenuId"])) is not None:
+                    return stop
+                record(202, body)  # asynchronous on LINE; done at once here
+                for user_id in body["userIds"]:
+                    fake.user_menus[(fake.channel_of(token()), user_id)] = body["richMenuId"]
+                return answer(202, {})
+
+        @app.post("/v2/bot/richmenu/bulk/unlink")
+        def bulk_unlink():
+            body = request.get_json(silent=True)
+            with fake._lock:
+                if (stop := rich_guard(body, "RichMenuBulkUnlinkRequest")) is not None:
+                    return stop
+                record(202, body)
+                for user_id in body["userIds"]:
+                    fake.user_menus.pop((fake.channel_of(token()), user_id), None)
+                return answer(202, {})
+
         return app
+
+
+def _rich_menu_limits(schema: str, body: dict) -> list[str]:
+    """The fake's own checks of rich-menu requests (tests add the OpenAPI schema's, tests/line_spec.py)."""
+    if schema == "RichMenuRequest":
+        from handlers.messages.menus import check_menu
+
+        return check_menu(body)
+    if schema in ("RichMenuBulkLinkRequest", "RichMenuBulkUnlinkRequest"):
+        ids = body.get("userIds")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 500:
+            return ["userIds: 1-500 user IDs"]
+    return []
+
+
+def _image_problems(data: bytes, content_type: str | None, size: dict) -> list[str]:
+    """LINE's rules for a rich menu's image: JPEG or PNG, at most 1 MB, the menu's own size."""
+    import io
+
+    from PIL import Image
+
+    if content_type not in ("image/png", "image/jpeg"):
+        return [f"Content-Type must be image/png or image/jpeg, not {content_type}"]
+    if len(data) > 1_000_000:
+        return [f"image over 1 MB ({len(data)} bytes)"]
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, dims = img.format, img.size
+    except Exception:  # noqa: BLE001 - any undecodable upload is LINE's 400
+        return ["not an image"]
+    out = []
+    if (fmt == "PNG") != (content_type == "image/png") or fmt not in ("PNG", "JPEG"):
+        out.append(f"image is {fmt}, Content-Type says {content_type}")
+    if dims != (size.get("width"), size.get("height")):
+        out.append(f"image is {dims[0]}×{dims[1]}, the menu {size.get('width')}×{size.get('height')}")
+    return out
 
 
 def fake_bot_user_id(token: str) -> str:

@@ -587,3 +587,72 @@ def content_api(message_id: str) -> Response:
         abort(404)
     return Response(item[0], mimetype=item[1], headers={"Cache-Control": "private, max-age=3600"})
 
+
+
+# --- rich menus (issue 13) ----------------------------------------------------------------------
+# Each pane shows the user's current rich menu as the fake LINE holds it (the real image, its
+# areas): the menus are deployed to the fake on first sight of a channel (`kairan richmenu deploy`'s
+# own code), and relinks arrive through the outbox like on LINE, so the menu switches live.
+_deploy_lock = threading.Lock()
+
+
+def _ensure_menus(channel_id: int | None) -> str | None:
+    """Deploy the menus on this channel once (None: done; else the one line why not)."""
+    from bot.outbox import client_for
+    from bot.richmenus import DeployError, deploy
+    from models.richmenus import deployed
+    from models.tenancy import ChannelRef
+
+    k = kairan()
+    done: set = k.extras.setdefault("richmenus_deployed", set())
+    if channel_id in done:
+        return None
+    with _deploy_lock:
+        if channel_id in done:
+            return None
+        with k.db.session() as s:
+            have = deployed(s, channel_id)
+            if channel_id is None:
+                ref = ChannelRef.env(getattr(current_association(s, k.settings.association_slug), "id", None))
+            else:
+                from models.tenancy import Channel
+
+                row = s.get(Channel, channel_id)
+                ref = row.ref() if row is not None else None
+        client = client_for(k.line, channel_id)
+        if client is None or ref is None:
+            return "no such channel"
+        live = set(sim().fake.rich_menus)
+        if not have or any(m.line_menu_id not in live for m in have.values()):
+            try:
+                deploy(k.db, client, channel_id, ref)
+            except DeployError as e:
+                return str(e)
+        done.add(channel_id)
+    return None
+
+
+@bp.get("/api/richmenu")
+def richmenu_api():
+    """The user's current rich menu: {id, size, chatBarText, areas, image} (id None: none)."""
+    uid = request.args.get("user_id", "")
+    if not USER_ID.match(uid):
+        return _error(400, "user_id: U + 32 hex digits")
+    channel = _user_channel(uid)
+    problem = _ensure_menus(channel)
+    fake = sim().fake
+    menu_id = fake.menu_of(uid, channel_name(channel))
+    menu = fake.rich_menus.get(menu_id) if menu_id else None
+    if menu is None:
+        return jsonify({"id": None, "problem": problem})
+    body = menu["body"]
+    return jsonify({"id": menu_id, "size": body["size"], "chatBarText": body.get("chatBarText"),
+                    "areas": body["areas"], "image": request.script_root + f"/simulator/api/richmenu/{menu_id}/image"})
+
+
+@bp.get("/api/richmenu/<menu_id>/image")
+def richmenu_image_api(menu_id: str) -> Response:
+    menu = sim().fake.rich_menus.get(menu_id)
+    if menu is None or not menu["image"]:
+        abort(404)
+    return Response(menu["image"], mimetype=menu["content_type"], headers={"Cache-Control": "private, max-age=3600"})

@@ -21,6 +21,9 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuBulkUnlinkRequest,
+    RichMenuRequest,
 )
 
 from bot.config import Settings
@@ -42,6 +45,7 @@ class SendResult:
     # have accepted it. A push is retried with its key; a reply cannot be retried. A refused or
     # reset connection is not uncertain: nothing was accepted, and a reply falls back to a push.
     uncertain: bool = False
+    data: Any = None  # the answer's body as the SDK's model (a created rich menu's id), when there is one
 
     @property
     def already_accepted(self) -> bool:  # 409: LINE accepted this retry key before
@@ -171,7 +175,8 @@ class LineClient:
             return SendResult(ok=False, status=None, error=f"{type(e).__name__}: {e}"[:1000], uncertain=uncertain)
         request_id = _header(getattr(resp, "headers", None), "x-line-request-id")
         log.info("LINE %s ok request_id=%s", what, request_id)
-        return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id)
+        return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id,
+                          data=getattr(resp, "data", None))
 
     @staticmethod
     def _refused(kind: str, body: dict) -> SendResult | None:
@@ -241,6 +246,51 @@ class LineClient:
             return None, None
         limit = q.value if q.type == "limited" else None
         return limit, c.total_usage
+
+
+    # --- rich menus (issue 13; bot/richmenus.py). Each call answers a SendResult; the link calls
+    # are idempotent, so the outbox retries them like pushes (no retry key: LINE takes none there)
+    def create_rich_menu(self, body: dict) -> SendResult:
+        """POST /v2/bot/richmenu; `.data.rich_menu_id` is the new menu's id."""
+        return self._call("create rich menu", self.api.create_rich_menu_with_http_info, RichMenuRequest.from_dict(body))
+
+    def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> SendResult:
+        """POST /v2/bot/richmenu/{id}/content on the data host."""
+        return self._call("upload rich menu image", self.blob.set_rich_menu_image_with_http_info, rich_menu_id,
+                          image, _headers={"Content-Type": content_type})  # (the SDK ignores _content_type here)
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> SendResult:
+        return self._call("set default rich menu", self.api.set_default_rich_menu_with_http_info, rich_menu_id)
+
+    def delete_rich_menu(self, rich_menu_id: str) -> SendResult:
+        return self._call("delete rich menu", self.api.delete_rich_menu_with_http_info, rich_menu_id)
+
+    def rich_menu_ids(self) -> list[str] | None:
+        """The ids of the channel's rich menus (None: LINE did not answer)."""
+        result = self._call("list rich menus", self.api.get_rich_menu_list_with_http_info)
+        if not result.ok or result.data is None:
+            return None
+        return [m.rich_menu_id for m in result.data.richmenus or []]
+
+    def link_rich_menu(self, user_ids: list[str], rich_menu_id: str, read_timeout: float | None = None) -> SendResult:
+        """One user: POST /v2/bot/user/{userId}/richmenu/{id}; more (≤500): POST /v2/bot/richmenu/bulk/link."""
+        self.limiter.acquire("push")
+        if len(user_ids) == 1:
+            return self._call("link rich menu", self.api.link_rich_menu_id_to_user_with_http_info, user_ids[0],
+                              rich_menu_id, read_timeout=read_timeout)
+        req = RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids)
+        return self._call("bulk link rich menu", self.api.link_rich_menu_id_to_users_with_http_info, req,
+                          read_timeout=read_timeout)
+
+    def unlink_rich_menu(self, user_ids: list[str], read_timeout: float | None = None) -> SendResult:
+        """Back to the default menu: DELETE /v2/bot/user/{userId}/richmenu, or bulk unlink (≤500)."""
+        self.limiter.acquire("push")
+        if len(user_ids) == 1:
+            return self._call("unlink rich menu", self.api.unlink_rich_menu_id_from_user_with_http_info, user_ids[0],
+                              read_timeout=read_timeout)
+        req = RichMenuBulkUnlinkRequest(user_ids=user_ids)
+        return self._call("bulk unlink rich menu", self.api.unlink_rich_menu_id_from_users_with_http_info, req,
+                          read_timeout=read_timeout)
 
 
 class LineClients:

@@ -18,6 +18,7 @@ from models import Block, Member, MemberStatus, Role, utcnow
 from models.audit import record
 from models.messaging import enqueue
 from models.roles import GRANTABLE, RoleChange, RoleRefused, apply_roles, with_roles
+from models.richmenus import enqueue_relink
 
 
 def role_words(session, role: Role, block_id: int | None) -> str:
@@ -42,6 +43,7 @@ def announce(session, changes: list[RoleChange], actor: Member, action: str = "r
         if m.line_user_id:
             enqueue(session, m.association_id, [m.line_user_id], [msg.text(notice.format(before=before, after=after))],
                     purpose=f"role:{m.id}", now=now)
+    enqueue_relink(session, actor.association_id, [c.member.id for c in changes], now=now)  # their new menus
 
 
 def refusal(session, e: RoleRefused) -> str:

@@ -26,6 +26,7 @@ from models.audit import changes, record
 from models.erasure import erase_traces
 from models.households import needs_check, registered_counts
 from models.roster import erase_member, new_join_code, normalize_name
+from models.richmenus import enqueue_relink
 
 MAX_NAME = 100  # households.name, members.name
 LISTED = (MemberStatus.active, MemberStatus.pending, MemberStatus.unfollowed, MemberStatus.registering)
@@ -295,6 +296,7 @@ def member_erase(member_id: int):
     record(g.db, g.member.association_id, g.member.id, "member.erase", f"member:{m.id}", via="roster")
     forget_code_attempts(m)
     erase_traces(g.db, m, utcnow(), redacted=texts.WITHDRAWN_NAME)
+    enqueue_relink(g.db, m.association_id, [m.id])  # back to the default menu (before the id goes)
     own_household = erase_member(m)
     if own_household is not None:  # made for this member at approval: it held only their name
         g.db.delete(own_household)

@@ -23,6 +23,7 @@ from models.audit import record
 from models.jma import JmaStart, JmaTelegram, intensity_rank, rule_for
 from models.messaging import enqueue
 from models.safety import active_disaster
+from models.richmenus import active_member_ids, enqueue_relink
 
 log = logging.getLogger(__name__)
 DISASTER_KIND = {"quake": "quake", "tsunami": "other", "special": "flood"}
@@ -189,6 +190,7 @@ def cancel(session, t: Telegram, row: JmaTelegram, now: dt.datetime) -> int:
             if d is not None and d.id == start.disaster_id:
                 d.ended_at = now
                 d.purge_after = now + dt.timedelta(days=30)
+                enqueue_relink(session, d.association_id, active_member_ids(session, d.association_id))  # own menus again
                 done = texts.JMA_CANCEL_ENDED
         prior = start.state
         start.state = "cancelled"

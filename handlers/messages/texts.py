@@ -1317,3 +1317,24 @@ SHELTER_TOO_LONG = "{n}文字までにしてください。"
 SHELTER_BOARD_ONLY = "避難所・連絡先を書きかえられるのは、会長・役員・防災担当の方です。"
 SHELTER_PREVIEW = "LINEではこう見えます"
 AUDIT_ACTIONS.update({"association.shelter": "避難所・連絡先を変更"})
+# --- rich menus (issue 13) ---
+# the buttons of the rich menus at the bottom of the chat (handlers/messages/menus.py): LINE
+# allows 20 characters per label, 14 for the chat bar's text
+MENU_CHAT_BAR = "メニュー"
+MENU_CIRCULARS = "回覧板"
+MENU_EVENTS = "行事・出欠"
+MENU_SAFETY = "安否を伝える"
+MENU_ME = "登録内容"
+MENU_HELP = "使い方"
+MENU_INQUIRY = "問い合わせ"
+MENU_LOCATION = "現在地を送る"
+MENU_FAMILY = "家族の状況"
+MENU_SHELTER = "避難所・連絡先"
+MENU_STATUS = "状況"
+MENU_SEND_CIRCULAR = "回覧を出す"
+MENU_TAKE_ATTENDANCE = "出欠を取る"
+MENU_DISASTER = "災害モード"
+MENU_ADMIN = "管理画面"
+CMD_HELP_WORD = "使い方"  # the officers' menu sends it as typed (the views helper answers it)
+MENU_NAMES = {"resident": "住民メニュー", "officer": "役員メニュー", "officer_full": "役員メニュー（災害モード付き）",
+              "disaster": "災害時メニュー", "disaster_officer": "災害時メニュー（役員）"}

@@ -17,6 +17,7 @@ from models import OFFICER_ROLES, Household, Member, MemberStatus, utcnow
 from models.audit import record
 from models.messaging import enqueue
 from models.roster import link_member, new_join_code
+from models.richmenus import enqueue_relink
 
 
 def pending_target(ctx: Ctx) -> Member | None:
@@ -108,6 +109,7 @@ def approve(session: Session, target: Member, household: Household | None, actor
            at=now, household=household.id, new_household=new)
     enqueue(session, target.association_id, [target.line_user_id], [msg.text(texts.APPROVED_NOTICE)],
             purpose=f"approved:{target.id}", now=now)
+    enqueue_relink(session, target.association_id, [target.id], now=now)  # a member now: their role's menu
     return household
 
 

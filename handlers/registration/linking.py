@@ -12,6 +12,7 @@ from handlers.messages.codec import pb
 from models import OFFICER_ROLES, AuditLog, Household, Member, MemberStatus
 from models.erasure import erase_traces, undo_answers
 from models.roster import erase_member, link_member, officers_for_block
+from models.richmenus import enqueue_relink
 
 
 def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None:
@@ -24,6 +25,7 @@ def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None
     roster_on_line = household.on_line
     link_member(m, household)
     ctx.session.flush()
+    enqueue_relink(ctx.session, m.association_id, [m.id])  # a member now: their role's menu
     body = texts.LINKED_NOTICE.format(block=household.block.name, household=household.name, name=m.name, how=how)
     if was_paper:
         body += "\n" + texts.LINKED_PAPER_STOPS
@@ -50,6 +52,7 @@ def on_unlink(ctx: Ctx) -> None:
     name, line_id = target.name, target.line_user_id
     undo_answers(ctx.session, target, household.id)
     erase_traces(ctx.session, target, ctx.now, redacted=texts.WITHDRAWN_NAME)
+    enqueue_relink(ctx.session, target.association_id, [target.id])  # back to the default menu
     erase_member(target)
     ctx.session.flush()
     back_to_paper = not household.active_members  # nobody else on LINE: paper again

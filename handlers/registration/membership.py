@@ -7,6 +7,7 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from models import MemberStatus
+from models.richmenus import enqueue_relink
 
 from .common import PICKER_STEPS, consent_card
 from .join import REGISTER
@@ -17,6 +18,7 @@ def on_follow(ctx: Ctx) -> None:
     m = ctx.member
     if m is not None and m.status == MemberStatus.unfollowed:
         m.status = MemberStatus.active if m.household_id else MemberStatus.pending
+        enqueue_relink(ctx.session, m.association_id, [m.id])  # back: their menu again
     if m is not None and m.status == MemberStatus.active:
         ctx.reply(msg.text(texts.WELCOME_BACK))
     elif m is not None and m.status == MemberStatus.pending:

@@ -23,6 +23,7 @@ from models import MemberStatus
 from models.erasure import erase_traces
 from models.roster import clear_join_failures, erase_member
 from models.tenancy import attempt_scope
+from models.richmenus import enqueue_relink
 
 
 @router.command(texts.CMD_WITHDRAW)
@@ -64,6 +65,7 @@ def on_confirm(ctx: Ctx) -> Next:
         clear_join_failures(ctx.session, scope, ctx.user_id)
     erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
                  redacted=texts.WITHDRAWN_NAME)
+    enqueue_relink(ctx.session, m.association_id, [m.id])  # 退会: back to the default menu (before the id goes)
     own_household = erase_member(m)
     if own_household is not None:  # it only ever held this member's name
         ctx.session.delete(own_household)

@@ -31,6 +31,7 @@ from models import OFFICER_ROLES, Disaster, Household, Member, MemberStatus, Saf
 from models.delivery import write_receipts
 from models.messaging import enqueue
 from models.safety import SUBJECT, active_disaster, board
+from models.richmenus import active_member_ids, enqueue_relink
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 500
@@ -95,6 +96,7 @@ def start_disaster(session, association_id: int, kind: str, message: str, starte
     # households nobody can answer for on LINE, and those who need help, are visited at once
     send_visit_lists(session, disaster, [r for r in board(session, disaster).rows
                                          if not r.via_line or r.household.needs_support], False, now)
+    enqueue_relink(session, association_id, active_member_ids(session, association_id), now=now)  # disaster menus
     return disaster, len(users)
 
 
@@ -149,6 +151,7 @@ def on_end(ctx: Ctx) -> None:
         return ctx.reply(msg.text(texts.DISASTER_NONE))
     d.ended_at, d.ended_by_id = ctx.now, ctx.member.id
     d.purge_after = ctx.now + dt.timedelta(days=ctx.settings.location_retention_days)
+    enqueue_relink(ctx.session, d.association_id, active_member_ids(ctx.session, d.association_id))  # own menus again
     b = board(ctx.session, d)
     summary = texts.DISASTER_SUMMARY.format(kind=texts.DISASTER_KINDS[d.kind], counts=counts_text(b), silent=len(b.silent))
     officers = ctx.session.scalars(select(Member.line_user_id).where(

@@ -368,6 +368,10 @@
         pane.send("text", { text: a.text });
         break;
       case "uri": {
+        if ((a.uri || "").startsWith("https://line.me/R/nv/location")) {  // LINE's location picker (rich menu)
+          pane.openLocation();
+          break;
+        }
         const url = (a.altUri && a.altUri.desktop) || a.uri;
         window.open(url, "_blank", "noopener");
         break;
@@ -446,7 +450,9 @@
               onclick: () => this.fileInput.click() }),
             el("button", { type: "button", class: "tool", text: "📍 位置情報", title: "位置情報を送る",
               onclick: () => this.openLocation() })),
-          form, this.imageInput, this.fileInput));
+          form, this.imageInput, this.fileInput),
+        this.menuEl = el("div", { class: "richmenu", hidden: true, "aria-label": "リッチメニュー" }));
+      this.menuId = null;
       this.updateUser(u);
     }
 
@@ -513,7 +519,30 @@
       return this.queue;
     }
 
+    // the user's rich menu as LINE holds it: the real image, a button over each tappable area
+    async pollMenu() {
+      const m = await api("/richmenu?user_id=" + encodeURIComponent(this.id));
+      if (m.id === this.menuId) return;
+      this.menuId = m.id;
+      this.menuEl.replaceChildren();
+      this.menuEl.hidden = !m.id;
+      if (!m.id) return;
+      const box = el("div", { class: "richmenu-box", "data-menu-id": m.id,
+        style: "aspect-ratio: " + m.size.width + " / " + m.size.height });
+      box.append(el("img", { src: m.image, alt: "", class: "richmenu-img" }));
+      for (const area of m.areas) {
+        const b = area.bounds, pct = (v, of) => (100 * v / of) + "%";
+        box.append(el("button", { type: "button", class: "richmenu-area", title: area.action.label || "",
+          "aria-label": area.action.label || "", "data-action": JSON.stringify(area.action),
+          style: "left:" + pct(b.x, m.size.width) + ";top:" + pct(b.y, m.size.height) + ";width:" +
+            pct(b.width, m.size.width) + ";height:" + pct(b.height, m.size.height),
+          onclick: () => doAction(this, area.action) }));
+      }
+      this.menuEl.append(box, el("div", { class: "richmenu-bar", text: m.chatBarText || "メニュー" }));
+    }
+
     async poll() {
+      this.pollMenu().catch(() => {});
       const res = await api("/messages?user_id=" + encodeURIComponent(this.id) + "&after=" + this.after);
       if (!res.items.length) return;
       const nearBottom = this.chat.scrollHeight - this.chat.scrollTop - this.chat.clientHeight < 120;
