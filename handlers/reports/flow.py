@@ -8,6 +8,7 @@ and re-encodes them. A draft left unfinished is deleted after a day (scheduler.r
 ```mermaid
 stateDiagram-v2
     [*] --> category
+    category --> photos
     photos --> location
     photos --> [*]
     location --> comment
@@ -15,6 +16,8 @@ stateDiagram-v2
     comment --> nearby
     comment --> confirm
     comment --> [*]
+    nearby --> [*]
+    confirm --> [*]
     category --> photos: rp_cat
     photos --> location: rp_next
     photos --> [*]: rp_next
@@ -35,7 +38,6 @@ stateDiagram-v2
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -50,26 +52,21 @@ from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from models import Municipality, Report, ReportFollower, ReportPhoto, ReportUpdate
 from models.reports import (
-    DAILY_LIMIT,
     MAX_ADDRESS,
     MAX_COMMENT,
     MAX_PHOTOS,
     OPEN_STATUSES,
     categories_for,
-    confirmed_since,
     delete_drafts,
     distance_m,
     nearby_open,
     next_seq,
-    own_report,
-    own_reports,
 )
-from models.roster import officers_for_block
+from handlers.reports.common import over_limit, tell_officers
 
 log = logging.getLogger(__name__)
 FLOW = "report"
-REPORTS_PAGE = "/admin/reports/{id}"
-MINE_SHOWN = 10
+
 SEQ_TRIES = 5
 
 
@@ -78,19 +75,6 @@ def _categories(ctx: Ctx) -> tuple[str, ...]:
     a = ctx.association
     muni = ctx.session.get(Municipality, a.municipality_id) if a.municipality_id else None
     return categories_for(a, muni)
-
-
-def _day_start(ctx: Ctx) -> dt.datetime:
-    tz = ZoneInfo(ctx.settings.timezone)
-    local = ctx.now.astimezone(tz)
-    return dt.datetime(local.year, local.month, local.day, tzinfo=tz).astimezone(dt.timezone.utc)
-
-
-def _over_limit(ctx: Ctx) -> bool:
-    if confirmed_since(ctx.session, ctx.member.id, _day_start(ctx)) >= DAILY_LIMIT:
-        ctx.reply(msg.text(texts.RPT_DAILY_LIMIT.format(n=DAILY_LIMIT)))
-        return True
-    return False
 
 
 def _draft(ctx: Ctx) -> Optional[Report]:
@@ -110,24 +94,6 @@ def _stop() -> msg.PostbackAction:
 
 def _photo_count(ctx: Ctx, r: Report) -> int:
     return ctx.session.scalar(select(func.count(ReportPhoto.id)).where(ReportPhoto.report_id == r.id)) or 0
-
-
-def _officers(ctx: Ctx, r: Report) -> list[str]:
-    """The chair, the officers and the reporter's 班長 (not the reporter themselves)."""
-    me = ctx.member.line_user_id if ctx.member else None
-    return [m.line_user_id for m in officers_for_block(ctx.session, ctx.association.id, r.block_id)
-            if m.line_user_id and m.line_user_id != me]
-
-
-def _tell_officers(ctx: Ctx, r: Report, template: str, purpose: str) -> None:
-    from models import Block
-    block = ctx.session.get(Block, r.block_id) if r.block_id else None
-    url = ctx.settings.base_url + REPORTS_PAGE.format(id=r.id)
-    body = template.format(number=r.number, category=r.category, block=block.name if block else texts.RPT_NO_BLOCK,
-                           url=url)
-    to = _officers(ctx, r)
-    if to:
-        ctx.push(to, [msg.text(body)], purpose=purpose)
 
 
 # --- the questions -------------------------------------------------------------------------------
@@ -206,7 +172,7 @@ def start(ctx: Ctx) -> None:
         return
     if DIALOG.is_open(ctx):  # started again: the earlier draft goes
         _discard(ctx)
-    if _over_limit(ctx):
+    if over_limit(ctx):
         if DIALOG.is_open(ctx):
             ctx.end_dialog()
         return
@@ -219,6 +185,11 @@ def on_word(ctx: Ctx) -> None:
 
 
 def on_category_typed(ctx: Ctx) -> Next:
+    """A category typed as its button says: as the tap; anything else: the question again."""
+    cats = _categories(ctx)
+    if ctx.event.message.type == "text" and ctx.text in cats:
+        ctx.data = {"c": str(cats.index(ctx.text))}
+        return on_category(ctx)
     ask_category(ctx)
     return None
 
@@ -314,6 +285,8 @@ def on_no_comment(ctx: Ctx) -> Next:
 
 def on_wait(ctx: Ctx) -> Next:
     """A message at a step that waits for a tap: the question again."""
+    if _draft(ctx) is None:
+        return END
     DIALOG.ask(ctx, ctx.dialog.step)
     return None
 
@@ -356,7 +329,7 @@ def on_send(ctx: Ctx) -> Next:
     if str(r.id) != ctx.data.get("r"):
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return None
-    if _over_limit(ctx):
+    if over_limit(ctx):
         delete_drafts(ctx.session, Report.id == r.id)
         return END
     year = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).year
@@ -375,7 +348,7 @@ def on_send(ctx: Ctx) -> Next:
     ctx.session.add(ReportFollower(report_id=r.id, member_id=ctx.member.id, kind="reporter", at=ctx.now))
     ctx.session.flush()
     ctx.audit("report.submit", f"report:{r.id}", number=r.number, category=r.category)
-    _tell_officers(ctx, r, texts.RPT_OFFICER_NEW, f"report:{r.id}:new")
+    tell_officers(ctx, r, texts.RPT_OFFICER_NEW, f"report:{r.id}:new")
     ctx.reply(msg.text(texts.RPT_RECEIVED.format(number=r.number, category=r.category), _receipt_quick(r)))
     return END
 
@@ -398,70 +371,14 @@ def on_stop(ctx: Ctx) -> Next:
     return END
 
 
-# --- after the confirm: withdraw, 私の通報 -----------------------------------------------------------
-def _mine(ctx: Ctx) -> Optional[Report]:
-    r = own_report(ctx.session, ctx.association.id, ctx.member.id, ctx.num("r")) if ctx.is_member else None
-    if r is None:
-        ctx.reply(msg.text(texts.RPT_NOT_FOUND))
-    return r
-
-
-def on_withdraw(ctx: Ctx) -> Next:
-    """[取り下げる]: asks first."""
-    r = _mine(ctx)
-    if r is None:
-        return None
-    if r.status not in OPEN_STATUSES:
-        ctx.reply(msg.text(texts.RPT_WITHDRAW_CLOSED.format(number=r.number)))
-        return None
-    ctx.reply(msg.text(texts.RPT_WITHDRAW_ASK.format(number=r.number, category=r.category),
-                       [msg.postback(texts.RPT_WITHDRAW_YES, pb("rp_wd2", r=r.id)),
-                        msg.postback(texts.RPT_CANCEL, pb("rp_mine"))]))
-    return None
-
-
-def on_withdraw_yes(ctx: Ctx) -> Next:
-    """[はい、取り下げる]: 対応しない with the reason 取り下げ; officers are told."""
-    r = _mine(ctx)
-    if r is None:
-        return None
-    if r.status not in OPEN_STATUSES:
-        ctx.reply(msg.text(texts.RPT_WITHDRAW_CLOSED.format(number=r.number)))
-        return None
-    r.status, r.status_reason, r.closed_at, r.updated_at = "declined", texts.RPT_WITHDRAW_REASON, ctx.now, ctx.now
-    ctx.session.add(ReportUpdate(report_id=r.id, status="declined", note=texts.RPT_WITHDRAW_REASON, public=True,
-                                 by_member_id=ctx.member.id, at=ctx.now))
-    ctx.audit("report.withdraw", f"report:{r.id}", number=r.number)
-    _tell_officers(ctx, r, texts.RPT_OFFICER_WITHDRAWN, f"report:{r.id}:withdrawn")
-    ctx.reply(msg.text(texts.RPT_WITHDRAW_DONE.format(number=r.number)))
-    return None
-
-
-def on_mine(ctx: Ctx) -> Next:
-    """[私の通報]: the member's latest reports with their status; open ones can be withdrawn."""
-    if not ctx.is_member:
-        ctx.reply(msg.text(texts.RPT_NOT_MEMBER))
-        return None
-    rows = own_reports(ctx.session, ctx.association.id, ctx.member.id, MINE_SHOWN)
-    if not rows:
-        ctx.reply(msg.text(texts.RPT_MINE_EMPTY))
-        return None
-    lines = [texts.RPT_MINE_TITLE] + [texts.RPT_MINE_LINE.format(
-        number=r.number, category=r.category, status=texts.RPT_STATUS.get(r.status, r.status)) for r in rows]
-    quick = [msg.postback(texts.RPT_MINE_WITHDRAW.format(number=r.number), pb("rp_wd", r=r.id))
-             for r in rows if r.status in OPEN_STATUSES]
-    ctx.reply(msg.text("\n".join(lines), quick[:13] or None))
-    return None
-
-
 _ALL = ("category", "photos", "location", "comment", "nearby", "confirm")
 DIALOG = Dialog(FLOW, entries=("category",), steps=[
-    Step("category", take=on_category_typed, buttons_only=True, ask=ask_category),
+    Step("category", take=on_category_typed, to=("photos",), buttons_only=True, ask=ask_category),
     Step("photos", take=on_photo, ask=ask_photos, to=("location", END), buttons_only=True),
     Step("location", take=on_location, ask=ask_location, to=("comment", END), takes_location=True),
     Step("comment", take=on_comment, ask=ask_comment, to=("nearby", "confirm", END)),
-    Step("nearby", take=on_wait, ask=ask_nearby, buttons_only=True),
-    Step("confirm", take=on_wait, ask=ask_confirm, buttons_only=True),
+    Step("nearby", take=on_wait, ask=ask_nearby, to=(END,), buttons_only=True),
+    Step("confirm", take=on_wait, ask=ask_confirm, to=(END,), buttons_only=True),
 ], buttons=[
     Button("rp_cat", take=on_category, to=("photos",), at=("category",)),
     Button("rp_next", take=on_next, to=("location", END), at=("photos",)),
@@ -470,7 +387,4 @@ DIALOG = Dialog(FLOW, entries=("category",), steps=[
     Button("rp_other", take=on_other, to=("confirm", END), at=("nearby",)),
     Button("rp_send", take=on_send, to=(END,), at=("confirm",)),
     Button("rp_stop", take=on_stop, to=(END,), at=_ALL),
-    Button("rp_wd", take=on_withdraw, free=True),
-    Button("rp_wd2", take=on_withdraw_yes, free=True),
-    Button("rp_mine", take=on_mine, free=True),
 ], on_cancel=on_cancel)
