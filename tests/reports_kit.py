@@ -12,7 +12,7 @@ from bot.dev.demo import demo_user_id
 from bot.outbox import drain
 from handlers.messages import texts
 from models import Report, ReportPhoto
-from models.reports import CATEGORIES
+
 
 CHAIR = demo_user_id("山田 太郎")  # 1班, 会長
 LEADER2 = demo_user_id("田中 実")  # 班長 (2班)
@@ -21,7 +21,7 @@ SATO = demo_user_id("佐藤 花子")  # 1班
 ITO = demo_user_id("伊藤 美咲")  # 2班
 NAKAMURA = demo_user_id("中村 幸子")  # 2班
 T0 = dt.datetime(2026, 6, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-LAMP = CATEGORIES[1]  # 街灯・防犯灯
+LAMP = texts.REPORT_CATEGORIES[1]  # 街灯・防犯灯
 HERE = (35.6812, 139.7671)
 
 

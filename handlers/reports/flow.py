@@ -74,7 +74,7 @@ SEQ_TRIES = 5
 def _categories(ctx: Ctx) -> tuple[str, ...]:
     a = ctx.association
     muni = ctx.session.get(Municipality, a.municipality_id) if a.municipality_id else None
-    return categories_for(a, muni)
+    return categories_for(a, muni, texts.REPORT_CATEGORIES)
 
 
 def _draft(ctx: Ctx) -> Optional[Report]:
