@@ -301,3 +301,14 @@ def test_photos_are_downloaded_by_the_job_not_the_handler(line, demo, db, fake, 
 
 
 _ = (BOSAI, NAKAMURA)
+
+
+def test_an_associations_own_long_list_stays_within_lines_limits(line, demo, db, fake, k, clock):
+    own = [f"{i}番目のとても長い名前の通報の種類です" for i in range(15)]
+    with db.session() as s:
+        s.scalars(select(Association)).first().report_categories = "\n".join(own)
+    q = line.text(ITO, "通報")
+    items = q[-1]["quickReply"]["items"]
+    assert len(items) <= 13 and all(len(i["action"]["label"]) <= 20 for i in items)
+    line.tap(ITO, q, items[1]["action"]["label"])
+    assert reports(db)[0].category == own[1][:20]

@@ -27,6 +27,7 @@ stateDiagram-v2
     nearby --> [*]: rp_same
     nearby --> confirm: rp_other
     nearby --> [*]: rp_other
+    nearby --> [*]: rp_send
     confirm --> [*]: rp_send
     category --> [*]: rp_stop
     photos --> [*]: rp_stop
@@ -68,6 +69,7 @@ log = logging.getLogger(__name__)
 FLOW = "report"
 
 SEQ_TRIES = 5
+CATEGORY_MAX = Report.__table__.c.category.type.length  # a city's own long names are cut to fit
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -207,7 +209,7 @@ def on_category(ctx: Ctx) -> Next:
         r = Report(association_id=ctx.association.id, member_id=ctx.member.id, block_id=block_id,
                    status="draft", created_at=ctx.now, updated_at=ctx.now)
         ctx.session.add(r)
-    r.category = cats[int(i)]
+    r.category = cats[int(i)][:CATEGORY_MAX]
     ctx.session.flush()
     return Go("photos", report_id=r.id)
 
@@ -385,6 +387,6 @@ DIALOG = Dialog(FLOW, entries=("category",), steps=[
     Button("rp_nocom", take=on_no_comment, to=("nearby", "confirm", END), at=("comment",)),
     Button("rp_same", take=on_same, to=(END,), at=("nearby",)),
     Button("rp_other", take=on_other, to=("confirm", END), at=("nearby",)),
-    Button("rp_send", take=on_send, to=(END,), at=("confirm",)),
+    Button("rp_send", take=on_send, to=(END,), at=("nearby", "confirm")),  # (nearby: closed meanwhile)
     Button("rp_stop", take=on_stop, to=(END,), at=_ALL),
 ], on_cancel=on_cancel)
