@@ -312,3 +312,14 @@ def test_an_associations_own_long_list_stays_within_lines_limits(line, demo, db,
     assert len(items) <= 13 and all(len(i["action"]["label"]) <= 20 for i in items)
     line.tap(ITO, q, items[1]["action"]["label"])
     assert reports(db)[0].category == own[1][:20]
+
+
+def test_cancel_at_the_nearby_card_deletes_the_draft_and_joins_nothing(line, demo, db, fake, k, clock):
+    report_now(line)
+    q = to_confirm(line, who=SATO, where=_north(20))
+    assert texts.RPT_NEARBY_TITLE in all_text(q)
+    assert texts.CANCELLED in all_text(line.text(SATO, "取消"))
+    assert [r.status for r in reports(db)] == ["received"]
+    with db.session() as s:
+        assert s.scalars(select(ReportFollower.kind)).all() == ["reporter"]
+    assert texts.STALE_BUTTON in all_text(line.tap(SATO, q, texts.RPT_SAME))
