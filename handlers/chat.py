@@ -7,3 +7,4 @@ from handlers.registration import approvals, join, linking, membership, withdraw
 from handlers.safety import board, report, rescue, start, visits  # noqa: F401
 from handlers.jma import chat as jma_chat  # noqa: F401
 from handlers.views import route as views  # noqa: F401
+from handlers.reports import flow as reports_flow, mine as reports_mine  # noqa: F401

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .delivery import Delivery, DeliveryHistory
 from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .registry import forget_actor
+from .reports import erase_reporter
 from .roster import JoinAttempt, Member, MemberStatus, erase_member, normalize_name, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
 
@@ -127,6 +128,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
         session.delete(loc)
     # photos they sent in disaster mode (連絡事項): deleted with the locations
     session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == member.id))
+    erase_reporter(session, member.id)  # 通報: drafts go, reports stay without the reporter
     quoted = sorted(set(quoted), key=len, reverse=True)  # longest first: no half-replaced text
 
     if line_id:

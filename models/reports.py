@@ -145,3 +145,82 @@ def next_seq(session: Session, association_id: int, year: int) -> int:
     last = session.scalar(select(func.max(Report.seq)).where(Report.association_id == association_id,
                                                            Report.year == year))
     return (last or 0) + 1
+
+
+# --- queries of the residents' side (handlers/reports/flow.py, scheduler/reports.py) ------------
+DRAFT_LIFETIME = dt.timedelta(days=1)  # a draft left unfinished longer is deleted (scheduler.reports)
+_EARTH_M = 6_371_000.0
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine; plenty for 50 m)."""
+    import math
+
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearby_open(session: Session, association_id: int, category: str, lat: float, lng: float,
+                metres: float = NEARBY_METRES, exclude_id: Optional[int] = None) -> list[Report]:
+    """Open reports of the association and category within `metres` of (lat, lng), nearest first."""
+    import math
+
+    dlat = metres / 111_000.0 * 1.5
+    dlng = dlat / max(0.1, math.cos(math.radians(lat)))
+    rows = session.scalars(select(Report).where(
+        Report.association_id == association_id, Report.category == category,
+        Report.status.in_(OPEN_STATUSES), Report.latitude.is_not(None), Report.longitude.is_not(None),
+        Report.latitude.between(lat - dlat, lat + dlat), Report.longitude.between(lng - dlng, lng + dlng),
+        Report.id != (exclude_id or 0))).all()
+    near = [(distance_m(lat, lng, r.latitude, r.longitude), r.id, r) for r in rows]
+    return [r for d, _, r in sorted(near, key=lambda t: t[:2]) if d <= metres]
+
+
+def confirmed_since(session: Session, member_id: int, since: dt.datetime) -> int:
+    """How many reports the member confirmed since `since` (the daily limit)."""
+    return session.scalar(select(func.count(Report.id)).where(
+        Report.member_id == member_id, Report.submitted_at.is_not(None), Report.submitted_at >= since)) or 0
+
+
+def own_report(session: Session, association_id: int, member_id: int, report_id: int) -> Optional[Report]:
+    """The member's own confirmed report of this association (None for anyone else's or a draft)."""
+    return session.scalar(select(Report).where(Report.id == report_id, Report.association_id == association_id,
+                                               Report.member_id == member_id, Report.status != "draft"))
+
+
+def own_reports(session: Session, association_id: int, member_id: int, limit: int = 10) -> list[Report]:
+    """The member's confirmed reports, newest first."""
+    return list(session.scalars(select(Report).where(
+        Report.association_id == association_id, Report.member_id == member_id, Report.status != "draft")
+        .order_by(Report.submitted_at.desc(), Report.id.desc()).limit(limit)))
+
+
+def delete_drafts(session: Session, *where) -> int:
+    """Delete draft reports (with their photos) matching `where`; returns how many."""
+    ids = list(session.scalars(select(Report.id).where(Report.status == "draft", *where)))
+    if not ids:
+        return 0
+    from sqlalchemy import delete
+
+    session.execute(delete(ReportPhoto).where(ReportPhoto.report_id.in_(ids)))
+    session.execute(delete(ReportFollower).where(ReportFollower.report_id.in_(ids)))
+    session.execute(delete(ReportUpdate).where(ReportUpdate.report_id.in_(ids)))
+    session.execute(delete(Report).where(Report.id.in_(ids)))
+    return len(ids)
+
+
+def erase_reporter(session: Session, member_id: int) -> None:
+    """退会: the member's drafts (and their photos) go; their confirmed reports stay for the
+    association (the streetlight is still broken) without the reporter; they follow nothing."""
+    from sqlalchemy import delete, update
+
+    delete_drafts(session, Report.member_id == member_id)
+    session.execute(update(Report).where(Report.member_id == member_id).values(member_id=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Report).where(Report.assigned_member_id == member_id).values(assigned_member_id=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(ReportUpdate).where(ReportUpdate.by_member_id == member_id).values(by_member_id=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(delete(ReportFollower).where(ReportFollower.member_id == member_id))

@@ -46,6 +46,8 @@ from models import (
     MemberStatus,
     Municipality,
     OutboxMessage,
+    Report,
+    ReportFollower,
     Role,
     SafetyAsk,
     SafetyLocation,
@@ -120,6 +122,7 @@ class Side:
     words: list[str] = field(default_factory=list)  # every name and title: none may reach the other side
     used_link: str = ""  # (the pages' tests) a sign-in link of this side's chair, already used
     jma_start: int = 0  # a JMA telegram's question ([開始する][開始しない]) still open
+    report: int = 0  # a 通報 of this side's resident, received (handlers/reports)
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -229,6 +232,14 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
         s.add(photo)
         s.flush()
         side.photo = photo.id
+
+    # a 通報 of the resident, received, with its place (handlers/reports)
+    rp = Report(association_id=assoc.id, year=2026, seq=1, member_id=members["resident"].id, block_id=blocks[0].id,
+                category="街灯・防犯灯", latitude=35.0, longitude=139.0, status="received", submitted_at=now)
+    s.add(rp)
+    s.flush()
+    s.add(ReportFollower(report_id=rp.id, member_id=members["resident"].id, kind="reporter", at=now))
+    side.report = rp.id
 
     for kind, subject, out in (("circular", c.id, side.circular_receipts), ("event", ev.id, side.event_receipts),
                                ("safety", side.disaster, side.safety_receipts)):

@@ -35,7 +35,7 @@ ACTOR_ROLES = {"resident": Role.member, "chair": Role.chair, "leader": Role.bloc
 REFUSALS = {texts.CIRCULAR_GONE, texts.EV_GONE, texts.STALE_BUTTON, texts.STALE_DRAFT, texts.ALREADY_HANDLED,
             texts.SAFETY_CLOSED, texts.DISASTER_NONE, texts.OFFICERS_ONLY, texts.UNLINK_ALREADY,
             texts.EV_PROXY_NONE, texts.JOIN_CODE_UNKNOWN, texts.EV_BAD_TARGET, texts.NOTICE_NOT_FOR_YOU,
-            texts.CITY_STAFF_ONLY}
+            texts.CITY_STAFF_ONLY, texts.RPT_NOT_FOUND}
 NO_REPLY = ""  # expect: nothing answered
 
 
@@ -180,6 +180,14 @@ CASES = [
          ("chair",)),
     Case("view unknown", "view", lambda w: {"v": f"circular{w.b.circular}"}, texts.STALE_BUTTON, ("chair",)),
     Case("view newcomer", "view", lambda w: {"v": "circulars", "c": w.b.circular}, None, actor="newcomer"),
+    # 通報 (handlers/reports): B's report in every button; the flow's buttons without A's dialog are stale
+    Case("rp_wd B's report", "rp_wd", lambda w: {"r": w.b.report}, texts.RPT_NOT_FOUND, ("chair",)),
+    Case("rp_wd2 B's report", "rp_wd2", lambda w: {"r": w.b.report}, texts.RPT_NOT_FOUND, ("chair",)),
+    Case("rp_mine", "rp_mine", lambda w: {}, None, ("chair",)),
+    Case("rp_same B's report", "rp_same", lambda w: {"r": w.b.report}, texts.STALE_BUTTON, ("chair",)),
+    Case("rp_send B's report", "rp_send", lambda w: {"r": w.b.report}, texts.STALE_BUTTON, ("chair",)),
+    *[Case(action, action, lambda w: {"c": 0}, texts.STALE_BUTTON, ("chair",))
+      for action in ("rp_cat", "rp_next", "rp_nocom", "rp_other", "rp_stop")],
 ]
 
 

@@ -69,6 +69,7 @@ class Step:
     ask: Optional[Callable[[Ctx], None]] = None
     to: tuple[str, ...] = ()
     buttons_only: bool = False
+    takes_location: bool = False  # it asks for a location: one sent here is its (not a safety report)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Dialog:
             if target != END and target not in self.steps:
                 raise ValueError(f"dialog {name}: no step {target!r}")
         for step in self.steps.values():
-            router.dialog(name, step.name, takes_text=not step.buttons_only, timeout=timeout)(self._taker(step))
+            router.dialog(name, step.name, takes_text=not step.buttons_only, timeout=timeout,
+                          takes_location=step.takes_location)(self._taker(step))
         for b in self.buttons:
             router.postback(b.action, roles=b.roles, needs_quota=b.needs_quota)(self._button(b))
         if on_cancel is not None:

@@ -51,6 +51,7 @@ class Route:
     takes_text: bool = True  # a dialog step whose typed text is content (a title, a name)
     timeout: Optional[dt.timedelta] = None  # a dialog step left longer than this: the dialog has ended
     unscoped: bool = False  # runs without an association too (registration on a city channel)
+    takes_location: bool = False  # a dialog step that asks for a location itself (a 通報's place)
 
 
 class Router:
@@ -94,16 +95,25 @@ class Router:
         """A typed command; staff=True: the city staff's route of the word (not role-checked)."""
         return self._add(self.staff_commands if staff else self.commands, word, None if staff else roles)
 
-    def dialog(self, flow: str, step: str, takes_text: bool = True, timeout: Optional[dt.timedelta] = None):
+    def dialog(self, flow: str, step: str, takes_text: bool = True, timeout: Optional[dt.timedelta] = None,
+               takes_location: bool = False):
         """A dialog step; it receives every message (text, image, file, location) in that step.
         (Flows declare their steps as a table: handlers/framework/dialog.py.)
 
         A command typed alone (「状況」) always runs as a command, the dialog waiting meanwhile;
         with takes_text=False (a step that waits for a button) so does a command with arguments.
         With a timeout, a dialog left longer ends when the user next writes, and the message is
-        handled as if no dialog were open.
+        handled as if no dialog were open. takes_location: a location sent at this step is the
+        step's (it asked for one), not a safety report.
         """
-        return self._add(self.dialogs, (flow, step), takes_text=takes_text, timeout=timeout)
+        deco = self._add(self.dialogs, (flow, step), takes_text=takes_text, timeout=timeout)
+        if takes_location:
+            def marked(fn: Handler) -> Handler:
+                out = deco(fn)
+                self.dialogs[(flow, step)].takes_location = True
+                return out
+            return marked
+        return deco
 
     def message(self, kind: str):
         """Non-text messages outside dialogs: "location", "image", "file"; "text" = fallback."""
@@ -256,7 +266,8 @@ class Router:
                 ctx.reply(text_message(texts.CANCELLED))
                 return
             route = self.dialogs.get((dialog.flow, dialog.step))
-            if kind == "location" and self._open(ctx, self.messages.get("location")) and dialog.flow != "safety":
+            if kind == "location" and self._open(ctx, self.messages.get("location")) and dialog.flow != "safety" \
+                    and not (route is not None and route.takes_location):
                 # a location is a safety report whatever dialog is open; the dialog waits
                 self.messages["location"].fn(ctx)
                 return
