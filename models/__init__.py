@@ -24,6 +24,7 @@ from .safety import Disaster, SafetyAsk, SafetyLocation, SafetyPhoto
 from .jma import JmaRule, JmaStart, JmaTelegram
 from .reports import Report, ReportFollower, ReportPhoto, ReportUpdate
 from .outage import LineOutage
+from .inquiries import Inquiry, InquiryAnswer
 from .richmenus import RichMenu
 from .sendable import Sendable, SendState
 from .tenancy import Channel, ChannelRef, CityStaff, Municipality
@@ -32,6 +33,7 @@ __all__ = [
     "JmaRule", "JmaStart", "JmaTelegram",
     "Report", "ReportFollower", "ReportPhoto", "ReportUpdate",
     "LineOutage",
+    "Inquiry", "InquiryAnswer",
     "RichMenu",
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState", "Correction",
     "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",

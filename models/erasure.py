@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .delivery import Delivery, DeliveryHistory
 from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .registry import forget_actor
+from .inquiries import Inquiry
 from .reports import erase_reporter
 from .roster import JoinAttempt, Member, MemberStatus, erase_member, normalize_name, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
@@ -129,6 +130,8 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
     # photos they sent in disaster mode (連絡事項): deleted with the locations
     session.execute(delete(SafetyPhoto).where(SafetyPhoto.member_id == member.id))
     erase_reporter(session, member.id)  # 通報: drafts go, reports stay without the reporter
+    for q in session.scalars(select(Inquiry).where(Inquiry.member_id == member.id)):
+        session.delete(q)  # 問い合わせ: their words and photos, with the officers' answers to them
     quoted = sorted(set(quoted), key=len, reverse=True)  # longest first: no half-replaced text
 
     if line_id:

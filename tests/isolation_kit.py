@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Inquiry,
     Association,
     Attachment,
     AuditLog,
@@ -123,6 +124,7 @@ class Side:
     used_link: str = ""  # (the pages' tests) a sign-in link of this side's chair, already used
     jma_start: int = 0  # a JMA telegram's question ([開始する][開始しない]) still open
     report: int = 0  # a 通報 of this side's resident, received (handlers/reports)
+    inquiry: int = 0  # a 問い合わせ of this side's resident, in blocks[1] (the block leader's), with a photo
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -241,6 +243,14 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
     s.add(ReportFollower(report_id=rp.id, member_id=members["resident"].id, kind="reporter", at=now))
     side.report = rp.id
 
+    # a 問い合わせ of the resident, with its photo (handlers/inquiries)
+    iq = Inquiry(association_id=assoc.id, member_id=members["resident"].id, block_id=blocks[1].id,
+                 text=f"問い合わせ{key}の本文", photo_message_id=f"inq-{key}", photo_status="stored",
+                 photo_type="image/png", photo=b"\x89PNG inquiry " + key.encode(), created_at=now)
+    s.add(iq)
+    s.flush()
+    side.inquiry = iq.id
+
     for kind, subject, out in (("circular", c.id, side.circular_receipts), ("event", ev.id, side.event_receipts),
                                ("safety", side.disaster, side.safety_receipts)):
         if not subject:
@@ -253,7 +263,7 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
     s.add(AuditLog(association_id=assoc.id, actor_id=chair.id, action="circular.send", target=f"circular:{c.id}",
                    at=now))
     s.flush()
-    side.words = list(spec["blocks"]) + list(people.values()) + [title, draft_title, ev_name, ev_draft_name]
+    side.words = list(spec["blocks"]) + list(people.values()) + [title, draft_title, ev_name, ev_draft_name, iq.text]
     return side
 
 

@@ -233,6 +233,15 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/jma", "POST"): [Req("POST", lambda m, t: "/admin/jma", 303, forbidden=BOARD_ONLY,
                                  form=lambda m, t: {"city_codes": "1310100", "min_intensity": "5+", "mode": "ask",
                                                     "ask_minutes": "10", "quake": "1"})],
+    # 問い合わせ (tests/test_inquiries.py): theirs are not found; ours in the block leader's 班
+    ("/admin/inquiries", "GET"): [Req("GET", lambda m, t: "/admin/inquiries", 200)],
+    ("/admin/inquiries/<int(min=1, max=2147483647):inquiry_id>/photo", "GET"): [
+        Req("GET", lambda m, t: f"/admin/inquiries/{t.inquiry}/photo", 404),
+        Req("GET", lambda m, t: f"/admin/inquiries/{m.inquiry}/photo", 200)],
+    ("/admin/inquiries/<int(min=1, max=2147483647):inquiry_id>/answer", "POST"): [
+        Req("POST", lambda m, t: f"/admin/inquiries/{t.inquiry}/answer", 404, form=lambda m, t: {"text": "侵入"})],
+    ("/admin/inquiries/<int(min=1, max=2147483647):inquiry_id>/close", "POST"): [
+        Req("POST", lambda m, t: f"/admin/inquiries/{t.inquiry}/close", 404)],
     # when LINE is down: a 班's 連絡網 (tests/test_line_down.py)
     ("/admin/prints/contacts", "GET"): [
         Req("GET", lambda m, t: f"/admin/prints/contacts?b={t.blocks[1]}", 404),

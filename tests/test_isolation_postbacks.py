@@ -188,6 +188,11 @@ CASES = [
     Case("rp_send B's report", "rp_send", lambda w: {"r": w.b.report}, texts.STALE_BUTTON, ("chair",)),
     *[Case(action, action, lambda w: {"c": 0}, texts.STALE_BUTTON, ("chair",))
       for action in ("rp_cat", "rp_next", "rp_nocom", "rp_other", "rp_stop")],
+    # 問い合わせ (handlers/inquiries): B's inquiry is stale for A's officers (a resident: officers only);
+    # [送信する] of both dialogs without the dialog open is stale
+    Case("inq_reply B's inquiry", "inq_reply", lambda w: {"i": w.b.inquiry}, texts.STALE_BUTTON, BOARD),
+    Case("inq_send no dialog", "inq_send", lambda w: {}, texts.STALE_BUTTON, ("chair",)),
+    Case("inq_rsend no dialog", "inq_rsend", lambda w: {"i": w.b.inquiry}, texts.STALE_BUTTON, BOARD, actor="chair"),
 ]
 
 

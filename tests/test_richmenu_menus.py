@@ -66,7 +66,7 @@ def test_image_has_lines_size_and_format_under_1_mb(key, font):
 
 def test_labels_are_the_issues_words_within_lines_limit():
     labels = {k: [a["action"]["label"] for a in m.body()["areas"]] for k, m in MENUS.items()}
-    assert labels[RESIDENT] == ["回覧板", "行事・出欠", "安否を伝える", "登録内容", "問い合わせ", "使い方"]
+    assert labels[RESIDENT] == ["回覧板", "行事・出欠", "安否を伝える", "通報", "問い合わせ", "登録内容", "使い方"]
     assert labels[OFFICER_FULL] == ["回覧を出す", "出欠を取る", "状況", "災害モード", "管理画面", "使い方"]
     assert labels[OFFICER] == ["回覧を出す", "出欠を取る", "状況", "管理画面", "使い方"]
     assert labels[DISASTER] == ["安否を伝える", "現在地を送る", "家族の状況", "避難所・連絡先"]

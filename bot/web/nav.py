@@ -58,6 +58,7 @@ NAV: tuple[Item, ...] = (
     Item("admin.roster", texts.NAV_ROSTER, ("admin.roster", "admin.household", "admin.member")),
     Item("admin.needs_check", texts.NAV_NEEDS_CHECK, ("admin.needs_check",)),
     Item("admin.approvals", texts.NAV_APPROVALS, ("admin.approvals",)),
+    Item("admin.inquiries", texts.NAV_INQUIRIES, ("admin.inquir",)),
     Item("admin.roles", texts.NAV_ROLES, ("admin.roles",), who=role_keepers),
     Item("admin.handover", texts.NAV_HANDOVER, ("admin.handover",), who=chair),
     Item("admin.prints", texts.NAV_PRINTS, ("admin.prints", "admin.print_", "admin.join_sheet")),

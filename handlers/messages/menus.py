@@ -94,7 +94,8 @@ _OFFICER_TOP = (_cmd(texts.MENU_SEND_CIRCULAR, texts.CMD_CIRCULAR), _cmd(texts.M
 MENUS: dict[str, Menu] = {
     RESIDENT: Menu(RESIDENT, (
         (_view(texts.MENU_CIRCULARS, "circulars"), _view(texts.MENU_EVENTS, "events", GREEN), _SAFETY),
-        (_view(texts.MENU_ME, "me", PURPLE), _view(texts.MENU_INQUIRY, "inquiry", ORANGE), _HELP_VIEW),
+        (_view(texts.MENU_REPORT, "report", RED), _view(texts.MENU_INQUIRY, "inquiry", ORANGE),
+         _view(texts.MENU_ME, "me", PURPLE), _HELP_VIEW),
     )),
     OFFICER: Menu(OFFICER, (
         _OFFICER_TOP,

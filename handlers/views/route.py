@@ -5,7 +5,7 @@ One route dispatches on `v` through the declared table `VIEWS`; an unknown or fo
 button. Only active members see a view (anyone else gets what registration says to any message;
 without an association the router's unscoped rules answer before this route); a view with roles is
 refused to the other members (OFFICERS_ONLY), as the router refuses an officer's button.
-(`inquiry` and `report` join the table at merge: handlers/inquiries and handlers/reports `start`.)
+`inquiry` and `report` open the capabilities' own dialogs (handlers/inquiries, handlers/reports).
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Callable, Optional
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
+from handlers.inquiries import chat as inquiries
 from handlers.officer import on_status
+from handlers.reports import flow as reports
 from handlers.views import about, answers, archive, disaster
 from handlers.views.common import registration
 from models import OFFICER_ROLES, Role
@@ -35,6 +37,8 @@ VIEWS: dict[str, View] = {
     "help": View(about.show_help),  # 使い方
     "family": View(disaster.show_family),  # 家族の状況
     "shelter": View(disaster.show_shelter),  # 避難所・連絡先
+    "inquiry": View(inquiries.start),  # 問い合わせ
+    "report": View(reports.start),  # 通報
     "status": View(on_status, roles=OFFICER_ROLES),  # 状況 (officers): the typed 「状況」's answer
 }
 
