@@ -51,7 +51,7 @@ from _common import (
 # kairan as gunicorn runs it: the Procfile's command line, plus what a variant changes
 VARIANTS = {
     "asis": ("bot.app:create_app()", []),
-    "gthread": ("bot.app:create_app()", ["--threads", "4"]),  # 3 workers x 4 threads (gthread worker)
+    "gthread": ("bot.app:create_app()", ["--threads", "4"]),  # 3 workers x 4 threads (gthread): the Procfile's
 }
 TEXTS = ["こんにちは", "ありがとうございます", "回覧板みました", "ゴミの日はいつですか"]
 
@@ -84,7 +84,7 @@ def prepare(url: str, members: int, kind: str = "read") -> tuple[int, list[str]]
         from handlers.safety.start import start_disaster
         from models import utcnow
         with db.session() as s:
-            d, _ = start_disaster(s, assoc.id, "earthquake", "大きな揺れがありました。", None, utcnow())
+            d, _ = start_disaster(s, assoc.id, "quake", "大きな揺れがありました。", None, utcnow())
             cid = d.id
     db.dispose()
     return cid, users
@@ -331,8 +331,10 @@ def main() -> None:
                                                app, {**env, "DATABASE_URL": url}, fake, bodies.make, args, tmp,
                                                db == "pg", check, extra)
                         if not args.no_echo and (db == args.db.split(",")[0] or args.rounds > 1):
+                            # under the same gunicorn settings as kairan's first variant (gthread: the Procfile's)
                             rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,
-                                               echo_bodies.make, args, tmp, False)
+                                               echo_bodies.make, args, tmp, False,
+                                               extra=VARIANTS[args.variants.split(",")[0]][1])
                     checks[db] = check_reads(url, cid, bodies.tapped, args.kind)
         invalid = fake.call("invalid")
     finally:
