@@ -18,6 +18,7 @@ import logging
 import math
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from linebot.v3.webhooks import Event
@@ -74,6 +75,28 @@ USER_ID = re.compile(r"U[0-9a-f]{32}")
 MAX_DEPTH = 16  # LINE's events nest about 6 deep (a mention in a text); deeper is an attack
 MAX_INT = 2**63 - 1  # what a BIGINT column takes
 SURROGATE = re.compile(r"[\ud800-\udfff]")  # a lone "\ud800" in JSON: UTF-8 cannot encode it
+
+
+class ParsedEvents:
+    """The SDK's model of each event checked by this process, kept for its handling on this
+    process's pool (no second parse of the stored JSON); bounded, the oldest go first. A miss
+    (the sweep, another process, an event evicted) parses the stored payload as before."""
+
+    def __init__(self, size: int = 4096):
+        self.size, self._lock, self._events = size, threading.Lock(), OrderedDict()
+
+    def put(self, event_id: str, event: Event) -> None:
+        with self._lock:
+            self._events[event_id] = event
+            while len(self._events) > self.size:
+                self._events.popitem(last=False)
+
+    def pop(self, event_id: str) -> Event | None:
+        with self._lock:
+            return self._events.pop(event_id, None)
+
+
+PARSED = ParsedEvents()
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -143,6 +166,7 @@ def check_event(raw: Any) -> dict | None:
         raise MalformedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
     if type(event).__name__ not in HANDLED_CLASSES:
         raise MalformedEvent("parsed as another event class")
+    PARSED.put(event_id, event)  # for its handling here (store() drops it again for a redelivery)
     return raw
 
 
@@ -210,6 +234,9 @@ def store(db: Database, events: list[dict], channel_id: int | None = None) -> li
     with db.engine.begin() as conn:
         new_set = set(conn.execute(_store_statement(db), rows).scalars())
     new = [r["id"] for r in rows if r["id"] in new_set]
+    for r in rows:
+        if r["id"] not in new_set:  # a redelivery: the stored event is handled, parsed from its row
+            PARSED.pop(r["id"])
     if len(new) < len(rows):
         log.info("ignored %d duplicate webhook event(s)", len(rows) - len(new))
     return new
@@ -420,7 +447,7 @@ class Processor:
                     claimed = (row.payload, row.channel_id, row.received_at)
                 payload, channel_id, received_at = claimed
                 raw = json.loads(payload or "{}")
-                event = Event.from_dict(raw)
+                event = PARSED.pop(event_id) or Event.from_dict(raw)
                 user_id = raw["source"]["userId"]
                 channel = self.channel_ref(s, channel_id)
                 if channel is None:
