@@ -41,6 +41,7 @@ from _common import (
     machine,
     pct,
     pg_database,
+    rss_mib,
     postgres_pids,
     sqlite_url,
     summary,
@@ -218,6 +219,7 @@ def check_reads(url: str, circular_id: int, tapped: set[str], kind: str = "read"
 
 def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, args, pg: bool) -> dict:
     pids = tree(server.proc.pid)
+    row_rss0 = rss_mib(pids)
     before = {"srv": cpu_snapshot(pids), "pg": cpu_snapshot(postgres_pids()), "fake": cpu_snapshot([fake.proc.pid])}
     client0 = time.process_time()
     stats0 = fake.call("stats")
@@ -232,6 +234,7 @@ def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, a
     row["_elapsed"] = res["elapsed"]
     row["_client_cpu"] = time.process_time() - client0
     row["_before"], row["_stats0"] = before, stats0
+    row["rss MiB before"], row["rss MiB after"] = row_rss0, rss_mib(tree(server.proc.pid))
     return row
 
 
@@ -346,7 +349,8 @@ def main() -> None:
     print(table(rows, ["target", "mode", "sent", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]))
     print()
     print(table(rows, ["target", "mode", "srv cpu ms/req", "pg cpu ms/req", "fake cpu ms/req", "client cpu ms/req",
-                       "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms"]))
+                       "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms", "rss MiB before",
+                       "rss MiB after"]))
     import statistics
 
     def group(target: str) -> str:
