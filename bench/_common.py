@@ -270,3 +270,16 @@ def cpu_snapshot(pids: list[int]) -> dict[int, int]:
 def cpu_used(before: dict[int, int], pids: list[int]) -> float:
     """CPU seconds the processes used since `before` (processes born since then count from 0)."""
     return sum(max(0, _ticks(p) - before.get(p, 0)) for p in pids) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pids: list[int]) -> float:
+    """Resident memory of the processes now (MiB, summed)."""
+    total = 0
+    for p in pids:
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024

@@ -41,6 +41,7 @@ from _common import (
     machine,
     pct,
     pg_database,
+    rss_mib,
     postgres_pids,
     sqlite_url,
     summary,
@@ -51,13 +52,14 @@ from _common import (
 # kairan as gunicorn runs it: the Procfile's command line, plus what a variant changes
 VARIANTS = {
     "asis": ("bot.app:create_app()", []),
-    "gthread": ("bot.app:create_app()", ["--threads", "4"]),  # 3 workers x 4 threads (gthread worker)
+    "gthread": ("bot.app:create_app()", ["--threads", "4"]),  # 3 workers x 4 threads (gthread): the Procfile's
 }
 TEXTS = ["こんにちは", "ありがとうございます", "回覧板みました", "ゴミの日はいつですか"]
 
 
-def prepare(url: str, members: int) -> tuple[int, list[str]]:
-    """Schema, demo association, `members` more households (one member each), one sent circular."""
+def prepare(url: str, members: int, kind: str = "read") -> tuple[int, list[str]]:
+    """Schema, demo association, `members` more households (one member each), one sent circular;
+    `kind` safety: also an active disaster (its id is returned: the taps are safety answers)."""
     from _common import add_roster
     from sqlalchemy import select
 
@@ -79,6 +81,12 @@ def prepare(url: str, members: int) -> tuple[int, list[str]]:
         s.flush()
         mark_sent(s, c, audience(s, c))
         cid = c.id
+    if kind == "safety":
+        from handlers.safety.start import start_disaster
+        from models import utcnow
+        with db.session() as s:
+            d, _ = start_disaster(s, assoc.id, "quake", "大きな揺れがありました。", None, utcnow())
+            cid = d.id
     db.dispose()
     return cid, users
 
@@ -86,8 +94,11 @@ def prepare(url: str, members: int) -> tuple[int, list[str]]:
 class Bodies:
     """Signed webhook bodies, one event each; taps walk through the members so most are first reads."""
 
-    def __init__(self, fake: FakeProcess, users: list[str], circular_id: int, taps: float, seed: int = 1):
+    def __init__(self, fake: FakeProcess, users: list[str], circular_id: int, taps: float, seed: int = 1,
+                 kind: str = "read"):
         self.fake, self.users, self.cid, self.taps = fake, users, circular_id, taps
+        # read: 「読みました」 (a=read&c=<circular>); safety: [無事] (a=sf&d=<disaster>&s=safe)
+        self.data = f"a=read&c={circular_id}" if kind == "read" else f"a=sf&d={circular_id}&s=safe"
         self.rng = random.Random(seed)
         self.next_tapper = itertools.cycle(users)
         self.tapped: set[str] = set()
@@ -105,7 +116,7 @@ class Bodies:
                  "webhookEventId": f"{prefix}{i:012d}", "deliveryContext": {"isRedelivery": False},
                  "replyToken": token}
             if tap:
-                e.update(type="postback", postback={"data": f"a=read&c={self.cid}"})
+                e.update(type="postback", postback={"data": self.data})
                 self.tapped.add(user)
             else:
                 e.update(type="message", message={"id": uuid.uuid4().hex[:16], "type": "text",
@@ -190,7 +201,7 @@ def wait_done(url: str, prefix: str, expected: int, timeout: float = 120) -> dic
             "handling_p99_ms": 1000 * pct(waits, 99)}
 
 
-def check_reads(url: str, circular_id: int, tapped: set[str]) -> dict:
+def check_reads(url: str, circular_id: int, tapped: set[str], kind: str = "read") -> dict:
     from sqlalchemy import create_engine, select
 
     from models import Delivery, Member, OutboxMessage
@@ -198,8 +209,9 @@ def check_reads(url: str, circular_id: int, tapped: set[str]) -> dict:
     engine = create_engine(url)
     with engine.connect() as c:
         read = set(c.execute(select(Member.line_user_id).join(Delivery, Delivery.household_id == Member.household_id)
-                             .where(Delivery.of("circular", circular_id),
-                                    Delivery.read_at.is_not(None))).scalars())
+                             .where(*((Delivery.of("circular", circular_id), Delivery.read_at.is_not(None))
+                                      if kind == "read" else
+                                      (Delivery.of("safety", circular_id), Delivery.answer == "safe")))).scalars())
         late = c.execute(select(OutboxMessage.id).where(OutboxMessage.purpose.in_(["late-reply", "reply-fallback"]))).all()
     engine.dispose()
     return {"taps_unread": len(tapped - read), "read_not_tapped": len(read - tapped), "push_fallbacks": len(late)}
@@ -207,6 +219,7 @@ def check_reads(url: str, circular_id: int, tapped: set[str]) -> dict:
 
 def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, args, pg: bool) -> dict:
     pids = tree(server.proc.pid)
+    row_rss0 = rss_mib(pids)
     before = {"srv": cpu_snapshot(pids), "pg": cpu_snapshot(postgres_pids()), "fake": cpu_snapshot([fake.proc.pid])}
     client0 = time.process_time()
     stats0 = fake.call("stats")
@@ -221,6 +234,7 @@ def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, a
     row["_elapsed"] = res["elapsed"]
     row["_client_cpu"] = time.process_time() - client0
     row["_before"], row["_stats0"] = before, stats0
+    row["rss MiB before"], row["rss MiB after"] = row_rss0, rss_mib(tree(server.proc.pid))
     return row
 
 
@@ -275,6 +289,10 @@ def main() -> None:
     ap.add_argument("--variants", default="asis,gthread",
                     help="comma-separated: asis (the Procfile's command), gthread (the same plus --threads 4)")
     ap.add_argument("--taps", type=float, default=0.7)
+    ap.add_argument("--kind", default="read", choices=["read", "safety"],
+                    help="the taps: read (「読みました」 on a circular) or safety ([無事] during a disaster)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate echo / kairan this many times in one run (medians in the SUMMARY)")
     ap.add_argument("--cap", type=float, default=60.0, help="time cap per phase (s)")
     ap.add_argument("--reply-latency", type=float, default=0.0, help="fake LINE latency per call (s)")
     ap.add_argument("--logdir", help="keep gunicorn logs (and the SQLite file) here")
@@ -295,27 +313,32 @@ def main() -> None:
             if args.logdir:
                 tmp = args.logdir
             echo_bodies = Bodies(fake, [f"U{i:032x}" for i in range(1, args.members + 1)], 1, args.taps)
-            if not args.no_echo:
-                rows += run_target("echo (sdk)", "bench.echo_bot:create_app()", env, fake, echo_bodies.make, args, tmp,
-                                   False)
             for db in args.db.split(","):
                 ctx = pg_database("kairan_bench") if db == "pg" else contextlib.nullcontext(sqlite_url(tmp))
                 with ctx as url:
                     t = time.perf_counter()
-                    cid, users = prepare(url, args.members)
-                    print(f"# prepared {db} in {time.perf_counter() - t:.1f} s (circular {cid}, {len(users)} extra members)")
-                    bodies = Bodies(fake, users, cid, args.taps)
+                    cid, users = prepare(url, args.members, args.kind)
+                    print(f"# prepared {db} in {time.perf_counter() - t:.1f} s ({args.kind} {cid}, "
+                          f"{len(users)} extra members)")
+                    bodies = Bodies(fake, users, cid, args.taps, kind=args.kind)
 
                     def check(prefix: str, ok: int, url=url) -> dict:
                         w = wait_done(url, prefix, ok)
                         return {"stored": w["stored"], "distinct": w["distinct"], "done": w["done"],
                                 "handled/s": w["handled_per_s"], "handled p99 ms": w["handling_p99_ms"]}
-                    for variant in args.variants.split(","):
-                        app, extra = VARIANTS[variant]
-                        rows += run_target(f"kairan {db}" + ("" if variant == "asis" else f" {variant}"), app,
-                                           {**env, "DATABASE_URL": url}, fake, bodies.make, args, tmp, db == "pg",
-                                           check, extra)
-                    checks[db] = check_reads(url, cid, bodies.tapped)
+                    for rnd in range(args.rounds):  # kairan / echo / kairan / echo …: the same machine state
+                        tag = f" #{rnd + 1}" if args.rounds > 1 else ""
+                        for variant in args.variants.split(","):
+                            app, extra = VARIANTS[variant]
+                            rows += run_target(f"kairan {db}" + ("" if variant == "asis" else f" {variant}") + tag,
+                                               app, {**env, "DATABASE_URL": url}, fake, bodies.make, args, tmp,
+                                               db == "pg", check, extra)
+                        if not args.no_echo and (db == args.db.split(",")[0] or args.rounds > 1):
+                            # under the same gunicorn settings as kairan's first variant (gthread: the Procfile's)
+                            rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,
+                                               echo_bodies.make, args, tmp, False,
+                                               extra=VARIANTS[args.variants.split(",")[0]][1])
+                    checks[db] = check_reads(url, cid, bodies.tapped, args.kind)
         invalid = fake.call("invalid")
     finally:
         fake.close()
@@ -326,16 +349,27 @@ def main() -> None:
     print(table(rows, ["target", "mode", "sent", "ok", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]))
     print()
     print(table(rows, ["target", "mode", "srv cpu ms/req", "pg cpu ms/req", "fake cpu ms/req", "client cpu ms/req",
-                       "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms"]))
-    echo = {r["mode"].split()[0]: r for r in rows if r["target"].startswith("echo")}
-    ratios = []
+                       "replies", "stored", "distinct", "done", "handled/s", "handled p99 ms", "rss MiB before",
+                       "rss MiB after"]))
+    import statistics
+
+    def group(target: str) -> str:
+        return target.split(" #")[0]
+    med: dict[tuple[str, str], dict] = {}
     for r in rows:
-        e = echo.get(r["mode"].split()[0])
-        if r["target"].startswith("kairan") and e:
-            ratios.append({"target": r["target"], "mode": r["mode"], "req/s ratio": r["req/s"] / e["req/s"],
-                           "p50 ratio": r["p50 ms"] / e["p50 ms"], "p99 ratio": r["p99 ms"] / e["p99 ms"]})
+        med.setdefault((group(r["target"]), r["mode"].split()[0]), []).append(r)
+    med = {k: {m: statistics.median(x[m] for x in v) for m in ("req/s", "p50 ms", "p99 ms", "srv cpu ms/req")}
+           | {"n": len(v)} for k, v in med.items()}
+    ratios = []
+    for (target, mode), m in med.items():
+        e = med.get(("echo (sdk)", mode))
+        if target.startswith("kairan") and e:
+            ratios.append({"target": target, "mode": mode, "rounds": m["n"], "req/s": m["req/s"],
+                           "echo req/s": e["req/s"], "req/s ratio": m["req/s"] / e["req/s"],
+                           "cpu ms/req": m["srv cpu ms/req"], "echo cpu ms/req": e["srv cpu ms/req"],
+                           "p50 ratio": m["p50 ms"] / e["p50 ms"], "p99 ms": m["p99 ms"]})
     if ratios:
-        print("\nkairan / echo\n" + table(ratios))
+        print(f"\nkairan / echo (medians over the rounds; {args.kind} taps)\n" + table(ratios))
     ok = all(r["ok"] == r["sent"] == r["replies"] for r in rows) and not invalid \
         and all(r["stored"] == r["distinct"] == r["done"] == r["ok"] for r in rows if "stored" in r) \
         and all(c["taps_unread"] == 0 == c["read_not_tapped"] == c["push_fallbacks"] for c in checks.values()) \

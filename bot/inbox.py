@@ -18,10 +18,11 @@ import logging
 import math
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from linebot.v3.webhooks import Event
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -32,6 +33,7 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import texts
 from models import Database, Member, WebhookEvent, quota, utcnow
+from models.db import READ_ONLY
 from models.messaging import enqueue
 from models.roster import current_association
 from models.tenancy import ChannelRef, quota_key, resolve
@@ -73,6 +75,28 @@ USER_ID = re.compile(r"U[0-9a-f]{32}")
 MAX_DEPTH = 16  # LINE's events nest about 6 deep (a mention in a text); deeper is an attack
 MAX_INT = 2**63 - 1  # what a BIGINT column takes
 SURROGATE = re.compile(r"[\ud800-\udfff]")  # a lone "\ud800" in JSON: UTF-8 cannot encode it
+
+
+class ParsedEvents:
+    """The SDK's model of each event checked by this process, kept for its handling on this
+    process's pool (no second parse of the stored JSON); bounded, the oldest go first. A miss
+    (the sweep, another process, an event evicted) parses the stored payload as before."""
+
+    def __init__(self, size: int = 4096):
+        self.size, self._lock, self._events = size, threading.Lock(), OrderedDict()
+
+    def put(self, event_id: str, event: Event) -> None:
+        with self._lock:
+            self._events[event_id] = event
+            while len(self._events) > self.size:
+                self._events.popitem(last=False)
+
+    def pop(self, event_id: str) -> Event | None:
+        with self._lock:
+            return self._events.pop(event_id, None)
+
+
+PARSED = ParsedEvents()
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -142,6 +166,7 @@ def check_event(raw: Any) -> dict | None:
         raise MalformedEvent(f"the SDK cannot parse a {etype} event ({type(e).__name__})") from None
     if type(event).__name__ not in HANDLED_CLASSES:
         raise MalformedEvent("parsed as another event class")
+    PARSED.put(event_id, event)  # for its handling here (store() drops it again for a redelivery)
     return raw
 
 
@@ -179,6 +204,18 @@ def parse_body(body: bytes, payload: Any = None) -> list[dict]:
     return keep
 
 
+_STATEMENTS: dict[tuple[str, str], Any] = {}  # built once per dialect: building one costs more than running it
+
+
+def _store_statement(db: Database):
+    key = ("store", db.engine.dialect.name)
+    if key not in _STATEMENTS:
+        t = WebhookEvent.__table__
+        ins = pg_insert if key[1] == "postgresql" else sqlite_insert
+        _STATEMENTS[key] = ins(t).on_conflict_do_nothing(index_elements=["id"]).returning(t.c.id)
+    return _STATEMENTS[key]
+
+
 def store(db: Database, events: list[dict], channel_id: int | None = None) -> list[str]:
     """Insert events not seen before; returns the ids that are new (a redelivery adds nothing).
 
@@ -192,13 +229,14 @@ def store(db: Database, events: list[dict], channel_id: int | None = None) -> li
              "payload": json.dumps(e, ensure_ascii=False), "status": "received", "attempts": 0,
              "user_id": e["source"]["userId"], "event_ts": e["timestamp"], "channel_id": channel_id}
             for i, e in enumerate(events)]
-    ins = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    new: list[str] = []
-    with db.session() as s:
-        for row in rows:
-            result = s.execute(ins(WebhookEvent).values(**row).on_conflict_do_nothing(index_elements=["id"]))
-            if result.rowcount:
-                new.append(row["id"])
+    # one INSERT … ON CONFLICT DO NOTHING RETURNING id for the whole body (SQLAlchemy's
+    # insertmanyvalues): the ids it returns are the new ones, a redelivery returns none
+    with db.engine.begin() as conn:
+        new_set = set(conn.execute(_store_statement(db), rows).scalars())
+    new = [r["id"] for r in rows if r["id"] in new_set]
+    for r in rows:
+        if r["id"] not in new_set:  # a redelivery: the stored event is handled, parsed from its row
+            PARSED.pop(r["id"])
     if len(new) < len(rows):
         log.info("ignored %d duplicate webhook event(s)", len(rows) - len(new))
     return new
@@ -218,33 +256,57 @@ def _blocking(t, now: dt.datetime):
             | ((t.c.status == "processing") & (t.c.locked_until >= now)))
 
 
-def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
-    """Lease the event for LEASE; returns the lease's end, or None if someone else has it or the
-    same user has an earlier event not yet handled (whoever handles that one goes on to this)."""
-    lease = now + LEASE
-    t = WebhookEvent.__table__
-    prior = t.alias("prior")
-    earlier = (select(prior.c.id)
-               .where(prior.c.user_id == t.c.user_id, _blocking(prior, now), _order(prior) < _order(t))
-               .exists())
-    with db.session() as s:
-        res = s.execute(
+def _claim_statement():
+    """UPDATE … RETURNING the claimed row's payload, channel and arrival (no second read)."""
+    if "claim" not in _STATEMENTS:
+        t = WebhookEvent.__table__
+        prior = t.alias("prior")
+        now = bindparam("now", type_=t.c.locked_until.type)
+        earlier = (select(prior.c.id)
+                   .where(prior.c.user_id == t.c.user_id, _blocking(prior, now), _order(prior) < _order(t))
+                   .exists())
+        _STATEMENTS["claim"] = (
             update(t)
-            .where(t.c.id == event_id)
+            .where(t.c.id == bindparam("event_id"))
             .where(or_(t.c.status == "received", (t.c.status == "processing") & (t.c.locked_until < now)))
             .where(~earlier)
-            .values(status="processing", locked_until=lease, attempts=t.c.attempts + 1)
-        )
-        return lease if res.rowcount == 1 else None
+            .values(status="processing", locked_until=bindparam("lease", type_=t.c.locked_until.type),
+                    attempts=t.c.attempts + 1)
+            .returning(t.c.payload, t.c.channel_id, t.c.received_at))
+    return _STATEMENTS["claim"]
+
+
+def _claim_row(db: Database, event_id: str, now: dt.datetime):
+    """Lease the event for LEASE; returns (lease's end, payload, channel id, received_at), or None
+    if someone else has it or the same user has an earlier event not yet handled (whoever handles
+    that one goes on to this)."""
+    lease = now + LEASE
+    with db.engine.begin() as conn:
+        row = conn.execute(_claim_statement(), {"event_id": event_id, "now": now, "lease": lease}).first()
+    return None if row is None else (lease, *row)
+
+
+def _claim(db: Database, event_id: str, now: dt.datetime) -> dt.datetime | None:
+    """Lease the event for LEASE; returns the lease's end, or None (see _claim_row)."""
+    claimed = _claim_row(db, event_id, now)
+    return claimed[0] if claimed else None
+
+
+def _next_statement():
+    if "next" not in _STATEMENTS:
+        t = WebhookEvent.__table__
+        _STATEMENTS["next"] = (select(t.c.id).where(t.c.user_id == bindparam("user_id"), t.c.status == "received",
+                                                    t.c.attempts == 0)
+                               .order_by(*_order(t)).limit(1))
+    return _STATEMENTS["next"]
 
 
 def _next_for_user(db: Database, user_id: str) -> str | None:
     """That user's earliest event waiting for its first attempt, if any (one that failed waits
     for the sweep: retried at once it would likely fail again)."""
-    t = WebhookEvent.__table__
-    with db.read() as s:
-        return s.scalar(select(t.c.id).where(t.c.user_id == user_id, t.c.status == "received", t.c.attempts == 0)
-                        .order_by(*_order(t)).limit(1))
+    with db.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        with conn.begin():  # on SQLite a plain BEGIN (models/db.py): a snapshot, no write lock
+            return conn.execute(_next_statement(), {"user_id": user_id}).scalar()
 
 
 # Replies that must reach the person even at the cost of saying it twice: when LINE's answer to
@@ -254,6 +316,16 @@ MUST_ARRIVE = (texts.RESCUE_TOLD,)  # the 119 instruction to a resident who aske
 
 def must_arrive(replies: list[dict]) -> bool:
     return any(m.get("type") == "text" and any(t in (m.get("text") or "") for t in MUST_ARRIVE) for m in replies)
+
+
+def _done_statement():
+    if "done" not in _STATEMENTS:
+        t = WebhookEvent.__table__
+        _STATEMENTS["done"] = (update(t).where(t.c.id == bindparam("event_id"),
+                                               t.c.locked_until == bindparam("lease", type_=t.c.locked_until.type))
+                               .values(status="done", payload=None, processed_at=bindparam("processed_at", type_=t.c.processed_at.type),
+                                       locked_until=None, user_id=None))
+    return _STATEMENTS["done"]
 
 
 class Processor:
@@ -301,12 +373,10 @@ class Processor:
         self.slots.acquire()  # a few transactions at a time; LINE calls wait outside
         try:
             now = utcnow()
-            lease = _claim(self.db, event_id, now)
-            if lease is None:
+            claimed = _claim_row(self.db, event_id, now)
+            if claimed is None:
                 return None, None
-            with self.db.read() as s:
-                payload, channel_id = s.execute(select(WebhookEvent.payload, WebhookEvent.channel_id)
-                                                .where(WebhookEvent.id == event_id)).one()
+            lease, payload, channel_id, received_at = claimed
             try:
                 raw = json.loads(payload or "{}")
             except ValueError:
@@ -321,7 +391,7 @@ class Processor:
                     self.slots.acquire()
                 if usage is not None:
                     self._store_quota(limit, usage, channel_id)
-            outcome = self._apply(event_id, lease, now)
+            outcome = self._apply(event_id, lease, now, (payload, channel_id, received_at))
         finally:
             self.slots.release()
         if outcome is None:
@@ -363,21 +433,25 @@ class Processor:
         except Exception as e:  # noqa: BLE001 - the handler decides on the figure stored before
             log.warning("storing LINE's quota figure failed (%s)", type(e).__name__)
 
-    def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime):
+    def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime, claimed: tuple | None = None):
         """Handle the claimed event in one transaction; (reply token, what to reply, whether the
         reply is safety-critical, (channel id, association id)), None when it failed, LeaseLost
-        when another process has it."""
+        when another process has it. `claimed`: (payload, channel id, received_at) as the claim
+        returned them (None: read here)."""
         reply_token = None
         replies: list[dict] = []
         try:
             with self.db.session() as s:
-                row = s.get(WebhookEvent, event_id)
-                raw = json.loads(row.payload or "{}")
-                event = Event.from_dict(raw)
+                if claimed is None:
+                    row = s.get(WebhookEvent, event_id)
+                    claimed = (row.payload, row.channel_id, row.received_at)
+                payload, channel_id, received_at = claimed
+                raw = json.loads(payload or "{}")
+                event = PARSED.pop(event_id) or Event.from_dict(raw)
                 user_id = raw["source"]["userId"]
-                channel = self.channel_ref(s, row.channel_id)
+                channel = self.channel_ref(s, channel_id)
                 if channel is None:
-                    raise ChannelGone(f"channel {row.channel_id} no longer exists (or its secret cannot be read)")
+                    raise ChannelGone(f"channel {channel_id} no longer exists (or its secret cannot be read)")
                 who = resolve(s, channel, user_id)
                 assoc, member = who.association, who.member
                 ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
@@ -388,16 +462,19 @@ class Processor:
                 replies = ctx.replies[:5]
                 critical = must_arrive(replies)
                 reply_token = raw.get("replyToken")
-                fresh = now - row.received_at < REPLY_WINDOW
+                fresh = now - received_at < REPLY_WINDOW
                 if replies and not (reply_token and fresh):
                     # too late for a reply token: the answer goes out as a push, with the change
                     enqueue(s, where[1], [user_id], replies, purpose="late-reply", channel_id=channel.id,
                             priority=URGENT_PRIORITY if critical else 0)
                     replies = []
-                if row.locked_until != lease:  # our lease ran out and another process took over
+                s.flush()
+                # done, in the handler's transaction, only while the lease is still ours (another
+                # process that took over after it ran out applies the event instead); the payload
+                # and the person's LINE id are not kept once handled
+                if s.connection().execute(_done_statement(), {"event_id": event_id, "lease": lease,
+                                                              "processed_at": utcnow()}).rowcount != 1:
                     raise LeaseLost(event_id)
-                row.status, row.payload, row.processed_at, row.locked_until = "done", None, utcnow(), None
-                row.user_id = None  # the person's LINE id is not kept once handled
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
             return LeaseLost

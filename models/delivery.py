@@ -18,6 +18,7 @@ import datetime as dt
 import secrets
 from typing import Any, Iterable, NamedTuple, Optional
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, Index, Integer, String, insert, text
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column, relationship
 
@@ -126,10 +127,16 @@ class Delivery(Base):
         self.mark_read(by, "proxy" if proxy else "button", at)
         self.answer, self.answer_data, self.answered_at = answer, data, at
         self.answered_by, self.answered_by_proxy = by, proxy
-        self.history.append(
-            DeliveryHistory(association_id=self.association_id, answer=answer, answer_data=data,
-                            member=by, proxy=proxy, at=at)
-        )
+        entry = DeliveryHistory(association_id=self.association_id, answer=answer, answer_data=data,
+                                member=by, proxy=proxy, at=at)
+        state = sa_inspect(self)
+        if "history" in state.unloaded and state.session is not None and self.id is not None:
+            # not loaded: set from the child's side (the backref queues it without loading every
+            # earlier answer to append one; a later read of `history` finds it)
+            entry.delivery = self
+            state.session.add(entry)
+        else:
+            self.history.append(entry)
 
 
 class DeliveryHistory(Base):

@@ -194,9 +194,12 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
         ids = session.scalars(served.order_by(Association.id).limit(2)).all()
         return ids[0] if len(ids) == 1 else None
 
-    member = session.scalars(select(Member).where(Member.association_id.in_(served),
-                                                  Member.line_user_id == user_id)
-                             .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
+    # the member with its association in one statement (member_association below then finds it
+    # in the session's identity map: no second round trip)
+    found = session.execute(select(Member, Association).join(Association, Association.id == Member.association_id)
+                            .where(Member.association_id.in_(served), Member.line_user_id == user_id)
+                            .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
+    member = found[0] if found is not None else None
     if member is not None and (member.status not in (MemberStatus.withdrawn, MemberStatus.declined)
                                or one or only_one() is not None):
         return Resolved(member_association(session, member), member, staff)

@@ -16,6 +16,8 @@ from models.messaging import enqueue
 
 from .ports import ChatSettings, LineApi, Links
 
+_UNSET = object()
+
 
 @dataclass
 class Ctx:
@@ -36,6 +38,9 @@ class Ctx:
     text: str = ""  # the text message, stripped
     replies: list[dict] = field(default_factory=list)
     _dialog: Optional[DialogState] = None
+    # the association id a lookup found no open dialog for (a resident's tap asks several times);
+    # _UNSET: not looked up (or the association changed since, or a dialog ended)
+    _no_dialog_for: Any = field(default=_UNSET, repr=False)
 
     # -- answering ----------------------------------------------------------------------
     def reply(self, *messages: Any) -> None:
@@ -65,7 +70,11 @@ class Ctx:
         """The user's open dialog about this association. One LINE user on two associations'
         channels (one provider: one user id) has one in each, never going on in the other."""
         if self._dialog is None:
+            aid = self.association.id if self.association is not None else None
+            if self._no_dialog_for is not _UNSET and self._no_dialog_for == aid:
+                return None
             self._dialog = self.session.scalars(self._mine().order_by(DialogState.id.desc()).limit(1)).first()
+            self._no_dialog_for = aid if self._dialog is None else _UNSET
         return self._dialog
 
     def start_dialog(self, flow: str, step: str, **data: Any) -> DialogState:
@@ -102,7 +111,7 @@ class Ctx:
     def end_dialog(self) -> None:
         if self.dialog is not None:
             self.session.delete(self.dialog)
-            self._dialog = None
+            self._dialog, self._no_dialog_for = None, _UNSET
 
     def audit(self, action: str, target: str | None = None, **detail: Any) -> None:
         if self.association is None:  # a city staff member's act: the city's own rows keep it (models/city.py)
