@@ -86,7 +86,7 @@ def test_status_is_the_officers_status_and_a_resident_forging_it_is_refused(line
     assert texts.STATUS_NONE in all_text(tapped)
 
 
-@pytest.mark.parametrize("v", ["", "nope", "inquiry", "report", "status ", "STATUS", "circulars&v=status",
+@pytest.mark.parametrize("v", ["", "nope", "inquiries", "reports", "status ", "STATUS", "circulars&v=status",
                                "../status"])
 def test_unknown_or_forged_view_is_a_stale_button(line, demo, db, fake, v):
     with replies_only(db, fake):
@@ -95,7 +95,8 @@ def test_unknown_or_forged_view_is_a_stale_button(line, demo, db, fake, v):
     assert all_text(line.postback(SATO, "a=view")) == texts.STALE_BUTTON
 
 
-@pytest.mark.parametrize("v", ["circulars", "events", "safety", "me", "help", "family", "shelter", "status"])
+@pytest.mark.parametrize("v", ["circulars", "events", "safety", "me", "help", "family", "shelter", "status",
+                               "inquiry", "report"])
 def test_a_newcomer_gets_the_registration_answer(line, demo, db, fake, v):
     out = view(line, NEWCOMER, v)
     assert button(out, texts.AGREE)["data"].startswith("a=consent&v=1")
