@@ -1172,3 +1172,33 @@ AUDIT_FIELDS.update({"withdrawn": "退会した人数", "via": "操作した画�
 ROLES_CHAIR_ONLY = "会長の役職を付けたり外したりできるのは、会長だけです。"
 RECORD_EVENT_HALTED = "この行事は{what}になったため、出欠は記録できません。"
 FIX_ALREADY_DONE = "この訂正・お知らせは、もう送られています（二度は送りません）。"
+
+# --- families, join codes and officers' decisions (issue 10) ---
+ASK_FAMILY_NAME = ("{household}様の世帯ですね。この世帯にはすでにLINEで登録した方がいます。\n"
+                   "あなたのお名前（フルネーム）を送ってください。\n例：山田 花子")
+APPROVAL_REQUEST_FAMILY = ("{block}の{household}様の世帯の家族として、「{name}」さんから登録の申請がありました。"
+                           "この世帯にはすでにLINEで登録した方がいます。ご本人の家族か確かめてください。")
+APPROVAL_DISPLAY_NAME = "LINEの表示名：{display}"
+LINKED_DISPLAY_NAME = "（LINEの表示名：{display}）"
+REJECT_ASK = ("「{name}」さんの申請を却下しますか？\n理由をお伝えする場合は、理由を送ってください"
+              "（ほかの役員にも伝わります）。")
+REJECT_NO_REASON = "理由なしで却下"
+REJECT_KEEP = "やめる"
+REJECT_KEPT = "却下はしませんでした。申請はそのまま残っています。"
+REJECT_REASON_TOO_LONG = "理由は100文字までです。短くしてください。"
+DECIDED_APPROVED = "「{name}」さん（{block}）の申請は、{actor}さんが承認しました（{household}様の世帯）。"
+DECIDED_REJECTED = "「{name}」さん（{block}）の申請は、{actor}さんが却下しました。"
+DECIDED_REASON = "理由：{reason}"
+DECIDED_SOMEONE = "役員"
+CMD_PENDING = "承認待ち"
+PENDING_NONE = "承認待ちの申請はありません。"
+PENDING_LIST = "承認待ちの申請が{n}件あります。"
+PENDING_MORE = "ほかに{n}件あります。管理画面の「承認待ち」でご覧ください。"
+PENDING_ITEM = "{block}の「{name}」さん（{when}に申請）"
+WITHDRAWN_TITLE = "退会がありました"
+WITHDRAWN_TO_LEADER = "{block}の「{name}」さん（{household}様の世帯）が退会しました。"
+WITHDRAWN_TO_LEADER_PAPER = "この世帯にはLINEで登録した方がいなくなりました。紙での配布をお願いします。"
+REISSUE_CODE = "コードを再発行"
+REISSUED_CODE = ("{household}様の世帯の登録コードを新しくしました：{code}\n"
+                 "前のコードはもう使えません。ご家族には新しいコードをお伝えください。")
+LATE_APPROVED_OPEN = "登録前にお届けしていた回覧・出欠確認のうち、まだ受付中のものをお送りします。"

@@ -19,9 +19,9 @@ from handlers.framework.dialog import END, Button, Dialog, Next, Step
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
-from models import MemberStatus
+from models import MemberStatus, Role
 from models.erasure import erase_traces
-from models.roster import clear_join_failures, erase_member
+from models.roster import clear_join_failures, erase_member, officers_for_block
 from models.tenancy import attempt_scope
 
 
@@ -62,6 +62,7 @@ def on_confirm(ctx: Ctx) -> Next:
     scope, _ = attempt_scope(ctx.session, ctx.channel, m.association_id)
     if scope is not None:  # a city channel's count of the user's wrong codes carries their LINE id too
         clear_join_failures(ctx.session, scope, ctx.user_id)
+    tell_block_leader(ctx, m)
     erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
                  redacted=texts.WITHDRAWN_NAME)
     own_household = erase_member(m)
@@ -69,6 +70,23 @@ def on_confirm(ctx: Ctx) -> Next:
         ctx.session.delete(own_household)
     ctx.reply(msg.text(texts.WITHDRAWN))
     return END
+
+
+def tell_block_leader(ctx: Ctx, m) -> None:
+    """The 班長 of the member's 班 learns of a 退会 (through the outbox; the chair when the 班 has
+    no leader), and whether the household is now without anyone on LINE (paper again)."""
+    household = m.household
+    if m.status != MemberStatus.active or household is None:
+        return  # nobody was told of someone not yet registered
+    leaders = [o for o in officers_for_block(ctx.session, m.association_id, household.block_id)
+               if o.role == Role.block_leader and o.id != m.id]
+    if not leaders:
+        leaders = [o for o in officers_for_block(ctx.session, m.association_id, household.block_id)
+                   if o.role == Role.chair and o.id != m.id]
+    body = texts.WITHDRAWN_TO_LEADER.format(block=household.block.name, name=m.name or "", household=household.name)
+    if not [o for o in household.active_members if o.id != m.id]:
+        body += "\n" + texts.WITHDRAWN_TO_LEADER_PAPER
+    ctx.push([o.line_user_id for o in leaders], [msg.text(body)], purpose=f"withdrawn:{m.id}")
 
 
 WITHDRAW = Dialog("withdraw", steps=[
