@@ -62,31 +62,38 @@ def on_confirm(ctx: Ctx) -> Next:
     scope, _ = attempt_scope(ctx.session, ctx.channel, m.association_id)
     if scope is not None:  # a city channel's count of the user's wrong codes carries their LINE id too
         clear_join_failures(ctx.session, scope, ctx.user_id)
-    tell_block_leader(ctx, m)
+    leader_note = withdrawal_note(ctx, m)  # (said after the erasure: it never carries their name)
     erase_traces(ctx.session, m, ctx.now, current_event_id=getattr(ctx.event, "webhook_event_id", None),
                  redacted=texts.WITHDRAWN_NAME)
     own_household = erase_member(m)
+    if leader_note is not None:
+        ctx.push(*leader_note, purpose=f"withdrawn:{m.id}")
     if own_household is not None:  # it only ever held this member's name
         ctx.session.delete(own_household)
     ctx.reply(msg.text(texts.WITHDRAWN))
     return END
 
 
-def tell_block_leader(ctx: Ctx, m) -> None:
-    """The 班長 of the member's 班 learns of a 退会 (through the outbox; the chair when the 班 has
-    no leader), and whether the household is now without anyone on LINE (paper again)."""
+def withdrawal_note(ctx: Ctx, m) -> tuple[list[str], list[dict]] | None:
+    """What the 班長 of the member's 班 is told of a 退会 (the chair when the 班 has no leader):
+    the household (a roster household stays; one made for this member is named by nobody) and
+    whether nobody of it is left on LINE (paper again). Never the member's name: it is erased."""
     household = m.household
     if m.status != MemberStatus.active or household is None:
-        return  # nobody was told of someone not yet registered
-    leaders = [o for o in officers_for_block(ctx.session, m.association_id, household.block_id)
-               if o.role == Role.block_leader and o.id != m.id]
+        return None  # nobody was told of someone not yet registered
+    officers = officers_for_block(ctx.session, m.association_id, household.block_id)
+    leaders = [o for o in officers if o.role == Role.block_leader and o.id != m.id] or \
+        [o for o in officers if o.role == Role.chair and o.id != m.id]
     if not leaders:
-        leaders = [o for o in officers_for_block(ctx.session, m.association_id, household.block_id)
-                   if o.role == Role.chair and o.id != m.id]
-    body = texts.WITHDRAWN_TO_LEADER.format(block=household.block.name, name=m.name or "", household=household.name)
-    if not [o for o in household.active_members if o.id != m.id]:
-        body += "\n" + texts.WITHDRAWN_TO_LEADER_PAPER
-    ctx.push([o.line_user_id for o in leaders], [msg.text(body)], purpose=f"withdrawn:{m.id}")
+        return None
+    left = [o for o in household.active_members if o.id != m.id]
+    if household.origin == "approval" and not left:
+        body = texts.WITHDRAWN_TO_LEADER_NEW.format(block=household.block.name)
+    else:
+        body = texts.WITHDRAWN_TO_LEADER.format(block=household.block.name, household=household.name)
+        if not left:
+            body += "\n" + texts.WITHDRAWN_TO_LEADER_PAPER
+    return [o.line_user_id for o in leaders], [msg.text(body)]
 
 
 WITHDRAW = Dialog("withdraw", steps=[
