@@ -22,6 +22,11 @@ ITO = demo_user_id("伊藤 美咲")  # 2班, on LINE
 
 
 @pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
 def clock():
     with time_machine.travel(T0, tick=False) as t:
         yield t
@@ -116,3 +121,23 @@ def test_code_reuse_is_told_with_undo_and_the_code_can_be_reissued(line, demo, d
     undone = line.tap(LEADER2, notice, texts.UNDO_LINK)
     assert "取り消しました" in all_text(undone)
     assert member(db, uid) is None  # the link undone: nothing of them is kept
+
+
+def test_the_roster_household_page_reissues_the_code(client, line, demo, db, fake, k, clock):
+    from admin_kit import post_form, sign_in
+    old = code_of(db, "伊藤 美咲")
+    with db.session() as s:
+        hid = s.scalar(select(Household.id).where(Household.name == "伊藤 美咲"))
+    sign_in(client, line, LEADER2)
+    page = f"/admin/households/{hid}/edit"
+    assert 'id="reissue-code"' in client.get(page).get_data(as_text=True)
+    # without the page's CSRF token nothing changes
+    assert client.post(f"/admin/join-sheets/{hid}/reissue").status_code in (400, 403)
+    assert code_of(db, "伊藤 美咲") == old
+    resp = post_form(client, page, f"/admin/join-sheets/{hid}/reissue")
+    assert resp.status_code == 303
+    new = code_of(db, "伊藤 美咲")
+    assert new != old
+    uid = user_id("old-sheet")
+    consent_and_block(line, uid)
+    assert texts.JOIN_CODE_UNKNOWN in all_text(line.text(uid, f"登録コード {old}"))
