@@ -170,6 +170,11 @@ CASES = [
     Case("jma_no B's question", "jma_no", lambda w: {"s": w.b.jma_start}, texts.STALE_BUTTON, STARTING),
     Case("jma_mode", "jma_mode", lambda w: {"v": "auto", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
     Case("jma_int", "jma_int", lambda w: {"v": "5+", "s": w.b.jma_start}, texts.JMA_RULE_NONE, STARTING),
+    # families and join codes (issue 10): B's household's code, B's applicant, B's event
+    Case("reissue", "reissue", lambda w: {"h": w.b.households["resident2"]}, texts.STALE_BUTTON, BOARD),
+    Case("reject_do", "reject_do", lambda w: {"m": w.b.members["pending"]}, texts.ALREADY_HANDLED, BOARD),
+    Case("reject_keep", "reject_keep", lambda w: {"m": w.b.members["pending"]}, texts.REJECT_KEPT, BOARD),
+    Case("ev_keep", "ev_keep", lambda w: {"e": w.b.event}, texts.STALE_BUTTON, ("chair",)),
 ]
 
 

@@ -29,8 +29,8 @@ from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, Disaster, Role, SafetyPhoto
-from models.safety import active_disaster, may_see_safety
+from models import Delivery, DeliveryHistory, Disaster, Member, Role, SafetyLocation, SafetyPhoto
+from models.safety import active_disaster, may_see_safety, notes_of
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
@@ -78,6 +78,43 @@ def _photos(rows: list[SafetyRow]) -> dict[int, list[int]]:
                                  .order_by(SafetyPhoto.id)):
         photos.setdefault(did, []).append(pid)
     return photos
+
+
+def _history(rows: list[SafetyRow], tz: ZoneInfo) -> dict[int, list[str]]:
+    """Every report of the rows shown, oldest first, each with its reporter's own name: the
+    statuses (a family's reports never overwrite each other), the 連絡事項 with their authors, and
+    (to the officers who see locations) every location shared. Three queries for the page."""
+    if not rows:
+        return {}
+    ids = [r.delivery_id for r in rows]
+    names = dict(g.db.execute(select(Member.id, Member.name).join(
+        DeliveryHistory, DeliveryHistory.member_id == Member.id).where(DeliveryHistory.delivery_id.in_(ids))).all())
+
+    def who(member_id, proxy=False) -> str:
+        name = names.get(member_id) if member_id is not None else None
+        return texts.PERSON_NAME.format(name=name) if name else (texts.EV_BY_PROXY if proxy else texts.EV_FAMILY)
+
+    out: dict[int, list[str]] = {}
+    for h in g.db.scalars(select(DeliveryHistory).where(DeliveryHistory.delivery_id.in_(ids))
+                          .order_by(DeliveryHistory.id)):
+        out.setdefault(h.delivery_id, []).append(texts.SAFETY_HISTORY_REPORT.format(
+            at=dates.numeric_short(h.at, tz), who=who(h.member_id, h.proxy),
+            status=texts.SAFETY_LABELS.get(h.answer, h.answer)))
+    for r in rows:
+        for note in notes_of(r.data):
+            if note.get("m") is not None and note.get("m") not in names:
+                names[note["m"]] = g.db.scalar(select(Member.name).where(Member.id == note["m"]))
+            out.setdefault(r.delivery_id, []).append(texts.SAFETY_HISTORY_NOTE.format(
+                who=who(note.get("m")), note=note.get("t", "")))
+    if sees_locations():
+        for loc in g.db.scalars(select(SafetyLocation).where(SafetyLocation.delivery_id.in_(ids))
+                                .order_by(SafetyLocation.id)):
+            if loc.member_id is not None and loc.member_id not in names:
+                names[loc.member_id] = g.db.scalar(select(Member.name).where(Member.id == loc.member_id))
+            out.setdefault(loc.delivery_id, []).append(texts.SAFETY_HISTORY_LOCATION.format(
+                who=who(loc.member_id), at=dates.numeric_short(loc.at, tz),
+                where=f"{loc.latitude:.5f}, {loc.longitude:.5f}" + (f" {loc.address}" if loc.address else "")))
+    return out
 
 
 def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = None) -> dict:
@@ -161,7 +198,8 @@ def page():
     offset = (page_no - 1) * PAGE_SIZE
     raw = safety_rows(g.db, d.id, g.block_id, locations=located, offset=offset, limit=PAGE_SIZE)
     photos = _photos(raw)  # one more query, for this page's rows only
-    rows = [_shown(r, tz, photos) for r in raw]
+    history = _history(raw, tz)  # every report of these rows, with each reporter's name
+    rows = [{**_shown(r, tz, photos), "history": history.get(r.delivery_id, [])} for r in raw]
     if not located:
         markers = []
     elif total <= PAGE_SIZE:

@@ -1203,3 +1203,13 @@ REISSUE_CODE = "コードを再発行"
 REISSUED_CODE = ("{household}様の世帯の登録コードを新しくしました：{code}\n"
                  "前のコードはもう使えません。ご家族には新しいコードをお伝えください。")
 LATE_APPROVED_OPEN = "登録前にお届けしていた回覧・出欠確認のうち、まだ受付中のものをお送りします。"
+SAFETY_HOUSEHOLD_KEPT = "世帯の状況は「{status}」のままです（{who}からの報告があるため）。"
+SAFETY_HISTORY_TITLE = "報告の履歴（{n}件）"
+SAFETY_HISTORY_REPORT = "{at} {who}：{status}"
+SAFETY_HISTORY_NOTE = "連絡事項（{who}）：{note}"
+SAFETY_HISTORY_LOCATION = "現在地（{who}、{at}）：{where}"
+EV_FAMILY_ANSWERED = ("「{name}」には、{who}が{at}に「{answer}」と回答しています。\n"
+                      "世帯の回答を「{new}」に変更しますか？")
+EV_FAMILY_CHANGE = "変更する"
+EV_FAMILY_KEEP = "そのままにする"
+EV_FAMILY_KEPT = "「{name}」の回答は、{who}の「{answer}」のままにしました。"
