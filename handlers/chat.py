@@ -6,3 +6,4 @@ from handlers.framework.router import router  # noqa: F401
 from handlers.registration import approvals, join, linking, membership, withdrawal  # noqa: F401
 from handlers.safety import board, report, rescue, start, visits  # noqa: F401
 from handlers.jma import chat as jma_chat  # noqa: F401
+from handlers.events import late  # noqa: F401,E402 (issue 10: open events for someone approved late)

@@ -108,7 +108,7 @@ def approvals_approve(member_id: int):
         if household is None or household.association_id != g.member.association_id \
                 or household.block_id != target.block_id:
             return message(texts.APPROVALS_PICK_FIRST, 400, texts.NAV_APPROVALS)
-    if approve(g.db, target, household, g.member, utcnow()) is None:
+    if approve(g.db, target, household, g.member, utcnow(), kairan().settings) is None:
         return _decided_already()
     return redirect(url_for("admin.approvals", done="approved", m=target.id), 303)
 

@@ -20,6 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.joined import open_items
+from handlers.framework.ports import ChatSettings
 from handlers.framework.dialog import END, Button, Dialog, Next, Step
 from handlers.framework.router import router
 from handlers.messages import builders as msg, dates, texts
@@ -68,7 +70,7 @@ def on_approve_to(ctx: Ctx) -> None:
     if hid and (household is None or household.block_id != target.block_id):
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return
-    household = approve(ctx.session, target, household, ctx.member, ctx.now)
+    household = approve(ctx.session, target, household, ctx.member, ctx.now, ctx.settings)
     if household is None:
         ctx.reply(msg.text(texts.ALREADY_HANDLED))
         return
@@ -185,7 +187,7 @@ def claim_pending(session: Session, target: Member) -> bool:
 
 
 def approve(session: Session, target: Member, household: Household | None, actor: Member | None,
-            now: dt.datetime | None = None) -> Household | None:
+            now: dt.datetime | None = None, settings: ChatSettings | None = None) -> Household | None:
     """Link the applicant to `household` of their 班 (None: a new household in their name), tell
     them (through the outbox) and audit it. None: someone decided already (nothing changed)."""
     now = now or utcnow()
@@ -202,8 +204,25 @@ def approve(session: Session, target: Member, household: Household | None, actor
            at=now, household=household.id, new_household=new)
     enqueue(session, target.association_id, [target.line_user_id], [msg.text(texts.APPROVED_NOTICE)],
             purpose=f"approved:{target.id}", now=now)
+    if settings is not None:
+        send_open_items(session, settings, target, now)
     tell_other_officers(session, target, actor, texts.DECIDED_APPROVED, now, household=household.name)
     return household
+
+
+def send_open_items(session: Session, settings: ChatSettings, member: Member, now: dt.datetime) -> None:
+    """Right after someone joins: the circulars and events sent before that are still open for
+    their household (handlers/framework/joined.py), through the outbox, after a line saying so."""
+    items = open_items(session, settings, member, now)
+    if not items:
+        return
+    batch = [msg.text(texts.LATE_APPROVED_OPEN)] + items
+    for i in range(0, len(batch), MESSAGES_PER_PUSH):
+        enqueue(session, member.association_id, [member.line_user_id], batch[i:i + MESSAGES_PER_PUSH],
+                purpose=f"joined_open:{member.id}:{i // MESSAGES_PER_PUSH}", now=now)
+
+
+MESSAGES_PER_PUSH = 5  # LINE takes five messages in a push
 
 
 def tell_other_officers(session: Session, target: Member, actor: Member | None, text: str, now: dt.datetime,

@@ -13,6 +13,7 @@ from models import OFFICER_ROLES, AuditLog, Household, Member, MemberStatus
 from models.erasure import erase_traces, undo_answers
 from models.roster import erase_member, link_member, new_join_code, officers_for_block
 
+from .approvals import send_open_items
 from .common import display_name
 
 
@@ -39,6 +40,7 @@ def link_and_notify(ctx: Ctx, m: Member, household: Household, how: str) -> None
     approvers = [a.line_user_id for a in officers_for_block(ctx.session, ctx.association.id, household.block_id)
                  if a.id != m.id]
     ctx.push(approvers, [card], purpose=f"linked:{m.id}")
+    send_open_items(ctx.session, ctx.settings, m, ctx.now)  # what was sent before they joined
 
 
 @router.postback("unlink", roles=OFFICER_ROLES)
