@@ -108,3 +108,19 @@ def test_withdrawal_is_told_to_the_block_leader(line, demo, db, fake, k, clock):
     assert texts.WITHDRAWN_TO_LEADER.format(block="2班", household="伊藤 美咲") in told  # the roster household
     assert texts.WITHDRAWN_TO_LEADER_PAPER in told  # nobody of the household left on LINE
     assert "退会" not in all_text(pushed_to(fake, CHAIR))  # the 班長, not everyone
+
+
+def test_a_command_at_the_reason_step_is_a_command_not_a_reason(line, demo, db, fake, k, clock):
+    uid = apply(line, db, k, "青木 次郎")
+    line.tap(CHAIR, pushed_to(fake, CHAIR), texts.REJECT)
+    listed = line.text(CHAIR, texts.CMD_PENDING)
+    assert texts.PENDING_LIST.format(n=1) in all_text(listed)
+    assert member(db, uid).status == MemberStatus.pending  # nothing rejected
+
+
+def test_a_reason_typed_long_after_is_not_taken(line, demo, db, fake, k, clock):
+    uid = apply(line, db, k, "青木 次郎")
+    line.tap(CHAIR, pushed_to(fake, CHAIR), texts.REJECT)
+    clock.shift(dt.timedelta(minutes=11))
+    line.text(CHAIR, "やっぱり様子をみます")
+    assert member(db, uid).status == MemberStatus.pending

@@ -119,6 +119,10 @@ def on_reason_text(ctx: Ctx) -> Next:
     if not ctx.text:
         ask_reason(ctx)
         return None
+    if router.match_command(ctx.text):  # 「承認待ち」, 「回覧」…: not a reason; nothing is rejected
+        ctx.end_dialog()
+        router.dispatch(ctx)
+        return END
     if len(ctx.text) > MAX_REASON:
         ctx.reply(msg.text(texts.REJECT_REASON_TOO_LONG))
         return None
@@ -135,7 +139,9 @@ def on_reject_keep(ctx: Ctx) -> Next:
 
 
 MAX_REASON = 100
-REJECT_DIALOG = Dialog("reject", steps=[
+# a reason comes at once or not at all: a text typed long after (a command, a circular's body) is
+# never taken as a reason (the dialog ends, the text goes where it would have gone)
+REJECT_DIALOG = Dialog("reject", timeout=dt.timedelta(minutes=10), steps=[
     Step("reason", take=on_reason_text, ask=ask_reason, to=(END,)),
 ], buttons=[
     # free: they carry the applicant (checked again) and act even when the card came alone
