@@ -124,3 +124,20 @@ def test_a_reason_typed_long_after_is_not_taken(line, demo, db, fake, k, clock):
     clock.shift(dt.timedelta(minutes=11))
     line.text(CHAIR, "やっぱり様子をみます")
     assert member(db, uid).status == MemberStatus.pending
+
+
+def test_reject_on_the_dashboard_takes_a_reason_for_the_other_officers(line, demo, db, fake, k, clock):
+    from admin_kit import csrf_token, post_form, sign_in
+    uid = apply(line, db, k, "青木 次郎")
+    client = line.client.application.test_client()
+    sign_in(client, line, CHAIR)
+    mid = member(db, uid).id
+    sure = post_form(client, "/admin/approvals", f"/admin/approvals/{mid}/reject")
+    assert texts.APPROVALS_REJECT_REASON in sure.get_data(as_text=True)
+    resp = client.post(f"/admin/approvals/{mid}/reject", data={
+        "confirm": "1", "reason": "班長さんに確認しました", "csrf_token": csrf_token(sure.get_data(as_text=True))})
+    assert resp.status_code == 303 and member(db, uid) is None
+    drain(db, k.line)
+    told = all_text(pushed_to(fake, LEADER2))
+    assert texts.DECIDED_REJECTED.format(name="青木 次郎", block="2班", actor="山田 太郎") in told
+    assert texts.DECIDED_REASON.format(reason="班長さんに確認しました") in told

@@ -124,7 +124,8 @@ def approvals_reject(member_id: int):
     if request.form.get("confirm") != "1":  # once more, with what it costs: nothing of them is kept
         return render_template("people/reject_confirm.html", id=target.id, name=target.name or "",
                                block=target.block.name if target.block else "")
-    if not reject(g.db, target, g.member, utcnow()):
+    reason = (request.form.get("reason") or "").strip()[:100] or None  # told to the other officers, not kept
+    if not reject(g.db, target, g.member, utcnow(), reason=reason):
         return _decided_already()
     return redirect(url_for("admin.approvals", done="rejected"), 303)
 

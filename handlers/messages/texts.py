@@ -1213,3 +1213,4 @@ EV_FAMILY_ANSWERED = ("「{name}」には、{who}が{at}に「{answer}」と回�
 EV_FAMILY_CHANGE = "変更する"
 EV_FAMILY_KEEP = "そのままにする"
 EV_FAMILY_KEPT = "「{name}」の回答は、{who}の「{answer}」のままにしました。"
+APPROVALS_REJECT_REASON = "理由（任意・ほかの役員にお伝えします）"
