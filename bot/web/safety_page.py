@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Float, String, literal, select, union_all
 
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
@@ -83,37 +83,48 @@ def _photos(rows: list[SafetyRow]) -> dict[int, list[int]]:
 def _history(rows: list[SafetyRow], tz: ZoneInfo) -> dict[int, list[str]]:
     """Every report of the rows shown, oldest first, each with its reporter's own name: the
     statuses (a family's reports never overwrite each other), the 連絡事項 with their authors, and
-    (to the officers who see locations) every location shared. Three queries for the page."""
+    (to the officers who see locations) every location shared. One query for the page (the
+    reports and the locations, each with its member's name, in one UNION ALL)."""
     if not rows:
         return {}
     ids = [r.delivery_id for r in rows]
-    names = dict(g.db.execute(select(Member.id, Member.name).join(
-        DeliveryHistory, DeliveryHistory.member_id == Member.id).where(DeliveryHistory.delivery_id.in_(ids))).all())
+    reports = (select(literal("r").label("kind"), DeliveryHistory.delivery_id, DeliveryHistory.id, DeliveryHistory.at,
+                      DeliveryHistory.answer, DeliveryHistory.proxy, DeliveryHistory.member_id, Member.name,
+                      literal(None, Float).label("lat"), literal(None, Float).label("lng"),
+                      literal(None, String).label("address"))
+               .outerjoin(Member, Member.id == DeliveryHistory.member_id)
+               .where(DeliveryHistory.delivery_id.in_(ids)))
+    parts = [reports]
+    if sees_locations():
+        parts.append(select(literal("l").label("kind"), SafetyLocation.delivery_id, SafetyLocation.id, SafetyLocation.at,
+                            literal(None, String).label("answer"), literal(False).label("proxy"),
+                            SafetyLocation.member_id, Member.name, SafetyLocation.latitude, SafetyLocation.longitude,
+                            SafetyLocation.address)
+                     .outerjoin(Member, Member.id == SafetyLocation.member_id)
+                     .where(SafetyLocation.delivery_id.in_(ids)))
+    found = g.db.execute(union_all(*parts) if len(parts) > 1 else reports).all()
+    found.sort(key=lambda x: (x.at, x.kind, x.id))
+    names = {x.member_id: x.name for x in found if x.member_id is not None and x.name}
 
     def who(member_id, proxy=False) -> str:
         name = names.get(member_id) if member_id is not None else None
         return texts.PERSON_NAME.format(name=name) if name else (texts.EV_BY_PROXY if proxy else texts.EV_FAMILY)
 
     out: dict[int, list[str]] = {}
-    for h in g.db.scalars(select(DeliveryHistory).where(DeliveryHistory.delivery_id.in_(ids))
-                          .order_by(DeliveryHistory.id)):
-        out.setdefault(h.delivery_id, []).append(texts.SAFETY_HISTORY_REPORT.format(
-            at=dates.numeric_short(h.at, tz), who=who(h.member_id, h.proxy),
-            status=texts.SAFETY_LABELS.get(h.answer, h.answer)))
+    for x in found:
+        at = dates.numeric_short(x.at, tz)
+        if x.kind == "r":
+            line = texts.SAFETY_HISTORY_REPORT.format(at=at, who=who(x.member_id, x.proxy),
+                                                      status=texts.SAFETY_LABELS.get(x.answer, x.answer))
+        else:
+            line = texts.SAFETY_HISTORY_LOCATION.format(
+                who=who(x.member_id), at=at,
+                where=f"{x.lat:.5f}, {x.lng:.5f}" + (f" {x.address}" if x.address else ""))
+        out.setdefault(x.delivery_id, []).append(line)
     for r in rows:
         for note in notes_of(r.data):
-            if note.get("m") is not None and note.get("m") not in names:
-                names[note["m"]] = g.db.scalar(select(Member.name).where(Member.id == note["m"]))
             out.setdefault(r.delivery_id, []).append(texts.SAFETY_HISTORY_NOTE.format(
                 who=who(note.get("m")), note=note.get("t", "")))
-    if sees_locations():
-        for loc in g.db.scalars(select(SafetyLocation).where(SafetyLocation.delivery_id.in_(ids))
-                                .order_by(SafetyLocation.id)):
-            if loc.member_id is not None and loc.member_id not in names:
-                names[loc.member_id] = g.db.scalar(select(Member.name).where(Member.id == loc.member_id))
-            out.setdefault(loc.delivery_id, []).append(texts.SAFETY_HISTORY_LOCATION.format(
-                who=who(loc.member_id), at=dates.numeric_short(loc.at, tz),
-                where=f"{loc.latitude:.5f}, {loc.longitude:.5f}" + (f" {loc.address}" if loc.address else "")))
     return out
 
 
