@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
-from sqlalchemy import Float, String, literal, select, union_all
+from sqlalchemy import Float, String, cast, false, literal, null, select, union_all
 
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
@@ -90,14 +90,14 @@ def _history(rows: list[SafetyRow], tz: ZoneInfo) -> dict[int, list[str]]:
     ids = [r.delivery_id for r in rows]
     reports = (select(literal("r").label("kind"), DeliveryHistory.delivery_id, DeliveryHistory.id, DeliveryHistory.at,
                       DeliveryHistory.answer, DeliveryHistory.proxy, DeliveryHistory.member_id, Member.name,
-                      literal(None, Float).label("lat"), literal(None, Float).label("lng"),
-                      literal(None, String).label("address"))
+                      cast(null(), Float).label("lat"), cast(null(), Float).label("lng"),
+                      cast(null(), String).label("address"))
                .outerjoin(Member, Member.id == DeliveryHistory.member_id)
                .where(DeliveryHistory.delivery_id.in_(ids)))
     parts = [reports]
     if sees_locations():
         parts.append(select(literal("l").label("kind"), SafetyLocation.delivery_id, SafetyLocation.id, SafetyLocation.at,
-                            literal(None, String).label("answer"), literal(False).label("proxy"),
+                            cast(null(), String).label("answer"), false().label("proxy"),
                             SafetyLocation.member_id, Member.name, SafetyLocation.latitude, SafetyLocation.longitude,
                             SafetyLocation.address)
                      .outerjoin(Member, Member.id == SafetyLocation.member_id)
