@@ -25,6 +25,11 @@ stateDiagram-v2
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import select
+
+from handlers.framework import joined
 from handlers.framework.ctx import Ctx
 from handlers.framework.full_text import reply_full_text
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
@@ -34,6 +39,7 @@ from handlers.messages.codec import pb
 from handlers.messages.labels import target_label
 from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
 from models.circulars import CATEGORIES, SUBJECT, audience, delivery_for, mark_sent, target_block_names
+from models.delivery import write_receipts
 from models.reminders import plan_times, schedule
 
 MAX_TITLE = 40
@@ -191,3 +197,35 @@ def on_full(ctx: Ctx) -> None:
     if d is None:
         return
     reply_full_text(ctx, d, c.title, c.body, len(c.attachments), f"{ctx.settings.base_url}/c/{d.page_token}")
+
+
+# --- someone approved late (handlers/framework/joined.py) -----------------------------------
+LATE_WINDOW = dt.timedelta(days=30)
+
+
+@joined.provider
+def open_for(session, settings, member, now) -> list[dict]:
+    """The circulars of the last 30 days their household has not read: their household's receipt
+    (written now for a household made after the send, if the circular was for it)."""
+    household = member.household
+    if household is None:
+        return []
+    rows = session.scalars(select(Circular).where(
+        Circular.association_id == member.association_id, Circular.state == CircularState.sent,
+        Circular.sent_at >= now - LATE_WINDOW).order_by(Circular.sent_at, Circular.id)).all()
+    name = member.household.block.association.name
+    out = []
+    for c in rows:
+        if c.target == Target.officers and not member.is_officer:
+            continue
+        if c.target == Target.blocks and household.block_id not in (c.target_block_ids or []):
+            continue
+        d = delivery_for(session, c, household.id)
+        if d is None:
+            write_receipts(session, c.association_id, SUBJECT, c.id, [(household.id, 0, True)], now, pages=True)
+        elif d.read_at is not None:
+            continue
+        out.append(msg.circular(association_name=name, title=c.title, body=c.body, when=c.sent_at,
+                                tz=settings.timezone, read_data=pb("read", c=c.id), full_data=pb("full", c=c.id),
+                                attachments=len(c.attachments)))
+    return out

@@ -193,3 +193,19 @@ def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(
         Delivery.of(SUBJECT, disaster_id), Delivery.answer.is_(None))
         .options(joinedload(Delivery.household).joinedload(Household.block))))
+
+
+def most_serious(history) -> "object | None":
+    """The household's standing report: of each reporter's latest report (a member may lower
+    their own: a correction), the most serious (救助が必要 > けが人あり > 避難しました > 無事). A
+    milder report from another member never lowers what someone else reported. `history`: the
+    receipt's DeliveryHistory rows, oldest first; the row returned is one of them."""
+    latest: dict = {}
+    for h in history:
+        if h.answer in STATUSES:
+            latest[h.member_id if h.member_id is not None else ("nobody", h.id)] = h
+    if not latest:
+        return None
+    # most serious first; of equals, the latest
+    return min(latest.values(), key=lambda h: (STATUSES.index(h.answer), -h.id if h.id else 0))
+

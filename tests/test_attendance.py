@@ -303,7 +303,11 @@ def test_household_answer_counts_for_everyone_and_says_who(chat, demo, db, fake,
     answer(chat, SATO, card, "参加", heads=3, comment="駐車場を使います")
     son = all_text(chat.tap(user_id("sato-son"), [card], texts.EV_DETAILS))
     assert "いまの回答：参加（3人）（佐藤 花子さん・11月22日(日) 10:00）" in son and "駐車場を使います" in son
-    done = all_text(answer(chat, user_id("sato-son"), card, "未定"))
+    # issue 10: the household's answer is his mother's: he is asked before it changes
+    asked = chat.tap(user_id("sato-son"), [card], "未定")
+    assert "佐藤 花子さん" in all_text(asked) and delivery(db, "佐藤 花子").answer == "yes"
+    changed = chat.tap(user_id("sato-son"), asked, texts.EV_FAMILY_CHANGE)
+    done = all_text(chat.tap(user_id("sato-son"), changed, texts.EV_NO_COMMENT))
     assert "回答者：佐藤 一さん" in done
     with db.session() as s:  # still one receipt for the household
         assert s.scalar(select(func.count()).select_from(Delivery).join(Household)

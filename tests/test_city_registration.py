@@ -261,8 +261,13 @@ def test_approval_goes_to_the_picked_associations_officers_and_circulars_stay_in
     assert m.status == MemberStatus.active and m.role == Role.member
     with db.session() as s:
         assert s.get(Household, m.household_id).association_id == south.id
-    (told,) = chat.outbox()
+    rows = chat.outbox()
+    (told,) = [r for r in rows if r.purpose.startswith("approved:")]
     assert told.recipients == [who] and told.association_id == south.id
+    # issue 10: the other officer who got the request learns the decision, inside 南町 only
+    (decided,) = [r for r in rows if r.purpose.startswith("decided:")]
+    assert decided.recipients == [south.leader1] and decided.association_id == south.id
+    assert len(rows) == 2
 
     assert texts.WELCOME_BACK in all_text(chat.follow(who))  # they resolve to 南町 now
     # 東町's circular never reaches them; 南町's does

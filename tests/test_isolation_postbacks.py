@@ -193,6 +193,11 @@ CASES = [
     Case("inq_reply B's inquiry", "inq_reply", lambda w: {"i": w.b.inquiry}, texts.STALE_BUTTON, BOARD),
     Case("inq_send no dialog", "inq_send", lambda w: {}, texts.STALE_BUTTON, ("chair",)),
     Case("inq_rsend no dialog", "inq_rsend", lambda w: {"i": w.b.inquiry}, texts.STALE_BUTTON, BOARD, actor="chair"),
+    # families and join codes (issue 10): B's household's code, B's applicant, B's event
+    Case("reissue", "reissue", lambda w: {"h": w.b.households["resident2"]}, texts.STALE_BUTTON, BOARD),
+    Case("reject_do", "reject_do", lambda w: {"m": w.b.members["pending"]}, texts.ALREADY_HANDLED, BOARD),
+    Case("reject_keep", "reject_keep", lambda w: {"m": w.b.members["pending"]}, texts.REJECT_KEPT, BOARD),
+    Case("ev_keep", "ev_keep", lambda w: {"e": w.b.event}, texts.STALE_BUTTON, ("chair",)),
 ]
 
 

@@ -131,7 +131,9 @@ def test_chair_approves_as_new_household(chat, demo, db, fake, k):
 
 def test_reject_deletes_the_applicant(chat, demo, db, fake, k):
     uid, card = pending(chat, db, fake, k)
-    reply = chat.tap(CHAIR, card, texts.REJECT)
+    asked = chat.tap(CHAIR, card, texts.REJECT)  # asked once more (issue 10), a reason optional
+    assert member(db, uid) is not None
+    reply = chat.tap(CHAIR, asked, texts.REJECT_NO_REASON)
     assert "却下しました" in all_text(reply)
     assert member(db, uid) is None
     drain(db, k.line)
@@ -228,7 +230,9 @@ def test_typing_the_name_of_a_household_already_on_line_needs_approval(chat, dem
     """Names are printed on paper circulars: knowing one must not be enough to join a household."""
     uid = user_id("impostor")
     consent_and_block(chat, uid, "1班")
-    chat.text(uid, "佐藤 花子")  # 佐藤 花子 is already registered on LINE
+    asked = chat.text(uid, "佐藤 花子")  # 佐藤 花子 is already registered on LINE
+    assert "あなたのお名前" in all_text(asked)  # issue 10: their own name first, never the representative's
+    chat.text(uid, "佐藤 次郎")
     m = member(db, uid)
     assert m.status == MemberStatus.pending and m.household_id is None
     drain(db, k.line)

@@ -145,7 +145,8 @@ def test_withdrawal_of_the_one_who_answered_keeps_the_others_notes(line, demo, d
     confirm = line.text(SON, "退会")
     line.tap(SON, confirm, texts.WITHDRAW_YES)
     r = report(db, "中村 幸子")
-    assert r.answer == "safe" and r.answer_data["comment"] == "母は公民館に避難させました"
+    # (A's typed 「避難させました」 is read as 避難しました; issue 10: B's later 無事 does not lower it)
+    assert r.answer == "evacuated" and r.answer_data["comment"] == "母は公民館に避難させました"
     assert "中村 次郎" not in dump_everything(db)
 
 

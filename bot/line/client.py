@@ -226,6 +226,15 @@ class LineClient:
             return None
         return bytes(resp.data), _header(resp.headers, "content-type") or "application/octet-stream"
 
+    def display_name(self, user_id: str) -> str | None:
+        """The user's LINE display name (GET /v2/bot/profile/{userId}); None when LINE does not
+        give it (the user blocked the channel, or LINE did not answer)."""
+        try:
+            return self.api.get_profile(user_id, _request_timeout=self.timeout).display_name
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
+            log.warning("LINE profile lookup failed: %s", type(e).__name__)
+            return None
+
     def bot_user_id(self) -> str | None:
         """The channel's own bot user id (the webhooks' destination), asked from LINE; None if unknown."""
         try:

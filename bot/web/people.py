@@ -108,7 +108,7 @@ def approvals_approve(member_id: int):
         if household is None or household.association_id != g.member.association_id \
                 or household.block_id != target.block_id:
             return message(texts.APPROVALS_PICK_FIRST, 400, texts.NAV_APPROVALS)
-    if approve(g.db, target, household, g.member, utcnow()) is None:
+    if approve(g.db, target, household, g.member, utcnow(), kairan().settings) is None:
         return _decided_already()
     return redirect(url_for("admin.approvals", done="approved", m=target.id), 303)
 
@@ -124,7 +124,8 @@ def approvals_reject(member_id: int):
     if request.form.get("confirm") != "1":  # once more, with what it costs: nothing of them is kept
         return render_template("people/reject_confirm.html", id=target.id, name=target.name or "",
                                block=target.block.name if target.block else "")
-    if not reject(g.db, target, g.member, utcnow()):
+    reason = (request.form.get("reason") or "").strip()[:100] or None  # told to the other officers, not kept
+    if not reject(g.db, target, g.member, utcnow(), reason=reason):
         return _decided_already()
     return redirect(url_for("admin.approvals", done="rejected"), 303)
 

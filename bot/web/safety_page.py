@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Float, String, cast, false, literal, null, select, union_all
 
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
@@ -29,9 +29,9 @@ from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, Disaster, Role, SafetyPhoto
-from models.safety import active_disaster, may_see_safety
+from models import Delivery, DeliveryHistory, Disaster, Member, Role, SafetyLocation, SafetyPhoto
 from models.outage import since_for
+from models.safety import active_disaster, may_see_safety, notes_of
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
 
 bp = Blueprint("safety_page", __name__, url_prefix="/admin/safety")
@@ -95,6 +95,54 @@ def _photos(rows: list[SafetyRow]) -> dict[int, list[int]]:
                                  .order_by(SafetyPhoto.id)):
         photos.setdefault(did, []).append(pid)
     return photos
+
+
+def _history(rows: list[SafetyRow], tz: ZoneInfo) -> dict[int, list[str]]:
+    """Every report of the rows shown, oldest first, each with its reporter's own name: the
+    statuses (a family's reports never overwrite each other), the 連絡事項 with their authors, and
+    (to the officers who see locations) every location shared. One query for the page (the
+    reports and the locations, each with its member's name, in one UNION ALL)."""
+    if not rows:
+        return {}
+    ids = [r.delivery_id for r in rows]
+    reports = (select(literal("r").label("kind"), DeliveryHistory.delivery_id, DeliveryHistory.id, DeliveryHistory.at,
+                      DeliveryHistory.answer, DeliveryHistory.proxy, DeliveryHistory.member_id, Member.name,
+                      cast(null(), Float).label("lat"), cast(null(), Float).label("lng"),
+                      cast(null(), String).label("address"))
+               .outerjoin(Member, Member.id == DeliveryHistory.member_id)
+               .where(DeliveryHistory.delivery_id.in_(ids)))
+    parts = [reports]
+    if sees_locations():
+        parts.append(select(literal("l").label("kind"), SafetyLocation.delivery_id, SafetyLocation.id, SafetyLocation.at,
+                            cast(null(), String).label("answer"), false().label("proxy"),
+                            SafetyLocation.member_id, Member.name, SafetyLocation.latitude, SafetyLocation.longitude,
+                            SafetyLocation.address)
+                     .outerjoin(Member, Member.id == SafetyLocation.member_id)
+                     .where(SafetyLocation.delivery_id.in_(ids)))
+    found = g.db.execute(union_all(*parts) if len(parts) > 1 else reports).all()
+    found.sort(key=lambda x: (x.at, x.kind, x.id))
+    names = {x.member_id: x.name for x in found if x.member_id is not None and x.name}
+
+    def who(member_id, proxy=False) -> str:
+        name = names.get(member_id) if member_id is not None else None
+        return texts.PERSON_NAME.format(name=name) if name else (texts.EV_BY_PROXY if proxy else texts.EV_FAMILY)
+
+    out: dict[int, list[str]] = {}
+    for x in found:
+        at = dates.numeric_short(x.at, tz)
+        if x.kind == "r":
+            line = texts.SAFETY_HISTORY_REPORT.format(at=at, who=who(x.member_id, x.proxy),
+                                                      status=texts.SAFETY_LABELS.get(x.answer, x.answer))
+        else:
+            line = texts.SAFETY_HISTORY_LOCATION.format(
+                who=who(x.member_id), at=at,
+                where=f"{x.lat:.5f}, {x.lng:.5f}" + (f" {x.address}" if x.address else ""))
+        out.setdefault(x.delivery_id, []).append(line)
+    for r in rows:
+        for note in notes_of(r.data):
+            out.setdefault(r.delivery_id, []).append(texts.SAFETY_HISTORY_NOTE.format(
+                who=who(note.get("m")), note=note.get("t", "")))
+    return out
 
 
 def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = None) -> dict:
@@ -178,7 +226,8 @@ def page():
     offset = (page_no - 1) * PAGE_SIZE
     raw = safety_rows(g.db, d.id, g.block_id, locations=located, offset=offset, limit=PAGE_SIZE)
     photos = _photos(raw)  # one more query, for this page's rows only
-    rows = [_shown(r, tz, photos) for r in raw]
+    history = _history(raw, tz)  # every report of these rows, with each reporter's name
+    rows = [{**_shown(r, tz, photos), "history": history.get(r.delivery_id, [])} for r in raw]
     if not located:
         markers = []
     elif total <= PAGE_SIZE:

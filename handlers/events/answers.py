@@ -37,6 +37,7 @@ from handlers.events.common import (
     num,
     when_text,
 )
+from handlers.events import family
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.framework.router import router
@@ -187,7 +188,9 @@ def on_answer(ctx: Ctx) -> Next:
     """[参加] [不参加] [未定] on the event card or its reminder."""
     ev = open_event(ctx, ctx.data.get("e"))
     d = my_delivery(ctx, ev) if ev else None
-    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False) if d is not None else None
+    if d is None or family.conflict(ctx, ev, d, ctx.data.get("v", "")):  # another member answered: asked first
+        return None
+    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False)
 
 
 def on_proxy_answer(ctx: Ctx) -> Next:

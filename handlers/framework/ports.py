@@ -46,6 +46,9 @@ class LineApi(Protocol):
     def get_content(self, message_id: str) -> Any:
         """The bytes of a message's content (image, file), with a content type; None if LINE refuses."""
 
+    def display_name(self, user_id: str) -> Optional[str]:
+        """The user's LINE display name (their profile), None if LINE does not give it."""
+
     def quota(self) -> tuple[Optional[int], Optional[int]]:
         """(monthly limit or None for no cap, this month's usage) — (None, None) if LINE did not answer."""
 

@@ -1430,3 +1430,44 @@ INQ_STATUS = {"open": "未対応", "answered": "返事済み", "closed": "対応
 NAV_INQUIRIES = "問い合わせ"
 AUDIT_ACTIONS.update({"inquiry.send": "問い合わせを受付", "inquiry.answer": "問い合わせに返事",
                       "inquiry.close": "問い合わせを対応済みに"})
+# --- families, join codes and officers' decisions (issue 10) ---
+ASK_FAMILY_NAME = ("{household}様の世帯ですね。この世帯にはすでにLINEで登録した方がいます。\n"
+                   "あなたのお名前（フルネーム）を送ってください。\n例：山田 花子")
+APPROVAL_REQUEST_FAMILY = ("{block}の{household}様の世帯の家族として、「{name}」さんから登録の申請がありました。"
+                           "この世帯にはすでにLINEで登録した方がいます。ご本人の家族か確かめてください。")
+APPROVAL_DISPLAY_NAME = "LINEの表示名：{display}"
+LINKED_DISPLAY_NAME = "（LINEの表示名：{display}）"
+REJECT_ASK = ("「{name}」さんの申請を却下しますか？\n理由をお伝えする場合は、理由を送ってください"
+              "（ほかの役員にも伝わります）。")
+REJECT_NO_REASON = "理由なしで却下"
+REJECT_KEEP = "やめる"
+REJECT_KEPT = "却下はしませんでした。申請はそのまま残っています。"
+REJECT_REASON_TOO_LONG = "理由は100文字までです。短くしてください。"
+DECIDED_APPROVED = "「{name}」さん（{block}）の申請は、{actor}さんが承認しました（{household}様の世帯）。"
+DECIDED_REJECTED = "「{name}」さん（{block}）の申請は、{actor}さんが却下しました。"
+DECIDED_REASON = "理由：{reason}"
+DECIDED_SOMEONE = "役員"
+CMD_PENDING = "承認待ち"
+PENDING_NONE = "承認待ちの申請はありません。"
+PENDING_LIST = "承認待ちの申請が{n}件あります。"
+PENDING_MORE = "ほかに{n}件あります。管理画面の「承認待ち」でご覧ください。"
+PENDING_ITEM = "{block}の「{name}」さん（{when}に申請）"
+WITHDRAWN_TITLE = "退会がありました"
+WITHDRAWN_TO_LEADER = "{block}の{household}様の世帯で、1人がLINEの回覧板を退会しました。"
+WITHDRAWN_TO_LEADER_NEW = "{block}で、1人がLINEの回覧板を退会しました（名簿にない世帯の方）。"
+WITHDRAWN_TO_LEADER_PAPER = "この世帯にはLINEで登録した方がいなくなりました。紙での配布をお願いします。"
+REISSUE_CODE = "コードを再発行"
+REISSUED_CODE = ("{household}様の世帯の登録コードを新しくしました：{code}\n"
+                 "前のコードはもう使えません。ご家族には新しいコードをお伝えください。")
+LATE_APPROVED_OPEN = "登録前にお届けしていた回覧・出欠確認のうち、まだ受付中のものをお送りします。"
+SAFETY_HOUSEHOLD_KEPT = "世帯の状況は「{status}」のままです（{who}からの報告があるため）。"
+SAFETY_HISTORY_TITLE = "報告の履歴（{n}件）"
+SAFETY_HISTORY_REPORT = "{at} {who}：{status}"
+SAFETY_HISTORY_NOTE = "連絡事項（{who}）：{note}"
+SAFETY_HISTORY_LOCATION = "現在地（{who}、{at}）：{where}"
+EV_FAMILY_ANSWERED = ("「{name}」には、{who}が{at}に「{answer}」と回答しています。\n"
+                      "世帯の回答を「{new}」に変更しますか？")
+EV_FAMILY_CHANGE = "変更する"
+EV_FAMILY_KEEP = "そのままにする"
+EV_FAMILY_KEPT = "「{name}」の回答は、{who}の「{answer}」のままにしました。"
+APPROVALS_REJECT_REASON = "理由（任意・ほかの役員にお伝えします）"

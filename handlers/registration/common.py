@@ -94,6 +94,14 @@ def ask_own_name(ctx: Ctx) -> None:
     ctx.reply(msg.text(texts.ASK_OWN_NAME.format(block=household.block.name, household=household.name)))
 
 
+def display_name(ctx: Ctx) -> str | None:
+    """The user's LINE display name (their profile), for the officers who approve or are told of
+    a link: None if LINE does not give it. Never stored (a message to officers carries it)."""
+    lookup = getattr(ctx.line, "display_name", None)
+    name = lookup(ctx.user_id) if lookup is not None else None
+    return name[:40] if name else None
+
+
 # --- rules -----------------------------------------------------------------------------------
 def consent_of(ctx: Ctx) -> Optional[tuple[dt.datetime, str]]:
     """When the user consented, and to which version: from their member row, or on a city channel

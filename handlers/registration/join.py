@@ -2,7 +2,9 @@
 (codes.py). On a city channel, before an association is known, the consent is followed by the
 association picker (city.py: 地区 → 自治会, or a 登録コード), then the same 班 → name.
 
-A name that matches a roster household nobody has claimed links at once (linking.py tells the
+A name that matches a household already on LINE is followed by the member's own name
+(「あなたのお名前」, step family_name) and goes to approval: a household never has two members
+under the representative's name. A name that matches a roster household nobody has claimed links at once (linking.py tells the
 officers, with [取り消す]); anything else waits for an officer's approval (approvals.py): the
 officers of the association the resident registers in, and no other.
 
@@ -17,7 +19,10 @@ stateDiagram-v2
     block --> code_name
     block --> [*]
     name --> code_name
+    name --> family_name
     name --> [*]
+    family_name --> code_name
+    family_name --> [*]
     code_name --> code_name
     code_name --> [*]
     [*] --> block: consent
@@ -35,6 +40,7 @@ stateDiagram-v2
     assoc --> name: reg_block
     block --> name: reg_block
     name --> name: reg_block
+    family_name --> name: reg_block
     code_name --> name: reg_block
 ```
 """
@@ -72,6 +78,7 @@ from .common import (
     consent_card,
     consent_data,
     consented,
+    display_name,
     looks_like_code,
     registered_text,
     scoped,
@@ -130,14 +137,21 @@ def on_name(ctx: Ctx) -> Next:
     if block is None or m is None or block.association_id != ctx.association.id:
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return END
-    m.name, m.block_id = name, block.id
-    ctx.end_dialog()
+    m.block_id = block.id
     household = match_household(ctx.session, block, name)
+    if household is None or not household.active_members:
+        m.name = name
+        ctx.end_dialog()
     why = None
     if household is not None:
         why = (texts.WHY_PAPER if not household.on_line else texts.WHY_SUPPORT if household.needs_support
                else texts.WHY_UNDONE if was_undone(ctx, household) else None)
-    if household is not None and not household.active_members and why is None:
+    if household is not None and household.active_members:
+        # the representative's name of a household already on LINE: a family member (or someone
+        # pretending): they say their own name, and an officer approves (never a second member
+        # under the representative's name)
+        return Go("family_name", block_id=block.id, household_id=household.id)
+    if household is not None and why is None:
         # a roster household on LINE that nobody has claimed yet: the first member is linked at
         # once, and the block leader and officers are told, with [取り消す]. A paper-only or
         # 要支援 household, or one that already has members on LINE, goes to approval.
@@ -149,16 +163,52 @@ def on_name(ctx: Ctx) -> Next:
     return END
 
 
-def ask_approval(ctx: Ctx, m: Member, block: Block, household: Household | None, why: str | None) -> None:
+@scoped
+def on_family_name(ctx: Ctx) -> Next:
+    """After the name of a household already on LINE: the member's own name, then approval."""
+    data = ctx.dialog.data
+    block = ctx.session.get(Block, data.get("block_id") or 0)
+    household = ctx.session.get(Household, data.get("household_id") or 0)
+    m = ctx.member
+    if block is None or household is None or m is None or household.association_id != ctx.association.id \
+            or household.block_id != block.id or m.status != MemberStatus.registering:
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return END
+    if looks_like_code(ctx):
+        return join_by_code(ctx, ctx.text)
+    if not ctx.text:
+        ask_family_name(ctx)
+        return None
+    if len(ctx.text) > MAX_NAME:
+        ctx.reply(msg.text(texts.NAME_TOO_LONG))
+        return None
+    m.name, m.block_id = ctx.text, block.id
+    ctx.end_dialog()
+    ask_approval(ctx, m, block, household, None, family=True)
+    return END
+
+
+def ask_family_name(ctx: Ctx) -> None:
+    household = ctx.session.get(Household, ctx.dialog.data["household_id"])
+    ctx.reply(msg.text(texts.ASK_FAMILY_NAME.format(household=household.name)))
+
+
+def ask_approval(ctx: Ctx, m: Member, block: Block, household: Household | None, why: str | None,
+                 family: bool = False) -> None:
     m.status, m.role = MemberStatus.pending, Role.prospective
     ctx.session.flush()
     approvers = officers_for_block(ctx.session, ctx.association.id, block.id)
     if household is None:
         request = texts.APPROVAL_REQUEST.format(block=block.name, name=m.name)
+    elif family:
+        request = texts.APPROVAL_REQUEST_FAMILY.format(block=block.name, household=household.name, name=m.name)
     elif household.active_members:
         request = texts.APPROVAL_REQUEST_CLAIMED.format(block=block.name, name=m.name)
     else:
         request = texts.APPROVAL_REQUEST_CAREFUL.format(block=block.name, name=m.name, why=why)
+    shown = display_name(ctx)
+    if shown:
+        request += "\n" + texts.APPROVAL_DISPLAY_NAME.format(display=shown[:40])
     card = msg.card(texts.APPROVAL_REQUEST_TITLE, request,
                     [msg.postback(texts.APPROVE, pb("approve", m=m.id)), msg.postback(texts.REJECT, pb("reject", m=m.id))])
     ctx.push([a.line_user_id for a in approvers], [card], purpose=f"approval:{m.id}")
@@ -217,7 +267,8 @@ REGISTER = Dialog(FLOW, entries=("block", "code_name"), steps=[
     Step("district", take=on_picker_text, ask=ask_district, to=("code_name", END)),
     Step("assoc", take=on_picker_text, ask=ask_association, to=("code_name", END)),
     Step("block", take=on_block_text, ask=ask_block, to=("code_name", END)),
-    Step("name", take=on_name, ask=ask_name, to=("code_name", END)),
+    Step("name", take=on_name, ask=ask_name, to=("code_name", "family_name", END)),
+    Step("family_name", take=on_family_name, ask=ask_family_name, to=("code_name", END)),
     Step("code_name", take=on_code_name, ask=ask_own_name, to=("code_name", END)),
 ], buttons=[
     Button("consent", take=on_consent, to=("block", "district", "assoc", END), opens=True),

@@ -37,7 +37,7 @@ from handlers.safety.common import (
 )
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
 from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
-from models.safety import STATUSES, SUBJECT, active_disaster, add_note
+from models.safety import STATUSES, SUBJECT, active_disaster, add_note, most_serious
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,26 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
         with_note(row, note, ctx.member.id)
     row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
     ctx.session.flush()
+    standing = most_serious(row.history)
+    kept = standing is not None and standing.answer != status
+    if kept:  # another member reported something more serious: the household's status stays
+        row.answer, row.answered_by_id, row.answered_by_proxy = standing.answer, standing.member_id, standing.proxy
+        row.answered_at = standing.at
+        ctx.session.flush()
     if status == "rescue" and not was_rescue:
         rescue_alert(ctx, row)  # first: the alert row is written before anything else
     elif status == "rescue" and note:
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
     nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
     # (another open dialog keeps waiting)
-    recorded = msg.text(texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name),
-                        extras_quick(d))
+    body = texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name)
+    if ctx.member.name:  # the reporter's own name, not the representative's
+        body += "\n" + texts.EV_ANSWERED_BY.format(who=texts.PERSON_NAME.format(name=ctx.member.name))
+    if kept:
+        who = standing.member.name if standing.member is not None and standing.member.name else texts.EV_FAMILY
+        body += "\n" + texts.SAFETY_HOUSEHOLD_KEPT.format(status=texts.SAFETY_LABELS[standing.answer],
+                                                          who=texts.PERSON_NAME.format(name=who))
+    recorded = msg.text(body, extras_quick(d))
     if status == "rescue":
         ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
     else:
