@@ -1317,3 +1317,25 @@ SHELTER_TOO_LONG = "{n}文字までにしてください。"
 SHELTER_BOARD_ONLY = "避難所・連絡先を書きかえられるのは、会長・役員・防災担当の方です。"
 SHELTER_PREVIEW = "LINEではこう見えます"
 AUDIT_ACTIONS.update({"association.shelter": "避難所・連絡先を変更"})
+
+# --- 通報: triage (issue 16; handlers/reports/triage.py, bot/web/reports_page.py, bot/web/open311.py) ---
+REPORT_STATUSES = {
+    "draft": "下書き", "received": "受付", "checking": "確認中", "in_progress": "対応中", "done": "完了",
+    "declined": "対応しない", "forwarded": "市へ転送",
+}
+REPORT_STATUS_DONE_WORDS = {
+    "received": "受け付けました", "checking": "確認中になりました", "in_progress": "対応中になりました",
+    "done": "完了しました", "declined": "対応しないことになりました", "forwarded": "市へ転送しました",
+}
+REPORT_PUSH_HEAD = "【通報 No.{number}】"
+REPORT_PUSH_STATUS = "{status}。"
+REPORT_PUSH_NOTE = "お知らせがあります。"
+REPORT_TRIAGE_CHANGED = "この通報は、ほかの方がすでに変更しました。もう一度開いて確かめてください。"
+REPORT_TRIAGE_BAD_STATUS = "その状態には変えられません。"
+REPORT_TRIAGE_REASON = "「対応しない」ときは、理由を書いてください。"
+REPORT_TRIAGE_NO_CITY = "この自治会は市区町村とつながっていないため、市へ転送できません。"
+REPORT_TRIAGE_TOO_LONG = "メモは{n}文字までにしてください。"
+REPORT_TRIAGE_BAD_ASSIGNEE = "担当にできるのは、この自治会の役員の方だけです。"
+REPORT_TRIAGE_SAVED = "状態を変更しました。"
+REPORT_TRIAGE_SAVED_PUSHED = "状態を変更し、{n}人にお知らせしました（LINEのメッセージ{n}通分）。"
+AUDIT_ACTIONS.update({"report.status": "通報の状態を変更", "report.assign": "通報の担当を変更"})
