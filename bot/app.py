@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot.web import city, city_auth, errors  # noqa: F401 - the city staff's pages register on city_auth.bp
     from bot.web import city_registry, registry as registry_pages  # noqa: F401 - the registry's pages (auth.bp, city_auth.bp)
     from bot.web import shelter  # noqa: F401 - 避難所・連絡先 (issue 13), on auth.bp
+    from bot.web import reports_page  # noqa: F401 - 通報 triage (issue 16), on auth.bp
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)

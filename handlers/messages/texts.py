@@ -1339,3 +1339,16 @@ REPORT_TRIAGE_BAD_ASSIGNEE = "担当にできるのは、この自治会の役�
 REPORT_TRIAGE_SAVED = "状態を変更しました。"
 REPORT_TRIAGE_SAVED_PUSHED = "状態を変更し、{n}人にお知らせしました（LINEのメッセージ{n}通分）。"
 AUDIT_ACTIONS.update({"report.status": "通報の状態を変更", "report.assign": "通報の担当を変更"})
+# the officers' pages (/admin/reports)
+NAV_REPORTS = "通報"
+REPORT_PAGE_INTRO = "住民の方からの通報です。状態を変えて「知らせる」にすると、通報した方（と賛同した方）にLINEでお知らせします。"
+REPORT_PAGE_OPEN = "対応中のもの（受付・確認中・対応中・市へ転送）"
+REPORT_PAGE_ALL = "すべて"
+REPORT_PAGE_POPUP = "No.{number} {category}（{status}）"
+REPORT_PAGE_BY_CITY = "市の担当者"
+REPORT_PAGE_NONE = "通報はありません。"
+REPORT_PAGE_COLUMNS = ("番号", "日付", "分類", "状態", "班", "内容")
+REPORT_PAGE_PUBLIC = "通報した方にLINEで知らせる（1人につきメッセージ1通）"
+REPORT_PAGE_NOTE = "メモ（知らせるときは、そのまま届きます。対応しないときは理由を）"
+REPORT_PAGE_SAVE = "状態を変える"
+REPORT_PAGE_NO_MAP = "位置はありません。"
