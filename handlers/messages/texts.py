@@ -1352,3 +1352,9 @@ REPORT_PAGE_PUBLIC = "通報した方にLINEで知らせる（1人につきメ�
 REPORT_PAGE_NOTE = "メモ（知らせるときは、そのまま届きます。対応しないときは理由を）"
 REPORT_PAGE_SAVE = "状態を変える"
 REPORT_PAGE_NO_MAP = "位置はありません。"
+# Open311 GeoReport v2 (bot/web/open311.py): a stable ASCII service_code for each default category
+REPORT_SERVICE_CODES = {
+    "道路・歩道": "road", "街灯・防犯灯": "streetlight", "ごみ・不法投棄": "dumping", "公園": "park",
+    "水路・冠水": "flooding", "空き家": "vacant_house", "その他": "other",
+}
+REPORT_SERVICE_DESCRIPTION = "住民からの通報（{category}）"
