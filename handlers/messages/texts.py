@@ -1358,3 +1358,6 @@ REPORT_SERVICE_CODES = {
     "水路・冠水": "flooding", "空き家": "vacant_house", "その他": "other",
 }
 REPORT_SERVICE_DESCRIPTION = "住民からの通報（{category}）"
+# the city staff's pages (/city/reports, bot/web/city_reports.py)
+CITY_NAV_REPORTS = "転送された通報"
+CITY_REPORTS_HINT = "自治会から市へ転送された通報です。状態を変えると、通報した方にLINEでお知らせします。"
