@@ -258,6 +258,7 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/reports/<int(min=1, max=2147483647):report_id>/photos/<int(min=1, max=2147483647):photo_id>", "GET"): [
         Req("GET", lambda m, t: f"/admin/reports/{t.report}/photos/{t.report_photo}", 404),
         Req("GET", lambda m, t: f"/admin/reports/{m.report}/photos/{t.report_photo}", 404)],
+    ("/admin/reports.csv", "GET"): [Req("GET", lambda m, t: f"/admin/reports.csv?b={t.blocks[0]}", 200)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

@@ -172,3 +172,26 @@ def test_a_resident_has_no_page(app, line, demo, db, fake, clock):
     for url in ("/admin/reports", f"/admin/reports/{rid}"):
         resp = client.get(url)
         assert resp.status_code == 403 and "佐藤 花子" not in resp.get_data(as_text=True)
+
+
+def test_the_csv_has_a_bom_the_filters_and_no_name(app, line, demo, db, fake, clock):
+    import csv
+    import io
+    make_report(db, comment="=HYPERLINK(\"x\")")
+    make_report(db, user=ITO, category="道路・歩道", comment="穴があいています。")
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    assert "/admin/reports.csv" in client.get("/admin/reports").get_data(as_text=True)
+    resp = client.get("/admin/reports.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv" and resp.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
+    assert rows[0] == list(texts.REPORT_CSV_HEADER)
+    assert [r[0] for r in rows[1:]] == ["2026-0002", "2026-0001"]
+    assert rows[2][5] == "'=HYPERLINK(\"x\")"  # Excel does not run it
+    assert "佐藤 花子" not in resp.data.decode("utf-8-sig")
+    roads = list(csv.reader(io.StringIO(client.get("/admin/reports.csv?cat=道路・歩道").data.decode("utf-8-sig"))))
+    assert [r[0] for r in roads[1:]] == ["2026-0002"]
+    leader = app.test_client()
+    sign_in(leader, line, LEADER2)
+    mine = list(csv.reader(io.StringIO(leader.get("/admin/reports.csv").data.decode("utf-8-sig"))))
+    assert [r[4] for r in mine[1:]] == ["2班"]

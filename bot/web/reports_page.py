@@ -9,6 +9,8 @@ carries the status it showed (`was`), so a change made meanwhile by another offi
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from urllib.parse import urlsplit
 
@@ -16,16 +18,19 @@ from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.state import kairan
+from bot.web.admin_events import BOM
 from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
+from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
 from handlers.reports import triage
-from models import Association, Block, Member, Municipality
+from models import Association, Block, Member, Municipality, utcnow
 from models.reports import OPEN_STATUSES, Report, ReportPhoto, categories_for
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
 SHOWN_STATUSES = tuple(s for s in texts.REPORT_STATUSES if s != "draft")
 MAP_LIMIT = 500
+CSV_MAX = 10_000
 COLOURS = {"received": "#d50000", "checking": "#ff6d00", "in_progress": "#2962ff", "forwarded": "#7b1fa2"}
 
 
@@ -72,10 +77,8 @@ def _row(r: Report, blocks: dict[int, str], tz: str) -> dict:
             "lat": r.latitude, "lng": r.longitude}
 
 
-@bp.get("/reports")
-@login_required
-def reports():
-    tz = kairan().settings.timezone
+def _filtered():
+    """(the query of the reports this officer asked for, the filters, the 班 shown)."""
     aid = g.member.association_id
     status = request.args.get("st", "")
     status = status if status in SHOWN_STATUSES or status == "open" else ""
@@ -96,8 +99,17 @@ def reports():
         q = q.where(Report.category == category)
     if block is not None:
         q = q.where(Report.block_id == block)
-    rows = [_row(r, names, tz) for r in g.db.scalars(
-        q.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(LIST_LIMIT))]
+    return q.order_by(Report.submitted_at.desc(), Report.id.desc()), status, category, block, blocks, categories
+
+
+@bp.get("/reports")
+@login_required
+def reports():
+    tz = kairan().settings.timezone
+    aid = g.member.association_id
+    q, status, category, block, blocks, categories = _filtered()
+    names = {b.id: b.name for b in blocks}
+    rows = [_row(r, names, tz) for r in g.db.scalars(q.limit(LIST_LIMIT))]
     mq = select(Report).where(Report.association_id == aid, Report.status.in_(OPEN_STATUSES),
                               Report.latitude.is_not(None), Report.longitude.is_not(None))
     if g.block_id is not None:
@@ -110,8 +122,31 @@ def reports():
         "admin_reports.html", rows=rows, status=status, category=category, block=block,
         statuses=[("open", texts.REPORT_PAGE_OPEN)] + [(s, texts.REPORT_STATUSES[s]) for s in SHOWN_STATUSES],
         categories=categories, blocks=blocks, markers=json.dumps(markers, ensure_ascii=False),
-        tile_url=kairan().settings.tile_url, filtered=bool(status or category or block))
+        tile_url=kairan().settings.tile_url, filtered=bool(status or category or block),
+        csv_url=url_for("admin.reports_csv", **{k: v for k, v in (("st", status), ("cat", category), ("b", block)) if v}))
     return _map_csp(Response(html, mimetype="text/html"))
+
+
+@bp.get("/reports.csv")
+@login_required
+def reports_csv():
+    """The list as CSV (UTF-8 with BOM, for Excel), same filters; no reporter's name."""
+    tz = kairan().settings.timezone
+    q, _status, _category, _block, shown_blocks, _categories_ = _filtered()
+    blocks = {b.id: b.name for b in shown_blocks}
+    cities = {m.id: m.name for m in g.db.scalars(select(Municipality))}
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(texts.REPORT_CSV_HEADER)
+    for r in g.db.scalars(q.limit(CSV_MAX)):
+        w.writerow([csv_cell(v) for v in (
+            r.number, dates.numeric_short(r.submitted_at or r.created_at, tz), r.category,
+            texts.REPORT_STATUSES.get(r.status, r.status), blocks.get(r.block_id, ""), r.comment, r.address,
+            "" if r.latitude is None else f"{r.latitude:.6f}", "" if r.longitude is None else f"{r.longitude:.6f}",
+            cities.get(r.forwarded_to, "") if r.forwarded_to else "", r.status_reason or "")])
+    stamp = dates.local(utcnow(), tz).strftime("%Y%m%d")
+    return Response(BOM + out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="reports-{stamp}.csv"'})
 
 
 def _detail(r: Report, problem: str = "", done: str = "", code: int = 200):
