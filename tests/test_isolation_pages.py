@@ -259,6 +259,7 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("GET", lambda m, t: f"/admin/reports/{t.report}/photos/{t.report_photo}", 404),
         Req("GET", lambda m, t: f"/admin/reports/{m.report}/photos/{t.report_photo}", 404)],
     ("/admin/reports.csv", "GET"): [Req("GET", lambda m, t: f"/admin/reports.csv?b={t.blocks[0]}", 200)],
+    ("/admin/reports.geojson", "GET"): [Req("GET", lambda m, t: f"/admin/reports.geojson?b={t.blocks[0]}", 200)],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

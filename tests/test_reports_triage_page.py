@@ -195,3 +195,18 @@ def test_the_csv_has_a_bom_the_filters_and_no_name(app, line, demo, db, fake, cl
     sign_in(leader, line, LEADER2)
     mine = list(csv.reader(io.StringIO(leader.get("/admin/reports.csv").data.decode("utf-8-sig"))))
     assert [r[4] for r in mine[1:]] == ["2班"]
+
+
+def test_the_geojson_has_the_located_reports(app, line, demo, db, fake, clock):
+    make_report(db, lat=35.681236, lng=139.767125)
+    make_report(db, user=ITO, lat=None, lng=None, address="2丁目の角")
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    resp = client.get("/admin/reports.geojson")
+    assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
+    body = json.loads(resp.data)
+    assert body["type"] == "FeatureCollection"
+    (f,) = body["features"]
+    assert f["geometry"] == {"type": "Point", "coordinates": [139.767125, 35.681236]}
+    assert f["properties"]["number"] == "2026-0001" and f["properties"]["block"] == "1班"
+    assert "佐藤 花子" not in resp.data.decode()

@@ -123,8 +123,29 @@ def reports():
         statuses=[("open", texts.REPORT_PAGE_OPEN)] + [(s, texts.REPORT_STATUSES[s]) for s in SHOWN_STATUSES],
         categories=categories, blocks=blocks, markers=json.dumps(markers, ensure_ascii=False),
         tile_url=kairan().settings.tile_url, filtered=bool(status or category or block),
-        csv_url=url_for("admin.reports_csv", **{k: v for k, v in (("st", status), ("cat", category), ("b", block)) if v}))
+        csv_url=url_for("admin.reports_csv", **{k: v for k, v in (("st", status), ("cat", category), ("b", block)) if v}),
+        geojson_url=url_for("admin.reports_geojson", **{k: v for k, v in (("st", status), ("cat", category), ("b", block)) if v}))
     return _map_csp(Response(html, mimetype="text/html"))
+
+
+@bp.get("/reports.geojson")
+@login_required
+def reports_geojson():
+    """The list's located reports as GeoJSON (RFC 7946: [longitude, latitude]), same filters; no name."""
+    tz = kairan().settings.timezone
+    q, _status, _category, _block, shown_blocks, _categories_ = _filtered()
+    blocks = {b.id: b.name for b in shown_blocks}
+    q = q.where(Report.latitude.is_not(None), Report.longitude.is_not(None))
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+                 "properties": {"number": r.number, "category": r.category or "", "status": r.status,
+                                "status_label": texts.REPORT_STATUSES.get(r.status, r.status),
+                                "block": blocks.get(r.block_id, ""), "comment": r.comment or "",
+                                "submitted": dates.local(r.submitted_at or r.created_at, tz).isoformat(timespec="seconds")}}
+                for r in g.db.scalars(q.limit(CSV_MAX))]
+    stamp = dates.local(utcnow(), tz).strftime("%Y%m%d")
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    return Response(body.encode("utf-8"), mimetype="application/geo+json",
+                    headers={"Content-Disposition": f'attachment; filename="reports-{stamp}.geojson"'})
 
 
 @bp.get("/reports.csv")

@@ -1363,3 +1363,4 @@ CITY_NAV_REPORTS = "転送された通報"
 CITY_REPORTS_HINT = "自治会から市へ転送された通報です。状態を変えると、通報した方にLINEでお知らせします。"
 REPORT_PAGE_CSV = "この一覧をCSVでダウンロード（Excel用）"
 REPORT_CSV_HEADER = ("番号", "受付日時", "分類", "状態", "班", "内容", "住所", "緯度", "経度", "転送先", "対応しない理由")
+REPORT_PAGE_GEOJSON = "地図用（GeoJSON）"
