@@ -260,6 +260,8 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("GET", lambda m, t: f"/admin/reports/{m.report}/photos/{t.report_photo}", 404)],
     ("/admin/reports.csv", "GET"): [Req("GET", lambda m, t: f"/admin/reports.csv?b={t.blocks[0]}", 200)],
     ("/admin/reports.geojson", "GET"): [Req("GET", lambda m, t: f"/admin/reports.geojson?b={t.blocks[0]}", 200)],
+    ("/admin/reports/<int(min=1, max=2147483647):report_id>/assign", "POST"): [
+        Req("POST", lambda m, t: f"/admin/reports/{t.report}/assign", 404, form=lambda m, t: {"member": m.members["chair"]})],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

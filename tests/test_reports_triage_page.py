@@ -210,3 +210,29 @@ def test_the_geojson_has_the_located_reports(app, line, demo, db, fake, clock):
     assert f["geometry"] == {"type": "Point", "coordinates": [139.767125, 35.681236]}
     assert f["properties"]["number"] == "2026-0001" and f["properties"]["block"] == "1班"
     assert "佐藤 花子" not in resp.data.decode()
+
+
+def test_assigning_an_officer(app, line, demo, db, fake, clock):
+    from models import Association, Member
+    rid = make_report(db)
+    with db.session() as s:
+        chair = s.scalar(select(Member.id).where(Member.line_user_id == CHAIR))
+        resident = s.scalar(select(Member.id).where(Member.line_user_id == SATO))
+        s.add(Association(slug="elsewhere", name="よその自治会"))
+        s.flush()
+        stranger = Member(association_id=s.scalar(select(Association.id).where(Association.slug == "elsewhere")),
+                          line_user_id="U" + "e" * 32, name="よその 会長", role="chair", status="active")
+        s.add(stranger)
+        s.flush()
+        stranger = stranger.id
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    url = f"/admin/reports/{rid}"
+    for who in (resident, stranger):  # a resident, another association's chair: refused
+        resp = post_form(client, url, f"{url}/assign", {"member": str(who)})
+        assert resp.status_code == 400 and texts.REPORT_TRIAGE_BAD_ASSIGNEE in resp.get_data(as_text=True)
+        assert report(db, rid).assigned_member_id is None
+    assert post_form(client, url, f"{url}/assign", {"member": str(chair)}).status_code == 303
+    assert report(db, rid).assigned_member_id == chair
+    assert post_form(client, url, f"{url}/assign", {"member": ""}).status_code == 303
+    assert report(db, rid).assigned_member_id is None

@@ -24,7 +24,7 @@ from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
 from handlers.reports import triage
-from models import Association, Block, Member, Municipality, utcnow
+from models import OFFICER_ROLES, Association, Block, Member, MemberStatus, Municipality, utcnow
 from models.reports import OPEN_STATUSES, Report, ReportPhoto, categories_for
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
@@ -185,8 +185,11 @@ def _detail(r: Report, problem: str = "", done: str = "", code: int = 200):
     photos = [p.id for p in r.photos if p.status == "stored" and p.data is not None]
     markers = json.dumps([{"lat": r.latitude, "lng": r.longitude, "colour": COLOURS.get(r.status, "#757575"),
                            "popup": r.number}] if r.latitude is not None and r.longitude is not None else [])
+    officers = [(m.id, m.name or "") for m in g.db.scalars(select(Member).where(
+        Member.association_id == r.association_id, Member.status == MemberStatus.active,
+        Member.role.in_(OFFICER_ROLES)).order_by(Member.id))]
     html = render_template(
-        "admin_report.html", r=r, number=r.number, status_word=texts.REPORT_STATUSES.get(r.status, r.status),
+        "admin_report.html", officers=officers, r=r, number=r.number, status_word=texts.REPORT_STATUSES.get(r.status, r.status),
         block=block.name if block else "", reporter=(reporter.name or "") if reporter else None,
         assigned=people.get(r.assigned_member_id, "") if r.assigned_member_id else "",
         date=dates.numeric_short(r.submitted_at or r.created_at, tz), history=history, nexts=nexts,
@@ -225,6 +228,25 @@ def report_status(report_id: int):
         return _detail(r, problem=res.problem, code=409 if res.problem == texts.REPORT_TRIAGE_CHANGED else 400)
     g.db.commit()
     return redirect(url_for("admin.report", report_id=r.id, ok=1, n=res.pushed), 303)
+
+
+@bp.post(f"/reports/<{ID}:report_id>/assign")
+@login_required
+def report_assign(report_id: int):
+    """担当: an officer of this association (or nobody)."""
+    r = visible_report(report_id)
+    if r is None:
+        return not_found()
+    raw = request.form.get("member", "")
+    member = g.db.get(Member, int(raw)) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
+    if raw and member is None:
+        return _detail(r, problem=texts.REPORT_TRIAGE_BAD_ASSIGNEE, code=400)
+    res = triage.assign(g.db, r, member, g.member)
+    if not res.ok:
+        g.db.rollback()
+        return _detail(visible_report(report_id), problem=res.problem, code=400)
+    g.db.commit()
+    return redirect(url_for("admin.report", report_id=r.id), 303)
 
 
 @bp.get(f"/reports/<{ID}:report_id>/photos/<{ID}:photo_id>")

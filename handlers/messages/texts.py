@@ -1364,3 +1364,6 @@ CITY_REPORTS_HINT = "自治会から市へ転送された通報です。状態�
 REPORT_PAGE_CSV = "この一覧をCSVでダウンロード（Excel用）"
 REPORT_CSV_HEADER = ("番号", "受付日時", "分類", "状態", "班", "内容", "住所", "緯度", "経度", "転送先", "対応しない理由")
 REPORT_PAGE_GEOJSON = "地図用（GeoJSON）"
+REPORT_PAGE_ASSIGNEE = "担当"
+REPORT_PAGE_NOBODY = "（決めていない）"
+REPORT_PAGE_ASSIGN = "担当を決める"
