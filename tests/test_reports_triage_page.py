@@ -236,3 +236,21 @@ def test_assigning_an_officer(app, line, demo, db, fake, clock):
     assert report(db, rid).assigned_member_id == chair
     assert post_form(client, url, f"{url}/assign", {"member": ""}).status_code == 303
     assert report(db, rid).assigned_member_id is None
+
+
+def test_old_unassigned_reports_are_flagged(app, line, demo, db, fake, clock):
+    import datetime as dt
+    old = make_report(db, at=T0 - dt.timedelta(days=4), comment="4日前の通報")
+    make_report(db, at=T0 - dt.timedelta(days=1), comment="昨日の通報")
+    make_report(db, at=T0 - dt.timedelta(days=9), comment="終わった通報", status="done")
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    html = client.get("/admin/reports").get_data(as_text=True)
+    assert texts.REPORT_PAGE_STALE.format(n=1, days=3) in html
+    flagged = table_of(client, "/admin/reports?un=1")
+    assert "4日前の通報" in flagged and "昨日の通報" not in flagged and "終わった通報" not in flagged
+    with db.session() as s:
+        from models import Member
+        from models.reports import Report
+        s.get(Report, old).assigned_member_id = s.scalar(select(Member.id).where(Member.line_user_id == CHAIR))
+    assert 'id="stale"' not in client.get("/admin/reports").get_data(as_text=True)

@@ -10,12 +10,13 @@ carries the status it showed (`was`), so a change made meanwhile by another offi
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from urllib.parse import urlsplit
 
 from flask import Response, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.state import kairan
 from bot.web.admin_events import BOM
@@ -31,6 +32,7 @@ PHOTO_TYPES = ("image/jpeg", "image/png")
 SHOWN_STATUSES = tuple(s for s in texts.REPORT_STATUSES if s != "draft")
 MAP_LIMIT = 500
 CSV_MAX = 10_000
+UNASSIGNED_DAYS = 3  # open reports nobody took on for longer than this are flagged on the list
 COLOURS = {"received": "#d50000", "checking": "#ff6d00", "in_progress": "#2962ff", "forwarded": "#7b1fa2"}
 
 
@@ -77,6 +79,12 @@ def _row(r: Report, blocks: dict[int, str], tz: str) -> dict:
             "lat": r.latitude, "lng": r.longitude}
 
 
+def _stale() -> tuple:
+    """Open, nobody assigned, confirmed more than UNASSIGNED_DAYS ago."""
+    return (Report.status.in_(OPEN_STATUSES), Report.assigned_member_id.is_(None),
+            Report.submitted_at < utcnow() - dt.timedelta(days=UNASSIGNED_DAYS))
+
+
 def _filtered():
     """(the query of the reports this officer asked for, the filters, the 班 shown)."""
     aid = g.member.association_id
@@ -99,6 +107,8 @@ def _filtered():
         q = q.where(Report.category == category)
     if block is not None:
         q = q.where(Report.block_id == block)
+    if request.args.get("un") == "1":
+        q = q.where(*_stale())
     return q.order_by(Report.submitted_at.desc(), Report.id.desc()), status, category, block, blocks, categories
 
 
@@ -110,6 +120,10 @@ def reports():
     q, status, category, block, blocks, categories = _filtered()
     names = {b.id: b.name for b in blocks}
     rows = [_row(r, names, tz) for r in g.db.scalars(q.limit(LIST_LIMIT))]
+    sq = select(func.count()).select_from(Report).where(Report.association_id == aid, *_stale())
+    if g.block_id is not None:
+        sq = sq.where(Report.block_id == g.block_id)
+    stale = g.db.scalar(sq)
     mq = select(Report).where(Report.association_id == aid, Report.status.in_(OPEN_STATUSES),
                               Report.latitude.is_not(None), Report.longitude.is_not(None))
     if g.block_id is not None:
@@ -119,7 +133,8 @@ def reports():
                                                         status=texts.REPORT_STATUSES.get(r.status, ""))}
                for r in g.db.scalars(mq.order_by(Report.id.desc()).limit(MAP_LIMIT))]
     html = render_template(
-        "admin_reports.html", rows=rows, status=status, category=category, block=block,
+        "admin_reports.html", rows=rows, stale=texts.REPORT_PAGE_STALE.format(n=stale, days=UNASSIGNED_DAYS) if stale else "",
+        stale_url=url_for("admin.reports", un=1), status=status, category=category, block=block,
         statuses=[("open", texts.REPORT_PAGE_OPEN)] + [(s, texts.REPORT_STATUSES[s]) for s in SHOWN_STATUSES],
         categories=categories, blocks=blocks, markers=json.dumps(markers, ensure_ascii=False),
         tile_url=kairan().settings.tile_url, filtered=bool(status or category or block),
