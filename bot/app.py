@@ -66,12 +66,16 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot.web import city, city_auth, errors  # noqa: F401 - the city staff's pages register on city_auth.bp
     from bot.web import city_registry, registry as registry_pages  # noqa: F401 - the registry's pages (auth.bp, city_auth.bp)
     from bot.web import shelter  # noqa: F401 - 避難所・連絡先 (issue 13), on auth.bp
+    from bot.web import reports_page  # noqa: F401 - 通報 triage (issue 16), on auth.bp
+    from bot.web import city_reports  # noqa: F401 - 通報 forwarded to the city (issue 16), on city_auth.bp
+    from bot.web import open311  # 通報 for city systems: Open311 GeoReport v2, read-only (issue 16)
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(safety_page.bp)
     app.register_blueprint(city_auth.bp)
+    app.register_blueprint(open311.bp)
     errors.register(app)  # every error page in Japanese, phone-sized (bot/web/errors.py)
     if settings.simulator:
         from bot.dev import simulator

@@ -27,7 +27,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import (
-    Inquiry,
     Association,
     Attachment,
     AuditLog,
@@ -35,20 +34,19 @@ from models import (
     Block,
     Channel,
     Circular,
+    CircularState,
     CityNotice,
     CityStaff,
-    CircularState,
     Delivery,
     Disaster,
     Event,
     EventState,
     Household,
+    Inquiry,
     Member,
     MemberStatus,
     Municipality,
     OutboxMessage,
-    Report,
-    ReportFollower,
     Role,
     SafetyAsk,
     SafetyLocation,
@@ -123,8 +121,9 @@ class Side:
     words: list[str] = field(default_factory=list)  # every name and title: none may reach the other side
     used_link: str = ""  # (the pages' tests) a sign-in link of this side's chair, already used
     jma_start: int = 0  # a JMA telegram's question ([開始する][開始しない]) still open
-    report: int = 0  # a 通報 of this side's resident, received (handlers/reports)
     inquiry: int = 0  # a 問い合わせ of this side's resident, in blocks[1] (the block leader's), with a photo
+    report: int = 0  # 通報 (issue 16): the resident's confirmed report, with one photo
+    report_photo: int = 0
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -235,13 +234,6 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
         s.flush()
         side.photo = photo.id
 
-    # a 通報 of the resident, received, with its place (handlers/reports)
-    rp = Report(association_id=assoc.id, year=2026, seq=1, member_id=members["resident"].id, block_id=blocks[0].id,
-                category="街灯・防犯灯", latitude=35.0, longitude=139.0, status="received", submitted_at=now)
-    s.add(rp)
-    s.flush()
-    s.add(ReportFollower(report_id=rp.id, member_id=members["resident"].id, kind="reporter", at=now))
-    side.report = rp.id
 
     # a 問い合わせ of the resident, with its photo (handlers/inquiries)
     iq = Inquiry(association_id=assoc.id, member_id=members["resident"].id, block_id=blocks[1].id,
@@ -274,6 +266,7 @@ def build(session: Session, now: dt.datetime, *, b_channel: bool = False, disast
     b = _side(session, "b", now, b_channel, "b" in disasters, box)
     _city(session, now, a, b)
     _jma(session, now, a, b)
+    _reports(session, now, a, b)
     return World(a, b)
 
 
@@ -317,6 +310,23 @@ def _city(s: Session, now: dt.datetime, a: Side, b: Side) -> None:
 # --- reading the database back ---------------------------------------------------------------
 def _tables():
     return [t for t in Base.metadata.sorted_tables if "association_id" in t.c]
+
+
+def _reports(s: Session, now: dt.datetime, *sides: Side) -> None:
+    """通報 (issue 16): each side's resident made one report (received), with one stored photo."""
+    from models.reports import Report, ReportFollower, ReportPhoto
+    for side in sides:
+        r = Report(association_id=side.id, year=now.year, seq=1, member_id=side.members["resident"],
+                   block_id=side.blocks[0], category="街灯・防犯灯", latitude=35.0, longitude=139.0,
+                   comment=f"通報 {side.key}", status="received", created_at=now, submitted_at=now, updated_at=now)
+        s.add(r)
+        s.flush()
+        s.add(ReportFollower(report_id=r.id, member_id=side.members["resident"], kind="reporter"))
+        photo = ReportPhoto(report_id=r.id, line_message_id=f"report-photo-{side.key}", content_type="image/png",
+                            data=b"\x89PNG report " + side.key.encode(), status="stored")
+        s.add(photo)
+        s.flush()
+        side.report, side.report_photo = r.id, photo.id
 
 
 def snapshot(session: Session, association_id: int) -> dict[str, list[tuple]]:

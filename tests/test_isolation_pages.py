@@ -32,6 +32,11 @@ EXEMPT = {
                            "signature; tests of bot/webhook.py); the chat's isolation: test_isolation_postbacks.py",
     ("/", "GET"): "a fixed line of text (or the simulator's redirect)",
     ("/healthz", "GET"): "'ok': no data",
+    # 通報 (issue 16): Open311 GeoReport v2 is public and read-only by design (city systems pull it); it
+    # never shows names, LINE ids, 班 or addresses, and rounds positions: tests/test_open311.py
+    ("/open311/v2/services.json", "GET"): "public Open311 list of categories (tests/test_open311.py)",
+    ("/open311/v2/requests.json", "GET"): "public Open311 reports, no personal data (tests/test_open311.py)",
+    ("/open311/v2/requests/<request_id>.json", "GET"): "public Open311 report, no personal data (tests/test_open311.py)",
 }
 
 
@@ -251,6 +256,21 @@ CASES: dict[tuple[str, str], list[Req]] = {
                                 Req("GET", lambda m, t: f"/admin/shelter?saved=1&a={t.id}", 200)],
     ("/admin/shelter", "POST"): [Req("POST", lambda m, t: "/admin/shelter", 303, forbidden=BOARD_ONLY,
                                      form=lambda m, t: {"text": "避難所：公民館", "association": t.id, "a": t.id})],
+    # 通報 (issue 16; tests/test_reports_triage_page.py): their report, its photo and its status form: 404
+    ("/admin/reports", "GET"): [Req("GET", lambda m, t: "/admin/reports", 200),
+                                Req("GET", lambda m, t: f"/admin/reports?b={t.blocks[0]}&st=open", 200)],
+    ("/admin/reports/<int(min=1, max=2147483647):report_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/reports/{t.report}", 404)],
+    ("/admin/reports/<int(min=1, max=2147483647):report_id>/status", "POST"): [
+        Req("POST", lambda m, t: f"/admin/reports/{t.report}/status", 404,
+            form=lambda m, t: {"status": "checking", "was": "received", "note": "確認します", "public": "1"})],
+    ("/admin/reports/<int(min=1, max=2147483647):report_id>/photos/<int(min=1, max=2147483647):photo_id>", "GET"): [
+        Req("GET", lambda m, t: f"/admin/reports/{t.report}/photos/{t.report_photo}", 404),
+        Req("GET", lambda m, t: f"/admin/reports/{m.report}/photos/{t.report_photo}", 404)],
+    ("/admin/reports.csv", "GET"): [Req("GET", lambda m, t: f"/admin/reports.csv?b={t.blocks[0]}", 200)],
+    ("/admin/reports.geojson", "GET"): [Req("GET", lambda m, t: f"/admin/reports.geojson?b={t.blocks[0]}", 200)],
+    ("/admin/reports/<int(min=1, max=2147483647):report_id>/assign", "POST"): [
+        Req("POST", lambda m, t: f"/admin/reports/{t.report}/assign", 404, form=lambda m, t: {"member": m.members["chair"]})],
 }
 ACTORS = [("a", "chair"), ("a", "leader"), ("a", "bosai"), ("b", "chair")]
 

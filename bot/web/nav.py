@@ -67,6 +67,7 @@ NAV: tuple[Item, ...] = (
     Item("admin.jma_rule", texts.NAV_JMA, ("admin.jma_rule",), who=starters),
     Item("safety_page.page", texts.NAV_SAFETY, ("safety_page.",), who=may_see_safety, alert_in_disaster=True),
     Item("admin.shelter", texts.NAV_SHELTER, ("admin.shelter",)),
+    Item("admin.reports", texts.NAV_REPORTS, ("admin.report",)),
 )
 
 

@@ -1471,3 +1471,54 @@ EV_FAMILY_CHANGE = "変更する"
 EV_FAMILY_KEEP = "そのままにする"
 EV_FAMILY_KEPT = "「{name}」の回答は、{who}の「{answer}」のままにしました。"
 APPROVALS_REJECT_REASON = "理由（任意・ほかの役員にお伝えします）"
+
+# --- 通報: triage (issue 16; handlers/reports/triage.py, bot/web/reports_page.py, bot/web/open311.py) ---
+REPORT_STATUSES = {
+    "draft": "下書き", "received": "受付", "checking": "確認中", "in_progress": "対応中", "done": "完了",
+    "declined": "対応しない", "forwarded": "市へ転送",
+}
+REPORT_STATUS_DONE_WORDS = {
+    "received": "受け付けました", "checking": "確認中になりました", "in_progress": "対応中になりました",
+    "done": "完了しました", "declined": "対応しないことになりました", "forwarded": "市へ転送しました",
+}
+REPORT_PUSH_HEAD = "【通報 No.{number}】"
+REPORT_PUSH_STATUS = "{status}。"
+REPORT_PUSH_NOTE = "お知らせがあります。"
+REPORT_TRIAGE_CHANGED = "この通報は、ほかの方がすでに変更しました。もう一度開いて確かめてください。"
+REPORT_TRIAGE_BAD_STATUS = "その状態には変えられません。"
+REPORT_TRIAGE_REASON = "「対応しない」ときは、理由を書いてください。"
+REPORT_TRIAGE_NO_CITY = "この自治会は市区町村とつながっていないため、市へ転送できません。"
+REPORT_TRIAGE_TOO_LONG = "メモは{n}文字までにしてください。"
+REPORT_TRIAGE_BAD_ASSIGNEE = "担当にできるのは、この自治会の役員の方だけです。"
+REPORT_TRIAGE_SAVED = "状態を変更しました。"
+REPORT_TRIAGE_SAVED_PUSHED = "状態を変更し、{n}人にお知らせしました（LINEのメッセージ{n}通分）。"
+AUDIT_ACTIONS.update({"report.status": "通報の状態を変更", "report.assign": "通報の担当を変更"})
+# the officers' pages (/admin/reports)
+NAV_REPORTS = "通報"
+REPORT_PAGE_INTRO = "住民の方からの通報です。状態を変えて「知らせる」にすると、通報した方（と賛同した方）にLINEでお知らせします。"
+REPORT_PAGE_OPEN = "対応中のもの（受付・確認中・対応中・市へ転送）"
+REPORT_PAGE_ALL = "すべて"
+REPORT_PAGE_POPUP = "No.{number} {category}（{status}）"
+REPORT_PAGE_BY_CITY = "市の担当者"
+REPORT_PAGE_NONE = "通報はありません。"
+REPORT_PAGE_COLUMNS = ("番号", "日付", "分類", "状態", "班", "内容")
+REPORT_PAGE_PUBLIC = "通報した方にLINEで知らせる（1人につきメッセージ1通）"
+REPORT_PAGE_NOTE = "メモ（知らせるときは、そのまま届きます。対応しないときは理由を）"
+REPORT_PAGE_SAVE = "状態を変える"
+REPORT_PAGE_NO_MAP = "位置はありません。"
+# Open311 GeoReport v2 (bot/web/open311.py): a stable ASCII service_code for each default category
+REPORT_SERVICE_CODES = {
+    "道路・歩道": "road", "街灯・防犯灯": "streetlight", "ごみ・不法投棄": "dumping", "公園": "park",
+    "水路・冠水": "flooding", "空き家": "vacant_house", "その他": "other",
+}
+REPORT_SERVICE_DESCRIPTION = "住民からの通報（{category}）"
+# the city staff's pages (/city/reports, bot/web/city_reports.py)
+CITY_NAV_REPORTS = "転送された通報"
+CITY_REPORTS_HINT = "自治会から市へ転送された通報です。状態を変えると、通報した方にLINEでお知らせします。"
+REPORT_PAGE_CSV = "この一覧をCSVでダウンロード（Excel用）"
+REPORT_CSV_HEADER = ("番号", "受付日時", "分類", "状態", "班", "内容", "住所", "緯度", "経度", "転送先", "対応しない理由")
+REPORT_PAGE_GEOJSON = "地図用（GeoJSON）"
+REPORT_PAGE_ASSIGNEE = "担当"
+REPORT_PAGE_NOBODY = "（決めていない）"
+REPORT_PAGE_ASSIGN = "担当を決める"
+REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通報が{n}件あります。"
