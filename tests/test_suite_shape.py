@@ -39,3 +39,14 @@ def test_the_check_sees_every_way_of_importing():
     assert imported_modules("import importlib\nimportlib.import_module('test_quota')") == {"importlib", "test_quota"}
     assert imported_modules("pytest_plugins = ['served', 'test_webhook']") == {"served", "test_webhook"}
     assert imported_modules("from . import helpers\nfrom chat import tap") == {"chat"}
+
+
+def test_the_two_halves_of_the_clock_runs_take_every_test_file_once():
+    """.ci/run runs each travelled clock on one half of the test files (swapping daily): together
+    the halves are every test file, and neither is most of the suite."""
+    from conftest import test_file_half
+
+    files = sorted(p.name for p in Path(__file__).resolve().parent.glob("test_*.py"))
+    halves = {0: [f for f in files if test_file_half(f) == 0], 1: [f for f in files if test_file_half(f) == 1]}
+    assert sorted(halves[0] + halves[1]) == files
+    assert all(0.35 * len(files) <= len(h) <= 0.65 * len(files) for h in halves.values()), halves

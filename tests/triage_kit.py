@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
+import time_machine
 from PIL import Image
 from sqlalchemy import select
 
 from bot.dev.demo import demo_user_id
-from models import Association, Member, Municipality
+from models import Association, Member, Municipality, utcnow
 from models.reports import Report, ReportFollower, ReportPhoto, next_seq
 
 CHAIR = demo_user_id("山田 太郎")  # 会長 (1班)
@@ -20,6 +22,13 @@ LEADER2 = demo_user_id("田中 実")  # 班長 (2班)
 ITO = demo_user_id("伊藤 美咲")  # 2班
 BOSAI = demo_user_id("小林 修")  # 防災担当 (3班)
 T0 = dt.datetime(2026, 6, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+
+@pytest.fixture
+def clock():
+    """The tests' clock: T0, frozen (each test module travels there itself, or uses this)."""
+    with time_machine.travel(T0, tick=False) as t:
+        yield t
 
 
 def png(colour=(200, 30, 30)) -> bytes:
@@ -39,8 +48,9 @@ def make_report(db, user: str = SATO, category: str = "街灯・防犯灯", lat:
                 lng: float = 139.767125, comment: str = "街灯が消えています。", address: str = "東京都千代田区丸の内1-9-1",
                 photos: int = 1, status: str = "received", at: dt.datetime | None = None,
                 followers: tuple[str, ...] = ()) -> int:
-    """A confirmed report of `user` (a demo member), their follower row (kind reporter) and photos."""
-    at = at or T0
+    """A confirmed report of `user` (a demo member), their follower row (kind reporter) and photos,
+    made now (the tests' travelled clock, T0) unless `at` says when."""
+    at = at or utcnow()
     with db.session() as s:
         m = member_of(s, user)
         year = at.year
