@@ -25,7 +25,7 @@ def labels(menu):
 
 def test_each_user_sees_their_roles_menu_with_its_real_image(sim):
     resident, chair = current_menu(sim, HANAKO), current_menu(sim, CHAIR)
-    assert labels(resident) == ["回覧板", "行事・出欠", "安否を伝える", "登録内容", "問い合わせ", "使い方"]
+    assert labels(resident) == ["回覧板", "行事・出欠", "安否を伝える", "通報", "問い合わせ", "登録内容", "使い方"]
     assert labels(chair) == ["回覧を出す", "出欠を取る", "状況", "災害モード", "管理画面", "使い方"]
     image = sim.get(resident["image"])
     assert image.status_code == 200 and image.headers["Content-Type"] in ("image/png", "image/jpeg")
@@ -55,7 +55,7 @@ def test_tapping_the_menu_in_the_page_sends_what_line_sends(chrome, sim):
     pane = page.locator(f'section.pane[data-user-id="{HANAKO}"]')
     area = pane.locator(f'.richmenu .richmenu-area[aria-label="{texts.MENU_CIRCULARS}"]')
     expect(pane.locator(".richmenu img.richmenu-img")).to_be_visible(timeout=30_000)
-    expect(pane.locator(".richmenu .richmenu-area")).to_have_count(6)
+    expect(pane.locator(".richmenu .richmenu-area")).to_have_count(7)
     box = pane.locator(".richmenu-box").bounding_box()
     hit = pane.locator(".richmenu .richmenu-area").nth(0).bounding_box()
     assert hit["width"] > box["width"] / 3.5 and hit["height"] > box["height"] / 2.5  # a third by a half
