@@ -39,7 +39,9 @@ CMD_STATUS = "状況"
 CMD_ADMIN = "管理画面"
 CMD_WITHDRAW = "退会"
 CMD_JOIN_CODE = "登録コード"
-CANCEL_WORDS = ("取消", "キャンセル", "やめる", "中止")
+# compared after codec.normalize (NFKC, no spaces): ｷｬﾝｾﾙ and full-width forms are the same words
+CANCEL_WORDS = ("取消", "取消し", "取り消し", "取り消す", "とりけし", "とりけす", "キャンセル", "きゃんせる", "やめる",
+                "やめます", "中止")
 
 # --- registration ------------------------------------------------------------------------
 WELCOME_TITLE = "{association}の電子回覧板です"
