@@ -130,6 +130,8 @@ def write_enrolment(session, member, hour: int, days: str, who: str, now, by_id=
     e.hour, e.days, e.watch_leader, e.watch_welfare = hour, days, leader, welfare
     e.consent_at, e.consent_policy_version, e.consent_by_id = now, POLICY_VERSION, by_id
     e.active, e.left_at, e.purge_after = True, None, None
+    if by_id is None:
+        e.last_seen_at = now  # they are tapping right now
     session.flush()
     return e
 
