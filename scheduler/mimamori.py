@@ -4,7 +4,8 @@ after the reminder, the next one K minutes after each silent watcher, then the c
 民生委員. Escalations ignore the quiet hours. Every step is audited; pushes go through the outbox.
 
 A resident who already showed a sign of life that day (a message, a tap) before the hour is not
-pushed: the day counts as answered, and the push is saved."""
+pushed: the day counts as answered, and the push is saved. The check itself goes at the hour the
+resident chose (7:00 too, inside the default quiet hours: they asked for it)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -40,6 +41,7 @@ from models.reminders import in_quiet_hours
 from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
+LATEST = dt.timedelta(hours=10)  # a check not sent by then (the scheduler was down) waits for tomorrow
 
 
 def ask_due(s, settings, now: dt.datetime) -> int:
@@ -52,9 +54,9 @@ def ask_due(s, settings, now: dt.datetime) -> int:
         m = e.member
         if m.status != MemberStatus.active or not m.line_user_id or not e.checks_on(today):
             continue
-        if now < check_time(today, e.hour, tz) or in_quiet_hours(now, tz, settings.quiet_start_hour,
-                                                                  settings.quiet_end_hour):
-            continue  # not yet (or the scheduler was down all day: not at night)
+        due = check_time(today, e.hour, tz)
+        if not due <= now < due + LATEST:
+            continue  # not yet (or the scheduler was down the whole day: not in the evening)
         if s.scalar(select(MimamoriCheck.id).where(MimamoriCheck.enrolment_id == e.id, MimamoriCheck.day == today)):
             continue
         c = MimamoriCheck(association_id=e.association_id, enrolment_id=e.id, day=today, asked_at=now, status=WAITING)
