@@ -9,9 +9,14 @@ from sqlalchemy import func, select
 from handlers.messages import texts
 from models import Member, OutboxMessage
 from models.mimamori import POLICY_VERSION, MimamoriCheck, MimamoriEnrolment, MimamoriWatcher
+from handlers.messages.limits import check_message
+from handlers.mimamori.common import alert_card, check_card, reminder_card
+from models import utcnow
+from models.mimamori import local_day
 from scheduler.jobs import purge
 
-from chat import all_text, button
+from chat import all_text
+from line_spec import validate_request
 from mimamori_kit import (  # noqa: F401
     CHAIR, FAMILY, ITO, KATO, LEADER2, NAKAMURA, SATO, at, audit_actions, check_row, clock, enrol, last_seq,
     received, run, welfare,
@@ -280,3 +285,72 @@ def test_dialog_refuses_forged_values_and_cancels(chat, demo, db, clock):
     assert texts.CANCELLED in all_text(chat.text(SATO, "キャンセル"))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(MimamoriEnrolment)) == 0
+
+
+def test_welfare_role_is_a_watcher_not_an_officer(chat, demo, db, fake, k, clock, welfare):
+    from models import Role
+    from models.richmenus import RESIDENT, key_for
+
+    assert texts.ROLE_LABELS[Role.welfare.value] == "民生委員"
+    assert key_for(Role.welfare, False) == RESIDENT  # the resident's menu
+    assert texts.OFFICERS_ONLY in all_text(chat.text(KATO, "管理画面"))  # no dashboard
+    assert texts.OFFICERS_ONLY in all_text(chat.text(KATO, "回覧 テスト"))
+    enrol(chat, ladder="班長と民生委員")
+    at(clock, 0, 9, 0)
+    run(k, db)
+    at(clock, 0, 12, 0)
+    run(k, db)
+    at(clock, 0, 14, 0)
+    run(k, db)
+    at(clock, 0, 14, 30)
+    run(k, db)
+    # the 民生委員 sees her in the chat's 「見守り」 view, and may report
+    view = chat.postback(KATO, "a=view&v=mimamori")
+    assert "中村 幸子さん：" + texts.MM_STATE_ESCALATED.format(who=texts.MM_LADDER_WELFARE) in all_text(view)
+    assert texts.MM_VISIT_NOTED in all_text(chat.tap(KATO, received(fake, KATO), texts.MM_VISIT))
+    assert check_row(db).status == "visiting"
+    at(clock, 0, 16, 0)
+    assert run(k, db) == 0  # someone is on the way: nobody else is asked
+
+
+def test_a_resident_who_chose_family_only_is_not_shown_to_the_leader(chat, demo, db, fake, k, clock):
+    enrol(chat, ladder="家族だけ")
+    view = chat.postback(LEADER2, "a=view&v=mimamori")
+    assert "中村 幸子" not in all_text(view)
+    at(clock, 0, 9, 0)
+    run(k, db)
+    c = check_row(db)
+    assert texts.MM_NOT_YOURS in all_text(chat.postback(LEADER2, f"a=mm_out&c={c.id}&v=contact"))
+    assert check_row(db).status == "waiting"
+
+
+def test_the_leader_s_view_lists_today_and_links_the_page(chat, demo, db, fake, k, clock):
+    enrol(chat)
+    at(clock, 0, 9, 0)
+    run(k, db)
+    view = chat.postback(LEADER2, "a=view&v=mimamori")
+    assert "中村 幸子さん：" + texts.MM_STATE_WAITING in all_text(view)
+    uris = [a["uri"] for m in view for a in [b["action"] for b in m.get("contents", {}).get("footer", {}).get("contents", [])]
+            if a.get("type") == "uri"]
+    assert len(uris) == 1 and "/admin/login/" in uris[0]
+
+
+def test_cards_validate_with_long_names(demo, db, k, clock):
+    """The resident's check and reminder and the watchers' alert, at the longest name and 班 name."""
+    with db.session() as s:
+        m = s.scalar(select(Member).where(Member.line_user_id == NAKAMURA))
+        m.name, m.household.block.name = "長" * 100, "班" * 40
+        now = utcnow()
+        e = MimamoriEnrolment(association_id=m.association_id, member_id=m.id, code="12345678", consent_at=now,
+                              consent_policy_version=POLICY_VERSION, last_seen_at=now)
+        s.add(e)
+        s.flush()
+        c = MimamoriCheck(association_id=m.association_id, enrolment_id=e.id, day=local_day(now, "Asia/Tokyo"),
+                          asked_at=now)
+        s.add(c)
+        s.flush()
+        c.id = 999999999  # the largest id a button carries
+        for card in (check_card(c), reminder_card(c), alert_card(c, "Asia/Tokyo"), alert_card(c, "Asia/Tokyo", True)):
+            validate_request("push", {"to": NAKAMURA, "messages": [card]})
+            assert check_message(card) == []
+        s.rollback()

@@ -15,7 +15,7 @@ SHORTCUTS = (
     (texts.CMD_SAFETY_STATUS, OFFICER_ROLES), (texts.CMD_JMA_RULE, frozenset(STARTERS)),
     (texts.CMD_ADMIN, OFFICER_ROLES), (texts.CMD_CHAIR_CHANGE, frozenset({Role.chair})),
 )
-RESIDENT_CHIPS = ("circulars", "events", "me", "mimamori")
+RESIDENT_CHIPS = ("circulars", "events", "me")
 
 
 def role_words(ctx: Ctx) -> str:

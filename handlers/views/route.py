@@ -41,7 +41,7 @@ VIEWS: dict[str, View] = {
     "inquiry": View(inquiries.start),  # 問い合わせ
     "report": View(reports.start),  # 通報
     "status": View(on_status, roles=OFFICER_ROLES),  # 状況 (officers): the typed 「状況」's answer
-    "mimamori": View(mimamori.show),  # 見守り (issue 17): from 登録内容's and 使い方's chips
+    "mimamori": View(mimamori.show),  # 見守り (issue 17): from 登録内容's chip
 }
 
 
