@@ -354,3 +354,21 @@ def test_cards_validate_with_long_names(demo, db, k, clock):
             validate_request("push", {"to": NAKAMURA, "messages": [card]})
             assert check_message(card) == []
         s.rollback()
+
+
+def test_unreachable_twice_tells_the_chair_once(chat, demo, db, fake, k, clock, welfare):
+    code = enrol(chat)
+    chat.text(FAMILY, f"見守り家族 {code}")
+    at(clock, 0, 9, 0)
+    run(k, db)
+    at(clock, 0, 12, 0)
+    run(k, db)
+    at(clock, 0, 14, 0)
+    run(k, db)
+    alert = received(fake, FAMILY)
+    chat.tap(FAMILY, alert, texts.MM_UNREACHABLE)
+    chat.tap(FAMILY, alert, texts.MM_UNREACHABLE)
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("mimamori:alert:%"))).all()
+        assert len([r for r in rows if CHAIR in r.recipients]) == 1
+    assert check_row(db).status == "unreachable"

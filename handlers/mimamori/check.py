@@ -13,9 +13,9 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from models import MemberStatus
-from models.mimamori import ANSWERED, CONTACT, OPEN, VISITING, MimamoriCheck, MimamoriEnrolment
+from models.mimamori import ANSWERED, CONTACT, OPEN, UNREACHABLE, VISITING, MimamoriCheck, MimamoriEnrolment
 
-from .common import ALERT, block_name, escalate, ladder, may_act, need_chips, sign_of_life, told
+from .common import ALERT, CHAIR, block_name, escalate, ladder, may_act, need_chips, sign_of_life, told
 
 
 @router.observe()
@@ -107,5 +107,9 @@ def on_outcome(ctx: Ctx) -> None:
         ctx.audit("mimamori.visit", target, check=c.id)
         return ctx.reply(msg.text(texts.MM_VISIT_NOTED))
     c.outcome_at, c.outcome_by_id = ctx.now, by
-    escalate(ctx.session, c, ctx.settings.timezone, ctx.now, actor_id=by, final=True)
+    if c.status == UNREACHABLE or c.escalated_to == CHAIR:  # the chair and the 民生委員 have it already
+        c.status = UNREACHABLE
+        ctx.audit("mimamori.unreachable", target, check=c.id)
+    else:
+        escalate(ctx.session, c, ctx.settings.timezone, ctx.now, actor_id=by, final=True)
     ctx.reply(msg.text(texts.MM_UNREACHABLE_NOTED))
