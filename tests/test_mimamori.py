@@ -2,6 +2,7 @@
 travel (reminder, family, 班長, chair and 民生委員) stopping on contact, quiet hours, leaving and the
 retention, and that nobody who is not enrolled is ever pushed."""
 import dataclasses
+import re
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -13,7 +14,9 @@ from handlers.messages.limits import check_message
 from handlers.mimamori.common import alert_card, check_card, reminder_card
 from models import utcnow
 from models.mimamori import local_day
+from bot.outbox import drain
 from scheduler.jobs import purge
+from scheduler.mimamori import tick
 
 from chat import all_text
 from line_spec import validate_request
@@ -33,7 +36,8 @@ def test_enrolment_records_consent_and_shows_the_monthly_cost(chat, demo, db, fa
     text = all_text(confirm)
     assert "時間：8:00" in text and "平日のみ" in text and "ご家族→班長" in text
     assert "月に23通" in text  # December 2026 has 23 weekdays: one push each
-    assert "200通" in text or "通" in text.split("残りは")[1]
+    remaining = re.search(r"今月の残りは(\d+)通", text)  # the plan's quota (the fake LINE: 200 a month)
+    assert remaining and 0 < int(remaining.group(1)) <= 200
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(MimamoriEnrolment)) == 0  # nothing before the consent
     chat.tap(NAKAMURA, confirm, texts.MM_AGREE)
@@ -68,7 +72,14 @@ def test_daily_push_at_the_chosen_hour_and_fine(chat, demo, db, fake, k, clock):
     at(clock, 0, 8, 59)
     assert run(k, db) == 0
     at(clock, 0, 9, 0)
-    assert run(k, db) == 1
+    with db.session() as s:
+        before = s.scalar(select(func.max(OutboxMessage.id))) or 0
+    assert tick(k) == 1
+    with db.session() as s:  # one push, queued in the outbox (not sent directly)
+        (row,) = s.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all()
+        assert (row.kind, row.recipients, row.status) == ("push", [NAKAMURA], "pending")
+        assert row.purpose.startswith("mimamori:ask:")
+    drain(db, k.line)
     (card,) = received(fake, NAKAMURA)
     assert texts.MM_CHECK in all_text([card])
     assert run(k, db) == 0  # once a day
@@ -372,3 +383,16 @@ def test_unreachable_twice_tells_the_chair_once(chat, demo, db, fake, k, clock, 
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("mimamori:alert:%"))).all()
         assert len([r for r in rows if CHAIR in r.recipients]) == 1
     assert check_row(db).status == "unreachable"
+
+
+def test_weekdays_only_skips_the_weekend(chat, demo, db, fake, k, clock):
+    enrol(chat, days="平日のみ")
+    for day in range(4):  # Thursday, Friday, Saturday, Sunday
+        at(clock, day, 9, 0)
+        run(k, db)
+        chat.text(NAKAMURA, "おはよう")  # she answers every day
+    assert [check_row(db, offset=d) is not None for d in range(4)] == [True, True, False, False]
+    checks = [m for m in received(fake, NAKAMURA) if texts.MM_CHECK in all_text([m])]
+    assert len(checks) == 2
+    view = chat.postback(LEADER2, "a=view&v=mimamori")
+    assert "中村 幸子さん：" + texts.MM_STATE_NO_CHECK in all_text(view)
