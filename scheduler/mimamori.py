@@ -82,7 +82,10 @@ def step_due(s, settings, now: dt.datetime) -> int:
                      .order_by(MimamoriCheck.id)).all()
     for c in rows:
         e = c.enrolment
-        if c.status == WAITING and c.reminded_at is None:
+        if c.status == WAITING and c.reminded_at is None and c.day < local_day(now, tz):
+            escalate(s, c, tz, now)  # a day's check still unanswered the next day (the job was down): no
+            steps += 1               # 「今日のお返事」 reminder about yesterday, the watchers at once
+        elif c.status == WAITING and c.reminded_at is None:
             if now < c.asked_at + remind:
                 continue
             if in_quiet_hours(now, tz, settings.quiet_start_hour, settings.quiet_end_hour):

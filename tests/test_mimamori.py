@@ -396,3 +396,14 @@ def test_weekdays_only_skips_the_weekend(chat, demo, db, fake, k, clock):
     assert len(checks) == 2
     view = chat.postback(LEADER2, "a=view&v=mimamori")
     assert "中村 幸子さん：" + texts.MM_STATE_NO_CHECK in all_text(view)
+
+
+def test_a_check_left_unanswered_overnight_goes_to_the_watchers_not_a_late_reminder(chat, demo, db, fake, k, clock):
+    enrol(chat)
+    at(clock, 0, 9, 0)
+    run(k, db)  # the scheduler then stops until the next morning
+    at(clock, 1, 8, 0)
+    seq = last_seq(fake)
+    run(k, db)
+    assert texts.MM_REMINDER not in all_text(received(fake, NAKAMURA, seq))
+    assert texts.MM_ALERT_TITLE in all_text(received(fake, LEADER2, seq))
