@@ -291,6 +291,7 @@ def test_stale_and_forged_buttons_change_nothing(chat, demo, db, fake, k, clock,
 def test_dialog_refuses_forged_values_and_cancels(chat, demo, db, clock):
     view = chat.postback(SATO, "a=view&v=mimamori")
     q = chat.tap(SATO, view, texts.MM_START)
+    assert [i["action"]["label"] for i in q[-1]["quickReply"]["items"]] == ["7:00", "8:00", "9:00", "10:00", texts.CANCEL]
     assert texts.STALE_BUTTON in all_text(chat.postback(SATO, "a=mm_hour&h=3"))
     assert texts.MM_ASK_HOUR in all_text(chat.text(SATO, "九時"))  # a typed answer: the question again
     assert texts.CANCELLED in all_text(chat.text(SATO, "キャンセル"))

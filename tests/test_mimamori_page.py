@@ -15,7 +15,7 @@ from admin_kit import csrf_token, sign_in
 from safety_kit import BOSAI
 from chat import all_text
 from mimamori_kit import (  # noqa: F401
-    CHAIR, FAMILY, ITO, KATO, LEADER2, NAKAMURA, SATO, at, check_row, clock, enrol, last_seq, received, run, welfare,
+    CHAIR, FAMILY, ITO, LEADER2, NAKAMURA, SATO, at, clock, enrol, last_seq, received, run,
 )
 
 PAGE = "/admin/mimamori"
