@@ -23,7 +23,7 @@ import secrets
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, delete, or_, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UTCDateTime, association_fk, created, intpk
@@ -165,4 +165,4 @@ def erase_mimamori(session: Session, member_id: int, line_user_id: Optional[str]
     session.execute(MimamoriEnrolment.__table__.update().where(
         MimamoriEnrolment.consent_by_id == member_id).values(consent_by_id=None))
     session.execute(MimamoriCheck.__table__.update().where(
-        or_(MimamoriCheck.outcome_by_id == member_id)).values(outcome_by_id=None))
+        MimamoriCheck.outcome_by_id == member_id).values(outcome_by_id=None))
