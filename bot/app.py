@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot.web import shelter  # noqa: F401 - 避難所・連絡先 (issue 13), on auth.bp
     from bot.web import reports_page  # noqa: F401 - 通報 triage (issue 16), on auth.bp
     from bot.web import city_reports  # noqa: F401 - 通報 forwarded to the city (issue 16), on city_auth.bp
+    from bot.web import mimamori_page  # noqa: F401 - 見守り (issue 17), on auth.bp
     from bot.web import open311  # 通報 for city systems: Open311 GeoReport v2, read-only (issue 16)
 
     app.register_blueprint(webhook.bp)

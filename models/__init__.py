@@ -25,6 +25,7 @@ from .jma import JmaRule, JmaStart, JmaTelegram
 from .reports import Report, ReportFollower, ReportPhoto, ReportUpdate
 from .outage import LineOutage
 from .inquiries import Inquiry, InquiryAnswer
+from .mimamori import MimamoriCheck, MimamoriEnrolment, MimamoriWatcher  # noqa: F401 (issue 17)
 from .richmenus import RichMenu
 from .sendable import Sendable, SendState
 from .tenancy import Channel, ChannelRef, CityStaff, Municipality

@@ -20,6 +20,7 @@ from .delivery import Delivery, DeliveryHistory
 from .infra import AuditLog, DialogState, LoginToken, OutboxMessage, WebhookEvent
 from .registry import forget_actor
 from .inquiries import Inquiry
+from .mimamori import erase_mimamori
 from .reports import erase_reporter
 from .roster import JoinAttempt, Member, MemberStatus, erase_member, normalize_name, user_attempt_key
 from .safety import SUBJECT as SAFETY, SafetyLocation, SafetyPhoto, without_notes_of
@@ -149,6 +150,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
             if ev.status != "processing":
                 ev.status, ev.processed_at, ev.error = "done", ev.processed_at or now, "erased at withdrawal"
     session.execute(delete(LoginToken).where(LoginToken.member_id == member.id))
+    erase_mimamori(session, member.id, line_id, member.association_id)  # 見守り (issue 17)
     forget_actor(session, member.id, redacted)  # their name as the author of registry changes
     if quoted:  # their name and words in the audit log's before → after (a dashboard's corrections)
         for row in session.scalars(select(AuditLog).where(AuditLog.association_id == member.association_id,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .roster import Member, MemberStatus, Role
 
 # the roles a member can be given (a member with none is Role.member)
-GRANTABLE = (Role.chair, Role.officer, Role.disaster_officer, Role.block_leader)
+GRANTABLE = (Role.chair, Role.officer, Role.disaster_officer, Role.block_leader, Role.welfare)
 
 
 class RoleRefused(ValueError):

@@ -29,6 +29,7 @@ class Role(str, enum.Enum):
     officer = "officer"  # 役員
     disaster_officer = "disaster_officer"  # 防災担当
     block_leader = "block_leader"  # 班長
+    welfare = "welfare"  # 民生委員: a watcher of 見守り (models/mimamori.py); not an officer
     member = "member"
     prospective = "prospective"  # 入会希望者 (waiting for approval)
 

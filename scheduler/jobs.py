@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from models import LoginToken, OutboxMessage, WebhookEvent, utcnow
 from scheduler.runtime import Runtime
 
-from . import reminders, safety
+from . import mimamori, reminders, safety
 
 log = logging.getLogger(__name__)
 EVENT_ID_RETENTION = dt.timedelta(days=30)  # redeliveries stop long before this
@@ -44,6 +44,7 @@ def purge(k: Runtime) -> dict[str, int]:
                                              WebhookEvent.received_at < now - FAILED_PAYLOAD_RETENTION)
                   .values(payload=None, user_id=None))
     locations = safety.purge_locations(k)
+    mimamori.purge_history(k)  # 見守り: checks older than the retention, and those who left (issue 17)
     log.info("purge: %d webhook event ids, %d sign-in links, %d sent pushes, %d locations",
              events, tokens, pushes, locations)
     return {"webhook_events": events, "login_tokens": tokens, "outbox": pushes, "locations": locations}

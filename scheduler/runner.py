@@ -15,7 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.runtime import Runtime
 
-from . import inquiries, jma, jobs, outage, reports, safety
+from . import inquiries, jma, jobs, mimamori, outage, reports, safety
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def add_jobs(sched: BaseScheduler, k: Runtime) -> BaseScheduler:
     sched.add_job(_guarded(jma.tick, k), "interval", seconds=k.settings.jma_poll_seconds, id="jma", **common)
     sched.add_job(_guarded(outage.tick, k), "interval", seconds=60, id="line-outage", **common)
     sched.add_job(_guarded(inquiries.fetch_photos, k), "interval", seconds=3, id="inquiry-photos", **common)
+    sched.add_job(_guarded(mimamori.tick, k), "interval", seconds=60, id="mimamori", **common)
     sched.add_job(_guarded(jobs.purge, k), "cron", hour=3, minute=17, id="purge",
                   timezone=k.settings.timezone, **common)
     return sched

@@ -124,6 +124,9 @@ class Side:
     inquiry: int = 0  # a 問い合わせ of this side's resident, in blocks[1] (the block leader's), with a photo
     report: int = 0  # 通報 (issue 16): the resident's confirmed report, with one photo
     report_photo: int = 0
+    mimamori: int = 0  # 見守り (issue 17): resident2's enrolment (班長 on the ladder), with a family watcher
+    mimamori_watcher: int = 0
+    mimamori_check: int = 0  # today's check, escalated to the family
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -242,6 +245,20 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
     s.add(iq)
     s.flush()
     side.inquiry = iq.id
+
+    # 見守り (issue 17): resident2 enrolled, a family member outside the association, a check escalated
+    from models.mimamori import MimamoriCheck, MimamoriEnrolment, MimamoriWatcher, local_day
+    mm = MimamoriEnrolment(association_id=assoc.id, member_id=members["resident2"].id, hour=9, days="daily",
+                           watch_leader=True, watch_welfare=True, code=f"{4000 + len(key)}{ord(key):04d}",
+                           consent_at=now, consent_policy_version="x", last_seen_at=now)
+    s.add(mm)
+    s.flush()
+    mw = MimamoriWatcher(association_id=assoc.id, enrolment_id=mm.id, line_user_id=user_of(key, "family"), joined_at=now)
+    mc = MimamoriCheck(association_id=assoc.id, enrolment_id=mm.id, day=local_day(now, "Asia/Tokyo"), asked_at=now,
+                       status="escalated", step=1, stepped_at=now, escalated_to="family")
+    s.add_all([mw, mc])
+    s.flush()
+    side.mimamori, side.mimamori_watcher, side.mimamori_check = mm.id, mw.id, mc.id
 
     for kind, subject, out in (("circular", c.id, side.circular_receipts), ("event", ev.id, side.event_receipts),
                                ("safety", side.disaster, side.safety_receipts)):

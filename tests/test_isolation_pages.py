@@ -95,6 +95,13 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/admin/safety/photos/<int:photo_id>", "GET"): [Req("GET", lambda m, t: f"/admin/safety/photos/{t.photo}", 404)],
     ("/admin/safety/export.csv", "GET"): [Req("GET", lambda m, t: "/admin/safety/export.csv", 200),
                                          Req("GET", lambda m, t: f"/admin/safety/export.csv?d={t.disaster}", 200)],
+    # 見守り (issue 17): the page lists the own association's watched residents only; a proxy enrolment
+    # of their resident is not found, and nothing is written
+    ("/admin/mimamori", "GET"): [Req("GET", lambda m, t: "/admin/mimamori", 200)],
+    ("/admin/mimamori/enrol", "POST"): [
+        Req("POST", lambda m, t: "/admin/mimamori/enrol", 404,
+            form=lambda m, t: {"member": t.members["resident"], "hour": "9", "days": "daily", "who": "both",
+                               "consent": "1"})],
     # dashboard: paper (印刷 and the join sheets; blocks[1] is the block leader's 班, with the paper household)
     ("/admin/prints", "GET"): [Req("GET", lambda m, t: f"/admin/prints?b={t.blocks[0]}", 404),
                                Req("GET", lambda m, t: f"/admin/prints?b={m.blocks[1]}", 200)],

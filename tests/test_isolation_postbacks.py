@@ -35,7 +35,7 @@ ACTOR_ROLES = {"resident": Role.member, "chair": Role.chair, "leader": Role.bloc
 REFUSALS = {texts.CIRCULAR_GONE, texts.EV_GONE, texts.STALE_BUTTON, texts.STALE_DRAFT, texts.ALREADY_HANDLED,
             texts.SAFETY_CLOSED, texts.DISASTER_NONE, texts.OFFICERS_ONLY, texts.UNLINK_ALREADY,
             texts.EV_PROXY_NONE, texts.JOIN_CODE_UNKNOWN, texts.EV_BAD_TARGET, texts.NOTICE_NOT_FOR_YOU,
-            texts.CITY_STAFF_ONLY, texts.RPT_NOT_FOUND}
+            texts.CITY_STAFF_ONLY, texts.RPT_NOT_FOUND, texts.MM_NOT_YOURS}
 NO_REPLY = ""  # expect: nothing answered
 
 
@@ -175,7 +175,7 @@ CASES = [
     *[Case(f"view {v}", "view", (lambda v: lambda w: {"v": v, "c": w.b.circular, "e": w.b.event,
                                                        "h": w.b.households["resident"], "d": w.b.disaster})(v),
            None, ("chair", "leader", "bosai"))
-      for v in ("circulars", "events", "safety", "me", "help", "family", "shelter", "status")],
+      for v in ("circulars", "events", "safety", "me", "help", "family", "shelter", "status", "mimamori")],
     Case("view circulars, B's paging", "view", lambda w: {"v": "circulars", "k": "other", "o": w.b.circular}, None,
          ("chair",)),
     Case("view unknown", "view", lambda w: {"v": f"circular{w.b.circular}"}, texts.STALE_BUTTON, ("chair",)),
@@ -198,6 +198,21 @@ CASES = [
     Case("reject_do", "reject_do", lambda w: {"m": w.b.members["pending"]}, texts.ALREADY_HANDLED, BOARD),
     Case("reject_keep", "reject_keep", lambda w: {"m": w.b.members["pending"]}, texts.REJECT_KEPT, BOARD),
     Case("ev_keep", "ev_keep", lambda w: {"e": w.b.event}, texts.STALE_BUTTON, ("chair",)),
+    # 見守り (issue 17): B's enrolment, watcher and check in every button; the enrolment dialog's
+    # buttons without the dialog open are stale; [申し込む] opens A's own dialog, whatever the data says
+    Case("mm_new", "mm_new", lambda w: {"e": w.b.mimamori}, texts.MM_ASK_HOUR, ("chair",)),
+    *[Case(action, action, (lambda extra: lambda w: extra)(extra), texts.STALE_BUTTON, ("chair",))
+      for action, extra in (("mm_hour", {"h": 9}), ("mm_days", {"d": "daily"}), ("mm_who", {"w": "both"}),
+                            ("mm_agree", {}))],
+    Case("mm_leave B's enrolment", "mm_leave", lambda w: {"e": w.b.mimamori}, texts.MM_NOT_YOURS, ("chair",)),
+    Case("mm_unwatch B's watcher", "mm_unwatch", lambda w: {"w": w.b.mimamori_watcher}, texts.MM_NOT_YOURS,
+         ("chair",)),
+    Case("mm_ans B's check", "mm_ans", lambda w: {"c": w.b.mimamori_check, "v": "fine"}, texts.MM_NOT_YOURS,
+         ("chair",)),
+    Case("mm_need B's check", "mm_need", lambda w: {"c": w.b.mimamori_check, "v": "talk"}, texts.MM_NOT_YOURS,
+         ("chair",)),
+    Case("mm_out B's check", "mm_out", lambda w: {"c": w.b.mimamori_check, "v": "contact"}, texts.MM_NOT_YOURS,
+         BOARD),
 ]
 
 

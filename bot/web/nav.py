@@ -42,6 +42,11 @@ def starters(m: Member) -> bool:
     return m.is_officer and m.role in STARTERS
 
 
+def watchers(m: Member) -> bool:
+    """見守り's page: the chair and the 班長 (the page shows each only whom they watch)."""
+    return m.is_officer and m.role in (Role.chair, Role.block_leader)
+
+
 @dataclass(frozen=True)
 class Item:
     endpoint: str
@@ -68,6 +73,7 @@ NAV: tuple[Item, ...] = (
     Item("safety_page.page", texts.NAV_SAFETY, ("safety_page.",), who=may_see_safety, alert_in_disaster=True),
     Item("admin.shelter", texts.NAV_SHELTER, ("admin.shelter",)),
     Item("admin.reports", texts.NAV_REPORTS, ("admin.report",)),
+    Item("admin.mimamori", texts.NAV_MIMAMORI, ("admin.mimamori",), who=watchers),  # 見守り (issue 17)
 )
 
 

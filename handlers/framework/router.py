@@ -65,6 +65,7 @@ class Router:
         self.cleanups: dict[str, Handler] = {}
         self.interceptors: list[Interceptor] = []
         self.quota_actions: set[str] = set()  # postbacks that decide on the quota ([送信])
+        self.observers: list[Handler] = []  # see every message and tap first, answer nothing (見守り)
 
     # -- registration -------------------------------------------------------------------
     def _add(self, table: dict, key: Any, roles: Iterable[Role] | None = None, takes_text: bool = True,
@@ -134,6 +135,14 @@ class Router:
         """
         def deco(fn: Interceptor) -> Interceptor:
             self.interceptors.append(fn)
+            return fn
+        return deco
+
+    def observe(self):
+        """fn(ctx) sees every message and postback of a known association before it is routed, and
+        answers nothing (見守り counts any of them as a sign of life: handlers/mimamori)."""
+        def deco(fn: Handler) -> Handler:
+            self.observers.append(fn)
             return fn
         return deco
 
@@ -228,6 +237,9 @@ class Router:
 
     def dispatch(self, ctx: Ctx) -> None:
         etype = ctx.event.type
+        if etype in ("message", "postback") and ctx.association is not None:
+            for fn in self.observers:
+                fn(ctx)
         if etype in ("follow", "unfollow"):
             route = self.events.get(etype)
             if self._open(ctx, route):

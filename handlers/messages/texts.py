@@ -1524,3 +1524,122 @@ REPORT_PAGE_ASSIGNEE = "担当"
 REPORT_PAGE_NOBODY = "（決めていない）"
 REPORT_PAGE_ASSIGN = "担当を決める"
 REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通報が{n}件あります。"
+
+
+# --- mimamori (issue 17) ---
+ROLE_LABELS["welfare"] = "民生委員"
+VIEW_LABELS["mimamori"] = "見守り"
+CMD_MIMAMORI_FAMILY = "見守り家族"  # 「見守り家族 12345678」: a family member joins by the resident's code
+MM_TITLE = "見守り"
+MM_INTRO = ("毎日決まった時間に「元気です」のボタンをお送りします。\n"
+            "お返事がないときは、ご家族・班長・民生委員の順にお知らせします。\n"
+            "この日にLINEで何か送っていただければ、それでも大丈夫です。")
+MM_START = "申し込む"
+MM_ASK_HOUR = "何時にお送りしましょうか。"
+MM_HOUR = "{hour}:00"
+MM_ASK_DAYS = "どの日にお送りしましょうか。"
+MM_DAYS = {"daily": "毎日", "weekdays": "平日のみ", "mwf": "月・水・金"}
+MM_ASK_WHO = "お返事がないとき、ご家族のほかに誰に知らせますか。"
+MM_WHO = {"both": "班長と民生委員", "leader": "班長だけ", "family": "家族だけ"}
+MM_CONFIRM_TITLE = "見守りの内容"
+MM_CONFIRM = ("時間：{hour}:00\n日：{days}\n知らせる順：{ladder}\n\n"
+              "お送りするのは月に{pushes}通です（この自治会の今月の残りは{remaining}）。\n"
+              "記録は{retention}日で消えます。やめるのはボタン一つです。")
+MM_CONFIRM_NOTE = "見守りの記録は、選んだ方と会長だけが見られます。同意して始めますか。"
+MM_REMAINING_UNKNOWN = "不明"
+MM_REMAINING = "{n}通"
+MM_AGREE = "同意して始める"
+MM_LADDER_FAMILY = "ご家族"
+MM_LADDER_LEADER = "班長"
+MM_LADDER_WELFARE = "民生委員"
+MM_LADDER_CHAIR = "会長・民生委員"
+MM_LADDER_SEPARATOR = "→"
+MM_STARTED = ("見守りを始めました。\nご家族にも知らせたいときは、ご家族にこの公式アカウントを友だち追加してもらい、"
+              "次の言葉を送ってもらってください。\n\n見守り家族 {code}")
+MM_STATUS = "見守り中です。\n時間：{hour}:00\n日：{days}\n知らせる順：{ladder}\nご家族：{family}人\n\nご家族の登録コード：{code}"
+MM_LEAVE = "見守りをやめる"
+MM_LEFT = "見守りをやめました。これまでの記録は{days}日後に消えます。"
+MM_NOT_ENROLLED = "見守りには申し込んでいません。"
+MM_ALREADY = "すでに見守り中です。"
+MM_WATCHING = "見守っている方"
+MM_WATCH_LINE = "・{name}さん：{state}"
+MM_PAGE_LINK = "見守りの一覧（印刷もできます）"
+# the daily check
+MM_CHECK_TITLE = "おはようございます"
+MM_CHECK = "今日もお元気ですか。ボタンを押してお知らせください。"
+MM_FINE = "元気です"
+MM_TROUBLE = "少し困っています"
+MM_THANKS = "お知らせありがとうございます。今日も良い一日を。"
+MM_ASK_NEED = "何にお困りですか。"
+MM_NEEDS = {"health": "体調", "shopping": "買い物", "clinic": "通院", "talk": "話し相手がほしい"}
+MM_NEED_NOTED = "わかりました。見守りの方にお伝えします。"
+MM_NEED_ALERT = "【見守り】{name}さん（{block}）から「少し困っています：{need}」とお知らせがありました。"
+MM_REMINDER_TITLE = "見守りのお知らせ"
+MM_REMINDER = "今日のお返事がまだです。お元気でしたら「元気です」を押してください。"
+MM_ALERT_TITLE = "【見守り】お返事がありません"
+MM_ALERT = ("{name}さん（{block}）から、今日の見守りのお返事がありません。\n"
+            "最後にご様子がわかったのは {last} です。\nご連絡をお願いします。")
+MM_ALERT_UNREACHABLE = "\n前の方から「つながりません」とお知らせがありました。"
+MM_LAST_NONE = "記録なし"
+MM_CONTACT = "連絡がとれました"
+MM_VISIT = "訪問します"
+MM_UNREACHABLE = "つながりません"
+MM_CONTACT_NOTED = "ありがとうございます。見守りの連絡はここで止めます。"
+MM_VISIT_NOTED = "ありがとうございます。訪問をお願いします。連絡がとれたら「連絡がとれました」を押してください。"
+MM_UNREACHABLE_NOTED = "会長と民生委員にお知らせしました。"
+MM_CLOSED = "この見守りは、すでに連絡がとれています。"
+MM_RETURNED = "【見守り】{name}さんからお返事がありました。ご協力ありがとうございました。"
+MM_CONTACT_DONE = "【見守り】{name}さんと連絡がとれました（{by}）。"
+MM_NOT_YOURS = "このボタンは使えません。"
+MM_NO_BLOCK = "班なし"
+# family members
+MM_FAMILY_JOINED = "{name}さんの見守り家族になりました。お返事がないときにお知らせします。"
+MM_FAMILY_BAD_CODE = "登録コードが見つかりません。数字8けたをご確認ください。"
+MM_FAMILY_ALREADY = "すでに見守り家族です。"
+MM_FAMILY_TOLD = "ご家族が見守り家族に登録されました。"
+MM_FAMILY_LEAVE = "見守り家族をやめる"
+MM_FAMILY_LEFT = "見守り家族をやめました。"
+MM_FAMILY_SELF = "ご自身の見守り家族にはなれません。"
+# proxy enrolment (dashboard)
+MM_PROXY_TOLD = ("{by}さんが、あなたの見守りを申し込みました（毎日{hour}:00、{days}）。\n"
+                 "やめたいときは下のボタンを押してください。")
+# the watchers' page (/admin/mimamori)
+NAV_MIMAMORI = "見守り"
+MM_PAGE_TITLE = "見守り"
+MM_PAGE_INTRO = "見守りに申し込んだ方の今日の様子と、この30日の記録です。お返事のない方が上にあります。"
+MM_PAGE_NONE = "見守っている方はいません。"
+MM_PAGE_COLUMNS = ("名前", "班", "今日", "この30日")
+MM_PAGE_PRINT = "印刷する"
+MM_PAGE_COST = "見守りのお知らせは月に約{pushes}通です（この自治会の今月の上限：{limit}）。"
+MM_PAGE_LIMIT_UNKNOWN = "不明"
+MM_PAGE_LEGEND = "○ 元気　△ 困りごと　× 連絡がとれた後　・ お返事なし　－ お休みの日"
+MM_MARKS = {"fine": "○", "trouble": "△", "life": "○", "contact": "×", "none": "・", "off": "－"}
+MM_STATE_FINE = "元気（{time}）"
+MM_STATE_TROUBLE = "少し困っています：{need}（{time}）"
+MM_STATE_WAITING = "お返事待ち"
+MM_STATE_ESCALATED = "連絡中：{who}"
+MM_STATE_VISITING = "訪問予定"
+MM_STATE_UNREACHABLE = "つながりません（会長・民生委員へ）"
+MM_STATE_CONTACT = "連絡がとれました（{time}）"
+MM_STATE_NO_CHECK = "今日はお休み"
+MM_STATE_NOT_YET = "まだお送りしていません"
+MM_PROXY_TITLE = "代わりに申し込む"
+MM_PROXY_HINT = "ご本人の同意を得てから申し込んでください。ご本人にはLINEでお知らせし、いつでもやめられます。"
+MM_PROXY_WHO = "申し込む方"
+MM_PROXY_HOUR = "時間"
+MM_PROXY_DAYS = "日"
+MM_PROXY_LADDER = "知らせる順（ご家族のあと）"
+MM_PROXY_CONSENT = "ご本人の同意を得ました"
+MM_PROXY_SUBMIT = "申し込む"
+MM_PROXY_DONE = "申し込みました。ご本人にLINEでお知らせします。"
+MM_PROXY_NEED_CONSENT = "ご本人の同意を確かめてから申し込んでください。"
+MM_PROXY_EXISTS = "この方はすでに見守り中です。"
+AUDIT_ACTIONS.update({
+    "mimamori.enrol": "見守りに申し込み", "mimamori.proxy": "見守りの代理申し込み", "mimamori.leave": "見守りをやめる",
+    "mimamori.family": "見守り家族の登録", "mimamori.family_leave": "見守り家族をやめる",
+    "mimamori.ask": "見守りの確認を送信", "mimamori.answer": "見守りの返事", "mimamori.remind": "見守りの再確認",
+    "mimamori.escalate": "見守りの連絡", "mimamori.contact": "見守り：連絡がとれた", "mimamori.visit": "見守り：訪問",
+    "mimamori.unreachable": "見守り：つながらない", "mimamori.purge": "見守りの記録を削除",
+})
+MM_TIME = "{hour}:{minute:02d}"
+MM_DAY = "{month}/{day}"

@@ -41,7 +41,8 @@ def show_me(ctx: Ctx) -> None:
             texts.PERSON_NAME.format(name=n) for n in others)) if others else texts.VIEW_ME_FAMILY_NONE)
     lines += ["", texts.VIEW_ME_WITHDRAW]
     ctx.reply(msg.text("\n".join(lines), [msg.say(texts.CMD_WITHDRAW),
-                                          msg.postback(texts.VIEW_LABELS["help"], pb("view", v="help"))]))
+                                          msg.postback(texts.VIEW_LABELS["help"], pb("view", v="help")),
+                                          msg.postback(texts.VIEW_LABELS["mimamori"], pb("view", v="mimamori"))]))
 
 
 def shortcuts_for(role: Role) -> list[str]:

@@ -16,6 +16,7 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.inquiries import chat as inquiries
+from handlers.mimamori import enrol as mimamori
 from handlers.officer import on_status
 from handlers.reports import flow as reports
 from handlers.views import about, answers, archive, disaster
@@ -40,6 +41,7 @@ VIEWS: dict[str, View] = {
     "inquiry": View(inquiries.start),  # 問い合わせ
     "report": View(reports.start),  # 通報
     "status": View(on_status, roles=OFFICER_ROLES),  # 状況 (officers): the typed 「状況」's answer
+    "mimamori": View(mimamori.show),  # 見守り (issue 17): from 登録内容's chip
 }
 
 

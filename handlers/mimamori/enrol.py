@@ -1,0 +1,260 @@
+"""見守り: a resident opts in from the chat (the 「見守り」 view: 登録内容 → [見守り]) — hour, days,
+who is told after the family — sees the monthly cost and the notice, and agrees (the consent is
+recorded with the notice's version); family members join by the resident's code
+(「見守り家族 12345678」); leaving is one tap. Proxy enrolment is on the dashboard
+(bot/web/mimamori_page.py).
+
+```mermaid
+stateDiagram-v2
+    [*] --> hour
+    hour --> hour
+    days --> days
+    who --> who
+    confirm --> confirm
+    [*] --> hour: mm_new
+    hour --> days: mm_hour
+    days --> who: mm_days
+    who --> confirm: mm_who
+    confirm --> [*]: mm_agree
+```
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+
+from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Go, Step
+from handlers.framework.router import router
+from handlers.framework.sending import quota
+from handlers.messages import builders as msg, texts
+from handlers.messages.codec import pb
+from handlers.views.common import registration
+from models import MemberStatus, Role
+from models.mimamori import (
+    DAYS,
+    HOURS,
+    POLICY_VERSION,
+    RETENTION,
+    MimamoriEnrolment,
+    MimamoriWatcher,
+    days_in_month,
+    enrolment_of,
+    new_code,
+    today_check,
+)
+
+from .common import PAGE, WHO, home_block_id, ladder_words, sees
+
+STAY = None
+
+
+def _ask_hour(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.MM_ASK_HOUR, [msg.postback(texts.MM_HOUR.format(hour=h), pb("mm_hour", h=h))
+                                           for h in HOURS] + [msg.say(texts.CANCEL)]))
+
+
+def _ask_days(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.MM_ASK_DAYS, [msg.postback(label, pb("mm_days", d=key))
+                                           for key, label in texts.MM_DAYS.items()] + [msg.say(texts.CANCEL)]))
+
+
+def _ask_who(ctx: Ctx) -> None:
+    ctx.reply(msg.text(texts.MM_ASK_WHO, [msg.postback(label, pb("mm_who", w=key))
+                                          for key, label in texts.MM_WHO.items()] + [msg.say(texts.CANCEL)]))
+
+
+def preview(ctx: Ctx, hour: int, days: str, who: str) -> str:
+    """The confirm's words, with what it costs a month on this association's plan."""
+    limit, used = quota(ctx)
+    remaining = texts.MM_REMAINING.format(n=max(0, limit - used)) if limit is not None else texts.MM_REMAINING_UNKNOWN
+    return texts.MM_CONFIRM.format(hour=hour, days=texts.MM_DAYS[days], ladder=ladder_words(*WHO[who]),
+                                   pushes=days_in_month(days, ctx.now, ctx.settings.timezone),
+                                   remaining=remaining, retention=RETENTION.days)
+
+
+def _ask_confirm(ctx: Ctx) -> None:
+    d = ctx.dialog.data
+    ctx.reply(msg.card(texts.MM_CONFIRM_TITLE, preview(ctx, d["hour"], d["days"], d["who"]),
+                       [msg.postback(texts.MM_AGREE, pb("mm_agree")), msg.say(texts.CANCEL)],
+                       note=texts.MM_CONFIRM_NOTE))
+
+
+def _retap(ctx: Ctx):
+    """Typed text at a step that waits for a tap: the question again."""
+    return ctx.dialog.step
+
+
+def _start(ctx: Ctx):
+    if not ctx.is_member:
+        registration(ctx)
+        return None
+    e = enrolment_of(ctx.session, ctx.member.id)
+    if e is not None and e.active:
+        ctx.reply(msg.text(texts.MM_ALREADY))
+        return None
+    return "hour"
+
+
+def _hour(ctx: Ctx):
+    h = ctx.num("h")
+    if h not in HOURS:
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return STAY
+    return Go("days", hour=h)
+
+
+def _days(ctx: Ctx):
+    d = ctx.data.get("d", "")
+    if d not in DAYS:
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return STAY
+    return Go("who", days=d)
+
+
+def _who(ctx: Ctx):
+    w = ctx.data.get("w", "")
+    if w not in WHO:
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return STAY
+    return Go("confirm", who=w)
+
+
+def write_enrolment(session, member, hour: int, days: str, who: str, now, by_id=None) -> MimamoriEnrolment:
+    e = enrolment_of(session, member.id)
+    leader, welfare = WHO[who]
+    if e is None:
+        e = MimamoriEnrolment(association_id=member.association_id, member_id=member.id, code=new_code(session))
+        session.add(e)
+    e.hour, e.days, e.watch_leader, e.watch_welfare = hour, days, leader, welfare
+    e.consent_at, e.consent_policy_version, e.consent_by_id = now, POLICY_VERSION, by_id
+    e.active, e.left_at, e.purge_after = True, None, None
+    if by_id is None:
+        e.last_seen_at = now  # they are tapping right now
+    session.flush()
+    return e
+
+
+def _agree(ctx: Ctx):
+    d = ctx.dialog.data
+    if not ctx.is_member or not {"hour", "days", "who"} <= set(d):
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return END
+    e = write_enrolment(ctx.session, ctx.member, d["hour"], d["days"], d["who"], ctx.now)
+    ctx.audit("mimamori.enrol", f"member:{ctx.member.id}", hour=e.hour, days=e.days, who=d["who"],
+              policy=POLICY_VERSION)
+    ctx.reply(msg.text(texts.MM_STARTED.format(code=e.code)))
+    return END
+
+
+MIMAMORI = Dialog("mimamori", steps=[
+    Step("hour", take=_retap, ask=_ask_hour, to=("hour",), buttons_only=True),
+    Step("days", take=_retap, ask=_ask_days, to=("days",), buttons_only=True),
+    Step("who", take=_retap, ask=_ask_who, to=("who",), buttons_only=True),
+    Step("confirm", take=_retap, ask=_ask_confirm, to=("confirm",), buttons_only=True),
+], buttons=[
+    Button("mm_new", take=_start, to=("hour",), opens=True),
+    Button("mm_hour", take=_hour, to=("days",), at=("hour",)),
+    Button("mm_days", take=_days, to=("who",), at=("days",)),
+    Button("mm_who", take=_who, to=("confirm",), at=("who",)),
+    Button("mm_agree", take=_agree, to=(END,), at=("confirm",)),
+])
+
+
+# --- the view (登録内容 → [見守り]) --------------------------------------------------------------
+def watched_lines(ctx: Ctx) -> list[str]:
+    """The residents this member watches, with today's state (the page's words)."""
+    from .status import today_words  # the page and the chat word a state alike
+
+    rows = ctx.session.scalars(select(MimamoriEnrolment).where(
+        MimamoriEnrolment.association_id == ctx.association.id, MimamoriEnrolment.active.is_(True))
+        .order_by(MimamoriEnrolment.id)).all()
+    out = []
+    for e in rows:
+        if e.member_id != ctx.member.id and sees(ctx.session, e, ctx.member):
+            c = today_check(ctx.session, e, ctx.now, ctx.settings.timezone)
+            out.append(texts.MM_WATCH_LINE.format(name=e.member.name or "",
+                                                  state=today_words(e, c, ctx.now, ctx.settings.timezone)))
+    return out
+
+
+def show(ctx: Ctx) -> None:
+    e = enrolment_of(ctx.session, ctx.member.id)
+    lines, actions = [], []
+    if e is not None and e.active:
+        lines.append(texts.MM_STATUS.format(hour=e.hour, days=texts.MM_DAYS.get(e.days, ""), code=e.code,
+                                            ladder=ladder_words(e.watch_leader, e.watch_welfare),
+                                            family=len(e.watchers)))
+        actions.append(msg.postback(texts.MM_LEAVE, pb("mm_leave", e=e.id)))
+    else:
+        lines.append(texts.MM_INTRO)
+        actions.append(msg.postback(texts.MM_START, pb("mm_new")))
+    watched = watched_lines(ctx)
+    if watched:
+        lines += ["", texts.MM_WATCHING] + watched
+    if watched and ctx.member.is_officer and ctx.links is not None:
+        url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=PAGE.rstrip("/"))
+        ctx.reply(msg.card(texts.MM_TITLE, "\n".join(lines), actions),
+                  msg.link(texts.MM_PAGE_LINK, texts.MM_PAGE_INTRO, texts.OPEN_PAGE, url))
+        return
+    ctx.reply(msg.card(texts.MM_TITLE, "\n".join(lines), actions))
+
+
+@router.postback("mm_leave")
+def on_leave(ctx: Ctx) -> None:
+    """One tap: the checks stop now, the history goes after RETENTION (the nightly purge)."""
+    e = ctx.session.get(MimamoriEnrolment, ctx.num("e"))
+    if e is None or not ctx.is_member or e.member_id != ctx.member.id or e.association_id != ctx.association.id:
+        return ctx.reply(msg.text(texts.MM_NOT_YOURS))
+    if not e.active:
+        return ctx.reply(msg.text(texts.MM_NOT_ENROLLED))
+    e.active, e.left_at, e.purge_after = False, ctx.now, ctx.now + RETENTION
+    ctx.audit("mimamori.leave", f"member:{ctx.member.id}")
+    ctx.reply(msg.text(texts.MM_LEFT.format(days=RETENTION.days), [msg.postback(texts.MM_START, pb("mm_new"))]))
+
+
+# --- family members (in or outside the association) ------------------------------------------------
+@router.command(texts.CMD_MIMAMORI_FAMILY)
+def on_family(ctx: Ctx) -> None:
+    """「見守り家族 12345678」: the LINE user becomes a watcher of the resident with that code, in this
+    association (a code of another association is not found here). Only their LINE id is kept."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", ctx.text) if ch.isdigit())
+    e = ctx.session.scalar(select(MimamoriEnrolment).where(
+        MimamoriEnrolment.code == digits, MimamoriEnrolment.association_id == ctx.association.id,
+        MimamoriEnrolment.active.is_(True))) if digits else None
+    if e is None:
+        return ctx.reply(msg.text(texts.MM_FAMILY_BAD_CODE))
+    if e.member.line_user_id == ctx.user_id:
+        return ctx.reply(msg.text(texts.MM_FAMILY_SELF))
+    w = next((w for w in e.watchers if w.line_user_id == ctx.user_id), None)
+    if w is not None:
+        return ctx.reply(msg.text(texts.MM_FAMILY_ALREADY, [msg.postback(texts.MM_FAMILY_LEAVE, pb("mm_unwatch", w=w.id))]))
+    w = MimamoriWatcher(association_id=e.association_id, line_user_id=ctx.user_id, joined_at=ctx.now)
+    e.watchers.append(w)
+    ctx.session.flush()
+    ctx.audit("mimamori.family", f"member:{e.member_id}", watcher=w.id)
+    if e.member.status == MemberStatus.active and e.member.line_user_id:
+        ctx.push([e.member.line_user_id], [msg.text(texts.MM_FAMILY_TOLD)], purpose=f"mimamori:family:{w.id}")
+    ctx.reply(msg.text(texts.MM_FAMILY_JOINED.format(name=e.member.name or ""),
+                       [msg.postback(texts.MM_FAMILY_LEAVE, pb("mm_unwatch", w=w.id))]))
+
+
+@router.postback("mm_unwatch")
+def on_unwatch(ctx: Ctx) -> None:
+    w = ctx.session.get(MimamoriWatcher, ctx.num("w"))
+    if w is None or w.line_user_id != ctx.user_id or w.association_id != ctx.association.id:
+        return ctx.reply(msg.text(texts.MM_NOT_YOURS))
+    ctx.audit("mimamori.family_leave", f"member:{w.enrolment.member_id}", watcher=w.id)
+    ctx.session.delete(w)
+    ctx.reply(msg.text(texts.MM_FAMILY_LEFT))
+
+
+def may_proxy(officer, member) -> bool:
+    """The chair for anyone of the association; a 班長 for the residents of their own 班."""
+    if officer.association_id != member.association_id or member.status != MemberStatus.active:
+        return False
+    if officer.role == Role.chair:
+        return True
+    return officer.role == Role.block_leader and officer.led_block_id is not None \
+        and officer.led_block_id == home_block_id(member)
