@@ -207,6 +207,8 @@ CASES = [
     Case("mm_leave B's enrolment", "mm_leave", lambda w: {"e": w.b.mimamori}, texts.MM_NOT_YOURS, ("chair",)),
     Case("mm_unwatch B's watcher", "mm_unwatch", lambda w: {"w": w.b.mimamori_watcher}, texts.MM_NOT_YOURS,
          ("chair",)),
+    Case("mm_drop B's watcher", "mm_drop", lambda w: {"w": w.b.mimamori_watcher}, texts.MM_FAMILY_GONE,
+         ("chair",)),
     Case("mm_ans B's check", "mm_ans", lambda w: {"c": w.b.mimamori_check, "v": "fine"}, texts.MM_NOT_YOURS,
          ("chair",)),
     Case("mm_need B's check", "mm_need", lambda w: {"c": w.b.mimamori_check, "v": "talk"}, texts.MM_NOT_YOURS,

@@ -60,7 +60,7 @@ def test_family_member_outside_the_association_joins_by_code(chat, demo, db, fak
         assert w.line_user_id == FAMILY
         assert s.scalar(select(func.count()).select_from(Member).where(Member.line_user_id == FAMILY)) == 0
     drain_told = [m for m in chat.outbox() if m.recipients == [NAKAMURA]]
-    assert drain_told and texts.MM_FAMILY_TOLD in str(drain_told[-1].messages)
+    assert drain_told and drain_told[-1].messages[0]["text"] == texts.MM_FAMILY_TOLD
     left = chat.tap(FAMILY, joined, texts.MM_FAMILY_LEAVE)
     assert texts.MM_FAMILY_LEFT in all_text(left)
     with db.session() as s:
@@ -408,3 +408,42 @@ def test_a_check_left_unanswered_overnight_goes_to_the_watchers_not_a_late_remin
     run(k, db)
     assert texts.MM_REMINDER not in all_text(received(fake, NAKAMURA, seq))
     assert texts.MM_ALERT_TITLE in all_text(received(fake, LEADER2, seq))
+
+
+def test_wrong_family_codes_pause_like_join_codes_and_the_resident_can_drop_a_stranger(chat, demo, db, fake, k, clock):
+    """A watcher learns who lives alone and when they last answered: guessing codes is held back
+    after the same 5 free tries as 登録コード, and the resident is told of every new family
+    watcher with [取り消す], which removes them."""
+    code = enrol(chat)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    for _ in range(5):
+        assert texts.MM_FAMILY_BAD_CODE in all_text(chat.text(FAMILY, f"見守り家族 {wrong}"))
+    sixth = all_text(chat.text(FAMILY, f"見守り家族 {wrong}"))
+    assert texts.MM_FAMILY_BAD_CODE not in sixth and "しばらく受け付けを止めています" in sixth
+    refused = all_text(chat.text(FAMILY, f"見守り家族 {code}"))  # even the right code, during the pause
+    assert "しばらく受け付けを止めています" in refused
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(MimamoriWatcher)) == 0
+    assert audit_actions(db).count("mimamori.family_code_wrong") == 6
+
+    clock.shift(dt.timedelta(days=1, minutes=1))  # the pause is over
+    assert texts.MM_FAMILY_JOINED.format(name="中村 幸子") in all_text(chat.text(FAMILY, f"見守り家族 {code}"))
+    (told,) = [m for m in chat.outbox() if m.recipients == [NAKAMURA]
+               and texts.MM_FAMILY_DROP in str(m.messages)]
+    validate_request("push", {"to": NAKAMURA, "messages": told.messages})
+    # someone else tapping the resident's [取り消す] changes nothing
+    other = all_text(chat.postback(SATO, told_data(told)))
+    assert texts.MM_NOT_YOURS in other
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(MimamoriWatcher)) == 1
+    assert texts.MM_FAMILY_DROPPED in all_text(chat.postback(NAKAMURA, told_data(told)))
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(MimamoriWatcher)) == 0
+    assert texts.MM_FAMILY_GONE in all_text(chat.postback(NAKAMURA, told_data(told)))  # tapped twice
+    assert "mimamori.family_drop" in audit_actions(db)
+
+
+def told_data(row) -> str:
+    (message,) = row.messages
+    (item,) = message["quickReply"]["items"]
+    return item["action"]["data"]

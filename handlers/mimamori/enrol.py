@@ -29,9 +29,12 @@ from handlers.framework.dialog import END, Button, Dialog, Go, Step
 from handlers.framework.router import router
 from handlers.framework.sending import quota
 from handlers.messages import builders as msg, texts
+from handlers.messages import dates
 from handlers.messages.codec import pb
 from handlers.views.common import registration
 from models import MemberStatus, Role
+from models.roster import clear_join_failures, join_code_pause, record_join_failure
+from models.tenancy import attempt_scope
 from models.mimamori import (
     DAYS,
     HOURS,
@@ -217,14 +220,31 @@ def on_leave(ctx: Ctx) -> None:
 # --- family members (in or outside the association) ------------------------------------------------
 @router.command(texts.CMD_MIMAMORI_FAMILY)
 def on_family(ctx: Ctx) -> None:
-    """「見守り家族 12345678」: the LINE user becomes a watcher of the resident with that code, in this
-    association (a code of another association is not found here). Only their LINE id is kept."""
+    """「見守り家族 12345678」: the LINE user becomes a watcher of the resident with that code, among
+    the associations of this channel (a code of another channel's association is not found here).
+    Only their LINE id is kept.
+
+    A watcher learns that someone lives alone and when they last answered: wrong codes count with
+    the 登録コード's (models/roster.py: per LINE user and per channel, then a pause), and the
+    resident is told at once, with [取り消す] for a family member they do not know."""
+    scope, among = attempt_scope(ctx.session, ctx.channel, ctx.association.id if ctx.association else None)
+    if scope is None:
+        return ctx.reply(msg.text(texts.MM_FAMILY_BAD_CODE))
+    paused = join_code_pause(ctx.session, scope, ctx.user_id, ctx.now)
+    if paused is not None:
+        return ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(
+            until=dates.clock(paused, ctx.settings.timezone, ctx.now))))
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", ctx.text) if ch.isdigit())
     e = ctx.session.scalar(select(MimamoriEnrolment).where(
-        MimamoriEnrolment.code == digits, MimamoriEnrolment.association_id == ctx.association.id,
+        MimamoriEnrolment.code == digits, MimamoriEnrolment.association_id.in_(among),
         MimamoriEnrolment.active.is_(True))) if digits else None
     if e is None:
-        return ctx.reply(msg.text(texts.MM_FAMILY_BAD_CODE))
+        failure = record_join_failure(ctx.session, scope, ctx.user_id, ctx.now)
+        ctx.audit("mimamori.family_code_wrong", None)
+        return ctx.reply(msg.text(texts.JOIN_CODE_PAUSED.format(
+            until=dates.clock(failure.until, ctx.settings.timezone, ctx.now))
+            if failure.until else texts.MM_FAMILY_BAD_CODE))
+    clear_join_failures(ctx.session, scope, ctx.user_id)
     if e.member.line_user_id == ctx.user_id:
         return ctx.reply(msg.text(texts.MM_FAMILY_SELF))
     w = next((w for w in e.watchers if w.line_user_id == ctx.user_id), None)
@@ -235,19 +255,43 @@ def on_family(ctx: Ctx) -> None:
     ctx.session.flush()
     ctx.audit("mimamori.family", f"member:{e.member_id}", watcher=w.id)
     if e.member.status == MemberStatus.active and e.member.line_user_id:
-        ctx.push([e.member.line_user_id], [msg.text(texts.MM_FAMILY_TOLD)], purpose=f"mimamori:family:{w.id}")
+        ctx.push([e.member.line_user_id], [msg.text(texts.MM_FAMILY_TOLD,
+                                                    [msg.postback(texts.MM_FAMILY_DROP, pb("mm_drop", w=w.id))])],
+                 purpose=f"mimamori:family:{w.id}")
     ctx.reply(msg.text(texts.MM_FAMILY_JOINED.format(name=e.member.name or ""),
                        [msg.postback(texts.MM_FAMILY_LEAVE, pb("mm_unwatch", w=w.id))]))
 
 
+def _watcher_here(ctx: Ctx, watcher_id) -> MimamoriWatcher | None:
+    """The watcher row, if it belongs to an association this channel serves."""
+    w = ctx.session.get(MimamoriWatcher, watcher_id) if watcher_id is not None else None
+    if w is None:
+        return None
+    _, among = attempt_scope(ctx.session, ctx.channel, ctx.association.id if ctx.association else None)
+    return w if w.association_id in among else None
+
+
 @router.postback("mm_unwatch")
 def on_unwatch(ctx: Ctx) -> None:
-    w = ctx.session.get(MimamoriWatcher, ctx.num("w"))
-    if w is None or w.line_user_id != ctx.user_id or w.association_id != ctx.association.id:
+    w = _watcher_here(ctx, ctx.num("w"))
+    if w is None or w.line_user_id != ctx.user_id:
         return ctx.reply(msg.text(texts.MM_NOT_YOURS))
     ctx.audit("mimamori.family_leave", f"member:{w.enrolment.member_id}", watcher=w.id)
     ctx.session.delete(w)
     ctx.reply(msg.text(texts.MM_FAMILY_LEFT))
+
+
+@router.postback("mm_drop")
+def on_drop(ctx: Ctx) -> None:
+    """The resident removes a family watcher they did not expect (the push after a code was used)."""
+    w = _watcher_here(ctx, ctx.num("w"))
+    if w is None:
+        return ctx.reply(msg.text(texts.MM_FAMILY_GONE))
+    if ctx.member is None or w.enrolment.member_id != ctx.member.id:
+        return ctx.reply(msg.text(texts.MM_NOT_YOURS))
+    ctx.audit("mimamori.family_drop", f"member:{w.enrolment.member_id}", watcher=w.id)
+    ctx.session.delete(w)
+    ctx.reply(msg.text(texts.MM_FAMILY_DROPPED))
 
 
 def may_proxy(officer, member) -> bool:
