@@ -25,6 +25,8 @@ from .jma import JmaRule, JmaStart, JmaTelegram
 from .reports import Report, ReportFollower, ReportPhoto, ReportUpdate
 from .outage import LineOutage
 from .inquiries import Inquiry, InquiryAnswer
+from .safety import SafetyAssignment
+from .drills import DrillPlan
 from .richmenus import RichMenu
 from .sendable import Sendable, SendState
 from .tenancy import Channel, ChannelRef, CityStaff, Municipality
@@ -34,6 +36,7 @@ __all__ = [
     "Report", "ReportFollower", "ReportPhoto", "ReportUpdate",
     "LineOutage",
     "Inquiry", "InquiryAnswer",
+    "SafetyAssignment", "DrillPlan",
     "RichMenu",
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState", "Correction",
     "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",

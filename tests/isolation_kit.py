@@ -26,6 +26,7 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models import DrillPlan
 from models import (
     Association,
     Attachment,
@@ -124,6 +125,8 @@ class Side:
     inquiry: int = 0  # a 問い合わせ of this side's resident, in blocks[1] (the block leader's), with a photo
     report: int = 0  # 通報 (issue 16): the resident's confirmed report, with one photo
     report_photo: int = 0
+    drill: int = 0  # an ended drill (訓練, issue 14) of this side
+    drill_plan: int = 0  # an unannounced drill planned for tomorrow
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -211,6 +214,15 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
     s.flush()
     side.circular_draft, side.event, side.event_draft = draft.id, ev.id, ev_draft.id
 
+    drill = Disaster(association_id=assoc.id, kind="quake", message="", started_by_id=members["bosai"].id,
+                     started_at=now - dt.timedelta(days=30), ended_at=now - dt.timedelta(days=30), drill=True)
+    s.add(drill)
+    s.flush()
+    plan = DrillPlan(association_id=assoc.id, kind="quake", message="", start_at=now + dt.timedelta(days=1),
+                     created_by_id=members["bosai"].id, created_at=now)
+    s.add(plan)
+    s.flush()
+    side.drill, side.drill_plan = drill.id, plan.id
     if disaster:  # disaster mode, as its start writes it: receipts of every household, round 0
         d = Disaster(association_id=assoc.id, kind="quake", message="", started_by_id=members["bosai"].id,
                      started_at=now)

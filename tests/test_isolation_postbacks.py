@@ -144,6 +144,11 @@ CASES = [
     Case("dm_set", "dm_set", lambda w: {"f": "kind", "v": "quake", "d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
     Case("dm_send", "dm_send", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
     Case("dm_cancel", "dm_cancel", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    # drills (訓練, issue 14): the same, and B's planned drill is not A's to call off
+    Case("dr_set", "dr_set", lambda w: {"f": "kind", "v": "quake", "d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    Case("dr_send", "dr_send", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    Case("dr_cancel", "dr_cancel", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    Case("dr_plan_no", "dr_plan_no", lambda w: {"p": w.b.drill_plan}, texts.STALE_BUTTON, STARTING),
     # 市からのお知らせ: B's chair's notice is not A's to read; a notice draft is only city staff's
     Case("nread", "nread", lambda w: {"n": w.b.notice}, texts.NOTICE_NOT_FOR_YOU, ("chair",)),
     Case("nfull", "nfull", lambda w: {"n": w.b.notice}, texts.NOTICE_NOT_FOR_YOU, ("chair",)),

@@ -33,6 +33,7 @@ from handlers.safety.common import (
     PEOPLE_CHOICES,
     SHORT_ANSWER,
     buttons_card,
+    marked,
     status_actions,
 )
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
@@ -110,9 +111,9 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
                                                           who=texts.PERSON_NAME.format(name=who))
     recorded = msg.text(body, extras_quick(d))
     if status == "rescue":
-        ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
+        ctx.reply(*marked(d, msg.text(texts.RESCUE_TOLD), recorded))
     else:
-        ctx.reply(recorded)
+        ctx.reply(*marked(d, recorded))
     return nxt
 
 
@@ -133,7 +134,7 @@ def on_people(ctx: Ctx) -> Next:
     d, row = found
     n = max(1, min(99, ctx.num("n")))
     row.answer_data = {**(row.answer_data or {}), "people": n}
-    ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d))))
     return None
 
 
@@ -150,7 +151,7 @@ def attach_location(ctx: Ctx) -> None:
     if row.answer == "rescue":  # officers get the map they were waiting for (coalesced)
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
     quick = extras_quick(d)[1:] if row.answer else status_actions(d)
-    ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_LOCATION_RECORDED, quick)))
 
 
 @router.message("location")
@@ -180,12 +181,12 @@ def on_extra(ctx: Ctx) -> Next:
         return END
     d, row = found
     if ctx.text == texts.SAFETY_NO_COMMENT:
-        ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+        ctx.reply(*marked(d, msg.text(texts.SAFETY_COMMENT_RECORDED)))
         return END
     with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
-    ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_COMMENT_RECORDED)))
     return END
 
 
