@@ -26,7 +26,7 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import DrillPlan
+from models import DrillPlan, SafetyAssignment
 from models import (
     Association,
     Attachment,
@@ -127,6 +127,7 @@ class Side:
     report_photo: int = 0
     drill: int = 0  # an ended drill (訓練, issue 14) of this side
     drill_plan: int = 0  # an unannounced drill planned for tomorrow
+    assignment: int = 0  # (disaster) the 班長 sent to the resident's household
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -245,6 +246,12 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
         s.add(photo)
         s.flush()
         side.photo = photo.id
+        # who goes (issue 14): the 班長 was sent to the resident's household
+        visit = SafetyAssignment(association_id=assoc.id, disaster_id=d.id, delivery_id=mine.id,
+                                 responder_id=members["leader"].id, assigned_by_id=members["chair"].id, assigned_at=now)
+        s.add(visit)
+        s.flush()
+        side.assignment = visit.id
 
 
     # a 問い合わせ of the resident, with its photo (handlers/inquiries)

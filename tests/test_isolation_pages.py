@@ -92,6 +92,11 @@ CASES: dict[tuple[str, str], list[Req]] = {
         Req("GET", lambda m, t: f"/admin/events/{m.event}.csv?b={t.blocks[1]}", 200)],
     ("/admin/safety/", "GET"): [Req("GET", lambda m, t: "/admin/safety/", 200),
                                 Req("GET", lambda m, t: f"/admin/safety/?d={t.disaster}", 200)],
+    ("/admin/safety/assign", "POST"): [
+        Req("POST", lambda m, t: "/admin/safety/assign", 404,
+            form=lambda m, t: {"delivery": t.safety_receipts["resident"], "member": m.members["leader"]}),
+        Req("POST", lambda m, t: "/admin/safety/assign", 404,
+            form=lambda m, t: {"delivery": m.safety_receipts["resident"], "member": t.members["leader"]})],
     ("/admin/drills/", "GET"): [Req("GET", lambda m, t: "/admin/drills/", 200)],
     ("/admin/drills/<int:disaster_id>", "GET"): [Req("GET", lambda m, t: f"/admin/drills/{t.drill}", 404),
                                                  Req("GET", lambda m, t: f"/admin/drills/{t.disaster}", 404)],

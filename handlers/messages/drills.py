@@ -59,5 +59,5 @@ def responder_card(assignment_id: int, block: str, household: str, status: str, 
                                        needs=needs_text(needs) or texts.RESPONDER_NO_NEEDS,
                                        address=address or texts.RESPONDER_NO_ADDRESS, map=where)
     return msg.card(texts.RESPONDER_TITLE.format(household=household), body,
-                    [msg.postback(label, pb("sfr", a=assignment_id, o=key))
+                    [msg.postback(label, pb("sfr", i=assignment_id, o=key))
                      for key, label in texts.RESPONDER_OUTCOMES.items()])

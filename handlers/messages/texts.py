@@ -1620,3 +1620,6 @@ SAFETY_ASSIGN_TWICE = "{n}件担当"
 SAFETY_PAGE_NEEDS = "困りごと"
 AUDIT_ACTIONS.update({"drill.start": "訓練を開始", "drill.plan": "訓練を予定", "drill.cancel": "訓練の予定を取りやめ",
                       "drill.end": "訓練を終了", "safety.assign": "訪問を依頼", "safety.visit": "訪問の結果"})
+SAFETY_MAP_POPUP_NEEDS = "\n困りごと：{needs}"
+SAFETY_ASSIGN_OPTION = "{name}（{n}件担当）"
+SAFETY_ASSIGN_PICK = "頼む方を選ぶ"

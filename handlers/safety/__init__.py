@@ -13,4 +13,4 @@ priorities, limits and facts the cards are made of; drill.py: drills (訓練, is
 responders.py: who goes to a household (訪問の割り当て) and their report back.
 """
 # registered with the router on import, like the modules handlers/chat.py imports
-from handlers.safety import drill  # noqa: F401,E402
+from handlers.safety import drill, responders  # noqa: F401,E402
