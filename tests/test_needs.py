@@ -40,7 +40,7 @@ def test_needs_show_on_the_live_page_and_the_map(app, line, demo, db, fake, k, c
     sign_in(client, line, CHAIR)
     page = client.get("/admin/safety/").get_data(as_text=True)
     assert texts.SAFETY_MAP_POPUP_NEEDS.format(needs="食料・水").strip() in page
-    section = page.split('id="assign-table"')[1].split("</table>")[0]
+    section = page.split('id="assign-table"')[1].split("</ul>")[0]
     assert "伊藤 美咲様" in section  # a household with needs waits for someone, answered or not
     markers = json.loads(re.search(r"data-markers='([^']*)'", page).group(1).replace("&#34;", '"')
                          .replace("&#39;", "'").replace("&amp;", "&"))

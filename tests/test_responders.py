@@ -16,11 +16,11 @@ from safety_kit import BOSAI, CHAIR, ITO, LEADER2, NAKAMURA, SATO, check_of, clo
 
 
 def section(page: str) -> str:
-    return page.split('id="assign-table"')[1].split("</table>")[0]
+    return page.split('id="assign-table"')[1].split("</ul>")[0]
 
 
 def rows_of(page: str) -> list[str]:
-    return section(page).split("<tbody>")[1].split("<tr ")[1:]
+    return section(page).split("<li ")[1:]
 
 
 def signed_in(app, line, who=CHAIR):
