@@ -259,3 +259,22 @@ def test_reask_of_a_drill_is_marked(line, demo, db, fake, k, clock):
     drain(db, k.line)
     again = [m for q in pushes(fake, before) for m in q.body["messages"]]
     assert again and all(m["altText"].startswith("【訓練】【安否確認・再送】") for m in again)
+
+
+def test_a_jma_telegram_during_a_drill_starts_the_real_disaster_mode(line, demo, db, fake, k, clock):
+    from handlers.jma import trigger
+    from jma_kit import QUAKE, demo_rule, sample
+    from models import utcnow
+
+    demo_rule(db, mode="auto")
+    start_drill(line)
+    with db.session() as s:
+        assert trigger.process(s, sample(QUAKE), "urn:drill", utcnow()).starts == 1
+    with db.session() as s:
+        rows = s.scalars(select(Disaster).order_by(Disaster.id)).all()
+        assert [(r.drill, r.ended_at is not None) for r in rows] == [(True, True), (False, False)]
+    drain(db, k.line)
+    real = check_of(fake, SATO)
+    assert not real["altText"].startswith(texts.DRILL_MARK)
+    ended = [m for q in pushes(fake) for m in q.body["messages"] if texts.DRILL_ENDED_FOR_DISASTER in all_text([m])]
+    assert ended  # the officers hear why the drill stopped
