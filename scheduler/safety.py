@@ -81,9 +81,10 @@ def purge_locations(k: Runtime) -> int:
             n = s.execute(delete(SafetyLocation).where(SafetyLocation.disaster_id == d.id)).rowcount
             photos = s.execute(delete(SafetyPhoto).where(SafetyPhoto.disaster_id == d.id)).rowcount
             # rescue alerts carried a map link: they go with the locations
-            s.execute(delete(OutboxMessage).where(OutboxMessage.association_id == d.association_id,
-                                                  OutboxMessage.purpose.like("rescue:%"),
-                                                  OutboxMessage.status.in_(("sent", "failed"))))
+            for kind in ("rescue:%", "visit-ask:%"):  # the visit cards (issue 14) carried one too
+                s.execute(delete(OutboxMessage).where(OutboxMessage.association_id == d.association_id,
+                                                      OutboxMessage.purpose.like(kind),
+                                                      OutboxMessage.status.in_(("sent", "failed"))))
             d.purged_at = now
             total += n
             log.info("disaster %s: purged %d location(s) and %d photo(s) after the retention period", d.id, n, photos)

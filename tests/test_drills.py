@@ -278,3 +278,22 @@ def test_a_jma_telegram_during_a_drill_starts_the_real_disaster_mode(line, demo,
     assert not real["altText"].startswith(texts.DRILL_MARK)
     ended = [m for q in pushes(fake) for m in q.body["messages"] if texts.DRILL_ENDED_FOR_DISASTER in all_text([m])]
     assert ended  # the officers hear why the drill stopped
+
+
+def test_the_live_page_of_a_drill_says_so_and_links_its_report(app, line, demo, db, fake, k, clock):
+    start_drill(line)
+    d = the_disaster(db)
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    page = client.get("/admin/safety/").get_data(as_text=True)
+    assert "<h1>" + texts.DRILL_MARK in page and f'href="/admin/drills/{d.id}"' in page
+    listing = client.get("/admin/drills/").get_data(as_text=True)
+    assert texts.DRILL_PAGE_RUNNING in listing
+
+
+def test_a_planned_drill_is_on_the_drills_page(app, line, demo, db, fake, k, clock):
+    start_drill(line, when="2026-11-23T09:00")
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    plans = client.get("/admin/drills/").get_data(as_text=True).split('id="drill-plans"')[1].split("</section>")[0]
+    assert "11月23日 9:00" in plans

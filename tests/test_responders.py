@@ -172,3 +172,22 @@ def test_in_a_drill_the_visit_card_is_marked(app, line, demo, db, fake, k, clock
     drain(db, k.line)
     (card,) = visit_cards(fake, LEADER2)
     assert card["altText"].startswith("【訓練】【訪問のお願い】")
+
+
+def test_visit_cards_go_with_the_locations_after_the_retention(app, line, demo, db, fake, k, clock):
+    import datetime as dt
+
+    from scheduler.safety import purge_locations
+
+    start(line)
+    line.location(NAKAMURA, 35.6831, 139.7703)
+    client = signed_in(app, line)
+    send(client, "中村 幸子", db, LEADER2)
+    drain(db, k.line)
+    line.tap(BOSAI, line.text(BOSAI, texts.CMD_DISASTER_END), texts.DISASTER_END_YES)
+    clock.shift(dt.timedelta(days=k.settings.location_retention_days, minutes=1))
+    purge_locations(k)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.purpose.like("visit-ask:%"))) == 0
+        assert s.scalar(select(func.count()).select_from(SafetyAssignment)) == 1  # who went stays (no location)
