@@ -297,3 +297,11 @@ def test_a_planned_drill_is_on_the_drills_page(app, line, demo, db, fake, k, clo
     sign_in(client, line, CHAIR)
     plans = client.get("/admin/drills/").get_data(as_text=True).split('id="drill-plans"')[1].split("</section>")[0]
     assert "11月23日 9:00" in plans
+
+
+def test_the_home_page_says_a_drill_is_a_drill(app, line, demo, db, fake, k, clock):
+    start_drill(line)
+    client = app.test_client()
+    sign_in(client, line, CHAIR)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert texts.ADMIN_DISASTER_NOW.format(kind=texts.DRILL_MARK + "地震") in home
