@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot.web import admin, admin_events, archive, auth, pages, safety_page  # noqa: F401 - pages register on auth.bp
     from bot.web import audit_page, paper, people, roster  # noqa: F401 - the dashboard (issue 12), on auth.bp
     from bot.web import jma_page  # noqa: F401 - 自動開始 (issue 14), on auth.bp
+    from bot.web import drills_page  # noqa: F401 - 訓練の記録 (issue 14), on auth.bp
     from bot.web import inquiries_page  # noqa: F401 - 問い合わせ (issue 13), on auth.bp
     from bot.web import city, city_auth, errors  # noqa: F401 - the city staff's pages register on city_auth.bp
     from bot.web import city_registry, registry as registry_pages  # noqa: F401 - the registry's pages (auth.bp, city_auth.bp)

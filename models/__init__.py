@@ -26,6 +26,8 @@ from .reports import Report, ReportFollower, ReportPhoto, ReportUpdate
 from .outage import LineOutage
 from .inquiries import Inquiry, InquiryAnswer
 from .mimamori import MimamoriCheck, MimamoriEnrolment, MimamoriWatcher  # noqa: F401 (issue 17)
+from .safety import SafetyAssignment
+from .drills import DrillPlan
 from .richmenus import RichMenu
 from .sendable import Sendable, SendState
 from .tenancy import Channel, ChannelRef, CityStaff, Municipality
@@ -35,6 +37,7 @@ __all__ = [
     "Report", "ReportFollower", "ReportPhoto", "ReportUpdate",
     "LineOutage",
     "Inquiry", "InquiryAnswer",
+    "SafetyAssignment", "DrillPlan",
     "RichMenu",
     "Association", "Attachment", "AuditLog", "BOARD_ROLES", "Base", "Block", "Circular", "CircularState", "Correction",
     "Channel", "ChannelRef", "CityNotice", "CityStaff", "Database", "Delivery", "DeliveryHistory", "DialogState", "Disaster", "Event", "EventState", "Household", "JoinAttempt",

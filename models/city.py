@@ -128,7 +128,8 @@ def city_figures(session: Session, municipality_id: int, now: dt.datetime,
     circulars = _rates(session, ids, Circular, since)
     notices = _rates(session, ids, CityNotice, since)
     disasters = dict(session.execute(select(Disaster.association_id, Disaster.kind)
-                                     .where(Disaster.association_id.in_(ids), Disaster.ended_at.is_(None))).all())
+                                     .where(Disaster.association_id.in_(ids), Disaster.ended_at.is_(None),
+                                            Disaster.drill.is_(False))).all())  # a drill is not a disaster
     return [AssociationFigures(a.id, a.name, a.district, a.id in own, bool(a.shares_with_city),
                                households.get(a.id, 0), registered.get(a.id, 0), circulars.get(a.id, Rate()),
                                notices.get(a.id, Rate()), disasters.get(a.id)) for a in assocs]

@@ -11,7 +11,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, select, text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, association_fk, created, intpk
@@ -41,6 +54,8 @@ class Disaster(Base):
     purged_at: Mapped[Optional[dt.datetime]]
     # when the still-silent households went to their block leaders after the last re-ask
     visits_sent_at: Mapped[Optional[dt.datetime]]
+    # a drill (訓練, models/drills.py): the same safety check, marked 【訓練】, its figures kept apart
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SafetyAsk(Base):
@@ -95,6 +110,32 @@ class SafetyPhoto(Base):
     at: Mapped[created]
 
 
+NEEDS = ("food", "medicine", "mobility", "power", "contact")  # 食料・水, 薬, 移動の手助け, 停電, 連絡がほしい
+OUTCOMES = ("safe", "injured", "rescue", "absent")  # a responder's report: 訪問しました・無事 … 不在
+
+
+class SafetyAssignment(Base):
+    """Who goes: an officer or block leader sends a member (usually the 班長 or a neighbour) to a
+    household; the responder reports back with buttons (the household's report, 代理)."""
+
+    __tablename__ = "safety_assignments"
+    id: Mapped[intpk]
+    association_id: Mapped[int] = association_fk()
+    disaster_id: Mapped[int] = mapped_column(ForeignKey("disasters.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    responder_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    assigned_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    assigned_at: Mapped[created]
+    outcome: Mapped[Optional[str]] = mapped_column(String(10))  # OUTCOMES, once reported
+    reported_at: Mapped[Optional[dt.datetime]]
+
+
+def needs_of(data: dict[str, Any] | None) -> list[str]:
+    """The household's needs (answer_data["needs"]) in NEEDS order."""
+    got = (data or {}).get("needs")
+    return [n for n in NEEDS if isinstance(got, list) and n in got]
+
+
 def may_see_safety(member: Member | None) -> bool:
     """Who may open the live safety page (/admin/safety/) — and so gets its link in 「安否状況」:
     every active officer; a block leader only with a 班 (locations: see bot/web/safety_page.py)."""
@@ -145,6 +186,12 @@ def without_notes_of(data: dict[str, Any] | None, member_id: int) -> tuple[dict[
 def active_disaster(session: Session, association_id: int) -> Disaster | None:
     return session.scalar(select(Disaster).where(Disaster.association_id == association_id,
                                                  Disaster.ended_at.is_(None)))
+
+
+def active_real(session: Session, association_id: int) -> Disaster | None:
+    """The active disaster mode unless it is a drill (a real start ends a drill: start_disaster)."""
+    d = active_disaster(session, association_id)
+    return d if d is not None and not d.drill else None
 
 
 def latest_location(session: Session, delivery_id: int) -> SafetyLocation | None:

@@ -38,6 +38,7 @@ def add_jobs(sched: BaseScheduler, k: Runtime) -> BaseScheduler:
     sched.add_job(_guarded(jobs.sweep_inbox, k), "interval", seconds=20, id="sweep", **common)
     sched.add_job(_guarded(jobs.send_reminders, k), "interval", seconds=60, id="reminders", **common)
     sched.add_job(_guarded(safety.reask, k), "interval", seconds=60, id="safety-reask", **common)
+    sched.add_job(_guarded(safety.start_planned_drills, k), "interval", seconds=30, id="drills", **common)
     sched.add_job(_guarded(safety.fetch_photos, k), "interval", seconds=3, id="safety-photos", **common)
     sched.add_job(_guarded(reports.fetch_photos, k), "interval", seconds=3, id="report-photos", **common)
     sched.add_job(_guarded(reports.purge_drafts, k), "interval", minutes=30, id="report-drafts", **common)

@@ -9,8 +9,9 @@ import logging
 from sqlalchemy import delete, func, or_, select, update
 
 from handlers.messages import builders as msg, texts
-from handlers.safety.common import DISASTER, MAX_PHOTO, check_card
+from handlers.safety.common import DISASTER, MAX_PHOTO, STARTERS, check_card
 from handlers.safety.report import photo_arrived
+from handlers.safety.start import start_disaster
 from handlers.safety.visits import send_visit_lists
 from models import (
     Disaster,
@@ -23,8 +24,10 @@ from models import (
     SafetyPhoto,
     utcnow,
 )
+from models.audit import record
+from models.drills import DrillPlan
 from models.messaging import enqueue
-from models.safety import silent_households
+from models.safety import active_disaster, silent_households
 from models.tenancy import channel_id_for
 from scheduler.runtime import Runtime
 
@@ -78,9 +81,10 @@ def purge_locations(k: Runtime) -> int:
             n = s.execute(delete(SafetyLocation).where(SafetyLocation.disaster_id == d.id)).rowcount
             photos = s.execute(delete(SafetyPhoto).where(SafetyPhoto.disaster_id == d.id)).rowcount
             # rescue alerts carried a map link: they go with the locations
-            s.execute(delete(OutboxMessage).where(OutboxMessage.association_id == d.association_id,
-                                                  OutboxMessage.purpose.like("rescue:%"),
-                                                  OutboxMessage.status.in_(("sent", "failed"))))
+            for kind in ("rescue:%", "visit-ask:%"):  # the visit cards (issue 14) carried one too
+                s.execute(delete(OutboxMessage).where(OutboxMessage.association_id == d.association_id,
+                                                      OutboxMessage.purpose.like(kind),
+                                                      OutboxMessage.status.in_(("sent", "failed"))))
             d.purged_at = now
             total += n
             log.info("disaster %s: purged %d location(s) and %d photo(s) after the retention period", d.id, n, photos)
@@ -137,3 +141,36 @@ def fetch_photos(k: Runtime) -> int:
             else:
                 p.next_try_at = utcnow() + dt.timedelta(seconds=2 * p.attempts)  # the next tick or two
     return stored
+
+
+def start_planned_drills(k: Runtime) -> int:
+    """Unannounced drills (訓練) whose time has come start, each once (the plan is claimed in the
+    same transaction); one that finds disaster mode active is skipped. The chair and 防災担当 are
+    told either way. Returns the drills started."""
+    now = utcnow()
+    started = 0
+    with k.db.session() as s:
+        due = s.scalars(select(DrillPlan).where(DrillPlan.state == "planned", DrillPlan.start_at <= now)
+                        .order_by(DrillPlan.start_at, DrillPlan.id).with_for_update()).all()
+        for plan in due:
+            kind = texts.DISASTER_KINDS.get(plan.kind, plan.kind)
+            told = s.scalars(select(Member.line_user_id).where(
+                Member.association_id == plan.association_id, Member.status == MemberStatus.active,
+                Member.line_user_id.is_not(None),
+                or_(Member.role.in_(STARTERS), Member.id == (plan.created_by_id or -1))).order_by(Member.id)).all()
+            if active_disaster(s, plan.association_id) is not None:
+                plan.state = "skipped"
+                enqueue(s, plan.association_id, list(told), [msg.text(texts.DRILL_PLAN_SKIPPED.format(kind=kind))],
+                        f"drill-skipped:{plan.id}", priority=DISASTER, now=now)
+                log.info("drill plan %s skipped: disaster mode is active", plan.id)
+                continue
+            d, recipients = start_disaster(s, plan.association_id, plan.kind, plan.message, plan.created_by_id, now,
+                                           drill=True)
+            plan.state, plan.disaster_id = "started", d.id
+            record(s, plan.association_id, None, "drill.start", f"disaster:{d.id}", at=now, plan=plan.id,
+                   recipients=recipients)
+            enqueue(s, plan.association_id, list(told), [msg.text(texts.DRILL_PLAN_STARTED.format(kind=kind))],
+                    f"drill-started:{plan.id}", priority=DISASTER, now=now)
+            started += 1
+            log.info("drill plan %s started as disaster %s", plan.id, d.id)
+    return started

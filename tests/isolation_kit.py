@@ -26,6 +26,7 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models import DrillPlan, SafetyAssignment
 from models import (
     Association,
     Attachment,
@@ -127,6 +128,9 @@ class Side:
     mimamori: int = 0  # 見守り (issue 17): resident2's enrolment (班長 on the ladder), with a family watcher
     mimamori_watcher: int = 0
     mimamori_check: int = 0  # today's check, escalated to the family
+    drill: int = 0  # an ended drill (訓練, issue 14) of this side
+    drill_plan: int = 0  # an unannounced drill planned for tomorrow
+    assignment: int = 0  # (disaster) the 班長 sent to the resident's household
 
     def user(self, who: str) -> str:
         return self.users[who]
@@ -214,6 +218,15 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
     s.flush()
     side.circular_draft, side.event, side.event_draft = draft.id, ev.id, ev_draft.id
 
+    drill = Disaster(association_id=assoc.id, kind="quake", message="", started_by_id=members["bosai"].id,
+                     started_at=now - dt.timedelta(days=30), ended_at=now - dt.timedelta(days=30), drill=True)
+    s.add(drill)
+    s.flush()
+    plan = DrillPlan(association_id=assoc.id, kind="quake", message="", start_at=now + dt.timedelta(days=1),
+                     created_by_id=members["bosai"].id, created_at=now)
+    s.add(plan)
+    s.flush()
+    side.drill, side.drill_plan = drill.id, plan.id
     if disaster:  # disaster mode, as its start writes it: receipts of every household, round 0
         d = Disaster(association_id=assoc.id, kind="quake", message="", started_by_id=members["bosai"].id,
                      started_at=now)
@@ -236,6 +249,12 @@ def _side(s: Session, key: str, now: dt.datetime, channel: bool, disaster: bool,
         s.add(photo)
         s.flush()
         side.photo = photo.id
+        # who goes (issue 14): the 班長 was sent to the resident's household
+        visit = SafetyAssignment(association_id=assoc.id, disaster_id=d.id, delivery_id=mine.id,
+                                 responder_id=members["leader"].id, assigned_by_id=members["chair"].id, assigned_at=now)
+        s.add(visit)
+        s.flush()
+        side.assignment = visit.id
 
 
     # a 問い合わせ of the resident, with its photo (handlers/inquiries)

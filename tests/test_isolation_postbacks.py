@@ -144,6 +144,15 @@ CASES = [
     Case("dm_set", "dm_set", lambda w: {"f": "kind", "v": "quake", "d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
     Case("dm_send", "dm_send", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
     Case("dm_cancel", "dm_cancel", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    # drills (訓練, issue 14): the same, and B's planned drill is not A's to call off
+    Case("dr_set", "dr_set", lambda w: {"f": "kind", "v": "quake", "d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    Case("dr_send", "dr_send", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    Case("dr_cancel", "dr_cancel", lambda w: {"d": w.b.disaster}, texts.STALE_BUTTON, STARTING),
+    # needs and who goes (issue 14): B's disaster, B's assignment (its responder is B's 班長)
+    Case("sf_need", "sf_need", lambda w: {"d": w.b.disaster, "k": "medicine"}, texts.SAFETY_CLOSED, ("chair",)),
+    Case("sfr", "sfr", lambda w: {"i": w.b.assignment, "o": "safe"}, texts.STALE_BUTTON, BOARD),
+    Case("sfr rescue", "sfr", lambda w: {"i": w.b.assignment, "o": "rescue"}, texts.STALE_BUTTON, ("leader",)),
+    Case("dr_plan_no", "dr_plan_no", lambda w: {"p": w.b.drill_plan}, texts.STALE_BUTTON, STARTING),
     # 市からのお知らせ: B's chair's notice is not A's to read; a notice draft is only city staff's
     Case("nread", "nread", lambda w: {"n": w.b.notice}, texts.NOTICE_NOT_FOR_YOU, ("chair",)),
     Case("nfull", "nfull", lambda w: {"n": w.b.notice}, texts.NOTICE_NOT_FOR_YOU, ("chair",)),

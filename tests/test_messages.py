@@ -222,6 +222,23 @@ EXTRA_CASES = {
     "block_toggles": lambda: msg.text("班", pickers.block_toggles(BLOCKS, {1, 3}, 0, lambda b, o: f"a=t&b={b.id}&o={o}",
                                                                lambda o: f"a=page&o={o}", "a=done")[0]),
 }
+# handlers/messages/drills.py (issue 14): the 【訓練】 mark on every kind of message, 困りごと, the responder's card
+from handlers.messages import drills as drill_msgs  # noqa: E402
+
+
+def _marked_drill() -> list[dict]:
+    return drill_msgs.mark_drill([msg.text("あ" * 5000), cards.check_card(123456, "quake", "避" * 500),
+                                  msg.card(LONG, "本文", [msg.postback(LONG, "a=1")])])
+
+
+EXTRA_CASES.update({
+    "mark_drill": _marked_drill,
+    "need_recorded": lambda: drill_msgs.need_recorded(
+        list(texts.SAFETY_NEEDS), drill_msgs.need_actions(2**31 - 1) + [msg.location(), msg.say(texts.CANCEL)]),
+    "responder_card": lambda: drill_msgs.responder_card(2**31 - 1, "班" * 40, "世" * 60, texts.SAFETY_LABELS["rescue"],
+                                                        list(texts.SAFETY_NEEDS), "住" * 200, (35.681236, 139.767125)),
+    "responder_card_short": lambda: drill_msgs.responder_card(1, "1班", "渡辺", texts.SAFETY_SILENT, [], None, None),
+})
 ALL_CASES = {**CASES, **EXTRA_CASES}
 
 

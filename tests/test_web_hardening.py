@@ -238,7 +238,7 @@ def test_live_page_and_csv_take_the_same_few_queries_at_30_and_300_households(ap
         assert all(r[11] == f"東町{int(r[1].split()[1])}" for r in located)  # each with its own latest location
         measured[n] = (page_queries, csv_queries)
     assert measured[30] == measured[300], measured
-    assert measured[300][0] <= 9 and measured[300][1] <= 7, measured
+    assert measured[300][0] <= 10 and measured[300][1] <= 7, measured  # +1: who goes (訪問の割り当て, issue 14)
 
 
 def test_big_associations_are_paged_and_the_map_shows_every_location(app, k, db, monkeypatch):
@@ -264,7 +264,7 @@ def test_big_associations_are_paged_and_the_map_shows_every_location(app, k, db,
     for p in (1, 2, 3):
         seen |= set(re.findall(r"<td>(世帯 \d{3})様", c.get(f"/admin/safety/?p={p}").get_data(as_text=True)))
     assert seen == set(names)  # every household on exactly one of the pages
-    assert first_queries == third_queries <= 10
+    assert first_queries == third_queries <= 11  # +1: who goes (訪問の割り当て, issue 14)
     for bad in ("4", "0", "abc", "99999999999999999999", "-1"):
         assert c.get(f"/admin/safety/?p={bad}").status_code == 404, bad
 

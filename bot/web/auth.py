@@ -130,7 +130,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
                         "role": texts.ROLE_LABELS.get(member.role, ""), "block": block.name if block else "",
                         # the navigation bar: 安否状況 for whoever may open the live page
                         "safety": may_see_safety(member),
-                        "disaster": texts.DISASTER_KINDS.get(disaster.kind, "") if disaster else None,
+                        "disaster": ((texts.DRILL_MARK if disaster.drill else "")  # a drill says so (issue 14)
+                                     + texts.DISASTER_KINDS.get(disaster.kind, "")) if disaster else None,
                         "nav": items_for(member, disaster is not None)}
             return view(*args, **kwargs)
 

@@ -71,6 +71,7 @@ NAV: tuple[Item, ...] = (
     Item("admin.audit", texts.NAV_AUDIT, ("admin.audit",), who=board),
     Item("admin.jma_rule", texts.NAV_JMA, ("admin.jma_rule",), who=starters),
     Item("safety_page.page", texts.NAV_SAFETY, ("safety_page.",), who=may_see_safety, alert_in_disaster=True),
+    Item("admin.drills", texts.NAV_DRILLS, ("admin.drill",), who=may_see_safety),
     Item("admin.shelter", texts.NAV_SHELTER, ("admin.shelter",)),
     Item("admin.reports", texts.NAV_REPORTS, ("admin.report",)),
     Item("admin.mimamori", texts.NAV_MIMAMORI, ("admin.mimamori",), who=watchers),  # 見守り (issue 17)

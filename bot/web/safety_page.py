@@ -20,8 +20,8 @@ import json
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
-from sqlalchemy import Float, String, cast, false, literal, null, select, union_all
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import Float, Integer, String, cast, false, literal, null, select, union_all
 
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
@@ -29,7 +29,13 @@ from bot.web.csrf import protect_posts
 from bot.web.csv_safe import csv_cell
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, DeliveryHistory, Disaster, Member, Role, SafetyLocation, SafetyPhoto
+from handlers.messages.drills import needs_text
+from handlers.safety.responders import assign, open_assignments
+from models import Block, Delivery, DeliveryHistory, Disaster, Member, MemberStatus, Role, SafetyLocation, SafetyPhoto
+from models.base import UTCDateTime
+from models.safety import SafetyAssignment, needs_of
+from handlers.safety.common import STARTERS
+from models import utcnow
 from models.outage import since_for
 from models.safety import active_disaster, may_see_safety, notes_of
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
@@ -147,7 +153,7 @@ def _history(rows: list[SafetyRow], tz: ZoneInfo) -> dict[int, list[str]]:
 
 def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = None) -> dict:
     """What the page and the CSV show of a row (plain values: also the input of the ETag)."""
-    return {"photos": (photos or {}).get(r.delivery_id, []),
+    return {"photos": (photos or {}).get(r.delivery_id, []), "delivery": r.delivery_id,
         "block": r.block, "household": r.household, "support": r.needs_support, "paper": not r.on_line,
         "status": r.answer, "label": texts.SAFETY_LABELS.get(r.answer or "", texts.SAFETY_SILENT),
         "people": r.data.get("people") or "", "comment": r.data.get("comment") or "",
@@ -155,6 +161,7 @@ def _shown(r: SafetyRow, tz: ZoneInfo, photos: dict[int, list[int]] | None = Non
         "at": dates.numeric_short(r.answered_at, tz),
         "lat": r.latitude, "lng": r.longitude, "address": r.address,
         "colour": COLOURS.get(r.answer, COLOURS[None]),
+        "needs": needs_text(needs_of(r.data)),
     }
 
 
@@ -162,7 +169,9 @@ def popup(r: dict) -> str:
     """The map marker's text (the script shows it as text: comments come from residents)."""
     return texts.SAFETY_MAP_POPUP.format(block=r["block"], household=texts.HOUSEHOLD_NAME.format(name=r["household"]),
                                          label=r["label"]) + (
-        texts.SAFETY_MAP_POPUP_COMMENT.format(comment=r["comment"]) if r["comment"] else "")
+        texts.SAFETY_MAP_POPUP_COMMENT.format(comment=r["comment"]) if r["comment"] else "") + (
+        texts.SAFETY_MAP_POPUP_NEEDS.format(needs=r["needs"]) if r.get("needs") else "") + (
+        "".join("\n" + line for line in r.get("visits", [])))
 
 
 def _counts(d: Disaster) -> tuple[dict[str, int], int]:
@@ -234,11 +243,20 @@ def page():
         markers = [r for r in rows if r["lat"] is not None]
     else:  # the map shows every located household, not only this page's
         markers = [_shown(r, tz) for r in located_rows(g.db, d.id, g.block_id)]
+    visits = _visits(d, raw, tz) if d.ended_at is None else {"rows": [], "by": {}}
+    done = ""
+    if request.args.get("assigned", "").isdigit() and len(request.args["assigned"]) < 10:  # after [頼む]
+        a = g.db.get(SafetyAssignment, int(request.args["assigned"]))
+        if a is not None and a.association_id == g.member.association_id and a.responder_id:
+            done = texts.SAFETY_ASSIGN_DONE.format(name=g.db.get(Member, a.responder_id).name or "")
+    for m in markers:  # who goes, on the map too
+        m["visits"] = visits["by"].get(m.get("delivery"), [])
     markers = [{**m, "popup": popup(m)} for m in markers]
     refresh = REFRESH_SECONDS if d.ended_at is None else None
     line_down = texts.LINE_DOWN_BANNER.format(since=dates.short(down, kairan().settings.timezone)) if down else ""
     view = {"d": [d.id, d.kind, str(d.ended_at)], "counts": counts, "rows": rows, "markers": markers,
-            "located": located, "page": page_no, "total": total, "refresh": refresh, "line_down": line_down}
+            "located": located, "page": page_no, "total": total, "refresh": refresh, "line_down": line_down,
+            "visits": visits["rows"], "drill": bool(d.drill), "done": done}
     etag = etag_of(view)
     if etag in request.if_none_match:
         resp = Response(status=304)
@@ -255,7 +273,8 @@ def page():
     resp = Response(render_template(
         "admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
         markers=json.dumps(markers, ensure_ascii=False), show_map=located, pages=pages, etag=etag,
-        tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down), mimetype="text/html")
+        tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down, visits=visits["rows"],
+        drill=bool(d.drill), done=done), mimetype="text/html")
     resp.set_etag(etag)
     return resp
 
@@ -295,3 +314,96 @@ def export() -> Response:
         w.writerow([csv_cell(v) for v in row])  # residents' words never run as Excel formulas
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=anpi-{d.id}.csv"})
+
+
+# --- who goes (訪問の割り当て, issue 14) --------------------------------------------------------
+ASSIGN_SHOWN = 300  # households in the section (the page's rows: rescue and 要支援 come first)
+
+
+def _visits(d: Disaster, raw: list[SafetyRow], tz: ZoneInfo) -> dict:
+    """The page's households that need someone at the door — rescue requests, silent households,
+    those with 困りごと — unassigned rescue requests first, 要支援 first within each; each with who
+    is on the way (or reported), the 班長 to ask in one tap and the other members to pick. Two
+    queries (the assignments, the members), whatever the number of rows."""
+    need = [r for r in raw if r.answer in (None, "rescue") or needs_of(r.data)]
+    if not need:
+        return {"rows": [], "by": {}}
+    ids = [r.delivery_id for r in need]
+    # one statement: the disaster's assignments (with the responders' names) and the members who
+    # may be sent (on LINE, with the 班 they live in or lead), as one UNION ALL
+    both = g.db.execute(union_all(
+        select(literal("a").label("k"), SafetyAssignment.delivery_id.label("did"), SafetyAssignment.responder_id,
+               Member.name, cast(null(), String).label("role"), cast(null(), String).label("block"),
+               SafetyAssignment.assigned_at, SafetyAssignment.outcome, SafetyAssignment.reported_at, SafetyAssignment.id)
+        .outerjoin(Member, Member.id == SafetyAssignment.responder_id)
+        .where(SafetyAssignment.disaster_id == d.id),
+        select(literal("p"), cast(null(), Integer), Member.id, Member.name, cast(Member.role, String), Block.name,
+               cast(null(), UTCDateTime), cast(null(), String), cast(null(), UTCDateTime), Member.id)
+        .outerjoin(Block, Block.id == Member.block_id)
+        .where(Member.association_id == g.member.association_id, Member.status == MemberStatus.active,
+               Member.line_user_id.is_not(None)))).all()
+    found = sorted((tuple(x[1:4]) + tuple(x[6:9]) + (x[9],) for x in both if x[0] == "a"), key=lambda x: x[-1])
+    found = [x[:-1] for x in found]
+    people = sorted(((x[2], x[3], x[4], x[5]) for x in both if x[0] == "p"), key=lambda x: x[0])
+    led: dict[str, list[int]] = {}
+    for mid, name, role, block in people:
+        if role == Role.block_leader.name and block is not None:
+            led.setdefault(block, []).append(mid)
+    load = {}
+    by: dict[int, list[str]] = {}
+    assigned: dict[int, list] = {}
+    for did, rid, name, at, outcome, reported in found:
+        if outcome is None and rid is not None:
+            load[rid] = load.get(rid, 0) + 1
+        if did in ids:
+            assigned.setdefault(did, []).append((rid, name, at, outcome, reported))
+    for did, items in assigned.items():
+        by[did] = [texts.SAFETY_ASSIGN_RESULT.format(outcome=texts.RESPONDER_OUTCOMES[o], at=dates.numeric_short(rep, tz))
+                   if o else texts.SAFETY_ASSIGNED.format(name=n or "", at=dates.numeric_short(at, tz))
+                   for _, n, at, o, rep in items]
+    names = {mid: name for mid, name, *_ in people}
+    rows = []
+    for i, r in enumerate(need[:ASSIGN_SHOWN]):
+        on_way = [x for x in assigned.get(r.delivery_id, []) if x[3] is None]
+        leaders = [m for m in led.get(r.block, []) if m not in {x[0] for x in on_way}]
+        same = [(mid, name) for mid, name, role, block in people
+                if block == r.block or role in {x.name for x in STARTERS}]
+        rows.append({"delivery": r.delivery_id, "block": r.block, "household": r.household, "support": r.needs_support,
+                     "label": texts.SAFETY_LABELS.get(r.answer or "", texts.SAFETY_SILENT), "rescue": r.answer == "rescue",
+                     "needs": needs_text(needs_of(r.data)), "visits": by.get(r.delivery_id, []),
+                     "open": bool(on_way),
+                     "leaders": [(m, names.get(m) or "") for m in leaders],
+                     "others": [(m, texts.SAFETY_ASSIGN_OPTION.format(name=name or "", n=load[m]) if load.get(m)
+                                 else name or "") for m, name in same], "order": i})
+    rows.sort(key=lambda x: (not (x["rescue"] and not x["open"]), not x["support"], x["order"]))
+    return {"rows": rows, "by": by}
+
+
+@bp.post("/assign")
+@login_required
+@safety_access
+def assign_visit():
+    """One tap: this member goes to this household (an officer's or a block leader's own 班). A
+    household someone is already on the way to asks first (nobody is sent twice unseen)."""
+    d = active_disaster(g.db, g.member.association_id)
+    form = request.form
+    ok = lambda v: v.isascii() and v.isdigit() and len(v) < 10  # noqa: E731
+    did, mid = form.get("delivery", ""), form.get("member", "")
+    if d is None or not ok(did) or not ok(mid):
+        return not_found()
+    row = g.db.get(Delivery, int(did))
+    who = g.db.get(Member, int(mid))
+    if (row is None or row.association_id != g.member.association_id or row.disaster_id != d.id
+            or (g.block_id is not None and row.household.block_id != g.block_id)):
+        return not_found()
+    if (who is None or who.association_id != g.member.association_id or who.status != MemberStatus.active
+            or not who.line_user_id):
+        return not_found()
+    already = open_assignments(g.db, row.id)
+    if already and form.get("again") != "1":
+        names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=g.db.get(Member, a.responder_id).name or "")
+                                           for a in already if a.responder_id)
+        return render_template("admin_safety_assign.html", household=row.household.name, names=names,
+                               delivery=row.id, member=who.id, who=who.name or ""), 409
+    a = assign(g.db, d, row, who, g.member, utcnow())
+    return redirect(url_for("safety_page.page", assigned=a.id) + "#assign", 303)

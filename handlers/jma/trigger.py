@@ -22,7 +22,7 @@ from models import Association, Member, MemberStatus
 from models.audit import record
 from models.jma import JmaStart, JmaTelegram, intensity_rank, rule_for
 from models.messaging import enqueue
-from models.safety import active_disaster
+from models.safety import active_disaster, active_real
 from models.richmenus import active_member_ids, enqueue_relink
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def ask_card(start: JmaStart, what: str, minutes: int) -> dict:
 
 def do_start(session, start: JmaStart, actor_id: Optional[int], now: dt.datetime) -> bool:
     """Start the disaster mode a JmaStart stands for (once). False when one is already active."""
-    if active_disaster(session, start.association_id):
+    if active_real(session, start.association_id):  # a drill ends when a real one starts (start_disaster)
         start.state = "skipped"
         return False
     disaster, recipients = start_disaster(session, start.association_id, start.kind, start.message, actor_id, now)
@@ -160,7 +160,7 @@ def process(session, data: bytes, entry_id: str, now: dt.datetime, code: Optiona
         session.flush()
         record(session, a.id, None, "jma.match", f"jma:{row.id}", at=now, telegram=row.id, code=t.code,
                event_id=t.event_id, what=what, mode=rule.mode)
-        if active_disaster(session, a.id):
+        if active_real(session, a.id):
             start.state = "skipped"
             continue
         if rule.mode == "auto":

@@ -11,7 +11,7 @@ from handlers.framework.router import router
 from handlers.messages import builders as msg, cards, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.pickers import paged
-from handlers.safety.common import SAFETY_PAGE
+from handlers.safety.common import SAFETY_PAGE, marked
 from handlers.safety.rescue import rescue_alert
 from handlers.safety.visits import visit_label
 from models import OFFICER_ROLES, Delivery, Disaster, Household
@@ -37,7 +37,7 @@ def on_board(ctx: Ctx) -> None:
         # the live page (table and map) in one tap: the sign-in link lands there
         url = ctx.links.sign_in(ctx.session, ctx.member, ctx.now, next_path=SAFETY_PAGE)
         ctx.audit("admin.link", f"member:{ctx.member.id}", page="safety")
-    ctx.reply(*cards.board_messages(facts, d.id, url))
+    ctx.reply(*marked(d, *cards.board_messages(facts, d.id, url)))
 
 
 def proxy_target(ctx: Ctx) -> tuple[Disaster, Household] | None:

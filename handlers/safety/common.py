@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 
 from handlers.messages import cards
+from handlers.messages.drills import mark_drill
 from models import Disaster, Role
 
 log = logging.getLogger(__name__)
@@ -22,16 +23,21 @@ SAFETY_PAGE = "/admin/safety/"  # 「安否状況」 links it for whoever may op
 
 
 # --- messages (built in handlers/messages/cards.py from plain values) -------------------------
+def marked(d: Disaster | None, *messages: dict) -> list[dict]:
+    """A drill's messages carry 【訓練】 (every one of them: checks, replies, alerts, lists)."""
+    return mark_drill(messages) if d is not None and d.drill else list(messages)
+
+
 def status_actions(d: Disaster) -> list:
     return cards.status_actions(d.id)
 
 
 def check_card(d: Disaster, reask: bool = False) -> dict:
-    return cards.check_card(d.id, d.kind, d.message, reask)
+    return marked(d, cards.check_card(d.id, d.kind, d.message, reask))[0]
 
 
 def buttons_card(d: Disaster, body: str) -> dict:
-    return cards.buttons_card(d.id, d.kind, body)
+    return marked(d, cards.buttons_card(d.id, d.kind, body))[0]
 
 
 def counts_text(b) -> str:

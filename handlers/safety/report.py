@@ -33,11 +33,13 @@ from handlers.safety.common import (
     PEOPLE_CHOICES,
     SHORT_ANSWER,
     buttons_card,
+    marked,
     status_actions,
 )
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
 from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
-from models.safety import STATUSES, SUBJECT, active_disaster, add_note, most_serious
+from handlers.messages.drills import need_actions, need_recorded
+from models.safety import NEEDS, STATUSES, SUBJECT, active_disaster, add_note, most_serious, needs_of
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,11 @@ def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Deliv
 
 
 def extras_quick(d: Disaster) -> list:
+    """Location, head count, 困りごと (several may be tapped, issue 14), no comment: 12 chips."""
     return ([msg.location(texts.SAFETY_LOCATION)]
             + [msg.postback(texts.SAFETY_PEOPLE_N.format(n=n) if n < PEOPLE_CHOICES[-1]
                             else texts.SAFETY_PEOPLE_MORE.format(n=n), pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
+            + need_actions(d.id)
             + [msg.say(texts.SAFETY_NO_COMMENT)])
 
 
@@ -102,6 +106,7 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
     nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
     # (another open dialog keeps waiting)
     body = texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name)
+    body += "\n" + texts.SAFETY_NEEDS_ASK
     if ctx.member.name:  # the reporter's own name, not the representative's
         body += "\n" + texts.EV_ANSWERED_BY.format(who=texts.PERSON_NAME.format(name=ctx.member.name))
     if kept:
@@ -110,9 +115,9 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
                                                           who=texts.PERSON_NAME.format(name=who))
     recorded = msg.text(body, extras_quick(d))
     if status == "rescue":
-        ctx.reply(msg.text(texts.RESCUE_TOLD), recorded)
+        ctx.reply(*marked(d, msg.text(texts.RESCUE_TOLD), recorded))
     else:
-        ctx.reply(recorded)
+        ctx.reply(*marked(d, recorded))
     return nxt
 
 
@@ -133,7 +138,25 @@ def on_people(ctx: Ctx) -> Next:
     d, row = found
     n = max(1, min(99, ctx.num("n")))
     row.answer_data = {**(row.answer_data or {}), "people": n}
-    ctx.reply(msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d)))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_PEOPLE_RECORDED.format(n=n), extras_quick(d))))
+    return None
+
+
+def on_need(ctx: Ctx) -> Next:
+    """[食料・水] [薬] [移動の手助け] [停電] [連絡がほしい]: added to the household's needs (several
+    allowed; a second tap of the same one changes nothing). The follow-up, if open, keeps waiting."""
+    found = my_report(ctx, ctx.data.get("d"))
+    key = ctx.data.get("k")
+    if found is None or key not in NEEDS:
+        return None
+    d, row = found
+    needs = needs_of(row.answer_data)
+    if key not in needs:
+        needs = [n for n in NEEDS if n in needs + [key]]
+        row.answer_data = {**(row.answer_data or {}), "needs": needs}
+        if row.answer == "rescue":  # whoever comes to help learns it
+            rescue_update(ctx.session, ctx.settings, row, ctx.now)
+    ctx.reply(*marked(d, need_recorded(needs, extras_quick(d))))
     return None
 
 
@@ -150,7 +173,7 @@ def attach_location(ctx: Ctx) -> None:
     if row.answer == "rescue":  # officers get the map they were waiting for (coalesced)
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
     quick = extras_quick(d)[1:] if row.answer else status_actions(d)
-    ctx.reply(msg.text(texts.SAFETY_LOCATION_RECORDED, quick))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_LOCATION_RECORDED, quick)))
 
 
 @router.message("location")
@@ -180,12 +203,12 @@ def on_extra(ctx: Ctx) -> Next:
         return END
     d, row = found
     if ctx.text == texts.SAFETY_NO_COMMENT:
-        ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+        ctx.reply(*marked(d, msg.text(texts.SAFETY_COMMENT_RECORDED)))
         return END
     with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
-    ctx.reply(msg.text(texts.SAFETY_COMMENT_RECORDED))
+    ctx.reply(*marked(d, msg.text(texts.SAFETY_COMMENT_RECORDED)))
     return END
 
 
@@ -197,6 +220,7 @@ DIALOG = Dialog("safety", steps=[
 ], buttons=[
     Button("sf", take=on_status, to=("extra",), opens=True),
     Button("sf_n", take=on_people, opens=True),
+    Button("sf_need", take=on_need, opens=True),
 ])
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
 from handlers.messages import cards, texts
-from handlers.safety.common import URGENT
-from models import Delivery, Household, Member, MemberStatus, OutboxMessage, Role
+from handlers.safety.common import URGENT, marked
+from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, Role
 from models.messaging import enqueue
 from models.roster import officers_for_block
 from models.safety import latest_location
@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 def rescue_text(session: Session, delivery: Delivery, template: str) -> dict:
     h = delivery.household
     loc = latest_location(session, delivery.id)
-    return cards.rescue_text(template, h.block.name, h.name, (delivery.answer_data or {}).get("comment"),
-                             (loc.latitude, loc.longitude) if loc else None)
+    return marked(session.get(Disaster, delivery.disaster_id),  # a drill's alert says 【訓練】
+                  cards.rescue_text(template, h.block.name, h.name, (delivery.answer_data or {}).get("comment"),
+                                    (loc.latitude, loc.longitude) if loc else None))[0]
 
 
 def rescue_recipients(session: Session, association_id: int, h: Household) -> list[str]:

@@ -25,12 +25,13 @@ from handlers.framework.draft import DialogDrafts, DraftFlow, Field, Sent
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
-from handlers.safety.common import DISASTER, STARTERS, check_card, counts_text
+from handlers.safety.common import DISASTER, STARTERS, check_card, counts_text, marked
 from handlers.safety.visits import send_visit_lists
 from models import OFFICER_ROLES, Disaster, Household, Member, MemberStatus, SafetyAsk
+from models.audit import record
 from models.delivery import write_receipts
 from models.messaging import enqueue
-from models.safety import SUBJECT, active_disaster, board
+from models.safety import SUBJECT, active_disaster, active_real, board
 from models.richmenus import active_member_ids, enqueue_relink
 
 log = logging.getLogger(__name__)
@@ -65,20 +66,34 @@ STEPS = [
 ]
 
 
-def summary(ctx: Ctx, d, aud) -> str:
+def audience_counts(ctx: Ctx) -> tuple[int, int]:
+    """The households and the members on LINE a safety check goes to."""
     households = ctx.session.scalars(select(Household).where(Household.association_id == ctx.association.id)).all()
     recipients = ctx.session.scalars(select(Member.line_user_id).where(
         Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
         Member.line_user_id.is_not(None))).all()
-    return texts.DISASTER_CONFIRM.format(households=len(households), recipients=len(recipients),
+    return len(households), len(recipients)
+
+
+def summary(ctx: Ctx, d, aud) -> str:
+    households, recipients = audience_counts(ctx)
+    return texts.DISASTER_CONFIRM.format(households=households, recipients=recipients,
                                          minutes=ctx.settings.safety_reask_minutes, times=ctx.settings.safety_reask_max)
 
 
-def start_disaster(session, association_id: int, kind: str, message: str, started_by_id, now) -> tuple[Disaster, int]:
-    """Create the Disaster and fan the safety check out through the outbox (the chat's [開始する]
-    and the JMA trigger both call it). The caller checks there is no active disaster first."""
+def start_disaster(session, association_id: int, kind: str, message: str, started_by_id, now,
+                   drill: bool = False) -> tuple[Disaster, int]:
+    """Create the Disaster and fan the safety check out through the outbox (the chat's [開始する],
+    the JMA trigger and a drill, 訓練, all call it). The caller checks there is no active disaster
+    mode first; a drill still running ends here when a real one starts (a real disaster never
+    waits for a drill)."""
+    running = active_disaster(session, association_id)
+    if running is not None and running.drill and not drill:
+        finish(session, running, started_by_id, now, for_disaster=True)
+        record(session, association_id, started_by_id, "drill.end", f"disaster:{running.id}", at=now, for_disaster=True)
+        session.flush()
     disaster = Disaster(association_id=association_id, kind=kind, message=message or "",
-                        started_by_id=started_by_id, started_at=now)
+                        started_by_id=started_by_id, started_at=now, drill=drill)
     session.add(disaster)
     session.flush()
     households = session.scalars(select(Household.id).where(Household.association_id == association_id)).all()
@@ -101,7 +116,7 @@ def start_disaster(session, association_id: int, kind: str, message: str, starte
 
 
 def send(ctx: Ctx, d, aud) -> Sent | None:
-    if active_disaster(ctx.session, ctx.association.id):
+    if active_real(ctx.session, ctx.association.id):
         ctx.reply(msg.text(texts.DISASTER_ALREADY))
         return None
     disaster, recipients = start_disaster(ctx.session, ctx.association.id, d.kind, d.message or "",
@@ -121,12 +136,44 @@ FLOW = DraftFlow(
 def start(ctx: Ctx) -> None:
     if ctx.member.role not in STARTERS:
         return ctx.reply(msg.text(texts.DISASTER_ONLY_ROLES))
-    if active_disaster(ctx.session, ctx.association.id):
+    if active_real(ctx.session, ctx.association.id):  # a drill ends when the real one starts
         return ctx.reply(msg.text(texts.DISASTER_ALREADY))
     FLOW.open(ctx, FLOW.new(ctx))
 
 
 # --- end ------------------------------------------------------------------------------------
+def finish(session, d: Disaster, by_id, now: dt.datetime, *, for_disaster: bool = False, days: int = 30) -> str:
+    """End `d`: the menus go back, the other officers get the summary, every resident hears it
+    ended (not urgent; a drill's end says it was a drill). Returns the summary."""
+    d.ended_at, d.ended_by_id = now, by_id
+    d.purge_after = now + dt.timedelta(days=days)
+    aid = d.association_id
+    enqueue_relink(session, aid, active_member_ids(session, aid), now=now)  # own menus again
+    b = board(session, d)
+    summary = (texts.DRILL_SUMMARY if d.drill else texts.DISASTER_SUMMARY).format(
+        kind=texts.DISASTER_KINDS[d.kind], counts=counts_text(b), silent=len(b.silent))
+    people = session.execute(select(Member.id, Member.role, Member.line_user_id).where(
+        Member.association_id == aid, Member.status == MemberStatus.active,
+        Member.line_user_id.is_not(None), Member.id != (by_id or -1)).order_by(Member.id)).all()
+    officers = [uid for _, role, uid in people if role in OFFICER_ROLES]
+    residents = [uid for _, role, uid in people if role not in OFFICER_ROLES]
+    if for_disaster:  # the officers learn why the drill stopped; residents get the real check next
+        summary = texts.DRILL_ENDED_FOR_DISASTER + "\n" + summary
+        residents = []
+    enqueue(session, aid, officers, [msg.text(summary)], f"disaster-end:{d.id}", priority=DISASTER, now=now)
+    if residents:  # not urgent: an ordinary message (issue 10)
+        enqueue(session, aid, residents, [msg.text(texts.DRILL_END_RESIDENTS if d.drill else texts.DISASTER_END_RESIDENTS)],
+                f"disaster-end-residents:{d.id}", now=now)
+    return summary
+
+
+def ask_end(ctx: Ctx, d: Disaster) -> None:
+    ctx.reply(*marked(d, msg.card(texts.CMD_DRILL_END if d.drill else texts.CMD_DISASTER_END,
+                                  texts.DRILL_END_CONFIRM if d.drill else texts.DISASTER_END_CONFIRM,
+                                  [msg.postback(texts.DISASTER_END_YES, pb("dm_end", d=d.id)),
+                                   msg.postback(texts.WITHDRAW_NO, pb("dm_end_no"))])))
+
+
 @router.command(texts.CMD_DISASTER_END, roles=OFFICER_ROLES)
 def end(ctx: Ctx) -> None:
     if ctx.member.role not in STARTERS:
@@ -134,9 +181,7 @@ def end(ctx: Ctx) -> None:
     d = active_disaster(ctx.session, ctx.association.id)
     if d is None:
         return ctx.reply(msg.text(texts.DISASTER_NONE))
-    ctx.reply(msg.card(texts.CMD_DISASTER_END, texts.DISASTER_END_CONFIRM,
-                       [msg.postback(texts.DISASTER_END_YES, pb("dm_end", d=d.id)),
-                        msg.postback(texts.WITHDRAW_NO, pb("dm_end_no"))]))
+    ask_end(ctx, d)
 
 
 @router.postback("dm_end_no", roles=STARTERS)
@@ -149,14 +194,6 @@ def on_end(ctx: Ctx) -> None:
     d = active_disaster(ctx.session, ctx.association.id)
     if d is None or str(d.id) != ctx.data.get("d"):
         return ctx.reply(msg.text(texts.DISASTER_NONE))
-    d.ended_at, d.ended_by_id = ctx.now, ctx.member.id
-    d.purge_after = ctx.now + dt.timedelta(days=ctx.settings.location_retention_days)
-    enqueue_relink(ctx.session, d.association_id, active_member_ids(ctx.session, d.association_id))  # own menus again
-    b = board(ctx.session, d)
-    summary = texts.DISASTER_SUMMARY.format(kind=texts.DISASTER_KINDS[d.kind], counts=counts_text(b), silent=len(b.silent))
-    officers = ctx.session.scalars(select(Member.line_user_id).where(
-        Member.association_id == ctx.association.id, Member.status == MemberStatus.active,
-        Member.role.in_(OFFICER_ROLES), Member.id != ctx.member.id)).all()
-    ctx.push(officers, [msg.text(summary)], purpose=f"disaster-end:{d.id}", priority=DISASTER)
-    ctx.audit("disaster.end", f"disaster:{d.id}")
-    ctx.reply(msg.text(texts.DISASTER_ENDED + "\n" + summary))
+    summary = finish(ctx.session, d, ctx.member.id, ctx.now, days=ctx.settings.location_retention_days)
+    ctx.audit("drill.end" if d.drill else "disaster.end", f"disaster:{d.id}")
+    ctx.reply(msg.text((texts.DRILL_ENDED if d.drill else texts.DISASTER_ENDED) + "\n" + summary))

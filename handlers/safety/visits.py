@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from handlers.messages import cards
 from handlers.messages.limits import TEXT_MAX
-from handlers.safety.common import DISASTER, STARTERS
+from handlers.safety.common import DISASTER, STARTERS, marked
 from models import Delivery, Disaster, Member, MemberStatus, Role
 from models.messaging import enqueue
 
@@ -46,12 +46,13 @@ def send_visit_lists(session, d: Disaster, rows: list[Delivery], final: bool, no
         lines = cards.block_lines(rs[0].household.block.name, [visit_label(r) for r in rs], TEXT_MAX)
         if leaders.get(block_id):  # a long list: several messages (and pushes), never a name dropped
             for messages in cards.visit_lists(d.id, d.kind, final, lines):
-                written += enqueue(session, d.association_id, leaders[block_id], messages, purpose,
+                written += enqueue(session, d.association_id, leaders[block_id], marked(d, *messages), purpose,
                                    priority=DISASTER, now=now)
         else:
             unled += lines
     if unled:  # one push each (not a multicast): the same cost, and each can tap [代理で記録]
         for uid in dict.fromkeys(m.line_user_id for m in members if m.role in STARTERS):
             for messages in cards.visit_lists(d.id, d.kind, final, unled, no_leader=True):
-                written += enqueue(session, d.association_id, [uid], messages, purpose, priority=DISASTER, now=now)
+                written += enqueue(session, d.association_id, [uid], marked(d, *messages), purpose, priority=DISASTER,
+                                   now=now)
     return written
