@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 from bot.outbox import drain
 from handlers.jma import trigger
 from handlers.jma.telegrams import MAX_BYTES
+from handlers.messages import texts
 from models import AuditLog, Disaster, JmaStart, JmaTelegram, OutboxMessage, utcnow
 from scheduler import jma as jma_job
 
 from chat import all_text
 from jma_kit import FLASH, FLASH_CANCEL, QUAKE, FakeFeed, demo_rule, runtime, sample
-from safety_kit import BOSAI, CHAIR, clock  # noqa: F401
+from safety_kit import BOSAI, CHAIR, SATO, clock  # noqa: F401
 
 ACTIVE = 9  # active demo members on LINE
 
@@ -102,6 +103,13 @@ def test_cancel_ends_what_the_original_started_and_tells_the_officers(k, db, dem
     told = [r for r in fake.sends() if "取り消しました" in all_text(r.body.get("messages", []))]
     assert told and {CHAIR, BOSAI} <= {u for r in told for u in ([r.body["to"]] if isinstance(r.body["to"], str)
                                                                 else r.body["to"])}
+    # the residents, who were asked for their safety, hear that it is over (not urgent, once)
+    ended = [r for r in fake.sends() if texts.JMA_CANCEL_RESIDENTS in all_text(r.body.get("messages", []))]
+    reached = [u for r in ended for u in ([r.body["to"]] if isinstance(r.body["to"], str) else r.body["to"])]
+    assert SATO in reached and len(reached) == len(set(reached)) and not {CHAIR, BOSAI} & set(reached)
+    with db.session() as s:
+        (row,) = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("disaster-end-residents:%"))).all()
+        assert row.priority == 0
 
 
 def test_the_real_cancel_sample_withdraws_a_pending_question(k, db, demo, clock):

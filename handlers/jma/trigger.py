@@ -17,7 +17,7 @@ from handlers.jma.telegrams import NORMAL, Telegram, TelegramError, parse, tsuna
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
 from handlers.safety.common import DISASTER, STARTERS
-from handlers.safety.start import start_disaster
+from handlers.safety.start import resident_ids, start_disaster, tell_residents_end
 from models import Association, Member, MemberStatus
 from models.audit import record
 from models.jma import JmaStart, JmaTelegram, intensity_rank, rule_for
@@ -191,6 +191,7 @@ def cancel(session, t: Telegram, row: JmaTelegram, now: dt.datetime) -> int:
                 d.ended_at = now
                 d.purge_after = now + dt.timedelta(days=30)
                 enqueue_relink(session, d.association_id, active_member_ids(session, d.association_id))  # own menus again
+                tell_residents_end(session, d, resident_ids(session, d.association_id), texts.JMA_CANCEL_RESIDENTS, now)
                 done = texts.JMA_CANCEL_ENDED
         prior = start.state
         start.state = "cancelled"

@@ -1071,6 +1071,8 @@ JMA_STARTED_BY = "災害モードを開始しました。「安否状況」で�
 JMA_CANCELLED = ("気象庁が先ほどの情報（{what}）を取り消しました。{done}")
 JMA_CANCEL_ASK = "確認は取り消します。"
 JMA_CANCEL_ENDED = "自動で始めた災害モードを終了しました。"
+JMA_CANCEL_RESIDENTS = ("気象庁の情報が取り消されたため、安否確認を終了しました。\n"
+                        "ご協力ありがとうございました。")
 JMA_RULE = ("自動開始の設定\n・市町村コード: {codes}\n・地震: {quake}\n・津波: {tsunami}\n・特別警報: {special}\n"
             "・開始のしかた: {mode}")
 JMA_RULE_NONE = "自動開始は設定されていません。設定は管理者にお願いしてください（kairan jma rule）。"

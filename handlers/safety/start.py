@@ -162,9 +162,21 @@ def finish(session, d: Disaster, by_id, now: dt.datetime, *, for_disaster: bool 
         residents = []
     enqueue(session, aid, officers, [msg.text(summary)], f"disaster-end:{d.id}", priority=DISASTER, now=now)
     if residents:  # not urgent: an ordinary message (issue 10)
-        enqueue(session, aid, residents, [msg.text(texts.DRILL_END_RESIDENTS if d.drill else texts.DISASTER_END_RESIDENTS)],
-                f"disaster-end-residents:{d.id}", now=now)
+        tell_residents_end(session, d, residents, texts.DRILL_END_RESIDENTS if d.drill else texts.DISASTER_END_RESIDENTS,
+                           now)
     return summary
+
+
+def tell_residents_end(session, d: Disaster, residents: list[str], text: str, now: dt.datetime) -> None:
+    """The residents hear that the safety check is over: an ordinary push, not urgent."""
+    enqueue(session, d.association_id, residents, [msg.text(text)], f"disaster-end-residents:{d.id}", now=now)
+
+
+def resident_ids(session, association_id: int) -> list[str]:
+    """The LINE users of the association's active members who are not officers."""
+    return [uid for role, uid in session.execute(select(Member.role, Member.line_user_id).where(
+        Member.association_id == association_id, Member.status == MemberStatus.active,
+        Member.line_user_id.is_not(None)).order_by(Member.id)).all() if role not in OFFICER_ROLES]
 
 
 def ask_end(ctx: Ctx, d: Disaster) -> None:
