@@ -82,3 +82,21 @@ def test_shelter_text_or_the_polite_default(line, demo, db, fake):
         s.scalar(select(Association)).shelter_info = "避難所：東町小学校 体育館\n会長 山田 090-0000-0000\n"
     assert all_text(view(line, BOSAI, "shelter")) == (
         texts.VIEW_SHELTER_TITLE + "\n避難所：東町小学校 体育館\n会長 山田 090-0000-0000")
+
+
+def test_during_and_after_a_drill_the_views_say_it_is_a_drill(line, demo, db, fake, k, clock):
+    """A drill's answer is never shown as a real disaster's: 家族の状況 and 安否を伝える carry 【訓練】."""
+    from drills_kit import start_drill
+    family_member(db)
+    start_drill(line)
+    drain(db, k.line)
+    with replies_only(db, fake):
+        unanswered = view(line, JIRO, "family")
+    assert all_text(unanswered).startswith(texts.DRILL_MARK)
+    line.tap(JIRO, unanswered, texts.SAFETY_LABELS["safe"])
+    for v in ("family", "safety"):
+        out = view(line, SATO, v)
+        assert all_text(out[:1]).startswith(texts.DRILL_MARK), (v, all_text(out))
+    line.tap(BOSAI, line.text(BOSAI, texts.CMD_DISASTER_END), texts.DISASTER_END_YES)
+    after = all_text(view(line, SATO, "family"))
+    assert after.startswith(texts.DRILL_MARK) and texts.VIEW_FAMILY_STATUS.format(status="無事") in after

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.framework.ctx import Ctx
 from handlers.messages import builders as msg, dates, texts
 from handlers.messages.limits import TEXT_MAX
-from handlers.safety.common import check_card, status_actions
+from handlers.safety.common import check_card, marked, status_actions
 from handlers.views.common import who_answered
 from models import Delivery, Disaster
 from models.safety import SUBJECT, active_disaster
@@ -37,8 +37,8 @@ def show_safety(ctx: Ctx) -> None:
         return
     r = household_report(ctx, d)
     if r is not None and r.answer:
-        ctx.reply(msg.text(texts.VIEW_SAFETY_NOW.format(status=texts.SAFETY_LABELS[r.answer],
-                                                        who=who_answered(ctx, r), when=when(ctx, r))),
+        ctx.reply(*marked(d, msg.text(texts.VIEW_SAFETY_NOW.format(status=texts.SAFETY_LABELS[r.answer],
+                                                                   who=who_answered(ctx, r), when=when(ctx, r)))),
                   check_card(d))
     else:
         ctx.reply(check_card(d))
@@ -63,10 +63,10 @@ def show_family(ctx: Ctx) -> None:
     if d is not None:
         r = household_report(ctx, d)
         if r is None or not r.answer:
-            ctx.reply(msg.text(title + "\n" + texts.VIEW_FAMILY_UNANSWERED,
-                               status_actions(d) + [msg.location(texts.SAFETY_LOCATION)]))
+            ctx.reply(*marked(d, msg.text(title + "\n" + texts.VIEW_FAMILY_UNANSWERED,
+                                          status_actions(d) + [msg.location(texts.SAFETY_LOCATION)])))
             return
-        ctx.reply(msg.text("\n".join([title] + report_lines(ctx, r))[:TEXT_MAX]))
+        ctx.reply(*marked(d, msg.text("\n".join([title] + report_lines(ctx, r))[:TEXT_MAX])))
         return
     last = ctx.session.scalars(select(Disaster).where(Disaster.association_id == ctx.association.id)
                                .order_by(Disaster.started_at.desc(), Disaster.id.desc()).limit(1)).first()
@@ -75,7 +75,7 @@ def show_family(ctx: Ctx) -> None:
         ctx.reply(msg.text(texts.VIEW_FAMILY_NONE))
         return
     ended = texts.VIEW_FAMILY_ENDED.format(date=dates.month_day(last.started_at, ctx.settings.timezone))
-    ctx.reply(msg.text("\n".join([title] + report_lines(ctx, r) + [ended])[:TEXT_MAX]))
+    ctx.reply(*marked(last, msg.text("\n".join([title] + report_lines(ctx, r) + [ended])[:TEXT_MAX])))
 
 
 MAX_SHELTER = 2000  # what the dashboard's form takes (a LINE text holds 5,000)
