@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from bot.outbox import drain
 from handlers.messages import texts
-from models import DeliveryHistory, Household, OutboxMessage, SafetyAssignment
+from models import DeliveryHistory, DialogState, Household, OutboxMessage, SafetyAssignment, SafetyLocation
 
 from admin_kit import sign_in
 from chat import all_text
@@ -191,3 +191,38 @@ def test_visit_cards_go_with_the_locations_after_the_retention(app, line, demo, 
         assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.purpose.like("visit-ask:%"))) == 0
         assert s.scalar(select(func.count()).select_from(SafetyAssignment)) == 1  # who went stays (no location)
+
+
+def test_the_responder_puts_a_silent_household_on_the_map(app, line, demo, db, fake, k, clock):
+    """中村 幸子 (要支援) never answered and shared no place: after the 班長's visit report, the place
+    he sends from the door is the household's marker on the live map, with his report in its popup."""
+    import json
+    start(line)
+    drain(db, k.line)
+    client = signed_in(app, line)
+    page = client.get("/admin/safety/").get_data(as_text=True)
+    assert "中村 幸子" not in page.split("data-markers='")[1].split("'")[0]
+    send(client, "中村 幸子", db, LEADER2)
+    drain(db, k.line)
+    (card,) = visit_cards(fake, LEADER2)
+    thanks = line.tap(LEADER2, [card], "訪問しました・無事")
+    assert texts.RESPONDER_PLACE_ASK in all_text(thanks)
+    assert thanks[-1]["quickReply"]["items"][0]["action"] == {"type": "location", "label": texts.RESPONDER_PLACE}
+    said = line.location(LEADER2, 35.6581, 139.7017, "東京都渋谷区東1丁目")
+    assert all_text(said) == texts.RESPONDER_PLACE_RECORDED
+    expected = (delivery_id(db, "中村 幸子"), member(db, LEADER2).id)
+    with db.session() as s:
+        (loc,) = s.scalars(select(SafetyLocation)).all()
+        assert (loc.delivery_id, loc.member_id) == expected
+        assert s.scalar(select(func.count()).select_from(DialogState)) == 0  # the question is closed
+    page = client.get("/admin/safety/").get_data(as_text=True)
+    markers = json.loads(page.split("data-markers='")[1].split("'")[0].replace("&#34;", '"').replace("&#39;", "'")
+                         .replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+    (nakamura,) = [m for m in markers if "中村 幸子" in m["popup"]]
+    assert (nakamura["lat"], nakamura["lng"]) == (35.6581, 139.7017)
+    assert nakamura["popup"].startswith("2班 中村 幸子様：無事（田中 実さんが代理で記録")
+    # a second location from the 班長 afterwards is his own household's, not 中村's
+    line.location(LEADER2, 35.0, 139.0)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyLocation).where(
+            SafetyLocation.delivery_id == expected[0])) == 1

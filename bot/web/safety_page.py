@@ -169,6 +169,7 @@ def popup(r: dict) -> str:
     """The map marker's text (the script shows it as text: comments come from residents)."""
     return texts.SAFETY_MAP_POPUP.format(block=r["block"], household=texts.HOUSEHOLD_NAME.format(name=r["household"]),
                                          label=r["label"]) + (
+        texts.SAFETY_MAP_POPUP_PROXY.format(by=r["by"], at=r["at"]) if r.get("proxy") and r.get("by") else "") + (
         texts.SAFETY_MAP_POPUP_COMMENT.format(comment=r["comment"]) if r["comment"] else "") + (
         texts.SAFETY_MAP_POPUP_NEEDS.format(needs=r["needs"]) if r.get("needs") else "") + (
         "".join("\n" + line for line in r.get("visits", [])))

@@ -4,6 +4,16 @@ one tap); the responder gets a push through the outbox with the household, the a
 roster has one, its needs and the map link, and reports back with buttons 「訪問しました・無事」
 「けが人あり」「救助要請」「不在でした」: the household's report is recorded for them (代理, with who
 and when; 救助要請 alerts as a resident's own would), and whoever assigned them hears the outcome.
+After a status, the thanks offers [この場所を地図に]: a location sent then is the household's place
+on the live page's map (a silent household on paper has none of its own).
+
+```mermaid
+stateDiagram-v2
+    [*] --> where
+    where --> [*]
+    [*] --> where: sfr
+    [*] --> [*]: sfr
+```
 """
 from __future__ import annotations
 
@@ -14,12 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.messages.drills import responder_card
 from handlers.safety.common import DISASTER, MAX_COMMENT, URGENT, marked
 from handlers.safety.rescue import lock_report, rescue_alert
-from models import Delivery, Disaster, Member, MemberStatus
+from models import Delivery, Disaster, Member, MemberStatus, SafetyLocation
 from models.audit import record
 from models.messaging import enqueue
 from models.safety import OUTCOMES, STATUSES, SafetyAssignment, active_disaster, add_note, latest_location, needs_of
@@ -52,18 +63,19 @@ def assign(session: Session, d: Disaster, row: Delivery, responder: Member, by: 
     return a
 
 
-@router.postback("sfr")
-def on_report(ctx: Ctx) -> None:
+def on_report(ctx: Ctx) -> Next:
     """The responder's [訪問しました・無事] [けが人あり] [救助要請] [不在でした]: theirs only, while the
     disaster (or drill) they were sent in is active."""
     a = ctx.session.get(SafetyAssignment, ctx.num("i"))
     outcome = ctx.data.get("o")
     if (a is None or not ctx.is_member or a.association_id != ctx.association.id or a.responder_id != ctx.member.id
             or outcome not in OUTCOMES):
-        return ctx.reply(msg.text(texts.STALE_BUTTON))
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return END
     d = active_disaster(ctx.session, ctx.association.id)
     if d is None or d.id != a.disaster_id:
-        return ctx.reply(msg.text(texts.RESPONDER_CLOSED))
+        ctx.reply(msg.text(texts.RESPONDER_CLOSED))
+        return END
     row = lock_report(ctx.session, a.delivery_id)
     label = texts.RESPONDER_OUTCOMES[outcome]
     if outcome in STATUSES:
@@ -82,4 +94,36 @@ def on_report(ctx: Ctx) -> None:
         told = texts.RESPONDER_TOLD.format(block=h.block.name, household=h.name, outcome=label,
                                            who=texts.PERSON_NAME.format(name=ctx.member.name or texts.EV_FAMILY))
         ctx.push([assigner.line_user_id], marked(d, msg.text(told)), purpose=f"visit-told:{a.id}", priority=DISASTER)
-    ctx.reply(*marked(d, msg.text(texts.RESPONDER_THANKS.format(outcome=label, household=row.household.name))))
+    thanks = texts.RESPONDER_THANKS.format(outcome=label, household=row.household.name)
+    if outcome not in STATUSES:
+        ctx.reply(*marked(d, msg.text(thanks)))
+        return END
+    ctx.reply(*marked(d, msg.text(thanks + "\n" + texts.RESPONDER_PLACE_ASK, [msg.location(texts.RESPONDER_PLACE)])))
+    return Go("where", a=a.id)
+
+
+def on_where(ctx: Ctx) -> Next:
+    """The place the responder sends after their report: the household's, on the map. Anything
+    else ends the question and is heard as if it were not open."""
+    if ctx.event.message.type != "location":
+        ctx.end_dialog()
+        router.fallback(ctx)
+        return None
+    a = ctx.session.get(SafetyAssignment, int(ctx.dialog.data.get("a") or 0))
+    d = active_disaster(ctx.session, ctx.association.id)
+    if a is None or a.association_id != ctx.association.id or d is None or d.id != a.disaster_id:
+        ctx.reply(msg.text(texts.RESPONDER_CLOSED))
+        return END
+    m = ctx.event.message
+    place = m.address or m.title or None
+    ctx.session.add(SafetyLocation(association_id=a.association_id, disaster_id=d.id, delivery_id=a.delivery_id,
+                                   member_id=ctx.member.id, latitude=m.latitude, longitude=m.longitude,
+                                   address=place[:200] if place else None, at=ctx.now))
+    ctx.audit("safety.visit_place", f"assignment:{a.id}")
+    ctx.reply(*marked(d, msg.text(texts.RESPONDER_PLACE_RECORDED)))
+    return END
+
+
+VISIT = Dialog("visit", steps=[
+    Step("where", take=on_where, to=(END,), takes_location=True),
+], buttons=[Button("sfr", take=on_report, to=("where", END), opens=True)], timeout=dt.timedelta(minutes=30))
