@@ -165,6 +165,12 @@ def popup(r: dict) -> str:
         texts.SAFETY_MAP_POPUP_COMMENT.format(comment=r["comment"]) if r["comment"] else "")
 
 
+def legend() -> list[tuple[str, str]]:
+    """The map's colour key, most serious first (the markers' colours, the table's dots)."""
+    return [(texts.SAFETY_LABELS[s], COLOURS[s]) for s in ("rescue", "injured", "evacuated", "safe")] + [
+        (texts.SAFETY_SILENT, COLOURS[None])]
+
+
 def _counts(d: Disaster) -> tuple[dict[str, int], int]:
     by_answer = answer_counts(g.db, d.id, g.block_id)
     counts = {texts.SAFETY_LABELS[s]: by_answer.get(s, 0) for s in texts.SAFETY_LABELS}
@@ -255,7 +261,7 @@ def page():
     resp = Response(render_template(
         "admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
         markers=json.dumps(markers, ensure_ascii=False), show_map=located, pages=pages, etag=etag,
-        tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down), mimetype="text/html")
+        tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down, legend=legend()), mimetype="text/html")
     resp.set_etag(etag)
     return resp
 

@@ -1524,3 +1524,6 @@ REPORT_PAGE_ASSIGNEE = "担当"
 REPORT_PAGE_NOBODY = "（決めていない）"
 REPORT_PAGE_ASSIGN = "担当を決める"
 REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通報が{n}件あります。"
+
+# --- pages10 (issue 10) ---
+SAFETY_LEGEND_LABEL = "地図の色の見かた"
