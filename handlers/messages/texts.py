@@ -1527,3 +1527,5 @@ REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通�
 
 # --- pages10 (issue 10) ---
 SAFETY_LEGEND_LABEL = "地図の色の見かた"
+HERO_OPEN = "写真を大きく見る"  # tapping a circular card's photo
+HERO_OTHERS = "添付 {total}件（上の写真のほか{n}件は「全文を見る」から見られます）"
