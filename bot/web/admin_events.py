@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 
 from flask import Response, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from bot.state import kairan
 from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, message, not_found
-from bot.web.csv_safe import csv_cell
+from bot.web.csv_safe import csv_cell, download_headers
 from handlers.messages import dates, texts
 from handlers.messages.labels import target_label
 from handlers import corrections
@@ -122,10 +121,9 @@ def event_csv(event_id: int):
     ev, res = _event(event_id)
     if ev is None:
         return not_found()
-    name = quote(texts.EV_CSV_FILENAME.format(name=ev.name))
-    return Response(csv_bytes(ev, _filtered(res), kairan().settings.timezone), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=\"event-{ev.id}.csv\"; "
-                                                    f"filename*=UTF-8''{name}"})
+    tz = kairan().settings.timezone
+    return Response(csv_bytes(ev, _filtered(res), tz), mimetype="text/csv",
+                    headers=download_headers("event", dates.local(utcnow(), tz).date(), ident=ev.id, detail=ev.name))
 
 
 @bp.route(f"/events/<{ID}:event_id>/fix", methods=["GET", "POST"])

@@ -26,10 +26,10 @@ from sqlalchemy import Float, String, cast, false, literal, null, select, union_
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
 from bot.web.csrf import protect_posts
-from bot.web.csv_safe import csv_cell
+from bot.web.csv_safe import csv_cell, download_headers
 from bot.web.headers import secure
 from handlers.messages import dates, texts
-from models import Delivery, DeliveryHistory, Disaster, Member, Role, SafetyLocation, SafetyPhoto
+from models import Delivery, DeliveryHistory, Disaster, Member, Role, SafetyLocation, SafetyPhoto, utcnow
 from models.outage import since_for
 from models.safety import active_disaster, may_see_safety, notes_of
 from models.safety_table import SafetyRow, answer_counts, located_rows, safety_rows
@@ -300,4 +300,5 @@ def export() -> Response:
         row += [r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []
         w.writerow([csv_cell(v) for v in row])  # residents' words never run as Excel formulas
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=anpi-{d.id}.csv"})
+                    headers=download_headers("safety", dates.local(utcnow(), tz).date(), ident=d.id,
+                                             detail=texts.DISASTER_KINDS[d.kind]))

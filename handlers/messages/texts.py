@@ -1529,3 +1529,6 @@ REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通�
 SAFETY_LEGEND_LABEL = "地図の色の見かた"
 HERO_OPEN = "写真を大きく見る"  # tapping a circular card's photo
 HERO_OTHERS = "添付 {total}件（上の写真のほか{n}件は「全文を見る」から見られます）"
+# the Japanese names of the downloads: kairan-<name>-<YYYYMMDD>.csv (bot/web/csv_safe.py)
+DOWNLOAD_NAMES = {"audit": "操作記録", "roster": "名簿", "safety": "安否状況", "reports": "通報", "event": "出欠",
+                  "registry": "自治会台帳"}
