@@ -75,7 +75,7 @@ def test_the_city_registry_download_too(app, chat, db, clock):
     assert local.startswith(f"kairan-{texts.DOWNLOAD_NAMES['registry']}-") and local.endswith(f"-{DAY}.csv")
 
 
-def test_names_are_cleaned_and_kept_short():
+def test_names_are_cleaned_and_kept_short(clock):
     header = download_headers("event", dt.date(2027, 1, 5), ident=7, detail='秋祭り: "子ども"\n会/' + "長" * 60)
     ascii_name, local = ASCII.fullmatch(header["Content-Disposition"]).groups()
     assert ascii_name == "kairan-event-7-20270105.csv"

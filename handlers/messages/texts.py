@@ -1532,3 +1532,4 @@ HERO_OTHERS = "添付 {total}件（上の写真のほか{n}件は「全文を見
 # the Japanese names of the downloads: kairan-<name>-<YYYYMMDD>.csv (bot/web/csv_safe.py)
 DOWNLOAD_NAMES = {"audit": "操作記録", "roster": "名簿", "safety": "安否状況", "reports": "通報", "event": "出欠",
                   "registry": "自治会台帳"}
+STICKER_THANKS = "スタンプありがとうございます。回覧板や行事の出欠は、画面の下のメニューから見られます。"
