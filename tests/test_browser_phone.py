@@ -82,7 +82,7 @@ def test_the_safety_page_fits_a_phone_with_legend_and_readable_popups(phone, sim
     assert phone.errors() == []
 
 
-def test_the_event_page_fits_a_phone_and_the_chart_labels_are_readable(phone, sim):
+def test_the_event_page_fits_a_phone_and_the_chart_labels_are_readable(phone, sim, tmp_path):
     with time_machine.travel(ahead(11, 22, 10), tick=False):
         sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
         sim.tap(CHAIR, sim.new(CHAIR), data_prefix="a=ev_send")
@@ -109,6 +109,7 @@ def test_the_event_page_fits_a_phone_and_the_chart_labels_are_readable(phone, si
             labels = page.locator("svg.chart text").evaluate_all(
                 "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)")
             assert len(labels) == 10 and min(labels) >= 14, labels  # 5 labels and 5 counts
+            page.screenshot(path=tmp_path / f"event-{width}.png", full_page=True)
 
         # on a PC: a 760 px column, the table as a table (its header row shown)
         page.set_viewport_size({"width": 1280, "height": 900})
