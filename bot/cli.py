@@ -303,6 +303,48 @@ def roles_list(association: str | None) -> None:
     echo_table(["役職", "氏名", "班", "LINE ユーザーID"], [[r[-1] for r in sorted(rows, key=lambda r: r[:-1])]])
 
 
+# --- members: who registered lately (the first chair's LINE user id) -------------------------
+STATUS_WORDS = {MemberStatus.active: "登録済み", MemberStatus.pending: "承認待ち", MemberStatus.registering: "登録中",
+                MemberStatus.unfollowed: "ブロック中", MemberStatus.declined: "同意せず", MemberStatus.withdrawn: "退会"}
+
+
+@main.group()
+def members() -> None:
+    """Members who use LINE: who registered lately, with their LINE user ids."""
+
+
+@members.command("recent")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="how many, newest first")
+@click.option("--all", "everyone", is_flag=True, help="also those who blocked the bot, declined or withdrew")
+@association_option
+def members_recent(limit: int, everyone: bool, association: str | None) -> None:
+    """The newest registrations, newest first, with their LINE user ids.
+
+    How the first 会長 gets the role: they add the bot on LINE and register (同意 → 班 → 名前),
+    then the operator finds their LINE user id here and runs `kairan roles grant <id> chair`."""
+    from zoneinfo import ZoneInfo
+
+    shown = [MemberStatus.active, MemberStatus.pending, MemberStatus.registering]
+    with database() as (settings, s):
+        assoc = require_association(s, settings, association)
+        q = select(Member).where(Member.association_id == assoc.id, Member.line_user_id.is_not(None))
+        if not everyone:
+            q = q.where(Member.status.in_(shown))
+        rows = s.scalars(q.order_by(Member.created_at.desc(), Member.id.desc()).limit(limit)).all()
+        tz = ZoneInfo(settings.timezone)
+        table = [[m.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), STATUS_WORDS.get(m.status, m.status.value),
+                  m.name or "", (m.household.block.name if m.household and m.household.block else
+                                 m.block.name if m.block else ""),
+                  texts.ROLE_LABELS.get(m.role, "") if m.role not in (Role.member, Role.prospective) else "",
+                  m.line_user_id or ""] for m in rows]
+    if not table:
+        click.echo("LINE で登録した人はまだいません（友だち追加して、同意・班・名前を答えると載ります）")
+        return
+    click.echo(f"{assoc.name} 最近の登録（新しい順、{len(table)}人）\n")
+    echo_table(["登録日時", "状態", "氏名", "班", "役職", "LINE ユーザーID"], [table])
+    click.echo("\n会長にするには: kairan roles grant <LINE ユーザーID> chair")
+
+
 # --- paper ---------------------------------------------------------------------------------
 @main.command("join-codes")
 @click.option("--renew", is_flag=True,

@@ -11,3 +11,4 @@ from handlers.reports import flow as reports_flow, mine as reports_mine  # noqa:
 from handlers.inquiries import chat as inquiries_chat  # noqa: F401
 from handlers.events import late  # noqa: F401,E402 (issue 10: open events for someone approved late)
 from handlers.mimamori import check as mimamori_check, enrol as mimamori_enrol  # noqa: F401,E402 (issue 17: 見守り)
+from handlers import sticker  # noqa: F401,E402 (issue 10: a sticker is thanked, not answered with help)

@@ -34,7 +34,7 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.full_text import reply_full_text
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
 from handlers.framework.router import router
-from handlers.messages import builders as msg, dates, texts
+from handlers.messages import builders as msg, cards, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.labels import target_label
 from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
@@ -109,7 +109,8 @@ STEPS = [
 def resident_message(ctx: Ctx, c: Circular) -> dict:
     return msg.circular(association_name=ctx.association.name, title=c.title, body=c.body,
                         when=c.sent_at or ctx.now, tz=ctx.settings.timezone, read_data=pb("read", c=c.id),
-                        full_data=pb("full", c=c.id), attachments=len(c.attachments))
+                        full_data=pb("full", c=c.id), attachments=len(c.attachments),
+                        hero=cards.hero_url(ctx.settings.base_url, c.hero_token))
 
 
 def reminder_times(ctx: Ctx, c: Circular):
@@ -227,5 +228,6 @@ def open_for(session, settings, member, now) -> list[dict]:
             continue
         out.append(msg.circular(association_name=name, title=c.title, body=c.body, when=c.sent_at,
                                 tz=settings.timezone, read_data=pb("read", c=c.id), full_data=pb("full", c=c.id),
-                                attachments=len(c.attachments)))
+                                attachments=len(c.attachments),
+                                hero=cards.hero_url(settings.base_url, c.hero_token)))
     return out

@@ -1,6 +1,7 @@
 """Circulars (回覧) and their attachments."""
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
@@ -14,6 +15,8 @@ __all__ = ["Attachment", "Audience", "CATEGORIES", "Circular", "CircularState", 
            "mark_sent", "target_block_names"]
 
 
+HERO_TYPES = ("image/jpeg", "image/png")  # what LINE shows in a Flex image
+HERO_MAX_BYTES = 10 * 1024 * 1024
 CircularState = SendState  # draft / sent, as events (models.sendable)
 # a circular's category, chosen when drafting (default "other"); the archive filters by it
 CATEGORIES = ("event", "safety", "general_meeting", "garbage", "condolence", "other")
@@ -35,6 +38,15 @@ class Circular(Sendable, Base):
         back_populates="circular", cascade="all, delete-orphan", order_by="Attachment.id"
     )
 
+    @property
+    def hero_token(self) -> str | None:
+        """The image token of the first attached photo LINE can show as a card's hero (JPEG or PNG,
+        at most 10 MB); None when there is none (the other attachments are on the page)."""
+        for a in self.attachments:
+            if a.is_hero_image:
+                return a.image_token
+        return None
+
 
 class Attachment(Base):
     """An image or PDF an officer sent while drafting; served on the circular's page."""
@@ -48,7 +60,15 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[created]
+    # the secret of its public address (/i/<token>): the circular's Flex card shows its first image as
+    # the hero, one message for every household, so LINE fetches it without a household's page token
+    image_token: Mapped[str | None] = mapped_column(String(40), unique=True, default=lambda: secrets.token_urlsafe(16))
     circular: Mapped[Circular] = relationship(back_populates="attachments")
+
+    @property
+    def is_hero_image(self) -> bool:
+        return (self.kind == "image" and self.content_type in HERO_TYPES and self.image_token is not None
+                and len(self.data or b"") <= HERO_MAX_BYTES)
 
 
 # --- circular operations -------------------------------------------------------------------

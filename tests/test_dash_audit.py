@@ -87,7 +87,7 @@ def test_csv_has_the_filtered_rows_for_excel(client, line, demo, clock):
     sign_in(client, line)
     resp = client.get("/admin/audit.csv?action=role.grant")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    assert resp.headers["Content-Disposition"].startswith('attachment; filename="audit-')
+    assert resp.headers["Content-Disposition"].startswith('attachment; filename="kairan-audit-')
     data = resp.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

@@ -171,7 +171,7 @@ def test_the_export_is_utf8_with_a_bom_and_audited(client, line, demo, clock):
     sign_in(client, line)
     resp = client.get("/admin/roster.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    assert resp.headers["Content-Disposition"].startswith('attachment; filename="roster-')
+    assert resp.headers["Content-Disposition"].startswith('attachment; filename="kairan-roster-')
     data = resp.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

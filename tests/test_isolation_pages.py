@@ -68,6 +68,11 @@ CASES: dict[tuple[str, str], list[Req]] = {
     ("/c/<token>/a/<int(min=1, max=2147483647):attachment_id>", "GET"): [
         Req("GET", lambda m, t: f"/c/{m.page_tokens['resident']}/a/{t.attachment}", 404),
         Req("GET", lambda m, t: f"/c/{t.page_tokens['resident']}/a/{m.attachment}", 404)],
+    # a circular's first photo, the hero of its card (issue 10): public by its own secret token, which
+    # LINE's one message carries to every household (tests/test_hero.py); a page token opens nothing
+    ("/i/<token>", "GET"): [
+        Req("GET", lambda m, t: f"/i/{t.page_tokens['resident']}", 404),
+        Req("GET", lambda m, t: "/i/" + "x" * 22, 404)],
     ("/admin/login/<token>", "GET"): [Req("GET", lambda m, t: t.used_link, 410)],
     ("/admin/login/<token>", "POST"): [Req("POST", lambda m, t: t.used_link, 410)],
     ("/admin/logout", "POST"): [Req("POST", lambda m, t: "/admin/logout", 200)],

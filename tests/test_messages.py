@@ -46,6 +46,12 @@ CASES = {
     "circular": lambda: msg.circular(association_name="東町自治会", title="タ" * 40, body="本" * 4500, when=NOW,
                                      tz="Asia/Tokyo", read_data="a=read&c=123456", full_data="a=full&c=123456",
                                      attachments=3),
+    "circular_hero": lambda: msg.circular(association_name="東町自治会" * 5, title="タ" * 40, body="本" * 4500, when=NOW,
+                                          tz="Asia/Tokyo", read_data="a=read&c=123456", full_data="a=full&c=123456",
+                                          attachments=3, hero=cards.hero_url("https://kairan.example.jp", "x" * 22)),
+    "circular_hero_only": lambda: msg.circular(association_name="東町自治会", title="t", body="", when=NOW,
+                                               tz="Asia/Tokyo", read_data="a=read&c=1", full_data="a=full&c=1",
+                                               attachments=1, hero="https://kairan.example.jp/i/" + "y" * 22),
     "circular_short": lambda: msg.circular(association_name="東町自治会", title="t", body="", when=NOW,
                                            tz="Asia/Tokyo", read_data="a=read&c=1", full_data=None),
     "event": lambda: msg.event(association_name="東町自治会" * 5, name="行" * 40, when=dates.weekday(NOW, "Asia/Tokyo"),
@@ -96,6 +102,7 @@ CASES = {
     # the pull views (handlers/messages/views.py): 回覧板 at its fullest page, and 行事・出欠 at 12 events
     "archive": lambda: pull.archive("東町自治会" * 5, [pull.ArchiveItem(
         id=123456 + i, title="タ" * 100, body="本" * 4500, sent_at=NOW, attachments=i,
+        hero=f"https://kairan.example.jp/i/{'z' * 21}{i}" if i else None,  # a photo as each card's hero (issue 10)
         read=None if i % 2 else texts.VIEW_READ.format(who="名" * 100, when="12月2日")) for i in range(5)], "Asia/Tokyo",
         "a=view&v=circulars&k=general_meeting&o=1000", [msg.postback(LONG, "a=view&v=circulars&k=garbage&o=1000")] * 13),
     "archive_short": lambda: pull.archive("東町自治会", [pull.ArchiveItem(id=1, title="t", body="", sent_at=NOW)],

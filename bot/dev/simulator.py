@@ -14,10 +14,12 @@ JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site fo
     POST /simulator/api/users     {name, follow?, channel?}  a new LINE user (follows the bot by
                                                     default) on a channel (an id; default: the first)
     POST /simulator/api/send      {user_id, kind, ...}  kind: text|postback|follow|unfollow|
-                                                    location|image|file (image/file: multipart)
+                                                    location|image|file|sticker (image/file: multipart;
+                                                    sticker: packageId, stickerId)
     GET  /simulator/api/messages?user_id=&after=    what the bot sent to the user, and what they sent
     POST /simulator/api/dispatch                    run the outbox dispatcher once, now
     GET  /simulator/api/content/<message_id>        bytes of an image/file a user sent
+    GET  /simulator/font                            a Japanese font for the page (see `font`)
 
 In simulator mode every request must name a loopback host (localhost, 127.0.0.1, [::1], or the
 host of KAIRAN_BASE_URL; any port), so that a web page whose name is made to resolve to
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_file
 from sqlalchemy import select
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -58,6 +60,7 @@ from bot.state import kairan
 from bot.webhook import signature
 from handlers.messages import texts
 from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
+from handlers.messages.menu_images import find_font
 from models import Association, CityStaff, Household, Member, MemberStatus, Municipality
 from models.roster import current_association
 from models.tenancy import channel_id_for
@@ -67,7 +70,7 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 FAKE_PATH = "/_fake_line"
 HEADER = "X-Kairan-Simulator"
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
-KINDS = ("text", "postback", "follow", "unfollow", "location", "image", "file")
+KINDS = ("text", "postback", "follow", "unfollow", "location", "image", "file", "sticker")
 POSTBACK_MAX = ACTION_TEXT_MAX
 NAME_MAX = 30
 LOG_MAX = 500  # items kept per user of what they sent
@@ -78,6 +81,15 @@ STATUS_LABELS = {
     MemberStatus.declined: "同意せず",
     MemberStatus.withdrawn: "退会済み",
 }
+# Stickers for the sticker picker: LINE's own free stickers (package 446), shown as an emoji and a
+# word (the page cannot fetch LINE's images); the event carries the ids and keywords as LINE's does.
+STICKERS = [
+    {"packageId": "446", "stickerId": "1988", "emoji": "👍", "keywords": ["OK", "いいね"]},
+    {"packageId": "446", "stickerId": "1989", "emoji": "🙇", "keywords": ["ありがとう", "Thanks"]},
+    {"packageId": "446", "stickerId": "1990", "emoji": "😊", "keywords": ["よろしく", "Hello"]},
+    {"packageId": "446", "stickerId": "2000", "emoji": "🙆", "keywords": ["了解", "Got it"]},
+]
+STICKER_ID = re.compile(r"^\d{1,20}$")
 # Places in the demo town for the location picker (the page shows them as presets).
 PLACES = [
     {"title": "東町会館", "address": "東京都千代田区東町1-2-3", "latitude": 35.6812, "longitude": 139.7671},
@@ -121,7 +133,7 @@ def build_event(kind: str, user_id: str, reply_token: str | None = None, *, now_
 
     text: text · postback: data, params (date/time/datetime) · follow: is_unblocked ·
     location: latitude, longitude, title, address · image: message_id · file: message_id,
-    file_name, file_size. Every kind but unfollow carries `reply_token` (required then).
+    file_name, file_size · sticker: package_id, sticker_id, keywords. Every kind but unfollow carries `reply_token` (required then).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
@@ -153,6 +165,11 @@ def build_event(kind: str, user_id: str, reply_token: str | None = None, *, now_
     elif kind == "image":
         e["message"] = {"id": f["message_id"], "type": "image", "contentProvider": {"type": "line"},
                         "quoteToken": quote_token()}
+    elif kind == "sticker":
+        e["message"] = {"id": f.get("message_id") or message_id(), "type": "sticker", "packageId": f["package_id"],
+                        "stickerId": f["sticker_id"], "stickerResourceType": "STATIC", "quoteToken": quote_token()}
+        if f.get("keywords"):
+            e["message"]["keywords"] = list(f["keywords"])
     elif kind == "file":  # LINE gives file messages no quote token
         e["message"] = {"id": f["message_id"], "type": "file", "fileName": f["file_name"],
                         "fileSize": int(f["file_size"])}
@@ -387,9 +404,22 @@ def page() -> str:
     k = kairan()
     users = list_users()
     opened = [u for u in request.args.get("open", "").split(",") if USER_ID.match(u)]
-    return render_template("simulator.html", users=users, opened=opened, places=PLACES,
+    return render_template("simulator.html", users=users, opened=opened, places=PLACES, stickers=STICKERS,
                            base_url=k.settings.base_url, association=_association_name(), header=HEADER,
                            channels=channel_choices())
+
+
+@bp.get("/font")
+def font() -> Response:
+    """A Japanese font for the page on a bare Linux (no fonts-noto-cjk / fonts-ipafont-gothic): the
+    rich-menu images' font, which comes with the project's dependencies (noto-cjk-sans-jp-bold;
+    else Debian's IPA Gothic). simulator.css names it last, for Japanese only, so a browser that has
+    a Japanese font of its own never loads it."""
+    path = find_font()
+    if path is None:
+        abort(404)
+    mimetype = "font/otf" if path.suffix.lower() == ".otf" else "font/ttf"
+    return send_file(path, mimetype=mimetype, max_age=7 * 24 * 3600)
 
 
 def _association_name() -> str | None:
@@ -486,6 +516,13 @@ def _fields(kind: str, data: dict, upload) -> dict:
             raise ValueError("latitude / longitude out of range")
         return {"latitude": lat, "longitude": lng, "title": str(data.get("title") or "")[:100],
                 "address": str(data.get("address") or "")[:200]}
+    if kind == "sticker":
+        package, sticker = str(data.get("packageId") or ""), str(data.get("stickerId") or "")
+        if not STICKER_ID.match(package) or not STICKER_ID.match(sticker):
+            raise ValueError("packageId / stickerId: digits")
+        known = next((x for x in STICKERS if (x["packageId"], x["stickerId"]) == (package, sticker)), None)
+        return {"package_id": package, "sticker_id": sticker, "keywords": known["keywords"] if known else [],
+                "emoji": known["emoji"] if known else ""}
     if kind in ("image", "file"):
         if upload is None:
             raise ValueError("file: attach the bytes as multipart field 'file'")
@@ -522,7 +559,7 @@ def _send(uid: str, kind: str, f: dict) -> dict:
         shown.update(url=f"{request.script_root}/simulator/api/content/{f['message_id']}",
                      fileName=f["file_name"], fileSize=f["file_size"])
     event = build_event(kind, uid, token, is_unblocked=unblocked, **{k: v for k, v in f.items()
-                                                                      if k not in ("display_text",)})
+                                                                      if k not in ("display_text", "emoji")})
     if kind == "text":
         shown["text"] = f["text"]
     elif kind == "postback":
@@ -531,6 +568,9 @@ def _send(uid: str, kind: str, f: dict) -> dict:
         shown.update({k: v for k, v in event["message"].items() if k in ("title", "address", "latitude", "longitude")})
     elif kind == "follow":
         shown["isUnblocked"] = unblocked
+    elif kind == "sticker":
+        shown.update(packageId=f["package_id"], stickerId=f["sticker_id"], emoji=f["emoji"],
+                     keywords=f["keywords"])
     item = s_.log(uid, shown)
     entry = kairan().channels.by_id(channel_id)
     if entry is None:  # the channel is gone (or, for the environment's, there is none)

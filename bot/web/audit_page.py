@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.state import kairan
 from bot.web.admin_events import BOM
 from bot.web.auth import bp, id_arg, login_required, message
-from bot.web.csv_safe import csv_cell
+from bot.web.csv_safe import csv_cell, download_headers
 from handlers.messages import dates, texts
 from models import AuditLog, Member, utcnow
 from models.audit import AuditFilter, entries
@@ -157,6 +157,5 @@ def audit_csv():
     w.writerow(texts.AUDIT_CSV_HEADER)
     for r in rows:
         w.writerow([csv_cell(r[k]) for k in ("at", "who", "action", "target", "detail")])
-    stamp = dates.local(utcnow(), tz).strftime("%Y%m%d")
     return Response(BOM + out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+                    headers=download_headers("audit", dates.local(utcnow(), tz).date()))

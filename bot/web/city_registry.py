@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import replace
-from urllib.parse import quote
 
 from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -30,11 +29,12 @@ from sqlalchemy import func, select
 from bot import registry_csv
 from bot.state import kairan
 from bot.web.auth import ID
+from bot.web.csv_safe import download_headers
 from bot.web.city_auth import bp, current_staff, message, not_found, staff_required
 from bot.registry_csv import parse_form
 from bot.web.registry import HISTORY_SHOWN, EditForm, history_rows, sections
 from handlers.messages import dates, texts
-from models import Association, RegistryChange
+from models import Association, RegistryChange, utcnow
 from models.registry import FIELDS, Actor, apply_changes, entry_of, values
 
 
@@ -113,9 +113,8 @@ def registry_edit(association_id: int):
 @staff_required
 def registry_csv_download():
     data = registry_csv.export(g.db, current_staff().municipality_id)
-    name = quote(texts.REGISTRY_CSV_FILENAME.format(municipality=_city_name()))
-    return Response(data, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=\"registry.csv\"; filename*=UTF-8''{name}"})
+    today = dates.local(utcnow(), kairan().settings.timezone).date()
+    return Response(data, mimetype="text/csv", headers=download_headers("registry", today, detail=_city_name()))
 
 
 def _preview_page(data: bytes, stale: bool = False):

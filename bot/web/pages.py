@@ -97,6 +97,22 @@ def attachment(token: str, attachment_id: int) -> Response:
                                  "Content-Security-Policy": ATTACHMENT_CSP})
 
 
+@bp.get("/i/<token>")
+def hero_image(token: str) -> Response:
+    """The first photo of a circular, the hero of its Flex card: one message for every household, so
+    LINE fetches it by the photo's own secret (attachments.image_token), not a household's page."""
+    if not TOKEN.fullmatch(token):
+        abort(404)
+    with kairan().db.session() as s:
+        a = s.scalar(select(Attachment).where(Attachment.image_token == token))
+        c = s.get(Circular, a.circular_id) if a is not None else None
+        if a is None or c is None or not a.is_hero_image:  # (a draft's too: the preview shows the card)
+            abort(404)
+        return Response(a.data, mimetype=a.content_type,
+                        headers={"Content-Disposition": "inline", "Cache-Control": "private, max-age=86400",
+                                 "X-Content-Type-Options": "nosniff", "Content-Security-Policy": ATTACHMENT_CSP})
+
+
 def _quote(name: str) -> str:
     from urllib.parse import quote
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from bot.state import kairan
 from bot.web.admin_events import BOM
 from bot.web.auth import ID, LIST_LIMIT, bp, id_arg, login_required, not_found
-from bot.web.csv_safe import csv_cell
+from bot.web.csv_safe import csv_cell, download_headers
 from bot.web.headers import secure
 from handlers.messages import dates, texts
 from handlers.reports import triage
@@ -157,10 +157,9 @@ def reports_geojson():
                                 "block": blocks.get(r.block_id, ""), "comment": r.comment or "",
                                 "submitted": dates.local(r.submitted_at or r.created_at, tz).isoformat(timespec="seconds")}}
                 for r in g.db.scalars(q.limit(CSV_MAX))]
-    stamp = dates.local(utcnow(), tz).strftime("%Y%m%d")
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     return Response(body.encode("utf-8"), mimetype="application/geo+json",
-                    headers={"Content-Disposition": f'attachment; filename="reports-{stamp}.geojson"'})
+                    headers=download_headers("reports", dates.local(utcnow(), tz).date(), "geojson"))
 
 
 @bp.get("/reports.csv")
@@ -180,9 +179,8 @@ def reports_csv():
             texts.REPORT_STATUSES.get(r.status, r.status), blocks.get(r.block_id, ""), r.comment, r.address,
             "" if r.latitude is None else f"{r.latitude:.6f}", "" if r.longitude is None else f"{r.longitude:.6f}",
             cities.get(r.forwarded_to, "") if r.forwarded_to else "", r.status_reason or "")])
-    stamp = dates.local(utcnow(), tz).strftime("%Y%m%d")
     return Response(BOM + out.getvalue().encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="reports-{stamp}.csv"'})
+                    headers=download_headers("reports", dates.local(utcnow(), tz).date()))
 
 
 def _detail(r: Report, problem: str = "", done: str = "", code: int = 200):

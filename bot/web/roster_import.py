@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from bot import roster_csv
 from bot.state import kairan
 from bot.web.auth import bp, login_required, message
+from bot.web.csv_safe import download_headers
 from bot.web.roster_ops import board_only, protected, remove_household
 from handlers.messages import dates, texts
 from models import Association, MemberStatus, utcnow
@@ -120,6 +121,5 @@ def roster_csv_download():
         return board_only()
     assoc = g.db.get(Association, g.member.association_id)
     record(g.db, assoc.id, g.member.id, "roster.export", f"association:{assoc.id}")
-    stamp = dates.local(utcnow(), kairan().settings.timezone).strftime("%Y%m%d")
     return Response(roster_csv.export(g.db, assoc), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="roster-{stamp}.csv"'})
+                    headers=download_headers("roster", dates.local(utcnow(), kairan().settings.timezone).date()))

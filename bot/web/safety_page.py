@@ -26,7 +26,7 @@ from sqlalchemy import Float, Integer, String, cast, false, literal, null, selec
 from bot.state import kairan
 from bot.web.auth import login_required, not_found
 from bot.web.csrf import protect_posts
-from bot.web.csv_safe import csv_cell
+from bot.web.csv_safe import csv_cell, download_headers
 from bot.web.headers import secure
 from handlers.messages import dates, texts
 from handlers.messages.drills import needs_text
@@ -175,6 +175,12 @@ def popup(r: dict) -> str:
         "".join("\n" + line for line in r.get("visits", [])))
 
 
+def legend() -> list[tuple[str, str]]:
+    """The map's colour key, most serious first (the markers' colours, the table's dots)."""
+    return [(texts.SAFETY_LABELS[s], COLOURS[s]) for s in ("rescue", "injured", "evacuated", "safe")] + [
+        (texts.SAFETY_SILENT, COLOURS[None])]
+
+
 def _counts(d: Disaster) -> tuple[dict[str, int], int]:
     by_answer = answer_counts(g.db, d.id, g.block_id)
     counts = {texts.SAFETY_LABELS[s]: by_answer.get(s, 0) for s in texts.SAFETY_LABELS}
@@ -275,7 +281,7 @@ def page():
         "admin_safety.html", d=d, rows=rows, counts=counts, kind=texts.DISASTER_KINDS[d.kind],
         markers=json.dumps(markers, ensure_ascii=False), show_map=located, pages=pages, etag=etag,
         tile_url=kairan().settings.tile_url, refresh=refresh, line_down=line_down, visits=visits["rows"],
-        drill=bool(d.drill), done=done), mimetype="text/html")
+        drill=bool(d.drill), done=done, legend=legend()), mimetype="text/html")
     resp.set_etag(etag)
     return resp
 
@@ -314,7 +320,8 @@ def export() -> Response:
         row += [r["lat"] or "", r["lng"] or "", r["address"] or ""] if located else []
         w.writerow([csv_cell(v) for v in row])  # residents' words never run as Excel formulas
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=anpi-{d.id}.csv"})
+                    headers=download_headers("safety", dates.local(utcnow(), tz).date(), ident=d.id,
+                                             detail=texts.DISASTER_KINDS[d.kind]))
 
 
 # --- who goes (訪問の割り当て, issue 14) --------------------------------------------------------

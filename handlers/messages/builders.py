@@ -15,6 +15,7 @@ from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
     FlexButton,
+    FlexImage,
     FlexMessage,
     FlexSeparator,
     FlexText,
@@ -156,9 +157,12 @@ def shorten(body: str, limit: int = BODY_PREVIEW_CHARS) -> tuple[str, bool]:
 
 
 def circular(*, association_name: str, title: str, body: str, when: dt.datetime, tz: str,
-             read_data: str, full_data: str | None, attachments: int = 0) -> dict:
-    """The circular as residents get it: association, title, date, body, [読みました]."""
+             read_data: str, full_data: str | None, attachments: int = 0, hero: str | None = None) -> dict:
+    """The circular as residents get it: association, title, date, body, [読みました]. With `hero` (an
+    https URL of its first photo, cards.hero_url) the photo tops the card; the other attachments are
+    counted and reached by [全文を見る]."""
     short, cut = shorten(body)
+    others = attachments - 1 if hero else attachments
     contents: list[Any] = [
         FlexText(text=texts.CIRCULAR_CARD_HEADER.format(association=association_name), size="sm", color=GREY),
         FlexText(text=title, weight="bold", size="xl", wrap=True, margin="sm"),
@@ -166,13 +170,15 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
         FlexSeparator(margin="md"),
         FlexText(text=short or " ", size="md", wrap=True, margin="md"),
     ]
-    if attachments:
-        contents.append(FlexText(text=texts.ATTACHMENT_COUNT.format(n=attachments), size="sm", color=GREY,
-                                 margin="md"))
+    if others:
+        contents.append(FlexText(text=(texts.HERO_OTHERS if hero else texts.ATTACHMENT_COUNT).format(n=others, total=attachments),
+                                 size="sm", color=GREY, wrap=True, margin="md"))
     buttons = [_button(postback(texts.READ, read_data), primary=True)]
-    if full_data and (cut or attachments):
+    if full_data and (cut or others):
         buttons.append(_button(postback(texts.FULL_TEXT, full_data)))
     bubble = FlexBubble(
+        hero=FlexImage(url=hero, size="full", aspect_ratio="20:13", aspect_mode="cover",
+                       action=URIAction(label=texts.HERO_OPEN, uri=hero)) if hero else None,
         body=FlexBox(layout="vertical", contents=contents),
         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons),
     )

@@ -18,6 +18,15 @@ from models.safety import STATUSES
 STATUS_BUTTONS = ("safe", "injured", "rescue", "evacuated")
 
 
+# --- 回覧: the hero image of a circular's card ---------------------------------------------------
+def hero_url(base_url: str, image_token: Optional[str]) -> Optional[str]:
+    """The public address of a circular's first photo (bot/web/pages.py `/i/<token>`), for the card's
+    hero; None without a photo or when kairan is not served over https (LINE shows https images only)."""
+    if not image_token or not base_url.startswith("https://"):
+        return None
+    return f"{base_url.rstrip('/')}/i/{image_token}"
+
+
 # --- 出欠: the resident's card and its reminder ------------------------------------------------
 @dataclass(frozen=True)
 class EventFacts:

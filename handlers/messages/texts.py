@@ -1747,3 +1747,11 @@ SAFETY_MAP_POPUP_NEEDS = "\n困りごと：{needs}"
 SAFETY_ASSIGN_OPTION = "{name}（{n}件担当）"
 SAFETY_ASSIGN_PICK = "頼む方を選ぶ"
 SAFETY_ASSIGN_WHO = "担当："
+# --- pages10 (issue 10) ---
+SAFETY_LEGEND_LABEL = "地図の色の見かた"
+HERO_OPEN = "写真を大きく見る"  # tapping a circular card's photo
+HERO_OTHERS = "添付 {total}件（上の写真のほか{n}件は「全文を見る」から見られます）"
+# the Japanese names of the downloads: kairan-<name>-<YYYYMMDD>.csv (bot/web/csv_safe.py)
+DOWNLOAD_NAMES = {"audit": "操作記録", "roster": "名簿", "safety": "安否状況", "reports": "通報", "event": "出欠",
+                  "registry": "自治会台帳"}
+STICKER_THANKS = "スタンプありがとうございます。回覧板や行事の出欠は、画面の下のメニューから見られます。"

@@ -30,6 +30,7 @@ class ArchiveItem:
     sent_at: dt.datetime
     attachments: int = 0
     read: Optional[str] = None
+    hero: Optional[str] = None  # the https URL of its first photo (cards.hero_url)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def archive(association_name: str, items: Sequence[ArchiveItem], tz: str, more_d
     bubbles = []
     for it in items:
         card = msg.circular(association_name=association_name, title=it.title, body=it.body, when=it.sent_at, tz=tz,
-                            read_data=pb("read", c=it.id), full_data=pb("full", c=it.id), attachments=it.attachments)
+                            read_data=pb("read", c=it.id), full_data=pb("full", c=it.id), attachments=it.attachments,
+                            hero=it.hero)
         bubble = _status(_bubble(card), texts.VIEW_UNREAD if it.read is None else it.read,
                          ALERT if it.read is None else DONE, 3)  # under the date
         bubbles.append(bubble if it.read is None else _without_action(bubble, "read"))

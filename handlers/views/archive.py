@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from handlers.circulars import who_read
 from handlers.framework.ctx import Ctx
 from handlers.messages import builders as msg, texts, views as cards
+from handlers.messages import cards as msgcards
 from handlers.messages.codec import pb
 from models import Attachment, Circular, CircularState, Delivery, Target
-from models.circulars import CATEGORIES
+from models.circulars import CATEGORIES, HERO_MAX_BYTES, HERO_TYPES
 
 PAGE = 5  # circulars per carousel (+ the [もっと見る] bubble: within LINE's 12)
 MAX_OFFSET = 1000  # 200 pages back: more than any household keeps
@@ -61,6 +62,18 @@ def attachment_counts(ctx: Ctx, ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def hero_tokens(ctx: Ctx, ids: list[int]) -> dict[int, str]:
+    """{circular id: the image token of its first photo} — the cards' heroes, without loading the photos."""
+    rows = ctx.session.execute(select(Attachment.circular_id, Attachment.image_token).where(
+        Attachment.circular_id.in_(ids), Attachment.kind == "image", Attachment.content_type.in_(HERO_TYPES),
+        Attachment.image_token.is_not(None), func.length(Attachment.data) <= HERO_MAX_BYTES).order_by(
+        Attachment.id)).all()
+    out: dict[int, str] = {}
+    for circular_id, token in rows:
+        out.setdefault(circular_id, token)
+    return out
+
+
 def category_chips(category: Optional[str]) -> list:
     chips = [msg.postback(texts.CIRCULAR_CATEGORIES[k], data(k)) for k in CATEGORIES if k != category]
     return ([msg.postback(texts.VIEW_ALL_CATEGORIES, data())] if category else []) + chips
@@ -82,6 +95,7 @@ def show(ctx: Ctx) -> None:
     more = data(category, offset + PAGE) if len(rows) > PAGE else None
     rows = rows[:PAGE]
     counts = attachment_counts(ctx, [c.id for c, _ in rows])
+    heroes = hero_tokens(ctx, [c.id for c, _ in rows])
     items = []
     for c, d in rows:
         read = None
@@ -89,7 +103,8 @@ def show(ctx: Ctx) -> None:
             who, when = who_read(ctx, d)
             read = texts.VIEW_READ.format(who=who, when=when)
         items.append(cards.ArchiveItem(id=c.id, title=c.title, body=c.body, sent_at=c.sent_at,
-                                       attachments=counts.get(c.id, 0), read=read))
+                                       attachments=counts.get(c.id, 0), read=read,
+                                       hero=msgcards.hero_url(ctx.settings.base_url, heroes.get(c.id))))
     head = (texts.VIEW_CIRCULARS_OLDER.format(start=offset + 1) if offset else
             texts.VIEW_CIRCULARS_HEAD_CATEGORY.format(category=name, n=len(items)) if category else
             texts.VIEW_CIRCULARS_HEAD.format(n=len(items)))

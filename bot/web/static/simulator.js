@@ -449,7 +449,9 @@
             el("button", { type: "button", class: "tool", text: "📄 PDF", title: "PDFやファイルを送る",
               onclick: () => this.fileInput.click() }),
             el("button", { type: "button", class: "tool", text: "📍 位置情報", title: "位置情報を送る",
-              onclick: () => this.openLocation() })),
+              onclick: () => this.openLocation() }),
+            el("button", { type: "button", class: "tool sticker-tool", text: "😊 スタンプ", title: "スタンプを送る",
+              onclick: () => this.openStickers() })),
           form, this.imageInput, this.fileInput),
         this.menuEl = el("div", { class: "richmenu", hidden: true, "aria-label": "リッチメニュー" }));
       this.menuId = null;
@@ -590,6 +592,11 @@
           return note("ボットをブロックしました");
         case "location":
           return el("div", { class: "row me" }, locationCard(item, "bubble me-text"), err);
+        case "sticker":
+          return el("div", { class: "row me", title: "sticker " + item.packageId + "/" + item.stickerId },
+            el("div", { class: "sticker", role: "img", "aria-label": "スタンプ：" + ((item.keywords || [])[0] || item.stickerId) },
+              el("span", { class: "sticker-emoji", text: item.emoji || "🙂" }),
+              el("span", { class: "sticker-word", text: (item.keywords || [])[0] || "" })), err);
         case "image":
           return el("div", { class: "row me" },
             el("div", { class: "bubble media" }, el("img", { src: safeUrl(item.url), alt: item.fileName || "画像" })), err);
@@ -649,6 +656,21 @@
       () => {
         this.send("location", { latitude: lat.value, longitude: lng.value, title: title.value, address: addr.value });
       });
+    }
+
+    openStickers() {
+      const close = () => box.remove();
+      const box = el("div", { class: "modal", role: "dialog", "aria-label": "スタンプを送る" },
+        el("div", { class: "sheet" },
+          el("h3", { text: "スタンプを送る" }),
+          el("p", { class: "hint", text: "住民がよく送るスタンプです（LINEの無料スタンプと同じ番号のイベントを送ります）。" }),
+          el("div", { class: "stickers" }, (DATA.stickers || []).map((st) => el("button", {
+            type: "button", class: "sticker-choice", title: st.keywords.join("・"),
+            onclick: () => { close(); this.send("sticker", { packageId: st.packageId, stickerId: st.stickerId }); },
+          }, el("span", { class: "sticker-emoji", text: st.emoji }), el("span", { class: "sticker-word", text: st.keywords[0] })))),
+          el("div", { class: "row-btns" },
+            el("button", { type: "button", class: "plain", text: "キャンセル", onclick: close }))));
+      this.root.append(box);
     }
 
     openDatetime(a) {
