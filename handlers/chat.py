@@ -10,3 +10,4 @@ from handlers.views import route as views  # noqa: F401
 from handlers.reports import flow as reports_flow, mine as reports_mine  # noqa: F401
 from handlers.inquiries import chat as inquiries_chat  # noqa: F401
 from handlers.events import late  # noqa: F401,E402 (issue 10: open events for someone approved late)
+from handlers.events import typed  # noqa: F401,E402 (issue 10: answers typed instead of tapped; after disaster mode)

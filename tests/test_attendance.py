@@ -266,7 +266,8 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 8}
     q = line.tap(SUZUKI, [card], "参加")
     q = line.text(SUZUKI, "3")  # typed instead of tapped
-    assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(q)
+    # issue 10: the head count is repeated back, with the example for 参加
+    assert texts.EV_ASK_COMMENT.format(answer="参加（3人）", example=texts.EV_COMMENT_EXAMPLES["yes"]) in all_text(q)
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 3}
     # nothing about answering went out as a push: every answer was a free reply
     drain(db, k.line)

@@ -105,14 +105,17 @@ def answer_data(d: Delivery, proxy: bool) -> dict:
     return {"delivery_id": d.id, "proxy": proxy}
 
 
-def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool) -> Next:
+def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool, heads: int = 0) -> Next:
+    """heads: a head count already given (typed with the answer: 「参加 2名」): not asked again."""
     if answer not in ANSWERS:
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return None
     d.record_answer(answer, ctx.member, proxy=proxy, at=ctx.now)
     if proxy:
         ctx.audit("event.proxy", f"event:{ev.id}", household=d.household_id, answer=answer)
-    if answer == "yes" and ev.ask_count:
+    if answer == "yes" and ev.ask_count and 0 < heads <= MAX_HEADS:
+        amend(d, count=heads)
+    elif answer == "yes" and ev.ask_count:
         return ask_heads(ctx, d, proxy)
     return to_comment(ctx, ev, d, proxy)
 
@@ -125,7 +128,8 @@ def in_answer(ctx: Ctx) -> bool:
 def ask_heads(ctx: Ctx, d: Delivery, proxy: bool) -> Next:
     p = {"p": 1} if proxy else {}
     chips = [msg.postback(texts.EV_HEADS_CHIP.format(n=n), pb("ev_cnt", d=d.id, n=n, **p)) for n in range(1, 6)]
-    ctx.reply(msg.text(texts.EV_ASK_HEADS, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
+    question = texts.EV_ASK_HEADS_PROXY.format(household=d.household.name) if proxy else texts.EV_ASK_HEADS
+    ctx.reply(msg.text(question, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
     # a number typed instead of tapped is taken too (not in the middle of drafting)
     return Go("heads", **answer_data(d, proxy)) if in_answer(ctx) else None
 
@@ -142,7 +146,11 @@ def ask_comment(ctx: Ctx) -> None:
     data = ctx.dialog.data
     d = ctx.session.get(Delivery, data["delivery_id"])
     p = {"p": 1} if data.get("proxy") else {}
-    ctx.reply(msg.text(texts.EV_ASK_COMMENT.format(answer=texts.ANSWER_LABELS[d.answer]),
+    ev = ctx.session.get(Event, d.event_id)
+    answer = answer_text(ev, d)  # 「参加（2人）」: the head count is repeated back
+    question = texts.EV_ASK_COMMENT_PROXY.format(household=d.household.name, answer=answer) if p else \
+        texts.EV_ASK_COMMENT.format(answer=answer, example=texts.EV_COMMENT_EXAMPLES.get(d.answer, ""))
+    ctx.reply(msg.text(question,
                        [msg.postback(texts.EV_NO_COMMENT, pb("ev_note", d=d.id, **p))]))
 
 
@@ -190,7 +198,7 @@ def on_answer(ctx: Ctx) -> Next:
     d = my_delivery(ctx, ev) if ev else None
     if d is None or family.conflict(ctx, ev, d, ctx.data.get("v", "")):  # another member answered: asked first
         return None
-    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False)
+    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False, heads=num(ctx.data.get("n")))
 
 
 def on_proxy_answer(ctx: Ctx) -> Next:

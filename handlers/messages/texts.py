@@ -272,7 +272,7 @@ EV_PER_PERSON = "お一人ずつお答えください。"
 EV_ASK_HEADS = "「参加」で受け付けました。参加される人数を選んでください。"
 EV_ASK_HEADS_TEXT = "人数を数字で送ってください。例：8"
 EV_BAD_HEADS = "人数は1〜99の数字で送ってください。"
-EV_ASK_COMMENT = "「{answer}」で受け付けました。\n連絡事項があれば送ってください（例：車いすで参加します）。なければ「連絡事項なし」を押してください。"
+EV_ASK_COMMENT = "「{answer}」で受け付けました。\n連絡事項があれば送ってください（例：{example}）。なければ「連絡事項なし」を押してください。"
 EV_RECORDED = "回答を受け付けました。\n{summary}\n締切（{deadline}）までは、カードのボタンで変更できます。"
 EV_SUMMARY = "行事：{name}（{when}）\n回答：{answer}\n連絡事項：{comment}"
 EV_ANSWERED_BY = "回答者：{who}"
@@ -1524,3 +1524,18 @@ REPORT_PAGE_ASSIGNEE = "担当"
 REPORT_PAGE_NOBODY = "（決めていない）"
 REPORT_PAGE_ASSIGN = "担当を決める"
 REPORT_PAGE_STALE = "担当が決まらないまま{days}日以上たった通報が{n}件あります。"
+
+# --- chat10 (issue 10) ---
+# typed answers to an open event (handlers/events/typed.py), compared after NFKC
+TYPED_ANSWER_WORDS = {"参加": "yes", "出席": "yes", "不参加": "no", "欠席": "no", "未定": "maybe"}
+TYPED_HEAD_UNITS = ("名", "人")  # 「2名」「2人」
+# polite endings that may follow the choice (「参加します」「不参加です」), longest first
+TYPED_ENDINGS = ("でお願いします", "させていただきます", "お願いします", "いたします", "します", "です", "で",
+                 "予定", "。", "!", "、", ",", ".")
+TYPED_WHICH_EVENT = "どの行事への「{answer}」ですか。下のボタンから選んでください。"
+# the comment question's example, by answer (after 不参加, not 「車いすで参加します」)
+EV_COMMENT_EXAMPLES = {"yes": "車いすで参加します", "no": "仕事のため欠席します", "maybe": "前日までにお返事します"}
+# 代理回答: the officer is asked about the household, not as if they were the resident
+EV_ASK_HEADS_PROXY = "{household}様の世帯は「参加」で受け付けました。この世帯から参加される人数を選んでください。"
+EV_ASK_COMMENT_PROXY = ("{household}様の世帯は「{answer}」で受け付けました。\nこの世帯からの連絡事項があれば送ってください。"
+                        "なければ「連絡事項なし」を押してください。")
