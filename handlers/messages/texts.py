@@ -1539,3 +1539,5 @@ EV_COMMENT_EXAMPLES = {"yes": "車いすで参加します", "no": "仕事のた
 EV_ASK_HEADS_PROXY = "{household}様の世帯は「参加」で受け付けました。この世帯から参加される人数を選んでください。"
 EV_ASK_COMMENT_PROXY = ("{household}様の世帯は「{answer}」で受け付けました。\nこの世帯からの連絡事項があれば送ってください。"
                         "なければ「連絡事項なし」を押してください。")
+# a typed text at a step that waits for a button (handlers/framework/dialog.py)
+CHOOSE_BELOW = "下のボタンから選んでください。"

@@ -9,7 +9,8 @@ from handlers.messages import builders as msg, texts
 from models import MemberStatus
 from models.richmenus import enqueue_relink
 
-from .common import PICKER_STEPS, consent_card
+from .codes import join_by_code
+from .common import PICKER_STEPS, consent_card, looks_like_code
 from .join import REGISTER
 
 
@@ -44,6 +45,8 @@ def fallback(ctx: Ctx) -> None:
         REGISTER.ask(ctx, ctx.dialog.step)  # (a button of something else, tapped while picking)
     elif m is None and ctx.staff is not None:  # 市の担当者: what they can do, not a resident's consent
         ctx.reply(msg.text(texts.HELP_CITY_STAFF))
+    elif looks_like_code(ctx) and (m is None or m.status != MemberStatus.active):
+        REGISTER.go(ctx, join_by_code(ctx, ctx.text))  # 「6566-7981」 without 登録コード: a join code
     elif m is None or m.status in (MemberStatus.declined, MemberStatus.withdrawn):
         ctx.reply(*consent_card(ctx))
     elif m.status == MemberStatus.registering:
