@@ -29,7 +29,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from handlers.framework import joined
+from handlers.framework import joined, now as doable
 from handlers.framework.ctx import Ctx
 from handlers.framework.full_text import reply_full_text
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
@@ -229,3 +229,25 @@ def open_for(session, settings, member, now) -> list[dict]:
                                 tz=settings.timezone, read_data=pb("read", c=c.id), full_data=pb("full", c=c.id),
                                 attachments=len(c.attachments)))
     return out
+
+
+# --- what a member can do now (handlers/framework/now.py): the household's unread circulars ------
+NOW_SHOWN = 3
+
+
+@doable.provider
+def unread_now(session, settings, member, now) -> list[doable.Item]:
+    household = member.household
+    if household is None:
+        return []
+    rows = [c for c in session.scalars(select(Circular).where(
+        Circular.association_id == member.association_id, Circular.state == CircularState.sent,
+        Circular.sent_at >= now - LATE_WINDOW).order_by(Circular.sent_at.desc(), Circular.id.desc()))
+        if (c.target != Target.officers or member.is_officer)
+        and (d := delivery_for(session, c, household.id)) is not None and d.read_at is None]
+    items = [doable.Item(texts.HELP_NOW_CIRCULAR.format(title=c.title), [msg.postback(c.title, pb("full", c=c.id))])
+             for c in rows[:NOW_SHOWN]]
+    if len(rows) > NOW_SHOWN:
+        items.append(doable.Item(texts.HELP_NOW_MORE_CIRCULARS.format(n=len(rows) - NOW_SHOWN),
+                                 [msg.postback(texts.MENU_CIRCULARS, pb("view", v="circulars"))]))
+    return items

@@ -14,9 +14,10 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from handlers.framework import now as doable
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
-from handlers.messages import builders as msg, texts
+from handlers.messages import builders as msg, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.limits import QUICK_REPLY_MAX_ITEMS
 from models import Event, EventState, MemberStatus, Target
@@ -28,14 +29,27 @@ HEADS = re.compile(r"(\d{1,3})\s*(?:" + "|".join(map(re.escape, texts.TYPED_HEAD
 LABEL_MAX = 20
 
 
-def open_events(ctx: Ctx) -> list[Event]:
+def answerable(session, member, now) -> list[Event]:
     """The events this member may answer now (sent, before the deadline, not stopped, theirs)."""
-    evs = ctx.session.scalars(select(Event).where(
-        Event.association_id == ctx.association.id, Event.state == EventState.sent, Event.deadline > ctx.now)
+    evs = session.scalars(select(Event).where(
+        Event.association_id == member.association_id, Event.state == EventState.sent, Event.deadline > now)
         .order_by(Event.deadline, Event.id)).all()
-    return [ev for ev in evs if ev.is_open(ctx.now) and event_halt(ctx.session, ctx.association.id, ev.id) is None
-            and (ev.target != Target.officers or ctx.member.is_officer)
-            and delivery_of(ctx.session, ev, ctx.member) is not None]
+    return [ev for ev in evs if ev.is_open(now) and event_halt(session, member.association_id, ev.id) is None
+            and (ev.target != Target.officers or member.is_officer)
+            and delivery_of(session, ev, member) is not None]
+
+
+def open_events(ctx: Ctx) -> list[Event]:
+    return answerable(ctx.session, ctx.member, ctx.now)
+
+
+@doable.provider
+def unanswered_now(session, settings, member, now) -> list[doable.Item]:
+    """For the help (handlers/framework/now.py): the open events not answered yet, with [詳細を見る]'s
+    answer buttons a tap away."""
+    return [doable.Item(texts.HELP_NOW_EVENT.format(name=ev.name, deadline=dates.weekday(ev.deadline, settings.timezone)),
+                        [msg.postback(ev.name, pb("ev_info", e=ev.id))])
+            for ev in answerable(session, member, now) if delivery_of(session, ev, member).answer is None]
 
 
 def squeeze(text: str) -> str:

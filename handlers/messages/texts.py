@@ -144,7 +144,7 @@ PAPER_MARK = "（紙）"
 # --- officers / general ------------------------------------------------------------------
 OFFICERS_ONLY = "申し訳ありません。この操作は役員・班長の方のみご利用いただけます。"
 NOT_REGISTERED = "まだ登録がお済みでないようです。"
-HELP_MEMBER = "回覧が届いたら「読みました」を押してください。退会するときは「退会」と送ってください。"
+HELP_MEMBER = "回覧が届いたら「読みました」を押してください。ほかの使い方は「使い方」と送るとご覧になれます。"
 HELP_OFFICER = (
     "役員メニュー：\n「回覧」回覧を作る\n「状況」既読の状況\n「出欠」行事の出欠をとる\n「集計」出欠の集計\n"
     "「災害モード」安否確認を始める\n「安否状況」安否の回答\n「管理画面」パソコン用の画面を開く\n"
@@ -1541,3 +1541,8 @@ EV_ASK_COMMENT_PROXY = ("{household}様の世帯は「{answer}」で受け付け
                         "なければ「連絡事項なし」を押してください。")
 # a typed text at a step that waits for a button (handlers/framework/dialog.py)
 CHOOSE_BELOW = "下のボタンから選んでください。"
+# the help's answer to a text nothing took: what the member can do now (handlers/framework/now.py)
+HELP_NOW_HEAD = "いま、次のことができます。下のボタンからどうぞ。"
+HELP_NOW_CIRCULAR = "・未読の回覧「{title}」（押すと全文が読めます）"
+HELP_NOW_MORE_CIRCULARS = "・ほかに未読の回覧が{n}件あります（「回覧板」から）"
+HELP_NOW_EVENT = "・出欠の回答「{name}」（締切：{deadline}）"

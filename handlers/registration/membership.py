@@ -4,8 +4,10 @@ picker's question again); a member gets the help text, and a city staff member t
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
+from handlers.framework.now import open_items
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
+from handlers.messages.limits import QUICK_REPLY_MAX_ITEMS
 from models import MemberStatus
 from models.richmenus import enqueue_relink
 
@@ -53,10 +55,23 @@ def fallback(ctx: Ctx) -> None:
         REGISTER.start(ctx, "block")
     elif m.status == MemberStatus.pending:
         ctx.reply(msg.text(texts.WAITING_APPROVAL))
-    elif m.is_officer:
-        ctx.reply(msg.text(texts.HELP_OFFICER))
     else:
-        ctx.reply(msg.text(texts.HELP_MEMBER))
+        help_now(ctx)
+
+
+def help_now(ctx: Ctx) -> None:
+    """The help, never 「退会」: what the member can do now (unread circulars, open events not
+    answered) with their buttons, else what the bot is for (officers: their words). (An open safety
+    check needs no line here: disaster mode hears every text first and answers with its card.)"""
+    items = open_items(ctx.session, ctx.settings, ctx.member, ctx.now)
+    general = texts.HELP_OFFICER if ctx.member.is_officer else texts.HELP_MEMBER
+    if not items:
+        ctx.reply(msg.text(general))
+        return
+    chips = [c for i in items for c in i.chips][:QUICK_REPLY_MAX_ITEMS]
+    now = "\n".join([texts.HELP_NOW_HEAD] + [i.line for i in items])
+    ctx.reply(msg.text(now + "\n\n" + texts.HELP_OFFICER if ctx.member.is_officer else now, chips))
 
 
 router.serve_unscoped(events=["follow", "unfollow"], messages=["text"])
+
