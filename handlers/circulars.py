@@ -43,20 +43,22 @@ from models.delivery import write_receipts
 from models.reminders import plan_times, schedule
 
 MAX_TITLE = 40
-MAX_BODY = 4500
+MAX_BODY = 20000  # the page shows it all; [全文を見る] sends what fits a chat (handlers/framework/full_text.py)
 MAX_ATTACHMENT = 10 * 1024 * 1024  # a PDF larger than this is a link to share, not a circular page
 
 
 # --- the draft's steps -----------------------------------------------------------------------
 def take_title(ctx: Ctx, c: Circular, v: str):
     if len(v) > MAX_TITLE:
-        return texts.TITLE_TOO_LONG, None
+        return texts.TITLE_TOO_LONG + texts.TOO_LONG_COUNT.format(n=len(v)), None
     c.title = v
     return None
 
 
 def take_body(ctx: Ctx, c: Circular, v: str):
-    c.body = v[:MAX_BODY]
+    if len(v) > MAX_BODY:  # never cut: the limit, and asked again
+        return texts.BODY_TOO_LONG.format(max=MAX_BODY) + texts.TOO_LONG_COUNT.format(n=len(v)), None
+    c.body = v
     return None
 
 
@@ -151,9 +153,12 @@ def start(ctx: Ctx) -> None:
     rest = ctx.text[len(texts.CMD_CIRCULAR):].strip()
     title, _, body = rest.partition("\n")
     days = ctx.settings.reminder_days
-    c = FLOW.new(ctx, title=title.strip()[:MAX_TITLE], body=body.strip()[:MAX_BODY], target=Target.all,
-                 reminder_plan=[days] if days > 0 else [])
-    FLOW.open(ctx, c, oneshot=bool(c.title and c.body))
+    title, body = title.strip(), body.strip()
+    c = FLOW.new(ctx, target=Target.all, reminder_plan=[days] if days > 0 else [])
+    # nothing cut silently: a value over its limit is asked again at its step, saying the limit
+    problems = {name: problem for name, value in (("title", title), ("body", body))
+                if value and (problem := FLOW.fields[name].take(ctx, c, value))}
+    FLOW.open(ctx, c, oneshot=bool(title and body), problems=problems)
 
 
 # --- residents -------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ ATTACH_FAILED = "添付を受け取れませんでした。写真かPDFを送っ
 ATTACH_TOO_BIG = "このPDFは大きすぎます（10MBまで）。ページ数を減らして送ってください。"
 ASK_TARGET = "どなたに送りますか。"
 ASK_BLOCKS = "送る班を選んでください（複数可）。選び終えたら「決定」を押してください。\n選択中：{chosen}"
-TITLE_TOO_LONG = "タイトルは40文字以内でお願いします。"
+TITLE_TOO_LONG = "タイトルは40文字までです。短くしてください。"
 BODY_EMPTY = "本文を文字で送ってください。"
 PREVIEW_INTRO = "皆さんにはこのように届きます。"
 PREVIEW_SUMMARY = (
@@ -239,8 +239,8 @@ EV_BAD_WHEN = "日時が読み取れませんでした。"
 EV_PAST_WHEN = "過ぎた日時は選べません。"
 EV_NEED_TIME = "時刻も入れてください。"
 EV_BAD_DEADLINE = "締切は今より後で、行事の日時より前にしてください。"
-EV_NAME_TOO_LONG = "行事の名前は40文字以内でお願いします。"
-EV_PLACE_TOO_LONG = "場所は60文字以内でお願いします。"
+EV_NAME_TOO_LONG = "行事の名前は40文字までです。短くしてください。"
+EV_PLACE_TOO_LONG = "場所は60文字までです。短くしてください。"
 EV_BAD_TARGET = "送信先が読み取れませんでした。"
 EV_PREVIEW_SUMMARY = (
     "送信先：{target}\n"
@@ -1546,3 +1546,10 @@ HELP_NOW_HEAD = "いま、次のことができます。下のボタンからど
 HELP_NOW_CIRCULAR = "・未読の回覧「{title}」（押すと全文が読めます）"
 HELP_NOW_MORE_CIRCULARS = "・ほかに未読の回覧が{n}件あります（「回覧板」から）"
 HELP_NOW_EVENT = "・出欠の回答「{name}」（締切：{deadline}）"
+# nothing cut silently: the limit said at the step, and asked again
+TOO_LONG_COUNT = "（送られたのは{n}文字でした）"
+BODY_TOO_LONG = "本文は{max}文字までです。短くしてください。長い資料はPDFや写真で添付できます。"
+EV_NOTE_TOO_LONG = "案内は{max}文字までです。短くしてください。"
+# [全文を見る] of a body longer than a chat takes: cut at a sentence end (handlers/framework/full_text.py)
+FULL_CONTINUES = "（続きはページで読めます）"
+SENTENCE_ENDS = "。！？!?\n"
