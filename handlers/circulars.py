@@ -164,6 +164,10 @@ def start(ctx: Ctx) -> None:
 # --- residents -------------------------------------------------------------------------------
 def sent_circular_and_delivery(ctx: Ctx):
     c = ctx.session.get(Circular, ctx.num("c"))
+    if c is not None and c.association_id == ctx.association.id and c.state == CircularState.draft \
+            and ctx.member is not None and c.author_id == ctx.member.id:
+        ctx.reply(msg.text(texts.PREVIEW_TAPPED))  # the officer's own preview, before [送信]
+        return None, None
     if c is None or c.association_id != ctx.association.id or c.state != CircularState.sent:
         ctx.reply(msg.text(texts.CIRCULAR_GONE))
         return None, None

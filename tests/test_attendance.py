@@ -104,7 +104,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
     preview = line.text(CHAIR, "軍手をお持ちください。")
 
     flex = preview[1]  # the exact card residents get, then the cost and [送信][修正][取消]
-    assert flex["type"] == "flex" and flex["altText"] == "秋の清掃活動"
+    assert flex["type"] == "flex" and flex["altText"] == "【出欠】秋の清掃活動"  # issue 10: the kind first
     shown = all_text([flex])
     assert "12月5日(土) 9:00" in shown and "東町公園" in shown and "12月1日(火) 23:59まで" in shown
     assert [i["action"]["label"] for i in flex["quickReply"]["items"]] == ["参加", "不参加", "未定"]
@@ -117,7 +117,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
 
     assert "送信しました" in all_text(line.tap(CHAIR, preview, texts.SEND))
     drain(db, k.line)
-    (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "秋の清掃活動"]
+    (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "【出欠】秋の清掃活動"]
     assert mc.body["messages"] == [flex] and len(mc.body["to"]) == 9  # what was previewed is what was sent
     with db.session() as s:
         ev = s.scalar(select(Event))
@@ -134,7 +134,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
 
 def test_one_shot_form_goes_to_the_preview(chat, demo, db):
     preview = chat.text(CHAIR, PER_PERSON)
-    assert preview[1]["altText"] == "夏祭り"
+    assert preview[1]["altText"] == "【出欠】夏祭り"
     summary = all_text(preview)
     assert "12月5日(土) 14:00" in summary and "送信先：2班" in summary and "回答：お一人ずつ" in summary
     assert "人数も聞く" not in summary and "LINEで3世帯（3人）、紙で1世帯" in summary
@@ -422,7 +422,7 @@ def test_results_in_chat(chat, demo, db, fake, k):
     assert "・1班 参加1 不参加0 未定0 未回答1 未読2" in text and "・2班 参加0 不参加1 未定1 未回答0 未読2" in text
     assert "高橋 和子様（紙）" in text and "鈴木 一郎様" in text and "佐藤 花子様" not in text
     assert text.index("高橋 和子様") < text.index("鈴木 一郎様")  # needs support first
-    assert "リマインド予定：11月28日(土) 9:00（いま未回答6・6通）" in text
+    assert "リマインド予定：11月28日(土) 9:00（いま回答のない6件・6通）" in text  # issue 10: 未回答 means opened, not answered
     leader = all_text(chat.text(LEADER2, "集計"))
     assert "（全4世帯）" in leader and "渡辺 健様（紙）" in leader and "鈴木" not in leader
 

@@ -52,6 +52,10 @@ from models.events import ANSWERS, amend, delivery_of, results
 # --- answering (residents, and officers by proxy) ---------------------------------------------
 def open_event(ctx: Ctx, event_id) -> Event | None:
     ev = ctx.session.get(Event, num(event_id))
+    if ev is not None and ev.association_id == ctx.association.id and ev.state == EventState.draft \
+            and ctx.member is not None and ev.author_id == ctx.member.id:
+        ctx.reply(msg.text(texts.PREVIEW_TAPPED))  # the officer's own preview, before [送信]
+        return None
     if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
         ctx.reply(msg.text(texts.EV_GONE))
         return None
@@ -287,6 +291,9 @@ DIALOG = Dialog("ev_answer", entries=("heads", "comment"), steps=[
 def on_details(ctx: Ctx) -> None:
     """[詳細を見る]: the whole event and this household's (or person's) answer; counts as read."""
     ev = ctx.session.get(Event, num(ctx.data.get("e")))
+    if ev is not None and ev.association_id == ctx.association.id and ev.state == EventState.draft \
+            and ctx.member is not None and ev.author_id == ctx.member.id:
+        return ctx.reply(msg.text(texts.PREVIEW_TAPPED))
     if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
         return ctx.reply(msg.text(texts.EV_GONE))
     d = my_delivery(ctx, ev)

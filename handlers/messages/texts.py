@@ -133,7 +133,7 @@ STATUS_NONE = "まだ送信した回覧はありません。"
 STATUS_HEADER = "最近の回覧の既読状況です。"
 STATUS_ITEM = "■{title}（{date}）\n既読 {read}/{total}世帯（{rate}%）"
 STATUS_BLOCK = "・{block} {read}/{total}"
-STATUS_UNREAD = "未読：{names}"
+STATUS_UNREAD = "未読の世帯：{names}"
 STATUS_ALL_READ = "全世帯が既読です。"
 STATUS_REMINDER = "リマインド予定：{when}（いま未読{households}世帯・{pushes}通）"
 STATUS_REMINDER_DONE = "リマインド済み：{when}（{households}世帯・{pushes}通）"
@@ -182,7 +182,7 @@ SAFETY_LOCATION = "現在地を送る"
 SAFETY_RECORDED = "「{status}」で記録しました（{household}様の世帯）。\n現在地や、一緒にいる人数、連絡事項も送れます。連絡事項は文字で送ってください。"
 SAFETY_PEOPLE_RECORDED = "一緒にいる人数：{n}人で記録しました。"
 SAFETY_COMMENT_RECORDED = "連絡事項を記録しました。"
-SAFETY_LOCATION_RECORDED = "位置情報を受け取りました。役員と防災担当だけが見ます。"
+SAFETY_LOCATION_RECORDED = "位置情報を受け取りました。会長と防災担当、それにお住まいの班の班長だけが見ます。"
 SAFETY_NO_COMMENT = "連絡事項なし"
 SAFETY_CLOSED = "この安否確認は終了しています。"
 SAFETY_NOT_REGISTERED = "安否の回答は、登録済みの方のみ受け付けています。"
@@ -305,7 +305,7 @@ EV_RESULTS_BLOCK = "・{block} 参加{yes} 不参加{no} 未定{maybe} 未回答
 EV_RESULTS_WAITING = "まだ回答のない方：{names}"
 EV_RESULTS_ALL = "全員が回答しました。"
 EV_RESULTS_MORE = " ほか{n}件"
-EV_RESULTS_REMINDER = "リマインド予定：{when}（いま未回答{n}・{pushes}通）"
+EV_RESULTS_REMINDER = "リマインド予定：{when}（いま回答のない{n}件・{pushes}通）"
 EV_RESULTS_PAGE = "一覧表・グラフ・CSVは「管理画面」から見られます。"
 EV_UNIT_COUNTERS = {False: "世帯", True: "人"}
 EV_REMINDER_TITLE = "出欠のお願い"
@@ -1553,3 +1553,16 @@ EV_NOTE_TOO_LONG = "案内は{max}文字までです。短くしてください�
 # [全文を見る] of a body longer than a chat takes: cut at a sentence end (handlers/framework/full_text.py)
 FULL_CONTINUES = "（続きはページで読めます）"
 SENTENCE_ENDS = "。！？!?\n"
+# lists of households in 状況 and 集計: grouped by 班; the officer's own household is not 「…様」 to him
+NAMES_BY_BLOCK_LINE = "・{block}：{names}"
+NAMES_BY_BLOCK_MORE = "・ほか{n}世帯"
+SELF_HOUSEHOLD = "あなたの世帯"
+# 未読 and 未回答 side by side in 集計: what each means
+EV_RESULTS_LEGEND = "（未回答＝案内は開いたがまだ答えていない、未読＝案内をまだ開いていない）"
+# a resident's button tapped on one's own preview (before [送信])
+PREVIEW_TAPPED = "これは送信前の見本です。住民の方がこのボタンを押すと、回答や既読が記録されます。送るときは見本の下の「送信」を押してください。"
+# an event's time in another year than now (「2027年1月10日(日) 10:00」)
+DATETIME_WEEKDAY_YEAR = "{year}年{month}月{day}日({weekday}) {hour}:{minute:02d}"
+# what a notification shows first (the card's altText): which kind of message it is
+ALT_CIRCULAR = "【回覧】{title}"
+ALT_EVENT = "【出欠】{name}"
