@@ -97,6 +97,8 @@ def test_notifications_say_what_they_are(line, demo, db, fake, k):
 
 def test_an_event_next_year_carries_its_year(line, demo, db, fake, k):
     send(line, db, k, "出欠 新年会\n日時 2027/1/10 18:00\n場所 東町会館\n締切 12/20\n人数 なし")
+    card = [r.body["messages"] for r in fake.sends("/multicast")][-1]
+    assert "2027年1月10日(日) 18:00" in all_text(card)  # on the card residents get, too
     done = line.tap(SATO, line.postback(SATO, pb("ev_ans", e=event_id(db), v="yes")), texts.EV_NO_COMMENT)
     text = all_text(done)
     assert "2027年1月10日(日) 18:00" in text  # another year: said
