@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.dev.demo import demo_user_id
 from handlers.messages import texts
-from models import Block, DialogState, Household, JoinAttempt
+from models import Block, Circular, DialogState, Household, JoinAttempt, Target
 
 from chat import all_text, labels
 from conftest import user_id
@@ -53,7 +54,7 @@ def test_anything_else_is_pointed_to_the_buttons_with_the_same_buttons(line, dem
     uid = user_id("typist")
     asked = consented(line, uid)
     reply = line.text(uid, typed)
-    assert all_text(reply) == texts.CHOOSE_BELOW
+    assert all_text(reply) == texts.CHOOSE_BELOW + "\n" + texts.ASK_BLOCK_OR_CODE  # the question, with the hint
     assert labels(reply) == labels(asked)  # the same quick reply again
     assert step_of(db, uid)[0] == "block"
 
@@ -84,3 +85,21 @@ def test_a_bare_code_before_consent_asks_for_consent_first(line, demo, db):
     line.follow(uid)
     reply = line.text(uid, "6566-7981")
     assert texts.CONSENT_FIRST in all_text(reply)
+
+
+CHAIR = demo_user_id("山田 太郎")
+
+
+def test_a_draft_step_of_buttons_takes_a_typed_label_or_points_to_the_buttons(line, demo, db):
+    """DraftFlow's steps of buttons (typed=False) the same way: the 回覧's 送信先."""
+    line.text(CHAIR, "回覧")
+    line.text(CHAIR, "防犯パトロール")
+    asked = line.text(CHAIR, "今月の当番です。")
+    asked = line.text(CHAIR, texts.NEXT) if texts.ASK_TARGET not in all_text(asked) else asked
+    assert texts.ASK_TARGET in all_text(asked)
+    again = line.text(CHAIR, "だれでも")
+    assert all_text(again).startswith(texts.CHOOSE_BELOW) and labels(again) == labels(asked)
+    preview = line.text(CHAIR, "役員のみです")  # the label, typed
+    assert texts.SEND in all_text(preview) or texts.SEND in labels(preview)
+    with db.session() as s:
+        assert s.scalar(select(Circular.target)) == Target.officers

@@ -25,8 +25,8 @@ row (flow, step, data), read and written through Ctx in the event's own transact
 - `pick`: the step's question offers quick-reply buttons. A typed text that names one of them
   (its label, NFKC, with or without 「です」; or just the number in it: 「3」 for 「3班」) is taken as
   that tap (Router.tap: the same route, the same role check). Anything else goes to `take`; if
-  `take` neither moves nor answers, the user hears 「下のボタンから選んでください」 with the same
-  buttons again.
+  `take` neither moves nor answers, the user hears 「下のボタンから選んでください」 and the question,
+  with the same buttons. (DraftFlow's steps of buttons, `typed=False`, do the same.)
 - `timeout`: a dialog left longer than this is ended when the user next writes, and the message is
   handled as if no dialog were open (a cancel word still cancels it). `needs_quota` on a Button: it
   decides on this month's quota, so the shared figure is refreshed before its transaction. `on_cancel`: tidy-up when the user cancels (「取消」…, at any
@@ -248,10 +248,11 @@ def typed_choice(text: str, messages: list[dict]) -> Optional[str]:
 
 
 def choose_below(asked: list[dict]) -> list[dict]:
-    """「下のボタンから選んでください」 with the question's own quick reply (or the question again)."""
-    quick = next((m["quickReply"] for m in reversed(asked) if m.get("quickReply")), None)
-    if quick is None:
+    """「下のボタンから選んでください」 before the question, with its own quick reply (a card: after it)."""
+    last = next((m for m in reversed(asked) if m.get("quickReply")), None)
+    if last is None:
         return [msg.text(texts.CHOOSE_BELOW)] + asked[:4]
-    again = msg.text(texts.CHOOSE_BELOW)
-    again["quickReply"] = copy.deepcopy(quick)
+    question = last.get("text") if last.get("type") == "text" else None
+    again = msg.text(texts.CHOOSE_BELOW + ("\n" + question if question else ""))
+    again["quickReply"] = copy.deepcopy(last["quickReply"])
     return [again]
