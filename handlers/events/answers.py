@@ -1,6 +1,7 @@
 """Answering an event (residents, and officers by proxy): 参加 / 不参加 / 未定 with the buttons, then
 the head count and a comment when the event asks for them; [詳細を見る]; 代理回答 for households
-without LINE.
+without LINE. An answer typed instead of tapped (「参加します」「新年会 参加 2名」) comes here as the
+same tap (handlers/events/typed.py, with the head count as `n`).
 
 The answer's follow-up, declared as a Dialog (`DIALOG`; taps from any state, drawn from [*]):
 

@@ -1,6 +1,8 @@
 """Following and blocking the bot, and what anyone says that nothing else took: someone not (yet) a
 member is led to consent and registration (on a city channel, before an association is picked: the
-picker's question again); a member gets the help text, and a city staff member theirs."""
+picker's question again; a code-shaped text is a 登録コード); a member gets what they can do now
+(handlers/framework/now.py: unread circulars, open events, with their buttons; never 退会), and a
+city staff member their help."""
 from __future__ import annotations
 
 from handlers.framework.ctx import Ctx
