@@ -185,7 +185,8 @@ def test_event_date_of_yesterday_asks_whether_next_year_is_meant(chat, demo, db,
 def test_a_day_long_past_means_next_year_silently(chat, demo, db, clock):
     clock.move_to(at(12, 2, 10))
     preview = chat.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
-    assert "1月10日(日) 18:00" in all_text(preview) and "1月5日(火) 23:59まで" in all_text(preview)
+    # issue 10: next year's dates carry the year
+    assert "2027年1月10日(日) 18:00" in all_text(preview) and "2027年1月5日(火) 23:59まで" in all_text(preview)
     ev = event(db)
     assert ev.starts_at == dt.datetime(2027, 1, 10, 18, tzinfo=JST) and ev.deadline == dt.datetime(
         2027, 1, 5, 23, 59, tzinfo=JST)
