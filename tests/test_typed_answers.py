@@ -123,3 +123,29 @@ def test_a_typed_answer_meets_the_family_question(line, demo, db, fake, k):
 def test_with_no_open_event_a_typed_answer_gets_the_help(line, demo, db, fake, k):
     reply = line.text(SATO, "参加します")
     assert "受け付けました" not in all_text(reply)
+
+
+def test_a_different_answer_typed_at_the_comment_question_changes_the_answer(line, demo, db, fake, k):
+    send(line, db, k, NEW_YEAR)
+    asked = line.text(SATO, "新年会 参加 2名")
+    assert labels(asked) == [texts.EV_NO_COMMENT]
+    reply = line.text(SATO, "やっぱり不参加です")  # not a comment: a new answer, as its button
+    assert "「不参加」で受け付けました" in all_text(reply)
+    assert answer(db, "新年会")[0] == "no"
+    done = line.text(SATO, "当日は仕事です")  # the comment of the new answer
+    assert "連絡事項：当日は仕事です" in all_text(done)
+
+
+def test_the_same_answer_typed_at_the_comment_question_is_a_comment(line, demo, db, fake, k):
+    send(line, db, k, NEW_YEAR)
+    line.text(SATO, "新年会 参加 2名")
+    done = line.text(SATO, "参加します")
+    assert "連絡事項：参加します" in all_text(done) and answer(db, "新年会") == ("yes", 2, "佐藤 花子")
+
+
+def test_a_different_answer_typed_at_the_head_count_question_changes_the_answer(line, demo, db, fake, k):
+    send(line, db, k, NEW_YEAR)
+    assert texts.EV_ASK_HEADS in all_text(line.text(SATO, "参加します"))
+    reply = line.text(SATO, "不参加です")
+    assert texts.EV_BAD_HEADS not in all_text(reply) and "「不参加」で受け付けました" in all_text(reply)
+    assert answer(db, "新年会")[0] == "no"

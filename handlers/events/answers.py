@@ -38,7 +38,7 @@ from handlers.events.common import (
     num,
     when_text,
 )
-from handlers.events import family
+from handlers.events import family, typed
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.framework.router import router
@@ -253,12 +253,23 @@ def on_heads_text(ctx: Ctx) -> Next:
     if got is None:
         return None  # ended already
     ev, d, proxy = got
+    if retyped(ctx, ev, d, proxy):
+        return None
     n = num(unicodedata.normalize("NFKC", ctx.text).strip().rstrip(texts.EV_HEADS_SUFFIXES))
     if not 0 < n <= MAX_HEADS:
         ctx.reply(msg.text(texts.EV_BAD_HEADS))
         return None
     amend(d, count=n)
     return to_comment(ctx, ev, d, proxy)
+
+
+def retyped(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> bool:
+    """「やっぱり不参加です」 at the head count or comment question: a new answer (as its button), not
+    a count or a comment. The same answer again is left to the step (a comment 「参加します」)."""
+    changed = None if proxy else typed.parse(ctx.text, [ev])
+    if changed is None or changed[0] == d.answer:
+        return False
+    return router.tap(ctx, pb("ev_ans", e=ev.id, v=changed[0], **({"n": changed[1]} if changed[1] else {})))
 
 
 def on_comment_text(ctx: Ctx) -> Next:
@@ -268,6 +279,8 @@ def on_comment_text(ctx: Ctx) -> Next:
     ev, d, proxy = got
     if not ctx.text:
         return Go("comment", **answer_data(d, proxy))  # the question again
+    if retyped(ctx, ev, d, proxy):
+        return None
     if normalize(ctx.text) != texts.EV_NO_COMMENT:
         amend(d, comment=ctx.text[:MAX_COMMENT])
     confirm(ctx, ev, d, proxy)

@@ -70,6 +70,9 @@ def parse(text: str, events: list[Event]) -> Optional[tuple[str, int, list[Event
         if name and name in t:
             named.append(ev)
             t = t.replace(name, "", 1)
+    for opening in texts.TYPED_OPENINGS:
+        if t.startswith(opening):
+            t = t[len(opening):].lstrip(texts.TYPED_SEPARATORS)
     changed = True
     while changed:  # 「参加します。」: the endings, one after another
         changed = False

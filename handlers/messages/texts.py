@@ -1532,6 +1532,8 @@ TYPED_HEAD_UNITS = ("名", "人")  # 「2名」「2人」
 # polite endings that may follow the choice (「参加します」「不参加です」), longest first
 TYPED_ENDINGS = ("でお願いします", "させていただきます", "お願いします", "いたします", "します", "です", "で",
                  "予定", "。", "!", "、", ",", ".")
+TYPED_OPENINGS = ("やっぱり", "やはり", "すみません", "すいません")  # 「やっぱり不参加です」
+TYPED_SEPARATORS = ",、"  # after an opening: 「やっぱり、不参加」
 TYPED_WHICH_EVENT = "どの行事への「{answer}」ですか。下のボタンから選んでください。"
 # the comment question's example, by answer (after 不参加, not 「車いすで参加します」)
 EV_COMMENT_EXAMPLES = {"yes": "車いすで参加します", "no": "仕事のため欠席します", "maybe": "前日までにお返事します"}
