@@ -12,3 +12,4 @@ from handlers.inquiries import chat as inquiries_chat  # noqa: F401
 from handlers.events import late  # noqa: F401,E402 (issue 10: open events for someone approved late)
 from handlers.mimamori import check as mimamori_check, enrol as mimamori_enrol  # noqa: F401,E402 (issue 17: 見守り)
 from handlers import sticker  # noqa: F401,E402 (issue 10: a sticker is thanked, not answered with help)
+from handlers.events import typed  # noqa: F401,E402 (issue 10: answers typed instead of tapped; after disaster mode)

@@ -29,7 +29,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from handlers.framework import joined
+from handlers.framework import joined, now as doable
 from handlers.framework.ctx import Ctx
 from handlers.framework.full_text import reply_full_text
 from handlers.framework.draft import KEEP, DraftFlow, Field, ModelDrafts, Reminders, Sent, target_field
@@ -43,20 +43,22 @@ from models.delivery import write_receipts
 from models.reminders import plan_times, schedule
 
 MAX_TITLE = 40
-MAX_BODY = 4500
+MAX_BODY = 20000  # the page shows it all; [全文を見る] sends what fits a chat (handlers/framework/full_text.py)
 MAX_ATTACHMENT = 10 * 1024 * 1024  # a PDF larger than this is a link to share, not a circular page
 
 
 # --- the draft's steps -----------------------------------------------------------------------
 def take_title(ctx: Ctx, c: Circular, v: str):
     if len(v) > MAX_TITLE:
-        return texts.TITLE_TOO_LONG, None
+        return texts.TITLE_TOO_LONG + texts.TOO_LONG_COUNT.format(n=len(v)), None
     c.title = v
     return None
 
 
 def take_body(ctx: Ctx, c: Circular, v: str):
-    c.body = v[:MAX_BODY]
+    if len(v) > MAX_BODY:  # never cut: the limit, and asked again
+        return texts.BODY_TOO_LONG.format(max=MAX_BODY) + texts.TOO_LONG_COUNT.format(n=len(v)), None
+    c.body = v
     return None
 
 
@@ -152,14 +154,21 @@ def start(ctx: Ctx) -> None:
     rest = ctx.text[len(texts.CMD_CIRCULAR):].strip()
     title, _, body = rest.partition("\n")
     days = ctx.settings.reminder_days
-    c = FLOW.new(ctx, title=title.strip()[:MAX_TITLE], body=body.strip()[:MAX_BODY], target=Target.all,
-                 reminder_plan=[days] if days > 0 else [])
-    FLOW.open(ctx, c, oneshot=bool(c.title and c.body))
+    title, body = title.strip(), body.strip()
+    c = FLOW.new(ctx, target=Target.all, reminder_plan=[days] if days > 0 else [])
+    # nothing cut silently: a value over its limit is asked again at its step, saying the limit
+    problems = {name: problem for name, value in (("title", title), ("body", body))
+                if value and (problem := FLOW.fields[name].take(ctx, c, value))}
+    FLOW.open(ctx, c, oneshot=bool(title and body), problems=problems)
 
 
 # --- residents -------------------------------------------------------------------------------
 def sent_circular_and_delivery(ctx: Ctx):
     c = ctx.session.get(Circular, ctx.num("c"))
+    if c is not None and c.association_id == ctx.association.id and c.state == CircularState.draft \
+            and ctx.member is not None and c.author_id == ctx.member.id:
+        ctx.reply(msg.text(texts.PREVIEW_TAPPED))  # the officer's own preview, before [送信]
+        return None, None
     if c is None or c.association_id != ctx.association.id or c.state != CircularState.sent:
         ctx.reply(msg.text(texts.CIRCULAR_GONE))
         return None, None
@@ -231,3 +240,25 @@ def open_for(session, settings, member, now) -> list[dict]:
                                 attachments=len(c.attachments),
                                 hero=cards.hero_url(settings.base_url, c.hero_token)))
     return out
+
+
+# --- what a member can do now (handlers/framework/now.py): the household's unread circulars ------
+NOW_SHOWN = 3
+
+
+@doable.provider
+def unread_now(session, settings, member, now) -> list[doable.Item]:
+    household = member.household
+    if household is None:
+        return []
+    rows = [c for c in session.scalars(select(Circular).where(
+        Circular.association_id == member.association_id, Circular.state == CircularState.sent,
+        Circular.sent_at >= now - LATE_WINDOW).order_by(Circular.sent_at.desc(), Circular.id.desc()))
+        if (c.target != Target.officers or member.is_officer)
+        and (d := delivery_for(session, c, household.id)) is not None and d.read_at is None]
+    items = [doable.Item(texts.HELP_NOW_CIRCULAR.format(title=c.title), [msg.postback(c.title, pb("full", c=c.id))])
+             for c in rows[:NOW_SHOWN]]
+    if len(rows) > NOW_SHOWN:
+        items.append(doable.Item(texts.HELP_NOW_MORE_CIRCULARS.format(n=len(rows) - NOW_SHOWN),
+                                 [msg.postback(texts.MENU_CIRCULARS, pb("view", v="circulars"))]))
+    return items

@@ -7,6 +7,7 @@ from handlers.corrections import chips
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, dates, texts
+from handlers.messages.labels import names_by_block
 from handlers.messages.limits import TEXT_MAX
 from models import OFFICER_ROLES, OutboxMessage, Target
 from models.circulars import SUBJECT
@@ -59,10 +60,11 @@ def status_text(ctx: Ctx) -> str:
                                           read=st.read, total=st.total, rate=st.rate)]
         if block is None and len(st.blocks) > 1:
             lines += [texts.STATUS_BLOCK.format(block=b.block, read=b.read, total=b.total) for b in st.blocks]
-        if st.unread:
-            names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=h.name) + (texts.PAPER_MARK if h.id in st.unread_paper else "") for h in st.unread[:40])
-            more = texts.STATUS_UNREAD_MORE.format(n=len(st.unread) - 40) if len(st.unread) > 40 else ""
-            lines.append(texts.STATUS_UNREAD.format(names=names + more))
+        if st.unread:  # by 班; the officer's own household named as his (issue 10)
+            names = names_by_block([(h.block.name, (texts.SELF_HOUSEHOLD if h.id == ctx.member.household_id
+                                                    else texts.HOUSEHOLD_NAME.format(name=h.name))
+                                     + (texts.PAPER_MARK if h.id in st.unread_paper else "")) for h in st.unread])
+            lines.append(texts.STATUS_UNREAD.format(names=names))
         else:
             lines.append(texts.STATUS_ALL_READ)
         if block is None:

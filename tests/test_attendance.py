@@ -104,7 +104,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
     preview = line.text(CHAIR, "軍手をお持ちください。")
 
     flex = preview[1]  # the exact card residents get, then the cost and [送信][修正][取消]
-    assert flex["type"] == "flex" and flex["altText"] == "秋の清掃活動"
+    assert flex["type"] == "flex" and flex["altText"] == "【出欠】秋の清掃活動"  # issue 10: the kind first
     shown = all_text([flex])
     assert "12月5日(土) 9:00" in shown and "東町公園" in shown and "12月1日(火) 23:59まで" in shown
     assert [i["action"]["label"] for i in flex["quickReply"]["items"]] == ["参加", "不参加", "未定"]
@@ -117,7 +117,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
 
     assert "送信しました" in all_text(line.tap(CHAIR, preview, texts.SEND))
     drain(db, k.line)
-    (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "秋の清掃活動"]
+    (mc,) = [r for r in fake.sends("/multicast") if r.body["messages"][0].get("altText") == "【出欠】秋の清掃活動"]
     assert mc.body["messages"] == [flex] and len(mc.body["to"]) == 9  # what was previewed is what was sent
     with db.session() as s:
         ev = s.scalar(select(Event))
@@ -134,7 +134,7 @@ def test_dialog_preview_and_send(line, demo, db, fake, k):
 
 def test_one_shot_form_goes_to_the_preview(chat, demo, db):
     preview = chat.text(CHAIR, PER_PERSON)
-    assert preview[1]["altText"] == "夏祭り"
+    assert preview[1]["altText"] == "【出欠】夏祭り"
     summary = all_text(preview)
     assert "12月5日(土) 14:00" in summary and "送信先：2班" in summary and "回答：お一人ずつ" in summary
     assert "人数も聞く" not in summary and "LINEで3世帯（3人）、紙で1世帯" in summary
@@ -185,7 +185,8 @@ def test_event_date_of_yesterday_asks_whether_next_year_is_meant(chat, demo, db,
 def test_a_day_long_past_means_next_year_silently(chat, demo, db, clock):
     clock.move_to(at(12, 2, 10))
     preview = chat.text(CHAIR, "出欠 新年会\n日時 1/10 18:00\n場所 東町会館\n締切 1/5")
-    assert "1月10日(日) 18:00" in all_text(preview) and "1月5日(火) 23:59まで" in all_text(preview)
+    # issue 10: next year's dates carry the year
+    assert "2027年1月10日(日) 18:00" in all_text(preview) and "2027年1月5日(火) 23:59まで" in all_text(preview)
     ev = event(db)
     assert ev.starts_at == dt.datetime(2027, 1, 10, 18, tzinfo=JST) and ev.deadline == dt.datetime(
         2027, 1, 5, 23, 59, tzinfo=JST)
@@ -266,7 +267,8 @@ def test_answer_head_count_comment_and_change(line, demo, db, fake, k):
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 8}
     q = line.tap(SUZUKI, [card], "参加")
     q = line.text(SUZUKI, "3")  # typed instead of tapped
-    assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(q)
+    # issue 10: the head count is repeated back, with the example for 参加
+    assert texts.EV_ASK_COMMENT.format(answer="参加（3人）", example=texts.EV_COMMENT_EXAMPLES["yes"]) in all_text(q)
     assert delivery(db, "鈴木 一郎").answer_data == {"count": 3}
     # nothing about answering went out as a push: every answer was a free reply
     drain(db, k.line)
@@ -421,7 +423,7 @@ def test_results_in_chat(chat, demo, db, fake, k):
     assert "・1班 参加1 不参加0 未定0 未回答1 未読2" in text and "・2班 参加0 不参加1 未定1 未回答0 未読2" in text
     assert "高橋 和子様（紙）" in text and "鈴木 一郎様" in text and "佐藤 花子様" not in text
     assert text.index("高橋 和子様") < text.index("鈴木 一郎様")  # needs support first
-    assert "リマインド予定：11月28日(土) 9:00（いま未回答6・6通）" in text
+    assert "リマインド予定：11月28日(土) 9:00（いま回答のない6件・6通）" in text  # issue 10: 未回答 means opened, not answered
     leader = all_text(chat.text(LEADER2, "集計"))
     assert "（全4世帯）" in leader and "渡辺 健様（紙）" in leader and "鈴木" not in leader
 

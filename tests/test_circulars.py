@@ -48,7 +48,7 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
     preview = line.tap(CHAIR, target_q, texts.TARGET_ALL)
     # the preview is the exact Flex residents get, plus the cost and [送信][修正][取消]
     flex = preview[1]
-    assert flex["type"] == "flex" and flex["altText"] == "敬老会のご案内"
+    assert flex["type"] == "flex" and flex["altText"] == "【回覧】敬老会のご案内"  # issue 10: the kind first
     summary = all_text(preview[2:])
     assert "LINEで9世帯（9人）、紙で3世帯" in summary  # 高橋 has no LINE; 渡辺・吉田 not registered yet
     assert "メッセージを9通使います" in summary and "今月の残り 200通" in summary
@@ -70,7 +70,7 @@ def test_dialog_draft_preview_and_send(line, demo, db, fake, k):
 
 def test_one_shot_goes_straight_to_preview(chat, demo, db):
     preview = chat.text(CHAIR, "回覧 防犯パトロール\n今週金曜の夜に見回りをします。")
-    assert preview[1]["altText"] == "防犯パトロール"
+    assert preview[1]["altText"] == "【回覧】防犯パトロール"
     assert texts.SEND in all_text(preview)
 
 
@@ -98,7 +98,7 @@ def test_stale_preview_and_double_send(chat, demo, db, fake, k):
     fields = chat.tap(CHAIR, preview, texts.EDIT)
     chat.tap(CHAIR, fields, texts.FIELD_TITLE)
     new_preview = chat.text(CHAIR, "テスト（訂正）")
-    assert new_preview[1]["altText"] == "テスト（訂正）"
+    assert new_preview[1]["altText"] == "【回覧】テスト（訂正）"
     assert texts.STALE_PREVIEW in all_text(chat.postback(CHAIR, old_send))
     chat.tap(CHAIR, new_preview, texts.SEND)
     again = chat.tap(CHAIR, new_preview, texts.SEND)

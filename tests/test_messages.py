@@ -161,7 +161,7 @@ def test_circular_bubble_shows_title_date_and_read_button():
                      read_data="a=read&c=1", full_data="a=full&c=1")
     from bot.dev.fake_line import message_text
     shown = message_text(m)
-    assert m["altText"] == "清掃"
+    assert m["altText"] == "【回覧】清掃"  # issue 10: the kind first
     assert "東町自治会 回覧板" in shown and "2026年11月22日" in shown and texts.READ in shown
     assert texts.FULL_TEXT not in shown  # short body, no attachment: no second button
 
@@ -173,7 +173,7 @@ def test_event_card_shows_event_deadline_and_answers():
                   place="東町公園", deadline="11月20日(金) 23:59", note="軍手をお持ちください。", per_person=False,
                   answers=answers, details=msg.postback(texts.EV_DETAILS, "a=ev_info&e=1"))
     shown = message_text(m)
-    assert m["altText"] == "秋の清掃活動"
+    assert m["altText"] == "【出欠】秋の清掃活動"  # issue 10: the kind first
     assert "11月22日(日) 12:00" in shown and "11月20日(金) 23:59まで" in shown and "東町公園" in shown
     assert [i["action"]["label"] for i in m["quickReply"]["items"]] == ["参加", "不参加", "未定"]
     assert texts.EV_DETAILS in shown and texts.EV_PER_HOUSEHOLD in shown

@@ -30,7 +30,7 @@ def send_circular(line, title="清掃のお知らせ"):
 def copies(fake, title):
     """How many times each user received the circular titled `title` (its Flex has the title as altText)."""
     return collections.Counter(d.user_id for d in fake.delivered
-                               if d.via != "reply" and d.message.get("altText") == title)
+                               if d.via != "reply" and d.message.get("altText") == texts.ALT_CIRCULAR.format(title=title))
 
 
 def run_until_done(db, line_client, rounds=30):

@@ -412,7 +412,7 @@ def test_withdrawal_leaves_nothing_of_the_person_in_any_table(line, demo, db, fa
     drain(db, k.line)
     ev_card = [r for r in pushes_to(fake, uid) if r.path.endswith("/multicast")][-1].body["messages"]
     asked = line.tap(uid, ev_card, "参加")
-    assert texts.EV_ASK_COMMENT.format(answer="参加") in all_text(asked)
+    assert texts.EV_ASK_COMMENT.format(answer="参加", example=texts.EV_COMMENT_EXAMPLES["yes"]) in all_text(asked)
     line.text(uid, "車いすで参加します")
     # a safety report: rescue, a location and a comment (an alert to the officers quotes them)
     start_disaster(line, BOSAI)

@@ -47,7 +47,7 @@ def test_default_plan_two_days_later_at_nine_only_unread(line, demo, db, fake, k
     preview = send(line)
     assert "11月24日 9:00" in all_text(preview) and "最大9通" in all_text(preview)
     drain(db, k.line)
-    flex = next(d.message for d in fake.delivered if d.message.get("altText") == "清掃のお知らせ")
+    flex = next(d.message for d in fake.delivered if d.message.get("altText") == texts.ALT_CIRCULAR.format(title="清掃のお知らせ"))
     line.tap(SATO, [flex], texts.READ)
     line.tap(ITO, [flex], texts.READ)
     status = all_text(line.text(CHAIR, "状況"))

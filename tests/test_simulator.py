@@ -103,10 +103,10 @@ def test_register_then_circulate_to_residents(sim):
 
     assert sim.dispatch() >= 1
     got = sim.bot(HANAKO)
-    circulars = [i for i in got if i["message"]["type"] == "flex" and i["message"]["altText"] == "テスト"]
+    circulars = [i for i in got if i["message"]["type"] == "flex" and i["message"]["altText"] == texts.ALT_CIRCULAR.format(title="テスト")]
     assert circulars and circulars[0]["via"] == "multicast"
     assert "本文です" in texts_of(circulars)
-    assert any(i["message"].get("altText") == "テスト" for i in sim.bot(me))  # the new member too
+    assert any(i["message"].get("altText") == texts.ALT_CIRCULAR.format(title="テスト") for i in sim.bot(me))  # the new member too
 
     # she taps [読みました]
     sim.tap(HANAKO, circulars, texts.READ)
@@ -302,7 +302,7 @@ def test_attendance_from_chat_to_csv(sim):
         preview = sim.new(CHAIR)
         sim.tap(CHAIR, preview, data_prefix="a=ev_send")
         sim.dispatch()
-        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
+        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == texts.ALT_EVENT.format(name="秋の清掃活動")]
         assert card, texts_of(sim.new(HANAKO))
         sim.tap(HANAKO, card, "参加")
         sim.new(HANAKO)

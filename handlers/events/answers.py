@@ -1,6 +1,7 @@
 """Answering an event (residents, and officers by proxy): 参加 / 不参加 / 未定 with the buttons, then
 the head count and a comment when the event asks for them; [詳細を見る]; 代理回答 for households
-without LINE.
+without LINE. An answer typed instead of tapped (「参加します」「新年会 参加 2名」) comes here as the
+same tap (handlers/events/typed.py, with the head count as `n`).
 
 The answer's follow-up, declared as a Dialog (`DIALOG`; taps from any state, drawn from [*]):
 
@@ -37,7 +38,7 @@ from handlers.events.common import (
     num,
     when_text,
 )
-from handlers.events import family
+from handlers.events import family, typed
 from handlers.framework.ctx import Ctx
 from handlers.framework.dialog import END, Button, Dialog, Go, Next, Step
 from handlers.framework.router import router
@@ -52,6 +53,10 @@ from models.events import ANSWERS, amend, delivery_of, results
 # --- answering (residents, and officers by proxy) ---------------------------------------------
 def open_event(ctx: Ctx, event_id) -> Event | None:
     ev = ctx.session.get(Event, num(event_id))
+    if ev is not None and ev.association_id == ctx.association.id and ev.state == EventState.draft \
+            and ctx.member is not None and ev.author_id == ctx.member.id:
+        ctx.reply(msg.text(texts.PREVIEW_TAPPED))  # the officer's own preview, before [送信]
+        return None
     if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
         ctx.reply(msg.text(texts.EV_GONE))
         return None
@@ -105,14 +110,17 @@ def answer_data(d: Delivery, proxy: bool) -> dict:
     return {"delivery_id": d.id, "proxy": proxy}
 
 
-def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool) -> Next:
+def record(ctx: Ctx, ev: Event, d: Delivery, answer: str, proxy: bool, heads: int = 0) -> Next:
+    """heads: a head count already given (typed with the answer: 「参加 2名」): not asked again."""
     if answer not in ANSWERS:
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return None
     d.record_answer(answer, ctx.member, proxy=proxy, at=ctx.now)
     if proxy:
         ctx.audit("event.proxy", f"event:{ev.id}", household=d.household_id, answer=answer)
-    if answer == "yes" and ev.ask_count:
+    if answer == "yes" and ev.ask_count and 0 < heads <= MAX_HEADS:
+        amend(d, count=heads)
+    elif answer == "yes" and ev.ask_count:
         return ask_heads(ctx, d, proxy)
     return to_comment(ctx, ev, d, proxy)
 
@@ -125,7 +133,8 @@ def in_answer(ctx: Ctx) -> bool:
 def ask_heads(ctx: Ctx, d: Delivery, proxy: bool) -> Next:
     p = {"p": 1} if proxy else {}
     chips = [msg.postback(texts.EV_HEADS_CHIP.format(n=n), pb("ev_cnt", d=d.id, n=n, **p)) for n in range(1, 6)]
-    ctx.reply(msg.text(texts.EV_ASK_HEADS, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
+    question = texts.EV_ASK_HEADS_PROXY.format(household=d.household.name) if proxy else texts.EV_ASK_HEADS
+    ctx.reply(msg.text(question, chips + [msg.postback(texts.EV_MORE_PEOPLE, pb("ev_cnt", d=d.id, n=0, **p))]))
     # a number typed instead of tapped is taken too (not in the middle of drafting)
     return Go("heads", **answer_data(d, proxy)) if in_answer(ctx) else None
 
@@ -142,7 +151,11 @@ def ask_comment(ctx: Ctx) -> None:
     data = ctx.dialog.data
     d = ctx.session.get(Delivery, data["delivery_id"])
     p = {"p": 1} if data.get("proxy") else {}
-    ctx.reply(msg.text(texts.EV_ASK_COMMENT.format(answer=texts.ANSWER_LABELS[d.answer]),
+    ev = ctx.session.get(Event, d.event_id)
+    answer = answer_text(ev, d)  # 「参加（2人）」: the head count is repeated back
+    question = texts.EV_ASK_COMMENT_PROXY.format(household=d.household.name, answer=answer) if p else \
+        texts.EV_ASK_COMMENT.format(answer=answer, example=texts.EV_COMMENT_EXAMPLES.get(d.answer, ""))
+    ctx.reply(msg.text(question,
                        [msg.postback(texts.EV_NO_COMMENT, pb("ev_note", d=d.id, **p))]))
 
 
@@ -190,7 +203,7 @@ def on_answer(ctx: Ctx) -> Next:
     d = my_delivery(ctx, ev) if ev else None
     if d is None or family.conflict(ctx, ev, d, ctx.data.get("v", "")):  # another member answered: asked first
         return None
-    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False)
+    return record(ctx, ev, d, ctx.data.get("v", ""), proxy=False, heads=num(ctx.data.get("n")))
 
 
 def on_proxy_answer(ctx: Ctx) -> Next:
@@ -240,12 +253,23 @@ def on_heads_text(ctx: Ctx) -> Next:
     if got is None:
         return None  # ended already
     ev, d, proxy = got
+    if retyped(ctx, ev, d, proxy):
+        return None
     n = num(unicodedata.normalize("NFKC", ctx.text).strip().rstrip(texts.EV_HEADS_SUFFIXES))
     if not 0 < n <= MAX_HEADS:
         ctx.reply(msg.text(texts.EV_BAD_HEADS))
         return None
     amend(d, count=n)
     return to_comment(ctx, ev, d, proxy)
+
+
+def retyped(ctx: Ctx, ev: Event, d: Delivery, proxy: bool) -> bool:
+    """「やっぱり不参加です」 at the head count or comment question: a new answer (as its button), not
+    a count or a comment. The same answer again is left to the step (a comment 「参加します」)."""
+    changed = None if proxy else typed.parse(ctx.text, [ev])
+    if changed is None or changed[0] == d.answer:
+        return False
+    return router.tap(ctx, pb("ev_ans", e=ev.id, v=changed[0], **({"n": changed[1]} if changed[1] else {})))
 
 
 def on_comment_text(ctx: Ctx) -> Next:
@@ -255,6 +279,8 @@ def on_comment_text(ctx: Ctx) -> Next:
     ev, d, proxy = got
     if not ctx.text:
         return Go("comment", **answer_data(d, proxy))  # the question again
+    if retyped(ctx, ev, d, proxy):
+        return None
     if normalize(ctx.text) != texts.EV_NO_COMMENT:
         amend(d, comment=ctx.text[:MAX_COMMENT])
     confirm(ctx, ev, d, proxy)
@@ -279,6 +305,9 @@ DIALOG = Dialog("ev_answer", entries=("heads", "comment"), steps=[
 def on_details(ctx: Ctx) -> None:
     """[詳細を見る]: the whole event and this household's (or person's) answer; counts as read."""
     ev = ctx.session.get(Event, num(ctx.data.get("e")))
+    if ev is not None and ev.association_id == ctx.association.id and ev.state == EventState.draft \
+            and ctx.member is not None and ev.author_id == ctx.member.id:
+        return ctx.reply(msg.text(texts.PREVIEW_TAPPED))
     if ev is None or ev.association_id != ctx.association.id or ev.state != EventState.sent:
         return ctx.reply(msg.text(texts.EV_GONE))
     d = my_delivery(ctx, ev)

@@ -19,7 +19,7 @@ def num(value) -> int:
 
 
 def when_text(ctx: Ctx, at: dt.datetime) -> str:
-    return dates.weekday(at, ctx.settings.timezone)
+    return dates.weekday(at, ctx.settings.timezone, ctx.now)
 
 
 # --- the resident's card (also used by the preview and the reminder): handlers/messages/cards.py

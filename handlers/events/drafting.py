@@ -50,7 +50,7 @@ MAX_NAME, MAX_PLACE, MAX_NOTE = 40, 60, 2000
 # setters: (ctx, event, value) → a problem to tell (a text, or a text with buttons), or None when taken
 def set_name(ctx: Ctx, ev: Event, v: str) -> str | None:
     if len(v) > MAX_NAME:
-        return texts.EV_NAME_TOO_LONG
+        return texts.EV_NAME_TOO_LONG + texts.TOO_LONG_COUNT.format(n=len(v))
     ev.name = v
     return None
 
@@ -80,7 +80,7 @@ def set_when(ctx: Ctx, ev: Event, v: str) -> str | tuple[str, list] | None:
 
 def set_place(ctx: Ctx, ev: Event, v: str) -> str | None:
     if len(v) > MAX_PLACE:
-        return texts.EV_PLACE_TOO_LONG
+        return texts.EV_PLACE_TOO_LONG + texts.TOO_LONG_COUNT.format(n=len(v))
     ev.place = v
     return None
 
@@ -109,7 +109,9 @@ def set_count(ctx: Ctx, ev: Event, v: str) -> str | None:
 
 
 def set_note(ctx: Ctx, ev: Event, v: str) -> str | None:
-    ev.note = "" if normalize(v) == texts.EV_NO_NOTE else v[:MAX_NOTE]
+    if len(v) > MAX_NOTE:  # never cut: the limit, and asked again
+        return texts.EV_NOTE_TOO_LONG.format(max=MAX_NOTE) + texts.TOO_LONG_COUNT.format(n=len(v))
+    ev.note = "" if normalize(v) == texts.EV_NO_NOTE else v
     return None
 
 
@@ -192,15 +194,20 @@ FLOW = DraftFlow(
 def start(ctx: Ctx) -> None:
     """「出欠」 starts the dialog; 「出欠 行事名」 + lines 「日時 …」「場所 …」「締切 …」… is the one-shot form."""
     first, *lines = ctx.text[len(texts.CMD_EVENT):].strip().split("\n")
-    ev = FLOW.new(ctx, name=first.strip()[:MAX_NAME], target=Target.all)
+    ev = FLOW.new(ctx, target=Target.all)
     problems: dict = {}
+    if first.strip() and (problem := set_name(ctx, ev, first.strip())):  # never cut: asked again
+        problems["name"] = problem
+    notes = []
     for line in filter(str.strip, lines):
         m = FORM_LINE.match(line.strip())
         if m is None:  # a line without a key belongs to the note
-            ev.note = f"{ev.note}\n{line.strip()}".strip()[:MAX_NOTE]
+            notes.append(line.strip())
             continue
         step = texts.EV_FORM_KEYS[m[1]]
         problem = FLOW.fields[step].take(ctx, ev, m[2].strip())
         if problem:
             problems.setdefault(step, problem)
+    if notes and (problem := set_note(ctx, ev, "\n".join(filter(None, [ev.note] + notes)))):
+        problems.setdefault("note", problem)
     FLOW.open(ctx, ev, oneshot=bool(lines), problems=problems)

@@ -35,9 +35,15 @@ def conflict(ctx: Ctx, ev: Event, d: Delivery, answer: str) -> bool:
     at = dates.clock(d.answered_at, ctx.settings.timezone, ctx.now) if d.answered_at else ""
     body = texts.EV_FAMILY_ANSWERED.format(name=ev.name, who=who(d), at=at, answer=texts.ANSWER_LABELS[d.answer],
                                            new=texts.ANSWER_LABELS[answer])
-    ctx.reply(msg.text(body, [msg.postback(texts.EV_FAMILY_CHANGE, pb("ev_ans", e=ev.id, v=answer, k=len(d.history))),
+    ctx.reply(msg.text(body, [msg.postback(texts.EV_FAMILY_CHANGE, pb("ev_ans", e=ev.id, v=answer, k=len(d.history), **heads(ctx))),
                               msg.postback(texts.EV_FAMILY_KEEP, pb("ev_keep", e=ev.id))]))
     return True
+
+
+def heads(ctx: Ctx) -> dict:
+    """A head count typed with the answer (「参加 2名」) travels with [変更する]."""
+    n = num(ctx.data.get("n"))
+    return {"n": n} if n else {}
 
 
 @router.postback("ev_keep")

@@ -8,6 +8,7 @@ from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import builders as msg, texts
 from handlers.messages.codec import pb
+from handlers.messages.labels import names_by_block
 from models import OFFICER_ROLES, Event
 from models.events import SUBJECT, recent_events, results
 from models.corrections import event_halt
@@ -22,21 +23,30 @@ def halt_mark(ctx: Ctx, ev: Event) -> str:
 
 
 # --- 集計 -----------------------------------------------------------------------------------
+def waiting_name(ctx: Ctx, ev: Event, r) -> str:
+    """「佐藤 花子様」; the officer's own household is 「あなたの世帯」 (per person, he is 「ご自身」)."""
+    if ev.per_person and r.delivery.person_key:
+        return texts.EV_SELF if r.delivery.person_key == ctx.member.id else texts.HOUSEHOLD_NAME.format(name=r.name)
+    mine = r.delivery.household_id == ctx.member.household_id
+    return texts.SELF_HOUSEHOLD if mine else texts.HOUSEHOLD_NAME.format(name=r.name)
+
+
 def results_text(ctx: Ctx, ev: Event, res, board: bool) -> str:
     c = res.counts
     lines = [texts.EV_RESULTS_ITEM.format(name=ev.name, when=when_text(ctx, ev.starts_at),
                                           deadline=when_text(ctx, ev.deadline),
                                           closed=halt_mark(ctx, ev) or ("" if ev.is_open(ctx.now) else texts.EV_CLOSED_MARK)),
-             texts.EV_RESULTS_COUNTS.format(**c, total=res.total, unit=texts.EV_UNIT_COUNTERS[ev.per_person])]
+             texts.EV_RESULTS_COUNTS.format(**c, total=res.total, unit=texts.EV_UNIT_COUNTERS[ev.per_person])
+             + (texts.EV_RESULTS_LEGEND if c.get("unanswered") and c.get("unread") else "")]
     if ev.ask_count:
         lines.append(texts.EV_RESULTS_HEADS.format(heads=res.heads))
     if board and len(res.blocks) > 1:
         lines += [texts.EV_RESULTS_BLOCK.format(block=b.block, **b.counts) for b in res.blocks]
     waiting = res.waiting
     if waiting:
-        names = texts.NAMES_SEPARATOR.join(texts.HOUSEHOLD_NAME.format(name=r.name) + ("" if r.delivery.via_line else texts.PAPER_MARK) for r in waiting[:40])
-        more = texts.EV_RESULTS_MORE.format(n=len(waiting) - 40) if len(waiting) > 40 else ""
-        lines.append(texts.EV_RESULTS_WAITING.format(names=names + more))
+        names = names_by_block([(r.block, waiting_name(ctx, ev, r) + ("" if r.delivery.via_line else texts.PAPER_MARK))
+                                for r in waiting])  # by 班 (issue 10)
+        lines.append(texts.EV_RESULTS_WAITING.format(names=names))
     else:
         lines.append(texts.EV_RESULTS_ALL)
     if board:

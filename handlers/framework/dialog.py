@@ -22,6 +22,11 @@ row (flow, step, data), read and written through Ctx in the event's own transact
 - `buttons_only`: the step waits for a tap; a typed command runs as a command (the dialog waits),
   and an active mode (disaster mode) may take a text it recognises. A step that takes typed
   content (a title, a name) keeps its text.
+- `pick`: the step's question offers quick-reply buttons. A typed text that names one of them
+  (its label, NFKC, with or without 「です」; or just the number in it: 「3」 for 「3班」) is taken as
+  that tap (Router.tap: the same route, the same role check). Anything else goes to `take`; if
+  `take` neither moves nor answers, the user hears 「下のボタンから選んでください」 and the question,
+  with the same buttons. (DraftFlow's steps of buttons, `typed=False`, do the same.)
 - `timeout`: a dialog left longer than this is ended when the user next writes, and the message is
   handled as if no dialog were open (a cancel word still cancels it). `needs_quota` on a Button: it
   decides on this month's quota, so the shared figure is refreshed before its transaction. `on_cancel`: tidy-up when the user cancels (「取消」…, at any
@@ -32,12 +37,15 @@ the picture in the docstring is the one the table draws.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Union
 
 from handlers.messages import builders as msg, texts
+from handlers.messages.codec import normalize
 from models import Role
 
 from .ctx import Ctx
@@ -70,6 +78,7 @@ class Step:
     to: tuple[str, ...] = ()
     buttons_only: bool = False
     takes_location: bool = False  # it asks for a location: one sent here is its (not a safety report)
+    pick: bool = False  # it asks with buttons: a typed text naming one (「2班です」「3」) taps it (see below)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,7 @@ class Dialog:
         self.entries = tuple(entries) or (next(iter(self.steps)),)
         self.buttons = list(buttons)
         self.timeout = timeout
+        self.router = router
         for target in self._targets():
             if target != END and target not in self.steps:
                 raise ValueError(f"dialog {name}: no step {target!r}")
@@ -151,8 +161,29 @@ class Dialog:
             ctx.start_dialog(self.name, go.step, **go.data)
         self.ask(ctx, go.step)
 
+    def _question(self, ctx: Ctx, step: Step) -> list[dict]:
+        """The messages the step's question replies (asked aside: nothing is sent)."""
+        before = len(ctx.replies)
+        self.ask(ctx, step.name)
+        asked = ctx.replies[before:]
+        del ctx.replies[before:]
+        return asked
+
+    def _picked(self, ctx: Ctx, step: Step) -> None:
+        asked = self._question(ctx, step)
+        data = typed_choice(ctx.text, asked)
+        if data is not None and self.router.tap(ctx, data):
+            return
+        before = len(ctx.replies)
+        nxt = step.take(ctx)
+        if nxt is None and len(ctx.replies) == before:
+            ctx.reply(*choose_below(asked))
+        self._move(ctx, step.to, nxt)
+
     def _taker(self, step: Step) -> Callable[[Ctx], None]:
         def take(ctx: Ctx) -> None:
+            if step.pick and ctx.event.type == "message" and ctx.event.message.type == "text" and ctx.text:
+                return self._picked(ctx, step)
             self._move(ctx, step.to, step.take(ctx))
         take.__name__ = f"{self.name}_{step.name}"
         return take
@@ -184,3 +215,44 @@ class Dialog:
             sources = b.at or (("[*]",) if b.opens else tuple(self.steps))
             lines += [f"    {src} --> {t}: {b.action}" for src in sources for t in b.to]
         return "\n".join(dict.fromkeys(lines))
+
+
+# -- a typed text at a step that asks with buttons ------------------------------------------------
+def _plain(text: str) -> str:
+    t = normalize(text)
+    changed = True
+    while changed:  # 「2班です。」: the polite endings, one after another
+        changed = False
+        for end in texts.TYPED_ENDINGS:
+            if t.endswith(end) and len(t) > len(end):
+                t, changed = t[:-len(end)], True
+    return t
+
+
+def typed_choice(text: str, messages: list[dict]) -> Optional[str]:
+    """The postback data of the quick reply the text names: by its label, else by the one number
+    in it (「3」 → 「3班」, when only one label carries that number)."""
+    chips = [item.get("action", {}) for m in messages for item in (m.get("quickReply") or {}).get("items", [])]
+    chips = [a for a in chips if a.get("type") == "postback" and a.get("label")]
+    t = _plain(text)
+    if not t:
+        return None
+    for a in chips:
+        if _plain(a["label"]) == t or normalize(a["label"]) == t:
+            return a["data"]
+    if t.isdigit():
+        hits = [a for a in chips if re.findall(r"\d+", normalize(a["label"])) == [str(int(t))]]
+        if len(hits) == 1:
+            return hits[0]["data"]
+    return None
+
+
+def choose_below(asked: list[dict]) -> list[dict]:
+    """「下のボタンから選んでください」 before the question, with its own quick reply (a card: after it)."""
+    last = next((m for m in reversed(asked) if m.get("quickReply")), None)
+    if last is None:
+        return [msg.text(texts.CHOOSE_BELOW)] + asked[:4]
+    question = last.get("text") if last.get("type") == "text" else None
+    again = msg.text(texts.CHOOSE_BELOW + ("\n" + question if question else ""))
+    again["quickReply"] = copy.deepcopy(last["quickReply"])
+    return [again]

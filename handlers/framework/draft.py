@@ -31,7 +31,7 @@ from handlers.messages.pickers import block_toggles
 from models import Block, Target
 
 from .ctx import Ctx
-from .dialog import END, Button, Dialog, Go, Step
+from .dialog import END, Button, Dialog, Go, Step, choose_below, typed_choice
 from .drafts import KEEP, TARGET, DialogDrafts, Field, ModelDrafts, Reminders, Sent, leads, target_field
 from .router import Router, router as default_router
 from .sending import REMINDER_DAYS, notify_paper, outside_own_block, parse_reminder, quota, within_quota
@@ -203,8 +203,12 @@ class DraftFlow:
                     ctx.reply(msg.text(f.empty) if f.empty else self.question(ctx, d, f.name))
                     return None
                 return self._took(ctx, d, f.name, f.media(ctx, d))
-            if not f.typed:
-                ctx.reply(self.question(ctx, d, f.name))
+            if not f.typed:  # a step of buttons: a typed label taps it, else 「下のボタンから選んでください」
+                question = self.question(ctx, d, f.name)
+                data = typed_choice(ctx.text, [question])
+                if data is not None and self.dialog.router.tap(ctx, data):
+                    return None
+                ctx.reply(*choose_below([question]))
                 return None
             return self.take_value(ctx, d, f.name, ctx.text)
         return take
@@ -221,7 +225,7 @@ class DraftFlow:
         d, step = self._own(ctx), ctx.data.get("f")
         if d is None or step not in self.fields:
             return None
-        params = getattr(ctx.event.postback, "params", None) or {}
+        params = getattr(getattr(ctx.event, "postback", None), "params", None) or {}  # (a typed label: none)
         value = ctx.data.get("v") or params.get("datetime") or params.get("date") or ""
         if step == TARGET:
             if leads(ctx):  # their 班 was fixed with the draft

@@ -216,6 +216,16 @@ class Router:
             return
         route.fn(ctx)
 
+    def tap(self, ctx: Ctx, data: str) -> bool:
+        """Run the postback `data` as if its button were tapped (a typed answer that names a
+        button: 「参加します」, 「2班です」); roles are checked as for a tap. False: no such route."""
+        ctx.data = unpack(data)
+        route = self.postbacks.get(ctx.data.get("a", ""))
+        if route is None:
+            return False
+        self._run(ctx, route)
+        return True
+
     def match_command(self, text: str) -> Optional[str]:
         first = unicodedata.normalize("NFKC", text).split(maxsplit=1)
         if not first:

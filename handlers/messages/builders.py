@@ -182,13 +182,13 @@ def circular(*, association_name: str, title: str, body: str, when: dt.datetime,
         body=FlexBox(layout="vertical", contents=contents),
         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons),
     )
-    return FlexMessage(alt_text=title[:400], contents=bubble).to_dict()  # altText is the title
+    return FlexMessage(alt_text=texts.ALT_CIRCULAR.format(title=title)[:400], contents=bubble).to_dict()  # 【回覧】title
 
 
 def event(*, association_name: str, name: str, when: str, place: str, deadline: str, note: str,
           per_person: bool, answers: Sequence[Any], details: Any) -> dict:
     """An event as residents get it: name, date, place, deadline, [参加][不参加][未定] as buttons and
-    as quick replies, and [詳細を見る]. altText is the event name."""
+    as quick replies, and [詳細を見る]. altText is 【出欠】 and the event name."""
     def row(key: str, value: str) -> FlexBox:
         return FlexBox(layout="baseline", spacing="sm", margin="sm", contents=[
             FlexText(text=key, size="sm", color=GREY, flex=2),
@@ -214,4 +214,5 @@ def event(*, association_name: str, name: str, when: str, place: str, deadline: 
             _button(details),
         ]),
     )
-    return FlexMessage(alt_text=name[:400], contents=bubble, quick_reply=_quick(answers)).to_dict()
+    return FlexMessage(alt_text=texts.ALT_EVENT.format(name=name)[:400], contents=bubble,
+                       quick_reply=_quick(answers)).to_dict()

@@ -2,7 +2,7 @@
 
     dates.date(t, tz)        2026年12月2日         (a circular's date)
     dates.month_day(t, tz)   12月2日
-    dates.weekday(t, tz)     12月5日(土) 10:00      (an event's time)
+    dates.weekday(t, tz)     12月5日(土) 10:00      (an event's time; 2027年1月10日(日) 10:00 in another year)
     dates.short(t, tz)       12月2日 9:00          (a send time, a reminder)
     dates.clock(t, tz, now)  10時05分 today, else 12月2日9時30分
     dates.numeric(t, tz)     2026-12-02 09:00      (pages and CSV: sortable)
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from models import utcnow
 
 from . import texts
 
@@ -35,8 +37,10 @@ def month_day(when: dt.datetime, tz: str) -> str:
     return fmt(when, tz, texts.DATE_MONTH_DAY)
 
 
-def weekday(when: dt.datetime, tz: str) -> str:
-    return fmt(when, tz, texts.DATETIME_WEEKDAY)
+def weekday(when: dt.datetime, tz: str, now: dt.datetime | None = None) -> str:
+    """With the year when it falls in another year than `now` (default: the present)."""
+    other_year = local(when, tz).year != local(now or utcnow(), tz).year
+    return fmt(when, tz, texts.DATETIME_WEEKDAY_YEAR if other_year else texts.DATETIME_WEEKDAY)
 
 
 def short(when: dt.datetime, tz: str) -> str:

@@ -95,7 +95,7 @@ ATTACH_FAILED = "添付を受け取れませんでした。写真かPDFを送っ
 ATTACH_TOO_BIG = "このPDFは大きすぎます（10MBまで）。ページ数を減らして送ってください。"
 ASK_TARGET = "どなたに送りますか。"
 ASK_BLOCKS = "送る班を選んでください（複数可）。選び終えたら「決定」を押してください。\n選択中：{chosen}"
-TITLE_TOO_LONG = "タイトルは40文字以内でお願いします。"
+TITLE_TOO_LONG = "タイトルは40文字までです。短くしてください。"
 BODY_EMPTY = "本文を文字で送ってください。"
 PREVIEW_INTRO = "皆さんにはこのように届きます。"
 PREVIEW_SUMMARY = (
@@ -133,7 +133,7 @@ STATUS_NONE = "まだ送信した回覧はありません。"
 STATUS_HEADER = "最近の回覧の既読状況です。"
 STATUS_ITEM = "■{title}（{date}）\n既読 {read}/{total}世帯（{rate}%）"
 STATUS_BLOCK = "・{block} {read}/{total}"
-STATUS_UNREAD = "未読：{names}"
+STATUS_UNREAD = "未読の世帯：{names}"
 STATUS_ALL_READ = "全世帯が既読です。"
 STATUS_REMINDER = "リマインド予定：{when}（いま未読{households}世帯・{pushes}通）"
 STATUS_REMINDER_DONE = "リマインド済み：{when}（{households}世帯・{pushes}通）"
@@ -144,7 +144,7 @@ PAPER_MARK = "（紙）"
 # --- officers / general ------------------------------------------------------------------
 OFFICERS_ONLY = "申し訳ありません。この操作は役員・班長の方のみご利用いただけます。"
 NOT_REGISTERED = "まだ登録がお済みでないようです。"
-HELP_MEMBER = "回覧が届いたら「読みました」を押してください。退会するときは「退会」と送ってください。"
+HELP_MEMBER = "回覧が届いたら「読みました」を押してください。ほかの使い方は「使い方」と送るとご覧になれます。"
 HELP_OFFICER = (
     "役員メニュー：\n「回覧」回覧を作る\n「状況」既読の状況\n「出欠」行事の出欠をとる\n「集計」出欠の集計\n"
     "「災害モード」安否確認を始める\n「安否状況」安否の回答\n「管理画面」パソコン用の画面を開く\n"
@@ -182,7 +182,7 @@ SAFETY_LOCATION = "現在地を送る"
 SAFETY_RECORDED = "「{status}」で記録しました（{household}様の世帯）。\n現在地や、一緒にいる人数、連絡事項も送れます。連絡事項は文字で送ってください。"
 SAFETY_PEOPLE_RECORDED = "一緒にいる人数：{n}人で記録しました。"
 SAFETY_COMMENT_RECORDED = "連絡事項を記録しました。"
-SAFETY_LOCATION_RECORDED = "位置情報を受け取りました。役員と防災担当だけが見ます。"
+SAFETY_LOCATION_RECORDED = "位置情報を受け取りました。会長と防災担当、それにお住まいの班の班長だけが見ます。"
 SAFETY_NO_COMMENT = "連絡事項なし"
 SAFETY_CLOSED = "この安否確認は終了しています。"
 SAFETY_NOT_REGISTERED = "安否の回答は、登録済みの方のみ受け付けています。"
@@ -239,8 +239,8 @@ EV_BAD_WHEN = "日時が読み取れませんでした。"
 EV_PAST_WHEN = "過ぎた日時は選べません。"
 EV_NEED_TIME = "時刻も入れてください。"
 EV_BAD_DEADLINE = "締切は今より後で、行事の日時より前にしてください。"
-EV_NAME_TOO_LONG = "行事の名前は40文字以内でお願いします。"
-EV_PLACE_TOO_LONG = "場所は60文字以内でお願いします。"
+EV_NAME_TOO_LONG = "行事の名前は40文字までです。短くしてください。"
+EV_PLACE_TOO_LONG = "場所は60文字までです。短くしてください。"
 EV_BAD_TARGET = "送信先が読み取れませんでした。"
 EV_PREVIEW_SUMMARY = (
     "送信先：{target}\n"
@@ -272,7 +272,7 @@ EV_PER_PERSON = "お一人ずつお答えください。"
 EV_ASK_HEADS = "「参加」で受け付けました。参加される人数を選んでください。"
 EV_ASK_HEADS_TEXT = "人数を数字で送ってください。例：8"
 EV_BAD_HEADS = "人数は1〜99の数字で送ってください。"
-EV_ASK_COMMENT = "「{answer}」で受け付けました。\n連絡事項があれば送ってください（例：車いすで参加します）。なければ「連絡事項なし」を押してください。"
+EV_ASK_COMMENT = "「{answer}」で受け付けました。\n連絡事項があれば送ってください（例：{example}）。なければ「連絡事項なし」を押してください。"
 EV_RECORDED = "回答を受け付けました。\n{summary}\n締切（{deadline}）までは、カードのボタンで変更できます。"
 EV_SUMMARY = "行事：{name}（{when}）\n回答：{answer}\n連絡事項：{comment}"
 EV_ANSWERED_BY = "回答者：{who}"
@@ -305,7 +305,7 @@ EV_RESULTS_BLOCK = "・{block} 参加{yes} 不参加{no} 未定{maybe} 未回答
 EV_RESULTS_WAITING = "まだ回答のない方：{names}"
 EV_RESULTS_ALL = "全員が回答しました。"
 EV_RESULTS_MORE = " ほか{n}件"
-EV_RESULTS_REMINDER = "リマインド予定：{when}（いま未回答{n}・{pushes}通）"
+EV_RESULTS_REMINDER = "リマインド予定：{when}（いま回答のない{n}件・{pushes}通）"
 EV_RESULTS_PAGE = "一覧表・グラフ・CSVは「管理画面」から見られます。"
 EV_UNIT_COUNTERS = {False: "世帯", True: "人"}
 EV_REMINDER_TITLE = "出欠のお願い"
@@ -1755,3 +1755,46 @@ HERO_OTHERS = "添付 {total}件（上の写真のほか{n}件は「全文を見
 DOWNLOAD_NAMES = {"audit": "操作記録", "roster": "名簿", "safety": "安否状況", "reports": "通報", "event": "出欠",
                   "registry": "自治会台帳"}
 STICKER_THANKS = "スタンプありがとうございます。回覧板や行事の出欠は、画面の下のメニューから見られます。"
+# --- chat10 (issue 10) ---
+# typed answers to an open event (handlers/events/typed.py), compared after NFKC
+TYPED_ANSWER_WORDS = {"参加": "yes", "出席": "yes", "不参加": "no", "欠席": "no", "未定": "maybe"}
+TYPED_HEAD_UNITS = ("名", "人")  # 「2名」「2人」
+# polite endings that may follow the choice (「参加します」「不参加です」), longest first
+TYPED_ENDINGS = ("でお願いします", "させていただきます", "お願いします", "いたします", "します", "です", "で",
+                 "予定", "。", "!", "、", ",", ".")
+TYPED_OPENINGS = ("やっぱり", "やはり", "すみません", "すいません")  # 「やっぱり不参加です」
+TYPED_SEPARATORS = ",、"  # after an opening: 「やっぱり、不参加」
+TYPED_WHICH_EVENT = "どの行事への「{answer}」ですか。下のボタンから選んでください。"
+# the comment question's example, by answer (after 不参加, not 「車いすで参加します」)
+EV_COMMENT_EXAMPLES = {"yes": "車いすで参加します", "no": "仕事のため欠席します", "maybe": "前日までにお返事します"}
+# 代理回答: the officer is asked about the household, not as if they were the resident
+EV_ASK_HEADS_PROXY = "{household}様の世帯は「参加」で受け付けました。この世帯から参加される人数を選んでください。"
+EV_ASK_COMMENT_PROXY = ("{household}様の世帯は「{answer}」で受け付けました。\nこの世帯からの連絡事項があれば送ってください。"
+                        "なければ「連絡事項なし」を押してください。")
+# a typed text at a step that waits for a button (handlers/framework/dialog.py)
+CHOOSE_BELOW = "下のボタンから選んでください。"
+# the help's answer to a text nothing took: what the member can do now (handlers/framework/now.py)
+HELP_NOW_HEAD = "いま、次のことができます。下のボタンからどうぞ。"
+HELP_NOW_CIRCULAR = "・未読の回覧「{title}」（押すと全文が読めます）"
+HELP_NOW_MORE_CIRCULARS = "・ほかに未読の回覧が{n}件あります（「回覧板」から）"
+HELP_NOW_EVENT = "・出欠の回答「{name}」（締切：{deadline}）"
+# nothing cut silently: the limit said at the step, and asked again
+TOO_LONG_COUNT = "（送られたのは{n}文字でした）"
+BODY_TOO_LONG = "本文は{max}文字までです。短くしてください。長い資料はPDFや写真で添付できます。"
+EV_NOTE_TOO_LONG = "案内は{max}文字までです。短くしてください。"
+# [全文を見る] of a body longer than a chat takes: cut at a sentence end (handlers/framework/full_text.py)
+FULL_CONTINUES = "（続きはページで読めます）"
+SENTENCE_ENDS = "。！？!?\n"
+# lists of households in 状況 and 集計: grouped by 班; the officer's own household is not 「…様」 to him
+NAMES_BY_BLOCK_LINE = "・{block}：{names}"
+NAMES_BY_BLOCK_MORE = "・ほか{n}世帯"
+SELF_HOUSEHOLD = "あなたの世帯"
+# 未読 and 未回答 side by side in 集計: what each means
+EV_RESULTS_LEGEND = "（未回答＝案内は開いたがまだ答えていない、未読＝案内をまだ開いていない）"
+# a resident's button tapped on one's own preview (before [送信])
+PREVIEW_TAPPED = "これは送信前の見本です。住民の方がこのボタンを押すと、回答や既読が記録されます。送るときは見本の下の「送信」を押してください。"
+# an event's time in another year than now (「2027年1月10日(日) 10:00」)
+DATETIME_WEEKDAY_YEAR = "{year}年{month}月{day}日({weekday}) {hour}:{minute:02d}"
+# what a notification shows first (the card's altText): which kind of message it is
+ALT_CIRCULAR = "【回覧】{title}"
+ALT_EVENT = "【出欠】{name}"

@@ -93,10 +93,10 @@ def ask_association(ctx: Ctx) -> None:
 
 # --- the steps and buttons -------------------------------------------------------------------
 def on_picker_text(ctx: Ctx) -> Next:
-    """At either question: a 登録コード, else the question again."""
+    """At either question: a 登録コード (a typed name of a button taps it, anything else hears
+    「下のボタンから選んでください」 with the buttons: Step.pick)."""
     if looks_like_code(ctx):
         return join_by_code(ctx, ctx.text)
-    ctx.reply(district_question(ctx) if ctx.dialog.step == "district" else association_question(ctx))
     return None
 
 

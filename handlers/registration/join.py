@@ -115,9 +115,10 @@ def on_code_name(ctx: Ctx) -> Next:
 
 @scoped
 def on_block_text(ctx: Ctx) -> Next:
+    """A code-shaped text is a 登録コード (「6566-7981」 too, without the word); a typed 班
+    (「2班です」「3」) taps its button, anything else hears 「下のボタンから選んでください」 (Step.pick)."""
     if looks_like_code(ctx):
         return join_by_code(ctx, ctx.text)
-    ctx.reply(block_question(ctx))
     return None
 
 
@@ -264,9 +265,9 @@ def on_block_page(ctx: Ctx) -> Next:
 
 
 REGISTER = Dialog(FLOW, entries=("block", "code_name"), steps=[
-    Step("district", take=on_picker_text, ask=ask_district, to=("code_name", END)),
-    Step("assoc", take=on_picker_text, ask=ask_association, to=("code_name", END)),
-    Step("block", take=on_block_text, ask=ask_block, to=("code_name", END)),
+    Step("district", take=on_picker_text, ask=ask_district, to=("code_name", END), pick=True),
+    Step("assoc", take=on_picker_text, ask=ask_association, to=("code_name", END), pick=True),
+    Step("block", take=on_block_text, ask=ask_block, to=("code_name", END), pick=True),
     Step("name", take=on_name, ask=ask_name, to=("code_name", "family_name", END)),
     Step("family_name", take=on_family_name, ask=ask_family_name, to=("code_name", END)),
     Step("code_name", take=on_code_name, ask=ask_own_name, to=("code_name", END)),
