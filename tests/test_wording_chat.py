@@ -111,3 +111,21 @@ def test_the_location_reply_says_who_sees_it(line, demo, db, fake, k):
     reply = all_text(line.location(SATO, 35.68, 139.77))
     assert texts.SAFETY_LOCATION_RECORDED in reply
     assert "班長" in reply and "会長" in reply and "役員と防災担当だけ" not in reply
+
+
+def test_no_comment_is_not_answered_as_a_recorded_comment(line, demo, db, fake, k):
+    """「連絡事項なし」 after a safety answer is thanked; nothing is said to be recorded, and no
+    comment is stored."""
+    from models import Delivery
+    line.tap(BOSAI, line.text(BOSAI, "災害モード"), "地震")
+    line.tap(BOSAI, line.text(BOSAI, "なし"), texts.DISASTER_START)
+    drain(db, k.line)
+    card = [m for r in fake.sends() if r.body.get("to") == SATO or SATO in (r.body.get("to") or [])
+            for m in r.body["messages"]]
+    answered = line.tap(SATO, card, texts.SAFETY_LABELS["safe"])
+    assert texts.SAFETY_NO_COMMENT in labels(answered)
+    said = all_text(line.tap(SATO, answered, texts.SAFETY_NO_COMMENT))
+    assert said == texts.SAFETY_NO_COMMENT_OK and texts.SAFETY_COMMENT_RECORDED not in said
+    with db.session() as s:
+        (row,) = s.scalars(select(Delivery).where(Delivery.of_kind("safety"), Delivery.answer == "safe")).all()
+        assert not (row.answer_data or {}).get("comment")

@@ -184,6 +184,7 @@ SAFETY_PEOPLE_RECORDED = "一緒にいる人数：{n}人で記録しました。
 SAFETY_COMMENT_RECORDED = "連絡事項を記録しました。"
 SAFETY_LOCATION_RECORDED = "位置情報を受け取りました。会長と防災担当、それにお住まいの班の班長だけが見ます。"
 SAFETY_NO_COMMENT = "連絡事項なし"
+SAFETY_NO_COMMENT_OK = "わかりました。ご回答ありがとうございました。"
 SAFETY_CLOSED = "この安否確認は終了しています。"
 SAFETY_NOT_REGISTERED = "安否の回答は、登録済みの方のみ受け付けています。"
 RESCUE_ALERT = "【救助要請】{block} {household}様の世帯\n連絡事項：{comment}\n{map}"

@@ -203,7 +203,7 @@ def on_extra(ctx: Ctx) -> Next:
         return END
     d, row = found
     if ctx.text == texts.SAFETY_NO_COMMENT:
-        ctx.reply(*marked(d, msg.text(texts.SAFETY_COMMENT_RECORDED)))
+        ctx.reply(*marked(d, msg.text(texts.SAFETY_NO_COMMENT_OK)))
         return END
     with_note(row, ctx.text[:MAX_COMMENT], ctx.member.id)
     if row.answer == "rescue":  # what the household says matters to whoever comes to help
