@@ -34,3 +34,10 @@ def test_the_guide_is_japanese_and_its_words_are_the_bots():
     event_form = GUIDE.split("```")[3].strip().splitlines()
     assert event_form[0].startswith(texts.CMD_EVENT + " ")
     assert all(line.split()[0] in texts.EV_FORM_KEYS for line in event_form[1:])
+
+
+def test_the_guides_page_and_button_names_are_the_dashboards():
+    """The guide names the dashboard's menu entries and sections as they are labelled."""
+    for label in (texts.NAV_DRILLS, texts.NAV_MIMAMORI, texts.SAFETY_ASSIGN_TITLE, texts.RESPONDER_PLACE):
+        assert label in GUIDE, label
+    assert texts.SAFETY_ASSIGN_BUTTON.format(name="田中 実") in GUIDE

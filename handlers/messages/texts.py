@@ -482,7 +482,6 @@ ADMIN_TITLE_NOT_FOUND = "見つかりません"
 SAFETY_CSV_HEADER = ("班", "世帯", "要支援", "状況", "人数", "連絡事項", "回答者", "代理", "回答日時")
 SAFETY_CSV_LOCATION_HEADER = ("緯度", "経度", "住所")  # only for those who may see locations
 EV_CHART_LABEL = "回答の内訳"
-EV_CSV_FILENAME = "出欠_{name}.csv"
 # --- answers branch: names and titles put together (出欠, 集計, reminders) ---
 ALT_TITLED = "{title}：{name}"  # a card's alt text: 「出欠のお願い：秋祭り」
 PERSON_NAME = "{name}さん"  # who answered: 「山田さん」
@@ -677,7 +676,6 @@ REGISTRY_CHOOSE = "選んでください"
 REGISTRY_PERSONAL_NOTE = "個人の連絡先は空欄でもかまいません。この自治会の会長・役員と市の担当者だけが見ます。"
 # CSV (the city's sheet of every association; import with a preview)
 REGISTRY_CSV_ID = "自治会ID"  # the first column: which association a row is
-REGISTRY_CSV_FILENAME = "自治会台帳_{municipality}.csv"
 REGISTRY_CSV_EMPTY = "CSVファイルに内容がありません。"
 REGISTRY_CSV_ENCODING = "CSVファイルの文字コードが読めません。UTF-8かShift_JISで保存してください。"
 REGISTRY_CSV_NO_ID = "1行目に「自治会ID」の列がありません。書き出したCSVの1行目をそのまま使ってください。"
