@@ -17,9 +17,26 @@ NAMING = {
 }
 
 
+_SHIFT = [dt.timedelta(0)]  # the simulator's clock (bot/dev/simulator.py); zero in every other process
+
+
 def utcnow() -> dt.datetime:
-    """The one clock of the application (tests move it with time-machine)."""
-    return dt.datetime.now(dt.timezone.utc)
+    """The one clock of the application (tests move it with time-machine; the LINE simulator
+    may move it forward, see `advance_clock`)."""
+    return dt.datetime.now(dt.timezone.utc) + _SHIFT[0]
+
+
+def advance_clock(delta: dt.timedelta) -> dt.timedelta:
+    """Move this process's clock forward (never back) by `delta`; returns the total shift. Only
+    the simulator calls it, to show in minutes what takes hours (a 見守り ladder, a reminder)."""
+    if delta < dt.timedelta(0):
+        raise ValueError("the clock only moves forward")
+    _SHIFT[0] += delta
+    return _SHIFT[0]
+
+
+def clock_shift() -> dt.timedelta:
+    return _SHIFT[0]
 
 
 class UTCDateTime(TypeDecorator):

@@ -51,6 +51,15 @@ def add_jobs(sched: BaseScheduler, k: Runtime) -> BaseScheduler:
     return sched
 
 
+# the jobs that act at a time of day or after a delay (not the outbox, the polls or the photos)
+TIMED = (jobs.send_reminders, safety.reask, safety.start_planned_drills, mimamori.tick)
+
+
+def run_timed_once(k: Runtime) -> dict[str, object]:
+    """Each timed job once, now (the simulator, after it moved the clock): what each returned."""
+    return {fn.__module__.rsplit(".", 1)[-1] + "." + fn.__name__: fn(k) for fn in TIMED}
+
+
 def start_background(k: Runtime) -> BackgroundScheduler:
     sched = add_jobs(BackgroundScheduler(timezone=k.settings.timezone), k)
     sched.start()

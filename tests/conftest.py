@@ -123,6 +123,14 @@ def spec_errors(kind: str, body: dict) -> list[str]:
     return []
 
 
+@pytest.fixture(autouse=True)
+def _simulator_clock_back():
+    """The simulator may move the process's clock forward (models.base.advance_clock): back after each test."""
+    from models import base
+    yield
+    base._SHIFT[0] = dt.timedelta(0)
+
+
 @pytest.fixture(scope="session")
 def served_fake():
     served = ServedFake(FakeLine(validator=spec_errors, schema_validator=schema_errors))  # rich menus: tests/line_spec.py

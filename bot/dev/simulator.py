@@ -18,6 +18,10 @@ JSON API (POSTs need the header ``X-Kairan-Simulator: 1``, which a cross-site fo
                                                     sticker: packageId, stickerId)
     GET  /simulator/api/messages?user_id=&after=    what the bot sent to the user, and what they sent
     POST /simulator/api/dispatch                    run the outbox dispatcher once, now
+    GET  /simulator/api/clock                       the bot's clock (Japan time) and how far it was moved
+    POST /simulator/api/clock     {minutes}         move the bot's clock forward (1 min .. 7 days), then
+                                                    run the timed jobs once (reminders, re-asks, planned
+                                                    drills, 見守り) and the outbox: hours shown in minutes
     GET  /simulator/api/content/<message_id>        bytes of an image/file a user sent
     GET  /simulator/font                            a Japanese font for the page (see `font`)
 
@@ -38,16 +42,17 @@ request is running, so a single-threaded server would wait on itself).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_file
 from sqlalchemy import select
@@ -56,12 +61,14 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from bot.dev.demo import demo_user_id
 from bot.dev.fake_line import FakeLine
 from bot.outbox import dispatch_once
+from scheduler.runner import run_timed_once
 from bot.state import kairan
 from bot.webhook import signature
 from handlers.messages import texts
 from handlers.messages.limits import ACTION_TEXT_MAX, TEXT_MAX
 from handlers.messages.menu_images import find_font
-from models import Association, CityStaff, Household, Member, MemberStatus, Municipality
+from models import Association, CityStaff, Household, Member, MemberStatus, Municipality, utcnow
+from models.base import advance_clock, clock_shift
 from models.roster import current_association
 from models.tenancy import channel_id_for
 
@@ -104,7 +111,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def ulid(now_ms: int | None = None) -> str:
     """A ULID (26 characters, Crockford base32): 48 bits of milliseconds, 80 random bits."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = int(utcnow().timestamp() * 1000) if now_ms is None else now_ms
     value = ((ms & (2 ** 48 - 1)) << 80) | int.from_bytes(os.urandom(10), "big")
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
 
@@ -137,7 +144,7 @@ def build_event(kind: str, user_id: str, reply_token: str | None = None, *, now_
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = int(utcnow().timestamp() * 1000) if now_ms is None else now_ms
     etype = kind if kind in ("postback", "follow", "unfollow") else "message"
     e: dict[str, Any] = {"type": etype, "mode": "active", "timestamp": ms,
                          "source": {"type": "user", "userId": user_id},
@@ -198,7 +205,7 @@ class Simulator:
         # The fake's own counter orders the user's items among the bot's messages; taking it
         # under the fake's lock means a poll never sees a later seq before an earlier one.
         with self.fake._lock:
-            item = {"seq": next(self.fake._seq), "from": "user", "at": int(time.time() * 1000), **item}
+            item = {"seq": next(self.fake._seq), "from": "user", "at": int(utcnow().timestamp() * 1000), **item}
             items = self.sent.setdefault(user_id, [])
             items.append(item)
             del items[:-LOG_MAX]
@@ -618,6 +625,36 @@ def messages_api():
 def dispatch_api():
     k = kairan()
     return jsonify({"sent": dispatch_once(k.db, k.line, limit=100)})
+
+
+MAX_CLOCK_STEP = 7 * 24 * 60  # minutes: one move of the clock is at most a week
+
+
+@bp.get("/api/clock")
+def clock_api():
+    k = kairan()
+    return jsonify(_clock(k))
+
+
+@bp.post("/api/clock")
+def clock_move_api():
+    """Forward only, in this process (the simulator's single one): what a resident sees after
+    "three hours later" — the scheduler's timed jobs run at once on the moved clock."""
+    body = request.get_json(silent=True) or {}
+    minutes = body.get("minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_CLOCK_STEP:
+        return _error(400, f"minutes: an integer from 1 to {MAX_CLOCK_STEP}")
+    k = kairan()
+    advance_clock(dt.timedelta(minutes=minutes))
+    ran = run_timed_once(k)
+    sent = dispatch_once(k.db, k.line, limit=100)
+    return jsonify({**_clock(k), "ran": {name: n if isinstance(n, int) else None for name, n in ran.items()},
+                    "sent": sent})
+
+
+def _clock(k) -> dict:
+    now = utcnow().astimezone(ZoneInfo(k.settings.timezone))
+    return {"now": now.isoformat(timespec="minutes"), "shifted_minutes": int(clock_shift().total_seconds() // 60)}
 
 
 @bp.get("/api/content/<message_id>")

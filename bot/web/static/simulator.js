@@ -788,6 +788,39 @@
     try { await running; } finally { running = null; }
   }
 
+  // --- the bot's clock ----------------------------------------------------------------------
+  function clockText(c) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(c.now || "");
+    if (!m) return "—";
+    let text = `${Number(m[2])}月${Number(m[3])}日 ${m[4]}:${m[5]}`;
+    const moved = c.shifted_minutes || 0;
+    if (moved) {
+      const days = Math.floor(moved / 1440), hours = Math.floor((moved % 1440) / 60), mins = moved % 60;
+      text += `（${days ? days + "日" : ""}${hours ? hours + "時間" : ""}${mins ? mins + "分" : ""}進めています）`;
+    }
+    return text;
+  }
+
+  async function setupClock() {
+    const now = document.getElementById("clock-now");
+    if (!now) return;
+    try { now.textContent = clockText(await api("/clock")); } catch (e) { /* shown as — */ }
+    for (const b of document.querySelectorAll(".clock-btn")) {
+      b.addEventListener("click", async () => {
+        const buttons = document.querySelectorAll(".clock-btn");
+        buttons.forEach((x) => { x.disabled = true; });
+        try {
+          now.textContent = clockText(await api("/clock", { minutes: Number(b.dataset.minutes) }));
+          await tick(true);
+        } catch (e) {
+          toast("時計を進められませんでした：" + e.message, true);
+        } finally {
+          buttons.forEach((x) => { x.disabled = false; });
+        }
+      });
+    }
+  }
+
   // --- start --------------------------------------------------------------------------------
   function start() {
     setUsers(DATA.users || []);
@@ -817,6 +850,7 @@
     });
     for (const id of DATA.open || []) openPane(id, true);
     setInterval(() => { tick(false); }, POLL_MS);
+    setupClock();
   }
 
   start();
