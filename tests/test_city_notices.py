@@ -163,3 +163,29 @@ def test_the_notice_page_lists_the_printed_copies_for_each_circular_recipient(ch
     assert "北町 受取" in page and "北町1-2-3" in page and ">30<" in page
     assert "（台帳に未登録）" in page  # 南町 has copies but no recipient on record
     assert "合計 42部" in page
+
+
+def test_a_long_title_or_body_is_asked_again_at_its_step_never_cut(chat, city, db, monkeypatch):
+    """Issue 10, "nothing cut silently", for the city's notices too: the one-shot form and the
+    step both say the limit and ask again; nothing is stored cut."""
+    from handlers.city import notices
+    from handlers.messages import texts
+    chat.channel = city.city_channel
+    title = "市からのお知らせ" * 8  # 64 characters
+    reply = all_text(chat.text(STAFF, f"お知らせ {title}\n12月から変わります。"))
+    assert texts.TITLE_TOO_LONG in reply and "64文字" in reply
+    with db.session() as s:
+        n = s.scalar(select(CityNotice))
+        assert (n.title, n.body) == ("", "12月から変わります。")  # the body kept, the title not cut
+    chat.text(STAFF, "ごみの出し方")
+    with db.session() as s:
+        assert s.scalar(select(CityNotice.title)) == "ごみの出し方"
+    chat.text(STAFF, "取消")
+
+    monkeypatch.setattr(notices, "MAX_BODY", 100)
+    chat.text(STAFF, "お知らせ")
+    chat.text(STAFF, "防災訓練")
+    reply = all_text(chat.text(STAFF, "あ" * 101))
+    assert texts.BODY_TOO_LONG.format(max=100) in reply and "101文字" in reply
+    with db.session() as s:
+        assert s.scalar(select(CityNotice.body).order_by(CityNotice.id.desc()).limit(1)) == ""

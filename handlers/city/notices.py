@@ -97,13 +97,15 @@ class StaffDraftFlow(DraftFlow):
 # --- the steps ---------------------------------------------------------------------------------
 def take_title(ctx: Ctx, d: CityNotice, v: str):
     if len(v) > MAX_TITLE:
-        return texts.TITLE_TOO_LONG, None
+        return texts.TITLE_TOO_LONG + texts.TOO_LONG_COUNT.format(n=len(v)), None
     d.title = v
     return None
 
 
 def take_body(ctx: Ctx, d: CityNotice, v: str):
-    d.body = v[:MAX_BODY]
+    if len(v) > MAX_BODY:  # never cut: the limit, and asked again (issue 10)
+        return texts.BODY_TOO_LONG.format(max=MAX_BODY) + texts.TOO_LONG_COUNT.format(n=len(v)), None
+    d.body = v
     return None
 
 
@@ -281,8 +283,12 @@ def start(ctx: Ctx) -> None:
         return
     rest = ctx.text[len(texts.CMD_NOTICE):].strip()
     title, _, body = rest.partition("\n")
-    d = FLOW.new(ctx, title=title.strip()[:MAX_TITLE], body=body.strip()[:MAX_BODY], association_ids=[])
-    FLOW.open(ctx, d, oneshot=bool(d.title and d.body))
+    title, body = title.strip(), body.strip()
+    d = FLOW.new(ctx, title="", body="", association_ids=[])
+    # nothing cut silently: a value over its limit is asked again at its step, saying the limit
+    problems = {name: problem for name, value in (("title", title), ("body", body))
+                if value and (problem := FLOW.fields[name].take(ctx, d, value))}
+    FLOW.open(ctx, d, oneshot=bool(title and body), problems=problems)
 
 
 
