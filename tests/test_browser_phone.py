@@ -87,7 +87,7 @@ def test_the_event_page_fits_a_phone_and_the_chart_labels_are_readable(phone, si
         sim.send(CHAIR, "text", text="出欠 秋の清掃活動\n日時 12/5 9:00\n場所 東町公園\n締切 12/1\n対象 全体\n回答 世帯\n人数 あり")
         sim.tap(CHAIR, sim.new(CHAIR), data_prefix="a=ev_send")
         sim.dispatch()
-        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "秋の清掃活動"]
+        card = [i for i in sim.bot(HANAKO) if i["message"].get("altText") == "【出欠】秋の清掃活動"]
         sim.tap(HANAKO, card, "参加")
         sim.new(HANAKO)
 
