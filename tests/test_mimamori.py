@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from handlers.messages import texts
+from handlers.messages.codec import pb
 from models import Member, OutboxMessage
 from models.mimamori import POLICY_VERSION, MimamoriCheck, MimamoriEnrolment, MimamoriWatcher
 from handlers.messages.limits import check_message
@@ -447,3 +448,24 @@ def told_data(row) -> str:
     (message,) = row.messages
     (item,) = message["quickReply"]["items"]
     return item["action"]["data"]
+
+
+def test_changing_the_time_keeps_the_code_and_the_family(chat, demo, db, fake, k, clock):
+    """[時間・曜日を変える] asks the same questions; the code and the family watchers stay, and the
+    next check comes at the new hour."""
+    code = enrol(chat)  # 9:00, 毎日
+    chat.text(FAMILY, f"見守り家族 {code}")
+    view = chat.postback(NAKAMURA, pb("view", v="mimamori"))
+    q = chat.tap(NAKAMURA, view, texts.MM_CHANGE)
+    q = chat.tap(NAKAMURA, q, "7:00")
+    q = chat.tap(NAKAMURA, q, "平日のみ")
+    confirm = chat.tap(NAKAMURA, q, "班長と民生委員")
+    done = all_text(chat.tap(NAKAMURA, confirm, texts.MM_AGREE))
+    assert done == texts.MM_CHANGED.format(hour=7, days=texts.MM_DAYS["weekdays"])
+    with db.session() as s:
+        (e,) = s.scalars(select(MimamoriEnrolment)).all()
+        assert (e.hour, e.days, e.code, len(e.watchers)) == (7, "weekdays", code, 1)
+    assert audit_actions(db)[-1] == "mimamori.change"
+    at(clock, 0, 7, 0)  # Thursday 7:00
+    assert run(k, db) == 1
+    assert [m for m in received(fake, NAKAMURA) if texts.MM_CHECK in all_text([m])]

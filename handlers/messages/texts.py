@@ -1560,6 +1560,8 @@ MM_STARTED = ("見守りを始めました。\nご家族にも知らせたいと
               "次の言葉を送ってもらってください。\n\n見守り家族 {code}")
 MM_STATUS = "見守り中です。\n時間：{hour}:00\n日：{days}\n知らせる順：{ladder}\nご家族：{family}人\n\nご家族の登録コード：{code}"
 MM_LEAVE = "見守りをやめる"
+MM_CHANGE = "時間・曜日を変える"
+MM_CHANGED = "見守りの時間を{hour}:00（{days}）に変えました。ご家族の登録はそのままです。"
 MM_LEFT = "見守りをやめました。これまでの記録は{days}日後に消えます。"
 MM_NOT_ENROLLED = "見守りには申し込んでいません。"
 MM_ALREADY = "すでに見守り中です。"

@@ -1,8 +1,8 @@
 """見守り: a resident opts in from the chat (the 「見守り」 view: 登録内容 → [見守り]) — hour, days,
 who is told after the family — sees the monthly cost and the notice, and agrees (the consent is
 recorded with the notice's version); family members join by the resident's code
-(「見守り家族 12345678」); leaving is one tap. Proxy enrolment is on the dashboard
-(bot/web/mimamori_page.py).
+(「見守り家族 12345678」); [時間・曜日を変える] goes through the same questions and keeps the code and
+the family; leaving is one tap. Proxy enrolment is on the dashboard (bot/web/mimamori_page.py).
 
 ```mermaid
 stateDiagram-v2
@@ -12,6 +12,7 @@ stateDiagram-v2
     who --> who
     confirm --> confirm
     [*] --> hour: mm_new
+    [*] --> hour: mm_change
     hour --> days: mm_hour
     days --> who: mm_days
     who --> confirm: mm_who
@@ -100,6 +101,18 @@ def _start(ctx: Ctx):
     return "hour"
 
 
+def _change(ctx: Ctx):
+    """[時間・曜日を変える]: the same questions; the enrolment (its code, its family) stays."""
+    if not ctx.is_member:
+        registration(ctx)
+        return None
+    e = enrolment_of(ctx.session, ctx.member.id)
+    if e is None or not e.active:
+        ctx.reply(msg.text(texts.MM_NOT_ENROLLED))
+        return None
+    return Go("hour", change=True)
+
+
 def _hour(ctx: Ctx):
     h = ctx.num("h")
     if h not in HOURS:
@@ -144,10 +157,13 @@ def _agree(ctx: Ctx):
     if not ctx.is_member or not {"hour", "days", "who"} <= set(d):
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return END
+    before = enrolment_of(ctx.session, ctx.member.id)
+    changed = bool(d.get("change")) and before is not None and before.active
     e = write_enrolment(ctx.session, ctx.member, d["hour"], d["days"], d["who"], ctx.now)
-    ctx.audit("mimamori.enrol", f"member:{ctx.member.id}", hour=e.hour, days=e.days, who=d["who"],
-              policy=POLICY_VERSION)
-    ctx.reply(msg.text(texts.MM_STARTED.format(code=e.code)))
+    ctx.audit("mimamori.change" if changed else "mimamori.enrol", f"member:{ctx.member.id}", hour=e.hour,
+              days=e.days, who=d["who"], policy=POLICY_VERSION)
+    ctx.reply(msg.text(texts.MM_CHANGED.format(hour=e.hour, days=texts.MM_DAYS[e.days]) if changed
+                       else texts.MM_STARTED.format(code=e.code)))
     return END
 
 
@@ -158,6 +174,7 @@ MIMAMORI = Dialog("mimamori", steps=[
     Step("confirm", take=_retap, ask=_ask_confirm, to=("confirm",), buttons_only=True),
 ], buttons=[
     Button("mm_new", take=_start, to=("hour",), opens=True),
+    Button("mm_change", take=_change, to=("hour",), opens=True),
     Button("mm_hour", take=_hour, to=("days",), at=("hour",)),
     Button("mm_days", take=_days, to=("who",), at=("days",)),
     Button("mm_who", take=_who, to=("confirm",), at=("who",)),
@@ -189,7 +206,7 @@ def show(ctx: Ctx) -> None:
         lines.append(texts.MM_STATUS.format(hour=e.hour, days=texts.MM_DAYS.get(e.days, ""), code=e.code,
                                             ladder=ladder_words(e.watch_leader, e.watch_welfare),
                                             family=len(e.watchers)))
-        actions.append(msg.postback(texts.MM_LEAVE, pb("mm_leave", e=e.id)))
+        actions += [msg.postback(texts.MM_CHANGE, pb("mm_change")), msg.postback(texts.MM_LEAVE, pb("mm_leave", e=e.id))]
     else:
         lines.append(texts.MM_INTRO)
         actions.append(msg.postback(texts.MM_START, pb("mm_new")))
