@@ -84,6 +84,21 @@ def names_in_audit(session: Session, association_id: int, target: str) -> set[st
     return names
 
 
+def forget_notices_about(session: Session, member: Member, redacted: str) -> None:
+    """The officers' approval request and link notice about `member` carry their name and LINE
+    display name (stored nowhere else to be matched): those rows' words go whole; one not sent
+    yet goes. Also all a rejected applicant leaves (their name may be a neighbour's: no other
+    message is touched)."""
+    for row in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.association_id == member.association_id,
+            OutboxMessage.purpose.in_([f"approval:{member.id}", f"linked:{member.id}"]))).all():
+        if row.status in LIVE:
+            session.delete(row)
+        elif row.status != "sending":
+            row.messages = [{"type": "text", "text": redacted}]
+    session.flush()
+
+
 def erase_traces(session: Session, member: Member, now: dt.datetime, current_event_id: str | None = None, *,
                  redacted: str) -> None:
     """Everything of `member` outside the member row (call before erase_member clears it).
@@ -158,6 +173,7 @@ def erase_traces(session: Session, member: Member, now: dt.datetime, current_eve
                                                           _like_any(AuditLog.detail, quoted))).all():
             row.detail = _redact(row.detail, quoted, redacted)
 
+    forget_notices_about(session, member, redacted)
     # outbox: the id leaves every row's recipients; quotes of the person leave every message
     # (the rescue alerts and updates of their household's reports quote their notes)
     rescue_purposes = [["rescue", str(d_id)] for d_id in affected]

@@ -141,3 +141,34 @@ def test_reject_on_the_dashboard_takes_a_reason_for_the_other_officers(line, dem
     told = all_text(pushed_to(fake, LEADER2))
     assert texts.DECIDED_REJECTED.format(name="青木 次郎", block="2班", actor="山田 太郎") in told
     assert texts.DECIDED_REASON.format(reason="班長さんに確認しました") in told
+
+
+def test_a_rejected_applicant_leaves_no_name_or_display_name_in_the_outbox(line, demo, db, fake, k, clock):
+    """「nothing of the applicant is kept」: the approval requests' copies (name, LINE display name)
+    are emptied; a real resident's messages with the same name are not touched."""
+    from sqlalchemy import select
+    from models import OutboxMessage
+    uid = user_id("伊藤 美咲の偽物")
+    fake.profiles[uid] = "みさきーぬ"
+    card = line.follow(uid)
+    line.tap(uid, line.tap(uid, card, texts.AGREE), "2班")
+    line.text(uid, "伊藤 美咲")  # a neighbour's household (she is on LINE): asked their own name
+    line.text(uid, "伊藤 美咲")  # the same name again: approval
+    drain(db, k.line)
+    request = pushed_to(fake, LEADER2)
+    assert "みさきーぬ" in all_text(request)
+    from models.messaging import enqueue
+    with db.session() as s:  # a message about the real 伊藤 美咲, still to be sent
+        aid = member(db, ITO).association_id
+        enqueue(s, aid, [CHAIR], [{"type": "text", "text": "2班 伊藤 美咲様の世帯：未読"}], "test:real")
+    with db.session() as s:
+        others = {r.id: (r.messages, r.status) for r in s.scalars(select(OutboxMessage)).all()
+                  if "伊藤 美咲" in str(r.messages) and not r.purpose.startswith("approval:")}
+    assert others
+    line.tap(LEADER2, line.tap(LEADER2, request, texts.REJECT), texts.REJECT_NO_REASON)
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage)).all()
+        approval = [r for r in rows if r.purpose.startswith("approval:")]
+        assert approval and all(r.messages == [{"type": "text", "text": texts.WITHDRAWN_NAME}] for r in approval)
+        assert not [r for r in rows if "みさきーぬ" in str(r.messages)]
+        assert {r.id: (r.messages, r.status) for r in rows if r.id in others} == others  # the real one's stay

@@ -29,6 +29,7 @@ from handlers.messages.codec import pb
 from handlers.messages.pickers import paged
 from models import OFFICER_ROLES, Household, Member, MemberStatus, utcnow
 from models.audit import record
+from models.erasure import forget_notices_about
 from models.messaging import enqueue
 from models.richmenus import enqueue_relink
 from models.roster import link_member, new_join_code, officers_for_block
@@ -254,6 +255,9 @@ def reject(session: Session, target: Member, actor: Member | None, now: dt.datet
     now = now or utcnow()
     if not claim_pending(session, target):
         return False
+    # nothing of them is kept: the approval request's copy with their name and LINE display name
+    # neither (only that: the name they gave may be a neighbour's, whose messages stay as they are)
+    forget_notices_about(session, target, texts.WITHDRAWN_NAME)
     tell_other_officers(session, target, actor, texts.DECIDED_REJECTED, now, reason=reason)
     enqueue(session, target.association_id, [target.line_user_id], [msg.text(texts.REJECTED_NOTICE)],
             purpose=f"rejected:{target.id}", now=now)
