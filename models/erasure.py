@@ -86,15 +86,14 @@ def names_in_audit(session: Session, association_id: int, target: str) -> set[st
 
 def forget_notices_about(session: Session, member: Member, redacted: str) -> None:
     """The officers' approval request and link notice about `member` carry their name and LINE
-    display name (stored nowhere else to be matched): those rows' words go whole; one not sent
-    yet goes. Also all a rejected applicant leaves (their name may be a neighbour's: no other
-    message is touched)."""
+    display name (stored nowhere else to be matched): a sent row's words go whole. (One not sent
+    yet is still sent, so that the officers learn it is over: erase_traces takes the name out of
+    it and its buttons answer 「すでに処理されています」.) Also all a rejected applicant leaves:
+    the name they gave may be a neighbour's, so no other message is touched."""
     for row in session.scalars(select(OutboxMessage).where(
             OutboxMessage.association_id == member.association_id,
             OutboxMessage.purpose.in_([f"approval:{member.id}", f"linked:{member.id}"]))).all():
-        if row.status in LIVE:
-            session.delete(row)
-        elif row.status != "sending":
+        if row.status not in LIVE and row.status != "sending":
             row.messages = [{"type": "text", "text": redacted}]
     session.flush()
 
