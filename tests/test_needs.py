@@ -64,3 +64,18 @@ def test_a_forged_need_changes_nothing(line, demo, db, fake, k, clock):
     d = report(db, "佐藤 花子").disaster_id
     line.postback(SATO, f"a=sf_need&d={d}&k=gold")
     assert "needs" not in (report(db, "佐藤 花子").answer_data or {})
+
+
+def test_whoever_comes_to_help_learns_the_needs(line, demo, db, fake, k, clock):
+    """A household that asked for rescue and then picks 薬 and 移動の手助け: the update to the
+    chair, 防災担当 and 班長 says so."""
+    start(line)
+    drain(db, k.line)
+    reply = line.tap(ITO, [check_of(fake, ITO)], "救助が必要")
+    drain(db, k.line)
+    line.tap(ITO, line.tap(ITO, reply, "薬"), "移動の手助け")
+    drain(db, k.line)
+    to_chair = [m for r in fake.sends() if not r.path.endswith("/reply") and CHAIR in str(r.body.get("to"))
+                for m in r.body["messages"]]
+    said = all_text(to_chair)
+    assert "【救助要請" in said and "困りごと：薬・移動の手助け" in said

@@ -96,11 +96,13 @@ def map_url(lat: float, lng: float) -> str:
 
 
 def rescue_text(template: str, block: str, household: str, comment: Optional[str],
-                location: Optional[tuple[float, float]]) -> dict:
-    """The alert (texts.RESCUE_ALERT) or its update (texts.RESCUE_UPDATE); `location` (lat, lng)."""
+                location: Optional[tuple[float, float]], needs: str = "") -> dict:
+    """The alert (texts.RESCUE_ALERT) or its update (texts.RESCUE_UPDATE); `location` (lat, lng);
+    `needs`: the household's 困りごと in words (食料・水・薬), if any."""
     return msg.text(template.format(block=block, household=household, comment=comment or texts.RESCUE_NO_COMMENT,
                                     map=texts.RESCUE_MAP.format(url=map_url(*location))
-                                    if location else texts.RESCUE_NO_MAP))
+                                    if location else texts.RESCUE_NO_MAP)
+                    + (texts.SAFETY_MAP_POPUP_NEEDS.format(needs=needs) if needs else ""))
 
 
 # --- visit lists ---------------------------------------------------------------------------------

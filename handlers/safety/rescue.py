@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
 from handlers.messages import cards, texts
+from handlers.messages.drills import needs_text
 from handlers.safety.common import URGENT, marked
 from models import Delivery, Disaster, Household, Member, MemberStatus, OutboxMessage, Role
 from models.messaging import enqueue
 from models.roster import officers_for_block
-from models.safety import latest_location
+from models.safety import latest_location, needs_of
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ def rescue_text(session: Session, delivery: Delivery, template: str) -> dict:
     loc = latest_location(session, delivery.id)
     return marked(session.get(Disaster, delivery.disaster_id),  # a drill's alert says 【訓練】
                   cards.rescue_text(template, h.block.name, h.name, (delivery.answer_data or {}).get("comment"),
-                                    (loc.latitude, loc.longitude) if loc else None))[0]
+                                    (loc.latitude, loc.longitude) if loc else None,
+                                    needs_text(needs_of(delivery.answer_data))))[0]
 
 
 def rescue_recipients(session: Session, association_id: int, h: Household) -> list[str]:
