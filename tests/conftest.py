@@ -36,7 +36,7 @@ SECRET_KEY = "test-secret-key-" + "k" * 32  # outside simulator mode Settings re
 PG_URL = os.environ.get("KAIRAN_TEST_DATABASE_URL")
 JST = dt.timezone(dt.timedelta(hours=9))
 CLOCK_ENV = "KAIRAN_TEST_CLOCK"
-HALF_ENV = "KAIRAN_TEST_HALF"
+PART_ENV = "KAIRAN_TEST_PART"  # "i/n": only the i-th of n parts of the test files (CI's clock runs)
 _session_clock = None
 # Helper modules (not test modules) whose fixtures every test may use: `sim`, the served simulator,
 # and `chrome`, a Playwright page in headless Chromium (no test module imports another).
@@ -90,26 +90,48 @@ def pytest_unconfigure(config):
 
 def pytest_report_header(config):
     now = dt.datetime.now(JST)
-    half = os.environ.get(HALF_ENV, "")
+    part = os.environ.get(PART_ENV, "")
     return (f"kairan clock: {now:%Y-%m-%d %H:%M:%S%z} ({'travelled, ' + CLOCK_ENV if _session_clock else 'real'})"
-            + (f"; test files of half {half} only ({HALF_ENV})" if half else ""))
+            + (f"; test files of part {part} only ({PART_ENV})" if part else ""))
 
 
-def test_file_half(path: str) -> int:
-    """Which half a test file belongs to (0 or 1), stable across runs and machines: CI runs the
-    travelled clocks on one half each, the halves swapping every day (.ci/run)."""
-    return zlib.crc32(os.path.basename(path).encode()) % 2
+def file_parts(counts: dict[str, int], n: int) -> dict[str, int]:
+    """Each test file's part (0 … n-1), balanced by the number of tests: the biggest files first,
+    each to the part with the fewest tests so far (ties by name). The same files and counts give
+    the same parts on every machine: CI runs each travelled clock on one part, the parts turning
+    every day (.ci/run), so each file runs at both clocks within n days."""
+    load = [0] * n
+    parts: dict[str, int] = {}
+    for name, count in sorted(counts.items(), key=lambda x: (-x[1], x[0])):
+        i = min(range(n), key=lambda j: (load[j], j))
+        parts[name] = i
+        load[i] += count
+    return parts
+
+
+def part_of(value: str) -> tuple[int, int] | None:
+    """「1/3」 → (1, 3); None for anything else (then every test runs)."""
+    i, sep, n = value.strip().partition("/")
+    if not (sep and i.isdigit() and n.isdigit() and 0 <= int(i) < int(n) <= 10):
+        return None
+    return int(i), int(n)
 
 
 def pytest_collection_modifyitems(config, items):
-    """KAIRAN_TEST_HALF=0|1: only the test files of that half (the real-clock and PostgreSQL runs
+    """KAIRAN_TEST_PART=i/n: only the test files of part i of n (the real-clock and PostgreSQL runs
     always take them all)."""
-    half = os.environ.get(HALF_ENV, "").strip()
-    if half not in ("0", "1"):
+    part = part_of(os.environ.get(PART_ENV, ""))
+    if part is None:
         return
+    i, n = part
+    counts: dict[str, int] = {}
+    for item in items:
+        name = os.path.basename(str(item.path))
+        counts[name] = counts.get(name, 0) + 1
+    parts = file_parts(counts, n)
     kept, dropped = [], []
     for item in items:
-        (kept if test_file_half(str(item.path)) == int(half) else dropped).append(item)
+        (kept if parts[os.path.basename(str(item.path))] == i else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

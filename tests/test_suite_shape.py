@@ -41,12 +41,16 @@ def test_the_check_sees_every_way_of_importing():
     assert imported_modules("from . import helpers\nfrom chat import tap") == {"chat"}
 
 
-def test_the_two_halves_of_the_clock_runs_take_every_test_file_once():
-    """.ci/run runs each travelled clock on one half of the test files (swapping daily): together
-    the halves are every test file, and neither is most of the suite."""
-    from conftest import test_file_half
+def test_the_three_parts_of_the_clock_runs_take_every_test_file_once_and_weigh_alike():
+    """.ci/run runs each travelled clock on one third of the test files (turning daily): together
+    the parts are every test file, once, and each holds about a third of the tests."""
+    from conftest import file_parts, part_of
 
-    files = sorted(p.name for p in Path(__file__).resolve().parent.glob("test_*.py"))
-    halves = {0: [f for f in files if test_file_half(f) == 0], 1: [f for f in files if test_file_half(f) == 1]}
-    assert sorted(halves[0] + halves[1]) == files
-    assert all(0.35 * len(files) <= len(h) <= 0.65 * len(files) for h in halves.values()), halves
+    here = Path(__file__).resolve().parent
+    counts = {p.name: max(1, p.read_text("utf-8").count("\ndef test_")) for p in here.glob("test_*.py")}
+    parts = file_parts(counts, 3)
+    assert sorted(parts) == sorted(counts) and set(parts.values()) == {0, 1, 2}
+    weight = [sum(c for f, c in counts.items() if parts[f] == i) for i in range(3)]
+    assert max(weight) - min(weight) <= max(counts.values()), weight  # within one file of each other
+    assert file_parts(dict(reversed(list(counts.items()))), 3) == parts  # the order read does not matter
+    assert (part_of("2/3"), part_of("3/3"), part_of("x"), part_of("")) == ((2, 3), None, None, None)
