@@ -211,6 +211,7 @@ CASES = [
     # buttons without the dialog open are stale; [申し込む] opens A's own dialog, whatever the data says
     Case("mm_new", "mm_new", lambda w: {"e": w.b.mimamori}, texts.MM_ASK_HOUR, ("chair",)),
     Case("mm_change", "mm_change", lambda w: {"e": w.b.mimamori}, texts.MM_NOT_ENROLLED, ("chair",)),
+    Case("mm_for B's member", "mm_for", lambda w: {"m": w.b.members["resident2"]}, texts.MM_NOT_YOURS, ("chair",)),
     *[Case(action, action, (lambda extra: lambda w: extra)(extra), texts.STALE_BUTTON, ("chair",))
       for action, extra in (("mm_hour", {"h": 9}), ("mm_days", {"d": "daily"}), ("mm_who", {"w": "both"}),
                             ("mm_agree", {}))],

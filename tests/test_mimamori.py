@@ -19,7 +19,7 @@ from bot.outbox import drain
 from scheduler.jobs import purge
 from scheduler.mimamori import tick
 
-from chat import all_text
+from chat import all_text, labels
 from line_spec import validate_request
 from mimamori_kit import (  # noqa: F401
     CHAIR, FAMILY, ITO, KATO, LEADER2, NAKAMURA, SATO, at, audit_actions, check_row, clock, enrol, last_seq,
@@ -469,3 +469,35 @@ def test_changing_the_time_keeps_the_code_and_the_family(chat, demo, db, fake, k
     at(clock, 0, 7, 0)  # Thursday 7:00
     assert run(k, db) == 1
     assert [m for m in received(fake, NAKAMURA) if texts.MM_CHECK in all_text([m])]
+
+
+def test_a_family_member_of_the_household_enrols_her_with_her_consent(chat, demo, db, fake, k, clock):
+    """佐藤 次郎 enrols his mother 佐藤 花子 (same household, on LINE): he confirms she agreed; the
+    consent is recorded as given through him, she is told with [見守りをやめる], and he is her first
+    見守り家族. Someone of another household is not offered, and a forged id changes nothing."""
+    from conftest import member
+    from views_kit import JIRO, family_member
+    family_member(db)
+    view = chat.postback(JIRO, pb("view", v="mimamori"))
+    who = chat.tap(JIRO, view, texts.MM_FOR)
+    assert texts.MM_FOR_WHO in all_text(who)
+    offered = [i["action"]["label"] for i in who[-1]["quickReply"]["items"] if i["action"]["type"] == "postback"]
+    assert offered == [texts.MM_FOR_NAME.format(name="佐藤 花子")]
+    forged = chat.postback(JIRO, pb("mm_for", m=member(db, NAKAMURA).id))  # another household's
+    assert all_text(forged) == texts.MM_NOT_YOURS
+    q = chat.tap(JIRO, who, texts.MM_FOR_NAME.format(name="佐藤 花子"))
+    q = chat.tap(JIRO, q, "8:00")
+    q = chat.tap(JIRO, q, "毎日")
+    confirm = chat.tap(JIRO, q, "班長と民生委員")
+    assert texts.MM_FOR_WHOM.format(name="佐藤 花子") in all_text(confirm)
+    done = all_text(chat.tap(JIRO, confirm, texts.MM_AGREE_FOR))
+    assert done == texts.MM_FOR_DONE.format(name="佐藤 花子", code=done.rsplit(" ", 1)[-1])
+    sato, jiro = member(db, SATO), member(db, JIRO)
+    with db.session() as s:
+        (e,) = s.scalars(select(MimamoriEnrolment)).all()
+        assert (e.member_id, e.hour, e.consent_by_id, e.consent_policy_version) == (sato.id, 8, jiro.id, POLICY_VERSION)
+        assert [w.line_user_id for w in e.watchers] == [JIRO]
+    assert audit_actions(db) == ["mimamori.proxy"]
+    told = [m for m in chat.outbox() if m.recipients == [SATO] and m.purpose.startswith("mimamori:proxy:")]
+    assert told and texts.MM_LEAVE in str(told[0].messages)
+    assert texts.MM_FOR not in labels(chat.postback(JIRO, pb("view", v="mimamori")))  # nobody left to enrol

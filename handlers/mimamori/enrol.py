@@ -2,7 +2,10 @@
 who is told after the family — sees the monthly cost and the notice, and agrees (the consent is
 recorded with the notice's version); family members join by the resident's code
 (「見守り家族 12345678」); [時間・曜日を変える] goes through the same questions and keeps the code and
-the family; leaving is one tap. Proxy enrolment is on the dashboard (bot/web/mimamori_page.py).
+the family; leaving is one tap. A member of the same household may enrol another on LINE for them
+([家族の分を申し込む], with the resident's consent, which they confirm; the resident is told, and the
+one who enrolled them becomes their first 見守り家族); the chair and a 班長 may on the dashboard
+(bot/web/mimamori_page.py).
 
 ```mermaid
 stateDiagram-v2
@@ -13,6 +16,7 @@ stateDiagram-v2
     confirm --> confirm
     [*] --> hour: mm_new
     [*] --> hour: mm_change
+    [*] --> hour: mm_for
     hour --> days: mm_hour
     days --> who: mm_days
     who --> confirm: mm_who
@@ -33,7 +37,7 @@ from handlers.messages import builders as msg, texts
 from handlers.messages import dates
 from handlers.messages.codec import pb
 from handlers.views.common import registration
-from models import MemberStatus, Role
+from models import Member, MemberStatus, Role
 from models.roster import clear_join_failures, join_code_pause, record_join_failure
 from models.tenancy import attempt_scope
 from models.mimamori import (
@@ -80,6 +84,13 @@ def preview(ctx: Ctx, hour: int, days: str, who: str) -> str:
 
 def _ask_confirm(ctx: Ctx) -> None:
     d = ctx.dialog.data
+    target = ctx.session.get(Member, d["for_id"]) if d.get("for_id") else None
+    if target is not None:  # for a family member: they confirm the resident agreed
+        ctx.reply(msg.card(texts.MM_CONFIRM_TITLE, texts.MM_FOR_WHOM.format(name=target.name or "") + "\n"
+                           + preview(ctx, d["hour"], d["days"], d["who"]),
+                           [msg.postback(texts.MM_AGREE_FOR, pb("mm_agree")), msg.say(texts.CANCEL)],
+                           note=texts.MM_CONFIRM_NOTE_FOR))
+        return
     ctx.reply(msg.card(texts.MM_CONFIRM_TITLE, preview(ctx, d["hour"], d["days"], d["who"]),
                        [msg.postback(texts.MM_AGREE, pb("mm_agree")), msg.say(texts.CANCEL)],
                        note=texts.MM_CONFIRM_NOTE))
@@ -111,6 +122,40 @@ def _change(ctx: Ctx):
         ctx.reply(msg.text(texts.MM_NOT_ENROLLED))
         return None
     return Go("hour", change=True)
+
+
+def family_choices(ctx: Ctx) -> list:
+    """The other members of this member's household on LINE who are not enrolled."""
+    h = ctx.member.household if ctx.is_member else None
+    if h is None:
+        return []
+    out = []
+    for m in h.active_members:
+        e = enrolment_of(ctx.session, m.id) if m.id != ctx.member.id and m.line_user_id else None
+        if m.id != ctx.member.id and m.line_user_id and (e is None or not e.active):
+            out.append(m)
+    return out
+
+
+def _for(ctx: Ctx):
+    """[家族の分を申し込む]: which family member (a button each), then the same questions."""
+    if not ctx.is_member:
+        registration(ctx)
+        return None
+    choices = family_choices(ctx)
+    if not ctx.data.get("m"):
+        if not choices:
+            ctx.reply(msg.text(texts.MM_FOR_NONE))
+            return None
+        ctx.reply(msg.text(texts.MM_FOR_WHO, [msg.postback(texts.MM_FOR_NAME.format(name=(m.name or "")[:16]),
+                                                            pb("mm_for", m=m.id)) for m in choices[:12]]
+                           + [msg.say(texts.CANCEL)]))
+        return None
+    target = next((m for m in choices if m.id == ctx.num("m")), None)
+    if target is None:
+        ctx.reply(msg.text(texts.MM_NOT_YOURS))
+        return None
+    return Go("hour", for_id=target.id)
 
 
 def _hour(ctx: Ctx):
@@ -157,6 +202,8 @@ def _agree(ctx: Ctx):
     if not ctx.is_member or not {"hour", "days", "who"} <= set(d):
         ctx.reply(msg.text(texts.STALE_BUTTON))
         return END
+    if d.get("for_id"):
+        return _agree_for(ctx, d)
     before = enrolment_of(ctx.session, ctx.member.id)
     changed = bool(d.get("change")) and before is not None and before.active
     e = write_enrolment(ctx.session, ctx.member, d["hour"], d["days"], d["who"], ctx.now)
@@ -164,6 +211,27 @@ def _agree(ctx: Ctx):
               days=e.days, who=d["who"], policy=POLICY_VERSION)
     ctx.reply(msg.text(texts.MM_CHANGED.format(hour=e.hour, days=texts.MM_DAYS[e.days]) if changed
                        else texts.MM_STARTED.format(code=e.code)))
+    return END
+
+
+def _agree_for(ctx: Ctx, d: dict):
+    """A family member's enrolment of another member of their household: recorded as given through
+    them (consent_by); the resident is told, with [見守りをやめる]; the one who enrolled them is their
+    first 見守り家族."""
+    target = next((m for m in family_choices(ctx) if m.id == d["for_id"]), None)
+    if target is None:  # left the household, or enrolled meanwhile
+        ctx.reply(msg.text(texts.STALE_BUTTON))
+        return END
+    e = write_enrolment(ctx.session, target, d["hour"], d["days"], d["who"], ctx.now, by_id=ctx.member.id)
+    if not any(w.line_user_id == ctx.user_id for w in e.watchers):
+        e.watchers.append(MimamoriWatcher(association_id=e.association_id, line_user_id=ctx.user_id, joined_at=ctx.now))
+    ctx.session.flush()
+    ctx.audit("mimamori.proxy", f"member:{target.id}", hour=e.hour, days=e.days, who=d["who"], policy=POLICY_VERSION,
+              by="family")
+    ctx.push([target.line_user_id], [msg.card(texts.MM_TITLE, texts.MM_PROXY_TOLD.format(
+        by=ctx.member.name or "", hour=e.hour, days=texts.MM_DAYS[e.days]),
+        [msg.postback(texts.MM_LEAVE, pb("mm_leave", e=e.id))])], purpose=f"mimamori:proxy:{e.id}")
+    ctx.reply(msg.text(texts.MM_FOR_DONE.format(name=target.name or "", code=e.code)))
     return END
 
 
@@ -175,6 +243,7 @@ MIMAMORI = Dialog("mimamori", steps=[
 ], buttons=[
     Button("mm_new", take=_start, to=("hour",), opens=True),
     Button("mm_change", take=_change, to=("hour",), opens=True),
+    Button("mm_for", take=_for, to=("hour",), opens=True),
     Button("mm_hour", take=_hour, to=("days",), at=("hour",)),
     Button("mm_days", take=_days, to=("who",), at=("days",)),
     Button("mm_who", take=_who, to=("confirm",), at=("who",)),
@@ -210,6 +279,8 @@ def show(ctx: Ctx) -> None:
     else:
         lines.append(texts.MM_INTRO)
         actions.append(msg.postback(texts.MM_START, pb("mm_new")))
+    if family_choices(ctx):
+        actions.append(msg.postback(texts.MM_FOR, pb("mm_for")))
     watched = watched_lines(ctx)
     if watched:
         lines += ["", texts.MM_WATCHING] + watched
