@@ -97,6 +97,7 @@ class ParsedEvents:
 
 
 PARSED = ParsedEvents()
+_UNREAD = object()  # Processor: the next event of that user was not read in the handling transaction
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -357,25 +358,30 @@ class Processor:
         that fails is left for the sweep's retry, and the chain goes on to the next."""
         handled = 0
         for _ in range(chain):
-            outcome, user_id = self.process(event_id)
+            outcome, user_id, following = self._process(event_id)
             if outcome is None:
                 break  # not ours to handle (someone else has it, or an earlier event waits)
             handled += outcome
             if not user_id:
                 break
-            event_id = _next_for_user(self.db, user_id)
+            event_id = _next_for_user(self.db, user_id) if following is _UNREAD else following
             if event_id is None:
                 break
         return handled
 
     def process(self, event_id: str) -> tuple[bool | None, str | None]:
         """(True: handled, False: failed and left for a retry, None: not claimed; the sender)."""
+        return self._process(event_id)[:2]
+
+    def _process(self, event_id: str) -> tuple[bool | None, str | None, Any]:
+        """process(), and that user's next waiting event when the handling transaction read it
+        (_UNREAD: not read; handle() asks after the commit)."""
         self.slots.acquire()  # a few transactions at a time; LINE calls wait outside
         try:
             now = utcnow()
             claimed = _claim_row(self.db, event_id, now)
             if claimed is None:
-                return None, None
+                return None, None, _UNREAD
             lease, payload, channel_id, received_at = claimed
             try:
                 raw = json.loads(payload or "{}")
@@ -395,13 +401,13 @@ class Processor:
         finally:
             self.slots.release()
         if outcome is None:
-            return False, user_id
+            return False, user_id, _UNREAD
         if outcome is LeaseLost:
-            return None, None
-        reply_token, replies, critical, channel = outcome
+            return None, None, _UNREAD
+        reply_token, replies, critical, channel, following = outcome
         if replies and reply_token:
             self._reply(reply_token, replies, user_id, critical, channel)
-        return True, user_id
+        return True, user_id, following
 
     # --- the channel an event came in on -------------------------------------------------
     def line_for(self, channel_id: int | None):
@@ -440,6 +446,7 @@ class Processor:
         returned them (None: read here)."""
         reply_token = None
         replies: list[dict] = []
+        following: Any = _UNREAD
         try:
             with self.db.session() as s:
                 if claimed is None:
@@ -472,9 +479,19 @@ class Processor:
                 # done, in the handler's transaction, only while the lease is still ours (another
                 # process that took over after it ran out applies the event instead); the payload
                 # and the person's LINE id are not kept once handled
-                if s.connection().execute(_done_statement(), {"event_id": event_id, "lease": lease,
-                                                              "processed_at": utcnow()}).rowcount != 1:
+                conn = s.connection()
+                if conn.execute(_done_statement(), {"event_id": event_id, "lease": lease,
+                                                    "processed_at": utcnow()}).rowcount != 1:
                     raise LeaseLost(event_id)
+                if self.db.is_sqlite:
+                    # that user's next event, read here and not in a transaction of its own after
+                    # the commit: on SQLite this transaction holds the one write lock (BEGIN
+                    # IMMEDIATE) from its start, so no event can be stored or claimed until it
+                    # commits, and this read sees what a read right after the commit would (an
+                    # event stored later finds this one done and claims itself). Not on
+                    # PostgreSQL: an event stored meanwhile would have its claim refused while
+                    # this one is still uncommitted, and be found by nobody until the sweep.
+                    following = conn.execute(_next_statement(), {"user_id": user_id}).scalar()
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
             return LeaseLost
@@ -491,7 +508,7 @@ class Processor:
                 row.locked_until = None
                 row.error = f"{type(e).__name__}: {e}"[:500]
             return None
-        return reply_token, replies, critical, where
+        return reply_token, replies, critical, where, following
 
     def _reply(self, token: str, messages: list[dict], user_id: str, critical: bool = False,
                channel: tuple[int | None, int | None] = (None, None)) -> None:
