@@ -301,6 +301,8 @@ def main() -> None:
     ap.add_argument("--client-timeout", type=float, default=30.0, help="per request (s); a timeout counts as an error")
     ap.add_argument("--baseline", help="another checkout of kairan (say `git archive main`), run as 'kairan base' "
                                        "right after this one in every round: before/after in the same run")
+    ap.add_argument("--baseline-env", default="", help="K=V,K=V: environment of 'kairan base' only (with --baseline "
+                                                        "the same checkout: one setting A/B in the same run)")
     args = ap.parse_args()
 
     info = machine()
@@ -335,9 +337,11 @@ def main() -> None:
                             for label, cwd in (("kairan", None), ("kairan base", args.baseline)):
                                 if label == "kairan base" and not args.baseline:
                                     continue
+                                own = dict(kv.split("=", 1) for kv in args.baseline_env.split(",") if kv) \
+                                    if cwd is not None else {}
                                 rows += run_target(f"{label} {db}" + ("" if variant == "asis" else f" {variant}") + tag,
-                                                   app, {**env, "DATABASE_URL": url}, fake, bodies.make, args, tmp,
-                                                   db == "pg", check, extra, cwd)
+                                                   app, {**env, "DATABASE_URL": url, **own}, fake, bodies.make, args,
+                                                   tmp, db == "pg", check, extra, cwd)
                         if not args.no_echo and (db == args.db.split(",")[0] or args.rounds > 1):
                             # under the same gunicorn settings as kairan's first variant (gthread: the Procfile's)
                             rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,
