@@ -169,7 +169,8 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn --workers 3 --access-logfile -` as in the Procfile, but bound to 127.0.0.1."""
 
-    def __init__(self, app: str, env: dict, logdir: str, name: str, workers: int = 3, extra: list | None = None):
+    def __init__(self, app: str, env: dict, logdir: str, name: str, workers: int = 3, extra: list | None = None,
+                 cwd: Path | str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.out = open(Path(logdir) / f"{name}.out.log", "wb")
@@ -177,7 +178,8 @@ class Gunicorn:
         self.err = open(self.err_path, "wb")
         cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
                "--access-logfile", "-", *(extra or []), app]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.out, stderr=self.err)
+        # cwd: the code gunicorn imports the app from (another checkout: bench/webhook.py --baseline)
+        self.proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env={**os.environ, **env}, stdout=self.out, stderr=self.err)
         self._wait(workers)
 
     def _wait(self, workers: int, timeout: float = 30) -> None:

@@ -69,8 +69,10 @@ def main() -> None:
                       f"{1000 * wall / args.events:.2f} ms per event (profiled, inline handling)")
                 print(prof.output_text(unicode=True, color=False, show_all=False))
                 # inclusive time of the hot path's stages (outermost call of each name), per event
-                stages = ["callback", "parse_body", "store", "handle_all", "_claim_row", "_apply", "resolve",
-                          "dispatch", "commit", "_reply", "_next_for_user", "from_dict", "_call"]
+                # _claim_and_apply: claim + handling in one transaction (this branch); _claim_row +
+                # _apply: the two transactions before it (main before issue 15's second pass)
+                stages = ["callback", "parse_body", "store", "handle_all", "_claim_and_apply", "_claim_row", "_apply",
+                          "resolve", "dispatch", "flush", "commit", "_reply", "_next_for_user", "from_dict", "_call"]
                 found: dict[str, float] = {}
 
                 def walk(frame, seen=()):

@@ -256,8 +256,8 @@ def finish(row: dict, server: Gunicorn, fake: FakeProcess, pg: bool) -> dict:
 
 
 def run_target(name: str, app: str, env: dict, fake: FakeProcess, make, args, tmp: str, pg: bool,
-               check=None, extra: list[str] | None = None) -> list[dict]:
-    server = Gunicorn(app, env, tmp, name.replace(" ", "_"), extra=extra)
+               check=None, extra: list[str] | None = None, cwd: str | None = None) -> list[dict]:
+    server = Gunicorn(app, env, tmp, name.replace(" ", "_").replace("#", ""), extra=extra, cwd=cwd)
     rows = []
     try:
         asyncio.run(load(server.url, make(30, "WARM", 0.0), 4, None, 10))  # warm-up: texts only
@@ -299,6 +299,10 @@ def main() -> None:
     ap.add_argument("--phases", default="closed,open", help="closed (the most it takes), open (a fixed rate)")
     ap.add_argument("--no-echo", action="store_true", help="skip the line-bot-sdk echo bot")
     ap.add_argument("--client-timeout", type=float, default=30.0, help="per request (s); a timeout counts as an error")
+    ap.add_argument("--baseline", help="another checkout of kairan (say `git archive main`), run as 'kairan base' "
+                                       "right after this one in every round: before/after in the same run")
+    ap.add_argument("--baseline-env", default="", help="K=V,K=V: environment of 'kairan base' only (with --baseline "
+                                                        "the same checkout: one setting A/B in the same run)")
     args = ap.parse_args()
 
     info = machine()
@@ -330,9 +334,14 @@ def main() -> None:
                         tag = f" #{rnd + 1}" if args.rounds > 1 else ""
                         for variant in args.variants.split(","):
                             app, extra = VARIANTS[variant]
-                            rows += run_target(f"kairan {db}" + ("" if variant == "asis" else f" {variant}") + tag,
-                                               app, {**env, "DATABASE_URL": url}, fake, bodies.make, args, tmp,
-                                               db == "pg", check, extra)
+                            for label, cwd in (("kairan", None), ("kairan base", args.baseline)):
+                                if label == "kairan base" and not args.baseline:
+                                    continue
+                                own = dict(kv.split("=", 1) for kv in args.baseline_env.split(",") if kv) \
+                                    if cwd is not None else {}
+                                rows += run_target(f"{label} {db}" + ("" if variant == "asis" else f" {variant}") + tag,
+                                                   app, {**env, "DATABASE_URL": url, **own}, fake, bodies.make, args,
+                                                   tmp, db == "pg", check, extra, cwd)
                         if not args.no_echo and (db == args.db.split(",")[0] or args.rounds > 1):
                             # under the same gunicorn settings as kairan's first variant (gthread: the Procfile's)
                             rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,

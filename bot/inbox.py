@@ -97,6 +97,8 @@ class ParsedEvents:
 
 
 PARSED = ParsedEvents()
+_UNREAD = object()  # Processor: the next event of that user was not read in the handling transaction
+_NOT_CLAIMED = object()  # Processor: someone else has the event, or an earlier one of its user waits
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -357,32 +359,34 @@ class Processor:
         that fails is left for the sweep's retry, and the chain goes on to the next."""
         handled = 0
         for _ in range(chain):
-            outcome, user_id = self.process(event_id)
+            outcome, user_id, following = self._process(event_id)
             if outcome is None:
                 break  # not ours to handle (someone else has it, or an earlier event waits)
             handled += outcome
             if not user_id:
                 break
-            event_id = _next_for_user(self.db, user_id)
+            event_id = _next_for_user(self.db, user_id) if following is _UNREAD else following
             if event_id is None:
                 break
         return handled
 
     def process(self, event_id: str) -> tuple[bool | None, str | None]:
         """(True: handled, False: failed and left for a retry, None: not claimed; the sender)."""
+        return self._process(event_id)[:2]
+
+    def _process(self, event_id: str) -> tuple[bool | None, str | None, Any]:
+        """process(), and that user's next waiting event when the handling transaction read it
+        (_UNREAD: not read; handle() asks after the commit)."""
         self.slots.acquire()  # a few transactions at a time; LINE calls wait outside
         try:
             now = utcnow()
-            claimed = _claim_row(self.db, event_id, now)
-            if claimed is None:
-                return None, None
-            lease, payload, channel_id, received_at = claimed
-            try:
-                raw = json.loads(payload or "{}")
-            except ValueError:
-                raw = {}  # _apply fails it, and records why
-            user_id = (raw.get("source") or {}).get("userId") if isinstance(raw, dict) else None
-            if user_id and router.needs_quota(raw):
+            # claimed and handled in one transaction; an event that needs LINE's quota figure
+            # first has its claim committed alone, and is handled after LINE answered
+            outcome, user_id, waiting = self._claim_and_apply(event_id, now)
+            if outcome is _NOT_CLAIMED:
+                return None, None, _UNREAD
+            if waiting is not None:
+                lease, payload, channel_id, received_at = waiting
                 self.slots.release()  # LINE's answer may take up to the client's timeout
                 try:
                     line = self.line_for(channel_id)
@@ -391,17 +395,56 @@ class Processor:
                     self.slots.acquire()
                 if usage is not None:
                     self._store_quota(limit, usage, channel_id)
-            outcome = self._apply(event_id, lease, now, (payload, channel_id, received_at))
+                outcome = self._apply(event_id, lease, now, (payload, channel_id, received_at))
         finally:
             self.slots.release()
         if outcome is None:
-            return False, user_id
+            return False, user_id, _UNREAD
         if outcome is LeaseLost:
-            return None, None
-        reply_token, replies, critical, channel = outcome
+            return None, None, _UNREAD
+        reply_token, replies, critical, channel, following = outcome
         if replies and reply_token:
             self._reply(reply_token, replies, user_id, critical, channel)
-        return True, user_id
+        return True, user_id, following
+
+    def _claim_and_apply(self, event_id: str, now: dt.datetime):
+        """Claim the event and handle it in the same transaction: (outcome as _apply's or
+        _NOT_CLAIMED, the sender, None), or (None, the sender, (lease, payload, channel id,
+        received_at)) for an event that needs LINE's quota figure first, its claim committed.
+
+        One transaction where there were two (claim, then handle): the claim's lease guarded the
+        gap between them, and there is none now. What it changes when handling fails: the claim
+        is rolled back with the effects, so the attempt is counted by the failure's own
+        transaction (_failed), as the claim counted it; a process that dies mid-handling leaves
+        the row as it found it (received: the sweep retries it after SWEEP_AFTER; or processing
+        under a lease run out) and its attempt is not counted. Another process's claim of the
+        same row waits for this transaction (PostgreSQL: the row lock; SQLite: the write lock)
+        and then finds it done; the user's later events see it waiting (received, attempts 0)
+        until the commit, which holds them back as a live lease did."""
+        claimed, user_id = False, None
+        try:
+            with self.db.session() as s:
+                lease = now + LEASE
+                row = s.connection().execute(_claim_statement(), {"event_id": event_id, "now": now,
+                                                                  "lease": lease}).first()
+                if row is None:
+                    return _NOT_CLAIMED, None, None
+                claimed = True
+                payload, channel_id, received_at = row
+                raw = json.loads(payload or "{}")
+                user_id = (raw.get("source") or {}).get("userId") if isinstance(raw, dict) else None
+                if user_id and router.needs_quota(raw):
+                    return None, user_id, (lease, payload, channel_id, received_at)  # the claim commits
+                result = self._handle_in(s, event_id, lease, now, raw, channel_id, received_at)
+        except LeaseLost:
+            log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
+            return LeaseLost, user_id, None
+        except Exception as e:  # noqa: BLE001 - any failure once claimed is retried by the sweep
+            if not claimed:
+                raise  # the claim itself failed: nothing changed, as when it had its own transaction
+            self._failed(event_id, e, count_attempt=True)
+            return None, user_id, None
+        return result, user_id, None
 
     # --- the channel an event came in on -------------------------------------------------
     def line_for(self, channel_id: int | None):
@@ -435,63 +478,84 @@ class Processor:
 
     def _apply(self, event_id: str, lease: dt.datetime, now: dt.datetime, claimed: tuple | None = None):
         """Handle the claimed event in one transaction; (reply token, what to reply, whether the
-        reply is safety-critical, (channel id, association id)), None when it failed, LeaseLost
-        when another process has it. `claimed`: (payload, channel id, received_at) as the claim
-        returned them (None: read here)."""
-        reply_token = None
-        replies: list[dict] = []
+        reply is safety-critical, (channel id, association id), the user's next event or
+        _UNREAD), None when it failed, LeaseLost when another process has it. `claimed`:
+        (payload, channel id, received_at) as the claim returned them (None: read here)."""
         try:
             with self.db.session() as s:
                 if claimed is None:
                     row = s.get(WebhookEvent, event_id)
                     claimed = (row.payload, row.channel_id, row.received_at)
                 payload, channel_id, received_at = claimed
-                raw = json.loads(payload or "{}")
-                event = PARSED.pop(event_id) or Event.from_dict(raw)
-                user_id = raw["source"]["userId"]
-                channel = self.channel_ref(s, channel_id)
-                if channel is None:
-                    raise ChannelGone(f"channel {channel_id} no longer exists (or its secret cannot be read)")
-                who = resolve(s, channel, user_id)
-                assoc, member = who.association, who.member
-                ctx = Ctx(session=s, settings=self.settings, association=assoc, event=event, user_id=user_id,
-                          member=member, now=now, line=self.line_for(channel.id), links=self.links, channel=channel,
-                          staff=who.staff)
-                router.dispatch(ctx)
-                where = (channel.id, ctx.association.id if ctx.association else None)
-                replies = ctx.replies[:5]
-                critical = must_arrive(replies)
-                reply_token = raw.get("replyToken")
-                fresh = now - received_at < REPLY_WINDOW
-                if replies and not (reply_token and fresh):
-                    # too late for a reply token: the answer goes out as a push, with the change
-                    enqueue(s, where[1], [user_id], replies, purpose="late-reply", channel_id=channel.id,
-                            priority=URGENT_PRIORITY if critical else 0)
-                    replies = []
-                s.flush()
-                # done, in the handler's transaction, only while the lease is still ours (another
-                # process that took over after it ran out applies the event instead); the payload
-                # and the person's LINE id are not kept once handled
-                if s.connection().execute(_done_statement(), {"event_id": event_id, "lease": lease,
-                                                              "processed_at": utcnow()}).rowcount != 1:
-                    raise LeaseLost(event_id)
+                return self._handle_in(s, event_id, lease, now, json.loads(payload or "{}"), channel_id, received_at)
         except LeaseLost:
             log.warning("webhook event %s: lease lost, left to the process that took over", event_id)
             return LeaseLost
         except Exception as e:  # noqa: BLE001 - any failure is retried by the sweep
-            gone = isinstance(e, ChannelGone)
-            if gone:
-                log.error("webhook event %s: %s", event_id, e)
-            else:
-                log.exception("handling webhook event failed (%s)", type(e).__name__)
-            with self.db.session() as s:
-                row = s.get(WebhookEvent, event_id)
-                # a channel that is gone will not come back for a retry
-                row.status = "failed" if gone or row.attempts >= MAX_ATTEMPTS else "received"
-                row.locked_until = None
-                row.error = f"{type(e).__name__}: {e}"[:500]
+            self._failed(event_id, e)
             return None
-        return reply_token, replies, critical, where
+
+    def _handle_in(self, s, event_id: str, lease: dt.datetime, now: dt.datetime, raw: dict,
+                   channel_id: int | None, received_at: dt.datetime):
+        """The handling, in the session `s` (its caller commits): see _apply."""
+        following: Any = _UNREAD
+        event = PARSED.pop(event_id) or Event.from_dict(raw)
+        user_id = raw["source"]["userId"]
+        channel = self.channel_ref(s, channel_id)
+        if channel is None:
+            raise ChannelGone(f"channel {channel_id} no longer exists (or its secret cannot be read)")
+        who = resolve(s, channel, user_id)
+        ctx = Ctx(session=s, settings=self.settings, association=who.association, event=event, user_id=user_id,
+                  member=who.member, now=now, line=self.line_for(channel.id), links=self.links, channel=channel,
+                  staff=who.staff)
+        router.dispatch(ctx)
+        where = (channel.id, ctx.association.id if ctx.association else None)
+        replies = ctx.replies[:5]
+        critical = must_arrive(replies)
+        reply_token = raw.get("replyToken")
+        fresh = now - received_at < REPLY_WINDOW
+        if replies and not (reply_token and fresh):
+            # too late for a reply token: the answer goes out as a push, with the change
+            enqueue(s, where[1], [user_id], replies, purpose="late-reply", channel_id=channel.id,
+                    priority=URGENT_PRIORITY if critical else 0)
+            replies = []
+        s.flush()
+        # done, in the handler's transaction, only while the lease is still ours (another
+        # process that took over after it ran out applies the event instead); the payload
+        # and the person's LINE id are not kept once handled
+        conn = s.connection()
+        if conn.execute(_done_statement(), {"event_id": event_id, "lease": lease,
+                                            "processed_at": utcnow()}).rowcount != 1:
+            raise LeaseLost(event_id)
+        if self.db.is_sqlite:
+            # that user's next event, read here and not in a transaction of its own after the
+            # commit: on SQLite this transaction holds the one write lock (BEGIN IMMEDIATE) from
+            # its start, so no event can be stored or claimed until it commits, and this read
+            # sees what a read right after the commit would (an event stored later finds this
+            # one done and claims itself). Not on PostgreSQL: an event stored meanwhile would
+            # have its claim refused while this one is still uncommitted, and be found by nobody
+            # until the sweep.
+            following = conn.execute(_next_statement(), {"user_id": user_id}).scalar()
+        return reply_token, replies, critical, where, following
+
+    def _failed(self, event_id: str, e: Exception, count_attempt: bool = False) -> None:
+        """Record a failed handling (its transaction rolled back): back to received for the
+        sweep's retry, failed after MAX_ATTEMPTS or for a channel that is gone. `count_attempt`:
+        the claim was rolled back with the handling (_claim_and_apply), so the attempt is
+        counted here."""
+        gone = isinstance(e, ChannelGone)
+        if gone:
+            log.error("webhook event %s: %s", event_id, e)
+        else:
+            log.exception("handling webhook event failed (%s)", type(e).__name__)
+        with self.db.session() as s:
+            row = s.get(WebhookEvent, event_id)
+            if count_attempt:
+                row.attempts += 1
+            # a channel that is gone will not come back for a retry
+            row.status = "failed" if gone or row.attempts >= MAX_ATTEMPTS else "received"
+            row.locked_until = None
+            row.error = f"{type(e).__name__}: {e}"[:500]
 
     def _reply(self, token: str, messages: list[dict], user_id: str, critical: bool = False,
                channel: tuple[int | None, int | None] = (None, None)) -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, case, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, case, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, created, intpk, utcnow
@@ -162,6 +162,26 @@ def channel_id_for(session: Session, association_id: Optional[int]) -> Optional[
 _IN_USE = case((Member.status.in_((MemberStatus.withdrawn, MemberStatus.declined)), 1), else_=0)
 
 
+_STATEMENTS: dict = {}  # built once per process: building one costs about as much as running it
+
+
+def _member_statement(env: bool):
+    """The member of association :aid with LINE user id :uid (one in use before a withdrawn one)
+    with its association; `env`: also the id of an active city staff row of that user on the
+    environment's channel (None: none), as in resolve's own look-up."""
+    if env not in _STATEMENTS:
+        uid = bindparam("uid")
+        cols = [Member, Association]
+        if env:
+            cols.append(select(CityStaff.id).where(CityStaff.channel_id.is_(None), CityStaff.line_user_id == uid,
+                                                   CityStaff.active.is_(True))
+                        .order_by(CityStaff.id).limit(1).scalar_subquery())
+        _STATEMENTS[env] = (select(*cols).join(Association, Association.id == Member.association_id)
+                            .where(Member.association_id == bindparam("aid"), Member.line_user_id == uid)
+                            .order_by(_IN_USE, Member.id.desc()).limit(1))
+    return _STATEMENTS[env]
+
+
 @dataclass
 class Resolved:
     association: Optional[Association]
@@ -176,6 +196,17 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
     one); else the association a dialog of the user's is about (registration on a city channel);
     else the channel's only association; else None (a city channel, someone not yet registered).
     """
+    one = ref.kind != "municipality"  # an association's channel, the environment's: one association
+    if one and ref.association_id is not None:
+        # the hot path (every tap of a burst): one prebuilt statement gives the member, its
+        # association and, on the environment's channel, the city staff row's id
+        found = session.execute(_member_statement(ref.kind == "env"),
+                                {"aid": ref.association_id, "uid": user_id}).first()
+        if found is not None:
+            staff = None
+            if ref.kind == "env" and found[2] is not None:
+                staff = session.get(CityStaff, found[2])
+            return Resolved(found[1], found[0], staff)
     served = _served(ref)  # a subquery: a city channel's 800 ids are not sent as 800 parameters
     staff = None
     if ref.kind != "association":
@@ -185,7 +216,6 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
                                                         CityStaff.active.is_(True)))
     if served is None:
         return Resolved(None, None, staff)
-    one = ref.kind != "municipality"  # an association's channel, the environment's: one association
 
     def only_one() -> Optional[int]:
         """The channel's association when it serves exactly one (asked only when it matters)."""
@@ -195,10 +225,13 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
         return ids[0] if len(ids) == 1 else None
 
     # the member with its association in one statement (member_association below then finds it
-    # in the session's identity map: no second round trip)
-    found = session.execute(select(Member, Association).join(Association, Association.id == Member.association_id)
-                            .where(Member.association_id.in_(served), Member.line_user_id == user_id)
-                            .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
+    # in the session's identity map: no second round trip); on one association's channel the
+    # statement above found none
+    found = None
+    if not one:
+        found = session.execute(select(Member, Association).join(Association, Association.id == Member.association_id)
+                                .where(Member.association_id.in_(served), Member.line_user_id == user_id)
+                                .order_by(_IN_USE, Member.id.desc()).limit(1)).first()
     member = found[0] if found is not None else None
     if member is not None and (member.status not in (MemberStatus.withdrawn, MemberStatus.declined)
                                or one or only_one() is not None):

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Association, ChannelRef, CityStaff, DialogState, Member, MemberStatus, utcnow
@@ -17,6 +17,16 @@ from models.messaging import enqueue
 from .ports import ChatSettings, LineApi, Links
 
 _UNSET = object()
+_OPEN_DIALOG: dict[bool, Any] = {}  # Ctx.dialog's statement, built once per process (each tap asks it)
+
+
+def _open_dialog(none: bool):
+    """The latest dialog row of :uid about association :aid (`none`: about no association yet)."""
+    if none not in _OPEN_DIALOG:
+        about = DialogState.association_id.is_(None) if none else DialogState.association_id == bindparam("aid")
+        _OPEN_DIALOG[none] = (select(DialogState).where(DialogState.line_user_id == bindparam("uid"), about)
+                              .order_by(DialogState.id.desc()).limit(1))
+    return _OPEN_DIALOG[none]
 
 
 @dataclass
@@ -73,7 +83,8 @@ class Ctx:
             aid = self.association.id if self.association is not None else None
             if self._no_dialog_for is not _UNSET and self._no_dialog_for == aid:
                 return None
-            self._dialog = self.session.scalars(self._mine().order_by(DialogState.id.desc()).limit(1)).first()
+            params = {"uid": self.user_id} if aid is None else {"uid": self.user_id, "aid": aid}
+            self._dialog = self.session.scalars(_open_dialog(aid is None), params).first()
             self._no_dialog_for = aid if self._dialog is None else _UNSET
         return self._dialog
 
