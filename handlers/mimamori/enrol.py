@@ -158,28 +158,21 @@ def _for(ctx: Ctx):
     return Go("hour", for_id=target.id)
 
 
-def _hour(ctx: Ctx):
-    h = ctx.num("h")
-    if h not in HOURS:
-        ctx.reply(msg.text(texts.STALE_BUTTON))
-        return STAY
-    return Go("days", hour=h)
+def _choice(key: str, allowed, field: str, then: str, number: bool = False):
+    """A tap of the step's buttons: the value (postback `key`) if it is one of `allowed`, kept as
+    `field` for the next step `then`; a forged one is stale and the step waits."""
+    def take(ctx: Ctx):
+        v = ctx.num(key) if number else ctx.data.get(key, "")
+        if v not in allowed:
+            ctx.reply(msg.text(texts.STALE_BUTTON))
+            return STAY
+        return Go(then, **{field: v})
+    return take
 
 
-def _days(ctx: Ctx):
-    d = ctx.data.get("d", "")
-    if d not in DAYS:
-        ctx.reply(msg.text(texts.STALE_BUTTON))
-        return STAY
-    return Go("who", days=d)
-
-
-def _who(ctx: Ctx):
-    w = ctx.data.get("w", "")
-    if w not in WHO:
-        ctx.reply(msg.text(texts.STALE_BUTTON))
-        return STAY
-    return Go("confirm", who=w)
+_hour = _choice("h", HOURS, "hour", "days", number=True)
+_days = _choice("d", DAYS, "days", "who")
+_who = _choice("w", WHO, "who", "confirm")
 
 
 def write_enrolment(session, member, hour: int, days: str, who: str, now, by_id=None) -> MimamoriEnrolment:
