@@ -1,7 +1,7 @@
 """The only place that talks to LINE: line-bot-sdk's own clients, with timeouts and typed outcomes.
 
 Messages travel as LINE JSON dicts (what `Message.to_dict()` gives) so the outbox can store them;
-they are turned back into the SDK's request models here, right before sending.
+they are checked against LINE's limits here and sent through the SDK's endpoint methods (`_send`).
 """
 from __future__ import annotations
 
@@ -178,6 +178,23 @@ class LineClient:
         return SendResult(ok=True, status=getattr(resp, "status_code", 200), request_id=request_id,
                           data=getattr(resp, "data", None))
 
+    def _send(self, what: str, method: str, model, body: dict, **kwargs) -> SendResult:
+        """POST a message body through the SDK's endpoint method, validated once.
+
+        The body is LINE JSON made by the SDK's own models (handlers/messages/builders.py) and
+        checked against LINE's documented limits by `_refused`; the SDK's endpoint method would
+        turn it into its request model and then validate that model again as an argument
+        (pydantic's `validate_arguments`), both thrown away right after serialising: a third of a
+        reply's CPU on the webhook's hot path (docs/benchmarks.md, issue 15). So the dict goes to
+        the undecorated endpoint (`raw_function`: the same path, headers, auth, host and
+        serialisation, LINE's answer parsed as before). An SDK whose method has no such attribute
+        gets the model, validated, as before."""
+        fn = getattr(self.api, method)
+        raw = getattr(fn, "raw_function", None)
+        if raw is None:
+            return self._call(what, fn, model.from_dict(body), **kwargs)
+        return self._call(what, raw, self.api, body, **kwargs)
+
     @staticmethod
     def _refused(kind: str, body: dict) -> SendResult | None:
         """LINE's documented limits that the SDK does not check: a message breaking them would be
@@ -193,16 +210,14 @@ class LineClient:
         body = {"replyToken": reply_token, "messages": messages}
         if (refused := self._refused("reply", body)) is not None:
             return refused
-        req = ReplyMessageRequest.from_dict(body)
-        return self._call("reply", self.api.reply_message_with_http_info, req, read_timeout=read_timeout)
+        return self._send("reply", "reply_message_with_http_info", ReplyMessageRequest, body, read_timeout=read_timeout)
 
     def push(self, to: str, messages: list[dict], retry_key: str, read_timeout: float | None = None) -> SendResult:
         body = {"to": to, "messages": messages}
         if (refused := self._refused("push", body)) is not None:
             return refused
-        req = PushMessageRequest.from_dict(body)
         self.limiter.acquire("push")
-        return self._call("push", self.api.push_message_with_http_info, req, x_line_retry_key=retry_key,
+        return self._send("push", "push_message_with_http_info", PushMessageRequest, body, x_line_retry_key=retry_key,
                           read_timeout=read_timeout)
 
     def multicast(self, to: list[str], messages: list[dict], retry_key: str,
@@ -210,9 +225,8 @@ class LineClient:
         body = {"to": to, "messages": messages}
         if (refused := self._refused("multicast", body)) is not None:
             return refused
-        req = MulticastRequest.from_dict(body)
         self.limiter.acquire("multicast")
-        return self._call("multicast", self.api.multicast_with_http_info, req, x_line_retry_key=retry_key,
+        return self._send("multicast", "multicast_with_http_info", MulticastRequest, body, x_line_retry_key=retry_key,
                           read_timeout=read_timeout)
 
     def get_content(self, message_id: str) -> tuple[bytes, str] | None:
