@@ -53,7 +53,41 @@ def make_engine(url: str, **kw) -> Engine:
 
         return engine
     # hide_parameters: errors and logs never carry the names, texts or coordinates being written
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kw)
+    engine = create_engine(url, hide_parameters=True, **kw)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER = 5.0  # seconds a pooled PostgreSQL connection may sit unused before its checkout pings it
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection that sat in the pool longer than PING_AFTER: a
+    restarted or failed-over server (or a NAT that dropped an idle socket) is found before a
+    transaction uses the connection, while a busy pool (a burst: every checkout right after a
+    checkin) pays no `SELECT 1` round trip per transaction. A dead connection found by the ping
+    is replaced by a fresh one (the pool retries the checkout); one that dies within PING_AFTER
+    of its last use fails that transaction, as any query can fail, and the pool is refreshed."""
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_conn, record):
+        record.info["kairan_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        since = record.info.get("kairan_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER:
+            return
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            if not dbapi_conn.autocommit:
+                dbapi_conn.rollback()
+        except Exception as e:  # noqa: BLE001 - any failure: the pool replaces the connection
+            raise exc.DisconnectionError(f"stale connection ({type(e).__name__})") from e
 
 
 class Database:
