@@ -201,6 +201,18 @@ def wait_done(url: str, prefix: str, expected: int, timeout: float = 120) -> dic
             "handling_p99_ms": 1000 * pct(waits, 99)}
 
 
+def floor_done(url: str, prefix: str) -> dict:
+    """bench/floor_bot.py's rows of this phase: each stored once and done (it handles in the request)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        n, d, done = c.execute(text("SELECT count(*), count(DISTINCT id), sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) "
+                                    "FROM floor_inbox WHERE id LIKE :p"), {"p": prefix + "%"}).one()
+    engine.dispose()
+    return {"stored": n, "distinct": d, "done": done or 0}
+
+
 def check_reads(url: str, circular_id: int, tapped: set[str], kind: str = "read") -> dict:
     from sqlalchemy import create_engine, select
 
@@ -298,6 +310,9 @@ def main() -> None:
     ap.add_argument("--logdir", help="keep gunicorn logs (and the SQLite file) here")
     ap.add_argument("--phases", default="closed,open", help="closed (the most it takes), open (a fixed rate)")
     ap.add_argument("--no-echo", action="store_true", help="skip the line-bot-sdk echo bot")
+    ap.add_argument("--floor", action="store_true",
+                    help="also run bench/floor_bot.py (the echo bot + kairan's two durable transactions per "
+                         "event, nothing else) after the echo bot in every round: the floor under the ratio")
     ap.add_argument("--client-timeout", type=float, default=30.0, help="per request (s); a timeout counts as an error")
     ap.add_argument("--baseline", help="another checkout of kairan (say `git archive main`), run as 'kairan base' "
                                        "right after this one in every round: before/after in the same run")
@@ -347,6 +362,12 @@ def main() -> None:
                             rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,
                                                echo_bodies.make, args, tmp, False,
                                                extra=VARIANTS[args.variants.split(",")[0]][1])
+                        if args.floor:
+                            def floor_check(prefix: str, ok: int, url=url) -> dict:
+                                return floor_done(url, prefix)
+                            rows += run_target(f"floor {db}{tag}", "bench.floor_bot:create_app()",
+                                               {**env, "DATABASE_URL": url}, fake, echo_bodies.make, args, tmp,
+                                               db == "pg", floor_check, extra=VARIANTS[args.variants.split(",")[0]][1])
                     checks[db] = check_reads(url, cid, bodies.tapped, args.kind)
         invalid = fake.call("invalid")
     finally:
@@ -372,7 +393,7 @@ def main() -> None:
     ratios = []
     for (target, mode), m in med.items():
         e = med.get(("echo (sdk)", mode))
-        if target.startswith("kairan") and e:
+        if target.startswith(("kairan", "floor")) and e:
             ratios.append({"target": target, "mode": mode, "rounds": m["n"], "req/s": m["req/s"],
                            "echo req/s": e["req/s"], "req/s ratio": m["req/s"] / e["req/s"],
                            "cpu ms/req": m["srv cpu ms/req"], "echo cpu ms/req": e["srv cpu ms/req"],
