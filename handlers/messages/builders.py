@@ -24,7 +24,6 @@ from linebot.v3.messaging import (
     PostbackAction,
     QuickReply,
     QuickReplyItem,
-    TextMessage,
     URIAction,
 )
 
@@ -72,7 +71,19 @@ def _quick(actions: Sequence[Any] | None) -> QuickReply | None:
 
 # --- messages ------------------------------------------------------------------------------
 def text(body: str, quick: Sequence[Any] | None = None) -> dict:
-    return TextMessage(text=body, quick_reply=_quick(quick)).to_dict()
+    """A text message, as `TextMessage(text=…, quick_reply=…).to_dict()` gives it (the test
+    tests/test_builders_text.py holds them equal), without building the message, quick-reply and
+    item models only to turn them back into this dict: the reply to every tap is one of these,
+    and those models cost more than the rest of a read tap's handler (issue 15). The actions
+    are still the SDK's models, each serialised by the SDK."""
+    if not isinstance(body, str):
+        raise TypeError("a text message's text must be a str")
+    message: dict[str, Any] = {"type": "text", "text": body}
+    if quick:
+        if len(quick) > QUICK_REPLY_MAX_ITEMS:
+            raise ValueError(f"{len(quick)} quick replies; LINE shows at most {QUICK_REPLY_MAX_ITEMS}")
+        message["quickReply"] = {"items": [{"type": "action", "action": a.to_dict()} for a in quick]}
+    return message
 
 
 def _joins_previous(ch: str) -> bool:
