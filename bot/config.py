@@ -49,7 +49,10 @@ class Settings:
     handle_events_inline: bool = False
     # webhook events are handled by a pool of threads per web process, never on the request's thread
     inbox_workers: int = 32  # threads; mostly waiting on LINE's reply call, so many are cheap
-    inbox_db_slots: int = 4  # of those, how many may be in a database transaction at once
+    # of those, how many may be in a database transaction at once; 0: by database (bot/inbox.py
+    # DB_SLOTS: 4 on SQLite, whose one writer they queue for; 8 on PostgreSQL, where 4 left the
+    # handling seconds behind the answers under a burst, docs/benchmarks.md issue 15)
+    inbox_db_slots: int = 0
     inbox_queue: int = 1000  # events waiting for a thread; beyond it they wait in the inbox for the sweep
     inbox_order_wait_ms: int = 200  # a new event waits this long, so a user's slightly earlier one can arrive
     reply_timeout_seconds: float = 5.0  # a reply slower than this falls back to a push
@@ -156,7 +159,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         line_timeout_seconds=float(env.get("KAIRAN_LINE_TIMEOUT_SECONDS", "10")),
         urgent_quota_reserve=int(env.get("KAIRAN_URGENT_QUOTA_RESERVE", "50")),
         inbox_workers=max(1, int(env.get("KAIRAN_INBOX_WORKERS", str(Settings.inbox_workers)))),
-        inbox_db_slots=max(1, int(env.get("KAIRAN_INBOX_DB_SLOTS", str(Settings.inbox_db_slots)))),
+        inbox_db_slots=max(0, int(env.get("KAIRAN_INBOX_DB_SLOTS", str(Settings.inbox_db_slots)))),
         inbox_queue=max(1, int(env.get("KAIRAN_INBOX_QUEUE", str(Settings.inbox_queue)))),
         inbox_order_wait_ms=max(0, int(env.get("KAIRAN_INBOX_ORDER_WAIT_MS", str(Settings.inbox_order_wait_ms)))),
         reply_timeout_seconds=float(env.get("KAIRAN_REPLY_TIMEOUT", str(Settings.reply_timeout_seconds))),

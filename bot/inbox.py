@@ -330,6 +330,16 @@ def _done_statement():
     return _STATEMENTS["done"]
 
 
+DB_SLOTS = {"sqlite": 4, "postgresql": 8}  # handling transactions at once per process, by database
+
+
+def db_slots(settings: Settings, db: Database) -> int:
+    """KAIRAN_INBOX_DB_SLOTS, or the database's default (DB_SLOTS)."""
+    if settings.inbox_db_slots > 0:
+        return settings.inbox_db_slots
+    return DB_SLOTS.get(db.engine.dialect.name, 4)
+
+
 class Processor:
     """Handles stored events: one transaction per event, replies sent after the commit.
 
@@ -346,7 +356,7 @@ class Processor:
         self.links = Links(settings)  # signed links to the web pages, for handlers (ports.Links)
         # handling threads mostly wait on LINE; only this many hold a transaction at once, so
         # the request threads' inserts are not queued behind dozens of writers (SQLite has one)
-        self.slots = threading.BoundedSemaphore(max(1, settings.inbox_db_slots))
+        self.slots = threading.BoundedSemaphore(db_slots(settings, db))
         # replies wait on a short timeout (a reply token lasts about a minute, and a handling
         # thread held by a slow LINE is capacity lost); past it the answer goes out as a push.
         # Passed per call: one LINE client (one connection pool, one rate limiter) per process.
