@@ -57,7 +57,7 @@ def create_app() -> Flask:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    store = insert(inbox).on_conflict_do_nothing(index_elements=["id"])
+    store = insert(inbox).on_conflict_do_nothing(index_elements=["id"]).returning(inbox.c.id)  # as kairan's
     upsert_receipt = insert(receipts).on_conflict_do_nothing(index_elements=["user_id"])
     claim = (update(inbox).where(inbox.c.id == bindparam("eid"), inbox.c.status == "received")
              .values(status="processing"))
@@ -71,14 +71,14 @@ def create_app() -> Flask:
         now = utcnow()
         with engine.begin() as c:
             new = c.execute(store, {"id": event.webhook_event_id, "payload": json.dumps(raw, ensure_ascii=False),
-                                    "status": "received", "received_at": now}).rowcount == 1
+                                    "status": "received", "received_at": now}).first() is not None
         if not new:
             return False  # a redelivery: no second effect, no second reply
         with engine.begin() as c:
             if c.execute(claim, {"eid": event.webhook_event_id}).rowcount != 1:
                 return False
             uid = event.source.user_id
-            if c.execute(effect, {"uid": uid, "now": now}).rowcount == 0:
+            if c.execute(effect, {"uid": uid, "now": now}).rowcount < 1:
                 c.execute(upsert_receipt, {"user_id": uid, "read_at": now, "taps": 1})
             c.execute(done, {"eid": event.webhook_event_id, "now": utcnow()})
         return True
