@@ -23,6 +23,7 @@ from typing import Any
 
 from linebot.v3.webhooks import Event
 from sqlalchemy import bindparam, or_, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -233,8 +234,20 @@ def store(db: Database, events: list[dict], channel_id: int | None = None) -> li
             for i, e in enumerate(events)]
     # one INSERT … ON CONFLICT DO NOTHING RETURNING id for the whole body (SQLAlchemy's
     # insertmanyvalues): the ids it returns are the new ones, a redelivery returns none
-    with db.engine.begin() as conn:
-        new_set = set(conn.execute(_store_statement(db), rows).scalars())
+    for attempt in (1, 2):
+        try:
+            with db.engine.begin() as conn:
+                new_set = set(conn.execute(_store_statement(db), rows).scalars())
+            break
+        except DBAPIError as e:
+            # a connection the server dropped (a restart, a fail-over) while it sat in the pool
+            # less than models.db.PING_AFTER: SQLAlchemy has invalidated the pool, so the insert
+            # goes again on a fresh connection rather than answering LINE 500 (redelivery may be
+            # off). Idempotent: an insert that did commit before the drop returns no new id now,
+            # and the sweep handles that event.
+            if attempt == 2 or not e.connection_invalidated:
+                raise
+            log.warning("inbox insert met a dropped database connection: retried on a new one")
     new = [r["id"] for r in rows if r["id"] in new_set]
     for r in rows:
         if r["id"] not in new_set:  # a redelivery: the stored event is handled, parsed from its row
