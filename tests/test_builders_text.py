@@ -7,7 +7,7 @@ from handlers.messages import builders as msg
 from handlers.messages import texts
 
 ACTIONS = [msg.postback("回覧板", "a=v&v=circ", "回覧板"), msg.postback("とても長いラベルのボタンですがどうでしょうか", "a=x"),
-           msg.say(texts.SAFETY_NO_COMMENT), msg.location(), msg.picker("日時を選ぶ", "a=pk", low="2026-01-01T00:00")]
+           msg.say(texts.SAFETY_NO_COMMENT), msg.location(), msg.picker("日時を選ぶ", "a=pk")]
 
 
 def sdk(body, quick):
