@@ -126,16 +126,41 @@ class Bodies:
         return out
 
 
-async def load(url: str, bodies: list[tuple[bytes, str]], concurrency: int, rate: float | None, cap: float,
+class WebProcesses:
+    """One gunicorn (the Procfile's web process), or several side by side over one database
+    (`--web-processes N`: each a master with its own workers, as on N machines); the load's
+    connections are dealt among them, their CPU and memory summed."""
+
+    def __init__(self, n: int, app: str, env: dict, logdir: str, name: str, extra=None, cwd=None):
+        self.servers = [Gunicorn(app, env, logdir, name + (f"_{i}" if n > 1 else ""), extra=extra, cwd=cwd)
+                        for i in range(n)]
+        self.url = [s.url for s in self.servers]
+
+    def pids(self) -> list[int]:
+        return [p for s in self.servers for p in tree(s.proc.pid)]
+
+    def errors(self) -> tuple[int, int]:
+        e = [s.errors() for s in self.servers]
+        return sum(a for a, _ in e), sum(b for _, b in e)
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.stop()
+
+
+async def load(url: "str | list[str]", bodies: list[tuple[bytes, str]], concurrency: int, rate: float | None, cap: float,
                client_timeout: float = 30.0) -> dict:
-    """Closed loop (rate None) or open model; returns status counts, latencies (s) and elapsed time."""
+    """Closed loop (rate None) or open model; returns status counts, latencies (s) and elapsed time.
+    `url`: several web processes' URLs take the requests in turn."""
+    urls = [url] if isinstance(url, str) else list(url)
+    turn = iter(range(1 << 62))
     lat: list[float] = []
     status: dict[str, int] = {}
     conn = aiohttp.TCPConnector(limit=0 if rate else concurrency, force_close=True)
     async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=client_timeout)) as http:
         async def one(body: bytes, sig: str, t_sched: float) -> None:
             try:
-                async with http.post(url + "/callback", data=body, headers={
+                async with http.post(urls[next(turn) % len(urls)] + "/callback", data=body, headers={
                         "X-Line-Signature": sig, "Content-Type": "application/json"}) as r:
                     await r.read()
                     key = str(r.status)
@@ -229,8 +254,8 @@ def check_reads(url: str, circular_id: int, tapped: set[str], kind: str = "read"
     return {"taps_unread": len(tapped - read), "read_not_tapped": len(read - tapped), "push_fallbacks": len(late)}
 
 
-def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, args, pg: bool) -> dict:
-    pids = tree(server.proc.pid)
+def phase(target: str, mode: str, server: WebProcesses, fake: FakeProcess, bodies, args, pg: bool) -> dict:
+    pids = server.pids()
     row_rss0 = rss_mib(pids)
     before = {"srv": cpu_snapshot(pids), "pg": cpu_snapshot(postgres_pids()), "fake": cpu_snapshot([fake.proc.pid])}
     client0 = time.process_time()
@@ -246,11 +271,11 @@ def phase(target: str, mode: str, server: Gunicorn, fake: FakeProcess, bodies, a
     row["_elapsed"] = res["elapsed"]
     row["_client_cpu"] = time.process_time() - client0
     row["_before"], row["_stats0"] = before, stats0
-    row["rss MiB before"], row["rss MiB after"] = row_rss0, rss_mib(tree(server.proc.pid))
+    row["rss MiB before"], row["rss MiB after"] = row_rss0, rss_mib(server.pids())
     return row
 
 
-def finish(row: dict, server: Gunicorn, fake: FakeProcess, pg: bool) -> dict:
+def finish(row: dict, server: WebProcesses, fake: FakeProcess, pg: bool) -> dict:
     """After the handling is over: replies seen by the fake, CPU per request."""
     before, end = count(row.pop("_stats0"), "/reply"), time.time() + 10
     while True:  # kairan replies after committing "done": give the last replies a moment
@@ -260,7 +285,7 @@ def finish(row: dict, server: Gunicorn, fake: FakeProcess, pg: bool) -> dict:
         time.sleep(0.2)
     b = row.pop("_before")
     n = max(1, row["sent"])
-    row["srv cpu ms/req"] = 1000 * cpu_used(b["srv"], tree(server.proc.pid)) / n
+    row["srv cpu ms/req"] = 1000 * cpu_used(b["srv"], server.pids()) / n
     row["pg cpu ms/req"] = 1000 * cpu_used(b["pg"], postgres_pids()) / n if pg else 0.0
     row["fake cpu ms/req"] = 1000 * cpu_used(b["fake"], [fake.proc.pid]) / n
     row["client cpu ms/req"] = 1000 * row.pop("_client_cpu") / n
@@ -268,8 +293,9 @@ def finish(row: dict, server: Gunicorn, fake: FakeProcess, pg: bool) -> dict:
 
 
 def run_target(name: str, app: str, env: dict, fake: FakeProcess, make, args, tmp: str, pg: bool,
-               check=None, extra: list[str] | None = None, cwd: str | None = None) -> list[dict]:
-    server = Gunicorn(app, env, tmp, name.replace(" ", "_").replace("#", ""), extra=extra, cwd=cwd)
+               check=None, extra: list[str] | None = None, cwd: str | None = None,
+               processes: int = 1) -> list[dict]:
+    server = WebProcesses(processes, app, env, tmp, name.replace(" ", "_").replace("#", ""), extra=extra, cwd=cwd)
     rows = []
     try:
         asyncio.run(load(server.url, make(30, "WARM", 0.0), 4, None, 10))  # warm-up: texts only
@@ -310,6 +336,9 @@ def main() -> None:
     ap.add_argument("--logdir", help="keep gunicorn logs (and the SQLite file) here")
     ap.add_argument("--phases", default="closed,open", help="closed (the most it takes), open (a fixed rate)")
     ap.add_argument("--no-echo", action="store_true", help="skip the line-bot-sdk echo bot")
+    ap.add_argument("--web-processes", default="1",
+                    help="comma-separated: run kairan as 1, 2 … web processes (gunicorn masters) over the same "
+                         "database, alternating in every round, the load dealt among them (say 1,2)")
     ap.add_argument("--floor", action="store_true",
                     help="also run bench/floor_bot.py (the echo bot + kairan's two durable transactions per "
                          "event, nothing else) after the echo bot in every round: the floor under the ratio")
@@ -354,9 +383,11 @@ def main() -> None:
                                     continue
                                 own = dict(kv.split("=", 1) for kv in args.baseline_env.split(",") if kv) \
                                     if cwd is not None else {}
-                                rows += run_target(f"{label} {db}" + ("" if variant == "asis" else f" {variant}") + tag,
-                                                   app, {**env, "DATABASE_URL": url, **own}, fake, bodies.make, args,
-                                                   tmp, db == "pg", check, extra, cwd)
+                                for procs in (int(n) for n in args.web_processes.split(",")):
+                                    rows += run_target(f"{label} {db}" + ("" if variant == "asis" else f" {variant}")
+                                                       + (f" x{procs}" if procs > 1 else "") + tag,
+                                                       app, {**env, "DATABASE_URL": url, **own}, fake, bodies.make,
+                                                       args, tmp, db == "pg", check, extra, cwd, processes=procs)
                         if not args.no_echo and (db == args.db.split(",")[0] or args.rounds > 1):
                             # under the same gunicorn settings as kairan's first variant (gthread: the Procfile's)
                             rows += run_target(f"echo (sdk){tag}", "bench.echo_bot:create_app()", env, fake,
