@@ -153,7 +153,7 @@ async def load(url: "str | list[str]", bodies: list[tuple[bytes, str]], concurre
     """Closed loop (rate None) or open model; returns status counts, latencies (s) and elapsed time.
     `url`: several web processes' URLs take the requests in turn."""
     urls = [url] if isinstance(url, str) else list(url)
-    turn = iter(range(1 << 62))
+    turn = itertools.count()
     lat: list[float] = []
     status: dict[str, int] = {}
     conn = aiohttp.TCPConnector(limit=0 if rate else concurrency, force_close=True)

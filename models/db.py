@@ -1,10 +1,11 @@
 """Engine and sessions: one session per request or job, framed by the caller."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,10 +69,6 @@ def _ping_when_idle(engine: Engine) -> None:
     checkin) pays no `SELECT 1` round trip per transaction. A dead connection found by the ping
     is replaced by a fresh one (the pool retries the checkout); one that dies within PING_AFTER
     of its last use fails that transaction, as any query can fail, and the pool is refreshed."""
-    import time
-
-    from sqlalchemy import exc
-
     @event.listens_for(engine, "checkin")
     def _idle_since(_dbapi_conn, record):
         record.info["kairan_idle_since"] = time.monotonic()

@@ -61,11 +61,15 @@ def picker(text: str, data: str, mode: str = "datetime", *, low: str | None = No
     return DatetimePickerAction(label=label(text), data=data, mode=mode, min=low, max=high)
 
 
+def _quick_count(actions: Sequence[Any]) -> None:
+    if len(actions) > QUICK_REPLY_MAX_ITEMS:
+        raise ValueError(f"{len(actions)} quick replies; LINE shows at most {QUICK_REPLY_MAX_ITEMS}")
+
+
 def _quick(actions: Sequence[Any] | None) -> QuickReply | None:
     if not actions:
         return None
-    if len(actions) > QUICK_REPLY_MAX_ITEMS:
-        raise ValueError(f"{len(actions)} quick replies; LINE shows at most {QUICK_REPLY_MAX_ITEMS}")
+    _quick_count(actions)
     return QuickReply(items=[QuickReplyItem(action=a) for a in actions])
 
 
@@ -80,8 +84,7 @@ def text(body: str, quick: Sequence[Any] | None = None) -> dict:
         raise TypeError("a text message's text must be a str")
     message: dict[str, Any] = {"type": "text", "text": body}
     if quick:
-        if len(quick) > QUICK_REPLY_MAX_ITEMS:
-            raise ValueError(f"{len(quick)} quick replies; LINE shows at most {QUICK_REPLY_MAX_ITEMS}")
+        _quick_count(quick)
         message["quickReply"] = {"items": [{"type": "action", "action": a.to_dict()} for a in quick]}
     return message
 
