@@ -50,6 +50,7 @@ def test_print_a_join_sheet_and_open_a_circulars_printable_list(chrome, sim):
 
     # what was ticked on paper, entered in two taps
     page.locator("p.noprint a.button").click()
+    page.wait_for_url(lambda url: "/record" in url)  # the record page, loaded, before it is measured
     no_sideways_scroll(page)
     page.get_by_label(texts.PRINT_COL_READ).check()
     page.get_by_role("button", name=texts.RECORD_SAVE).click()
