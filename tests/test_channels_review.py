@@ -86,7 +86,8 @@ def test_made_up_destinations_cost_a_few_looks_a_second_not_one_each(demo, k, mo
     from bot.channels import RECHECKS
 
     k.channels.by_destination(user_id("bot:warm"))  # loaded
-    monkeypatch.setattr(k.channels, "clock", lambda: 1000.0)  # one second that does not pass
+    now = k.channels.clock()  # one second that does not pass, from the directory's own clock: a
+    monkeypatch.setattr(k.channels, "clock", lambda: now)  # made-up 1000.0 is the future on a machine up for minutes
     looks = []
     listener = lambda *args: looks.append(args[2]) if "channels" in args[2] else None  # noqa: E731
     event.listen(k.db.engine, "before_cursor_execute", listener)
