@@ -530,7 +530,7 @@ class Processor:
         who = resolve(s, channel, user_id)
         ctx = Ctx(session=s, settings=self.settings, association=who.association, event=event, user_id=user_id,
                   member=who.member, now=now, line=self.line_for(channel.id), links=self.links, channel=channel,
-                  staff=who.staff)
+                  staff=who.staff, watched=who.watched)
         router.dispatch(ctx)
         where = (channel.id, ctx.association.id if ctx.association else None)
         replies = ctx.replies[:5]

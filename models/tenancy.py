@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, created, intpk, utcnow
 from .infra import DialogState
+from .mimamori import MimamoriEnrolment
 from .roster import Association, Member, MemberStatus
 
 
@@ -167,11 +168,15 @@ _STATEMENTS: dict = {}  # built once per process: building one costs about as mu
 
 def _member_statement(env: bool):
     """The member of association :aid with LINE user id :uid (one in use before a withdrawn one)
-    with its association; `env`: also the id of an active city staff row of that user on the
-    environment's channel (None: none), as in resolve's own look-up."""
+    with its association and whether 見守り watches them (an active enrolment: handlers/mimamori
+    counts their every event as a sign of life); `env`: also the id of an active city staff row
+    of that user on the environment's channel (None: none), as in resolve's own look-up."""
     if env not in _STATEMENTS:
         uid = bindparam("uid")
-        cols = [Member, Association]
+        watched = (select(MimamoriEnrolment.id).where(MimamoriEnrolment.member_id == Member.id,
+                                                      MimamoriEnrolment.active.is_(True))
+                   .exists().label("watched"))
+        cols = [Member, Association, watched]
         if env:
             cols.append(select(CityStaff.id).where(CityStaff.channel_id.is_(None), CityStaff.line_user_id == uid,
                                                    CityStaff.active.is_(True))
@@ -187,6 +192,7 @@ class Resolved:
     association: Optional[Association]
     member: Optional[Member]
     staff: Optional[CityStaff] = None
+    watched: Optional[bool] = None  # the member has an active 見守り enrolment (None: not looked up)
 
 
 def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
@@ -204,9 +210,9 @@ def resolve(session: Session, ref: ChannelRef, user_id: str) -> Resolved:
                                 {"aid": ref.association_id, "uid": user_id}).first()
         if found is not None:
             staff = None
-            if ref.kind == "env" and found[2] is not None:
-                staff = session.get(CityStaff, found[2])
-            return Resolved(found[1], found[0], staff)
+            if ref.kind == "env" and found[3] is not None:
+                staff = session.get(CityStaff, found[3])
+            return Resolved(found[1], found[0], staff, bool(found[2]))
     served = _served(ref)  # a subquery: a city channel's 800 ids are not sent as 800 parameters
     staff = None
     if ref.kind != "association":

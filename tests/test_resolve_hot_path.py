@@ -64,3 +64,23 @@ def test_someone_not_registered_gets_the_channels_association_and_no_member(demo
         who = resolve(s, _env(s), "U" + "0" * 32)
         assert who.member is None and who.staff is None
         assert who.association is not None and who.association.id == s.scalar(select(Association.id).limit(1))
+
+
+def test_the_statement_says_whether_mimamori_watches_the_member(demo):
+    """見守り counts every event of an enrolled resident as a sign of life; the hot path's statement
+    says whether there is an active enrolment, so the observer asks only for those (an ended
+    enrolment is not watched)."""
+    from models import utcnow
+    from models.mimamori import MimamoriEnrolment
+
+    with demo.session() as s:
+        assert resolve(s, _env(s), CHAIR).watched is False
+        m = s.scalar(select(Member).where(Member.line_user_id == CHAIR))
+        e = MimamoriEnrolment(association_id=m.association_id, member_id=m.id, code="87654321",
+                              consent_at=utcnow(), consent_policy_version="1")
+        s.add(e)
+    with demo.session() as s:
+        assert resolve(s, _env(s), CHAIR).watched is True
+        s.scalar(select(MimamoriEnrolment)).active = False
+    with demo.session() as s:
+        assert resolve(s, _env(s), CHAIR).watched is False

@@ -42,6 +42,7 @@ class Ctx:
     now: dt.datetime = field(default_factory=utcnow)
     channel: ChannelRef = field(default_factory=ChannelRef.env)  # the channel the event came in on
     staff: Optional[CityStaff] = None  # 市の担当者 talking on this channel (models/tenancy.py)
+    watched: Optional[bool] = None  # the member has an active 見守り enrolment (None: not known, ask)
     line: Optional[LineApi] = None  # content downloads, the quota figure (ports.LineApi)
     links: Optional[Links] = None  # signed links to the web pages (ports.Links)
     data: dict[str, str] = field(default_factory=dict)  # parsed postback data

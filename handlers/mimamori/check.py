@@ -22,8 +22,8 @@ from .common import ALERT, CHAIR, block_name, escalate, ladder, may_act, need_ch
 def observe(ctx: Ctx) -> None:
     """Any message or tap of an enrolled resident: a sign of life (no reply of its own)."""
     m = ctx.member
-    if m is None or m.status != MemberStatus.active:
-        return
+    if m is None or m.status != MemberStatus.active or ctx.watched is False:
+        return  # (watched: resolve already asked whether an enrolment exists, and none does)
     e = ctx.session.scalar(select(MimamoriEnrolment).where(MimamoriEnrolment.member_id == m.id,
                                                            MimamoriEnrolment.active.is_(True)))
     if e is not None:
