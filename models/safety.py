@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     false,
     select,
     text,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column
 
 from .base import Base, association_fk, created, intpk
-from .delivery import Delivery
+from .delivery import Delivery, DeliveryHistory
 from .roster import OFFICER_ROLES, Household, Member, MemberStatus, Role
 
 SUBJECT = "safety"
@@ -242,11 +243,33 @@ def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
         .options(joinedload(Delivery.household).joinedload(Household.block))))
 
 
+_STATEMENTS: dict = {}  # built once per process: building one costs about as much as running it
+
+
+def prior_reports(session: Session, delivery_id: int) -> list:
+    """The receipt's history as plain rows (id, answer, member_id, proxy, at), oldest first: what
+    most_serious reads, without loading a DeliveryHistory object for each earlier answer (every
+    answer of a disaster burst asks, issue 15)."""
+    if "prior" not in _STATEMENTS:
+        h = DeliveryHistory
+        _STATEMENTS["prior"] = (select(h.id, h.answer, h.member_id, h.proxy, h.at)
+                                .where(h.delivery_id == bindparam("delivery_id")).order_by(h.id))
+    return list(session.execute(_STATEMENTS["prior"], {"delivery_id": delivery_id}))
+
+
+def household_name(session: Session, household_id: int) -> str | None:
+    """The household's name alone (no Household object loaded for one string)."""
+    if "household_name" not in _STATEMENTS:
+        _STATEMENTS["household_name"] = select(Household.name).where(Household.id == bindparam("household_id"))
+    return session.scalar(_STATEMENTS["household_name"], {"household_id": household_id})
+
+
 def most_serious(history) -> "object | None":
     """The household's standing report: of each reporter's latest report (a member may lower
     their own: a correction), the most serious (救助が必要 > けが人あり > 避難しました > 無事). A
     milder report from another member never lowers what someone else reported. `history`: the
-    receipt's DeliveryHistory rows, oldest first; the row returned is one of them."""
+    receipt's DeliveryHistory rows (or prior_reports' rows, with the answer being recorded last),
+    oldest first; the row returned is one of them."""
     latest: dict = {}
     for h in history:
         if h.answer in STATUSES:

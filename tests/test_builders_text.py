@@ -29,3 +29,12 @@ def test_fourteen_quick_replies_are_refused_as_before():
 def test_a_text_that_is_not_a_str_is_refused():
     with pytest.raises(TypeError):
         msg.text(None)
+
+
+def test_actions_serialised_once_give_the_same_dict_and_are_not_shared():
+    body = "「無事」で記録しました。"
+    kept = msg.serialised(ACTIONS)
+    first = msg.text(body, kept)
+    assert first == sdk(body, ACTIONS) == msg.text(body, [*kept[:2], *ACTIONS[2:]])
+    first["quickReply"]["items"][0]["action"]["label"] = "changed"  # a later change of one reply
+    assert msg.text(body, kept) == sdk(body, ACTIONS)  # leaves the kept actions as they were

@@ -38,6 +38,8 @@ CASES = {
     "text": lambda: msg.text("こんにちは", [msg.postback(f"{i}班{LONG}", f"a=x&b={i}") for i in range(12)]
                               + [msg.location()]),
     "text_long": lambda: msg.text("あ" * 5000),
+    "serialised": lambda: msg.text("無事", [*msg.serialised([msg.location(), msg.postback(LONG, "a=sf_n&d=1&n=1"),
+                                                             msg.say(LONG)]), msg.postback(LONG, "a=x")]),
     "card": lambda: msg.card(LONG, "本文" * 100, [msg.postback(LONG, "a=1"), msg.say(LONG)], note="注",
                              quick=[msg.say(texts.CANCEL)]),
     "consent": lambda: msg.consent("東町自治会" * 5, "https://kairan.example.jp/privacy", "a=consent&v=1&p=2026-11",

@@ -79,14 +79,22 @@ def text(body: str, quick: Sequence[Any] | None = None) -> dict:
     tests/test_builders_text.py holds them equal), without building the message, quick-reply and
     item models only to turn them back into this dict: the reply to every tap is one of these,
     and those models cost more than the rest of a read tap's handler (issue 15). The actions
-    are still the SDK's models, each serialised by the SDK."""
+    are the SDK's models, each serialised by the SDK, or such a serialisation made once and kept
+    (`serialised`: a dict, copied here)."""
     if not isinstance(body, str):
         raise TypeError("a text message's text must be a str")
     message: dict[str, Any] = {"type": "text", "text": body}
     if quick:
         _quick_count(quick)
-        message["quickReply"] = {"items": [{"type": "action", "action": a.to_dict()} for a in quick]}
+        message["quickReply"] = {"items": [{"type": "action", "action": dict(a) if isinstance(a, dict) else a.to_dict()}
+                                           for a in quick]}
     return message
+
+
+def serialised(actions: Sequence[Any]) -> tuple[dict, ...]:
+    """Actions as LINE JSON, for quick replies that are the same for many replies (kept, and
+    given to `text` again and again; each use copies them)."""
+    return tuple(a.to_dict() for a in actions)
 
 
 def _joins_previous(ch: str) -> bool:

@@ -15,9 +15,12 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import math
 import re
 import unicodedata
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,9 +40,10 @@ from handlers.safety.common import (
     status_actions,
 )
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
-from models import Delivery, Disaster, SafetyLocation, SafetyPhoto
+from models import Delivery, Disaster, Member, SafetyLocation, SafetyPhoto
 from handlers.messages.drills import need_actions, need_recorded
-from models.safety import NEEDS, STATUSES, SUBJECT, active_disaster, add_note, most_serious, needs_of
+from models.safety import (NEEDS, STATUSES, SUBJECT, active_disaster, add_note, household_name, most_serious, needs_of,
+                           prior_reports)
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +76,18 @@ def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Deliv
 
 def extras_quick(d: Disaster) -> list:
     """Location, head count, 困りごと (several may be tapped, issue 14), no comment: 12 chips."""
-    return ([msg.location(texts.SAFETY_LOCATION)]
-            + [msg.postback(texts.SAFETY_PEOPLE_N.format(n=n) if n < PEOPLE_CHOICES[-1]
-                            else texts.SAFETY_PEOPLE_MORE.format(n=n), pb("sf_n", d=d.id, n=n)) for n in PEOPLE_CHOICES]
-            + need_actions(d.id)
-            + [msg.say(texts.SAFETY_NO_COMMENT)])
+    return list(_extras(d.id))
+
+
+@functools.lru_cache(maxsize=64)
+def _extras(disaster_id: int) -> tuple[dict, ...]:
+    """extras_quick's chips, serialised once per disaster: they follow every answer of a burst."""
+    return msg.serialised([msg.location(texts.SAFETY_LOCATION)]
+                          + [msg.postback(texts.SAFETY_PEOPLE_N.format(n=n) if n < PEOPLE_CHOICES[-1]
+                                          else texts.SAFETY_PEOPLE_MORE.format(n=n), pb("sf_n", d=disaster_id, n=n))
+                             for n in PEOPLE_CHOICES]
+                          + need_actions(disaster_id)
+                          + [msg.say(texts.SAFETY_NO_COMMENT)])
 
 
 def with_note(row: Delivery, note: str, member_id: int | None) -> None:
@@ -85,32 +96,45 @@ def with_note(row: Delivery, note: str, member_id: int | None) -> None:
     row.answer_data = add_note(row.answer_data, member_id, note, MAX_COMMENT)
 
 
+class Reported(NamedTuple):
+    """The answer being recorded, as most_serious reads the earlier ones (prior_reports); the
+    latest of all until it has an id."""
+    id: float
+    answer: str
+    member_id: int | None
+    proxy: bool
+    at: dt.datetime
+
+
 def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str | None = None) -> Next:
     """A status from its button or typed: recorded, rescue alerted, the usual confirmation; then
     where the follow-up goes (none while another dialog is open)."""
     was_rescue = row.answer == "rescue"
+    # read before anything changes (a query flushes pending changes first): the household's
+    # name, its earlier reports as rows, and this one after them give the standing report; the
+    # answer is written with the rest of the event's changes, in one flush
+    household = household_name(ctx.session, row.household_id)
+    prior = prior_reports(ctx.session, row.id)
+    # the follow-up opens unless another dialog is open (it keeps waiting)
+    nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
     if note:
         with_note(row, note, ctx.member.id)
     row.record_answer(status, ctx.member, data=dict(row.answer_data or {}), at=ctx.now)
-    ctx.session.flush()
-    standing = most_serious(row.history)
+    standing = most_serious([*prior, Reported(math.inf, status, ctx.member.id, False, ctx.now)])
     kept = standing is not None and standing.answer != status
     if kept:  # another member reported something more serious: the household's status stays
-        row.answer, row.answered_by_id, row.answered_by_proxy = standing.answer, standing.member_id, standing.proxy
-        row.answered_at = standing.at
-        ctx.session.flush()
+        row.answer, row.answered_by_proxy, row.answered_at = standing.answer, standing.proxy, standing.at
+        row.answered_by = ctx.session.get(Member, standing.member_id) if standing.member_id is not None else None
     if status == "rescue" and not was_rescue:
         rescue_alert(ctx, row)  # first: the alert row is written before anything else
     elif status == "rescue" and note:
         rescue_update(ctx.session, ctx.settings, row, ctx.now)
-    nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
-    # (another open dialog keeps waiting)
-    body = texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=row.household.name)
+    body = texts.SAFETY_RECORDED.format(status=texts.SAFETY_LABELS[status], household=household)
     body += "\n" + texts.SAFETY_NEEDS_ASK
     if ctx.member.name:  # the reporter's own name, not the representative's
         body += "\n" + texts.EV_ANSWERED_BY.format(who=texts.PERSON_NAME.format(name=ctx.member.name))
     if kept:
-        who = standing.member.name if standing.member is not None and standing.member.name else texts.EV_FAMILY
+        who = row.answered_by.name if row.answered_by is not None and row.answered_by.name else texts.EV_FAMILY
         body += "\n" + texts.SAFETY_HOUSEHOLD_KEPT.format(status=texts.SAFETY_LABELS[standing.answer],
                                                           who=texts.PERSON_NAME.format(name=who))
     recorded = msg.text(body, extras_quick(d))
