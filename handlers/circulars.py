@@ -38,7 +38,7 @@ from handlers.messages import builders as msg, cards, dates, texts
 from handlers.messages.codec import pb
 from handlers.messages.labels import target_label
 from models import OFFICER_ROLES, Attachment, Circular, CircularState, Target
-from models.circulars import CATEGORIES, SUBJECT, audience, delivery_for, mark_sent, target_block_names
+from models.circulars import CATEGORIES, SUBJECT, audience, circular_and_delivery, delivery_for, mark_sent, target_block_names
 from models.delivery import write_receipts
 from models.reminders import plan_times, schedule
 
@@ -164,7 +164,7 @@ def start(ctx: Ctx) -> None:
 
 # --- residents -------------------------------------------------------------------------------
 def sent_circular_and_delivery(ctx: Ctx):
-    c = ctx.session.get(Circular, ctx.num("c"))
+    c, d = circular_and_delivery(ctx.session, ctx.num("c"), ctx.member.household_id if ctx.member else None)
     if c is not None and c.association_id == ctx.association.id and c.state == CircularState.draft \
             and ctx.member is not None and c.author_id == ctx.member.id:
         ctx.reply(msg.text(texts.PREVIEW_TAPPED))  # the officer's own preview, before [送信]
@@ -175,7 +175,6 @@ def sent_circular_and_delivery(ctx: Ctx):
     if not ctx.is_member:
         ctx.reply(msg.text(texts.NOT_REGISTERED))
         return None, None
-    d = delivery_for(ctx.session, c, ctx.member.household_id)
     if d is None or (c.target == Target.officers and not ctx.member.is_officer):  # 役員のみ: not the family
         ctx.reply(msg.text(texts.READ_NOT_FOR_YOU))
         return None, None

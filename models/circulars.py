@@ -4,14 +4,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, association_fk, created, intpk, utcnow
 from .delivery import Delivery, write_receipts
 from .sendable import Audience, Sendable, SendState, Target, audience, target_block_names
 
-__all__ = ["Attachment", "Audience", "CATEGORIES", "Circular", "CircularState", "SUBJECT", "Target", "audience", "delivery_for",
+__all__ = ["Attachment", "Audience", "CATEGORIES", "Circular", "CircularState", "SUBJECT", "Target", "audience", "circular_and_delivery", "delivery_for",
            "mark_sent", "target_block_names"]
 
 
@@ -90,3 +90,22 @@ def delivery_for(session: Session, c: Circular, household_id: int | None) -> Del
         return None
     return session.scalar(select(Delivery).where(Delivery.of(SUBJECT, c.id),
                                                  Delivery.household_id == household_id, Delivery.person_key == 0))
+
+
+_STATEMENTS: dict = {}  # built once per process: building one costs about as much as running it
+
+
+def circular_and_delivery(session: Session, circular_id: int, household_id: int | None
+                          ) -> tuple[Circular | None, Delivery | None]:
+    """The circular and that household's receipt of it (delivery_for's), in one statement: a
+    「読みました」 tap asks for both (None for either that does not exist). The caller checks the
+    circular is its association's before it uses either."""
+    if "with_delivery" not in _STATEMENTS:
+        _STATEMENTS["with_delivery"] = (
+            select(Circular, Delivery)
+            .outerjoin(Delivery, Delivery.of(SUBJECT, Circular.id) & (Delivery.household_id == bindparam("household_id"))
+                       & (Delivery.person_key == 0))
+            .where(Circular.id == bindparam("circular_id")).limit(1))
+    row = session.execute(_STATEMENTS["with_delivery"], {"circular_id": circular_id,
+                                                         "household_id": household_id}).first()
+    return (None, None) if row is None else (row[0], row[1])
