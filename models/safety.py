@@ -36,6 +36,9 @@ SUBJECT = "safety"
 STATUSES = ("rescue", "injured", "evacuated", "safe")  # the order officers read them in
 
 
+_STATEMENTS: dict = {}  # prebuilt statements, built once per process: building one costs about as much as running it
+
+
 class Disaster(Base):
     __tablename__ = "disasters"
     __table_args__ = (
@@ -185,8 +188,10 @@ def without_notes_of(data: dict[str, Any] | None, member_id: int) -> tuple[dict[
 
 
 def active_disaster(session: Session, association_id: int) -> Disaster | None:
-    return session.scalar(select(Disaster).where(Disaster.association_id == association_id,
-                                                 Disaster.ended_at.is_(None)))
+    if "active" not in _STATEMENTS:  # prebuilt: every answer of a disaster burst asks
+        _STATEMENTS["active"] = select(Disaster).where(Disaster.association_id == bindparam("association_id"),
+                                                       Disaster.ended_at.is_(None))
+    return session.scalar(_STATEMENTS["active"], {"association_id": association_id})
 
 
 def active_real(session: Session, association_id: int) -> Disaster | None:
@@ -241,9 +246,6 @@ def silent_households(session: Session, disaster_id: int) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(
         Delivery.of(SUBJECT, disaster_id), Delivery.answer.is_(None))
         .options(joinedload(Delivery.household).joinedload(Household.block))))
-
-
-_STATEMENTS: dict = {}  # built once per process: building one costs about as much as running it
 
 
 def prior_reports(session: Session, delivery_id: int) -> list:

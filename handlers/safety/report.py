@@ -22,7 +22,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from handlers.framework.ctx import Ctx
@@ -49,11 +49,17 @@ log = logging.getLogger(__name__)
 
 
 # --- residents report ----------------------------------------------------------------------
+@functools.cache
+def _report_statement():
+    """report_row's statement, built once (every answer of a burst asks)."""
+    return (select(Delivery).where(Delivery.of(SUBJECT, bindparam("disaster_id")),
+                                   Delivery.household_id == bindparam("household_id"))
+            .with_for_update().execution_options(populate_existing=True))
+
+
 def report_row(ctx: Ctx, d: Disaster) -> Delivery:
     """This member's household report for `d` (made now for a household added after the start)."""
-    row = ctx.session.scalar(select(Delivery).where(Delivery.of(SUBJECT, d.id),
-                                                    Delivery.household_id == ctx.member.household_id)
-                             .with_for_update().execution_options(populate_existing=True))
+    row = ctx.session.scalar(_report_statement(), {"disaster_id": d.id, "household_id": ctx.member.household_id})
     # locked (lock_report): the household's members take turns, the latest answer is read
     if row is None:  # a household added after the start: it reports too
         row = Delivery(association_id=ctx.association.id, disaster_id=d.id,
