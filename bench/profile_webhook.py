@@ -6,7 +6,8 @@ The app as gunicorn builds it (bot.app:create_app), the events handled inline on
 thread (KAIRAN handle_events_inline: the same store / claim / handle / reply code the pool runs),
 replies to the fake LINE API in a child process. Signed single-event bodies from 300 registered
 residents, posted through Flask's test client. Prints pyinstrument's tree (time per call site,
-own and inclusive) and a flat table of the functions with the most own time.
+own and inclusive), the inclusive time of the hot path's stages, and the database round trips
+per event (each statement and commit, by its first 70 characters).
 """
 from __future__ import annotations
 
@@ -59,12 +60,28 @@ def main() -> None:
                         assert r.status_code == 200, r.status_code
                 post(bodies.make(50, "WARM"))
                 batch = bodies.make(args.events, "PROF")
+                # the database round trips per event (statements and commits), counted beside the profile
+                from collections import Counter
+
+                from sqlalchemy import event as sa_event
+                from sqlalchemy.engine import Engine
+                trips: Counter = Counter()
+
+                def statement(_conn, _cursor, sql, *_rest):
+                    trips[" ".join(sql.split())[:70]] += 1
+
+                def commit(_conn):
+                    trips["COMMIT"] += 1
+                sa_event.listen(Engine, "before_cursor_execute", statement)
+                sa_event.listen(Engine, "commit", commit)
                 prof = Profiler(interval=0.0005)
                 t = time.perf_counter()
                 prof.start()
                 post(batch)
                 prof.stop()
                 wall = time.perf_counter() - t
+                sa_event.remove(Engine, "before_cursor_execute", statement)
+                sa_event.remove(Engine, "commit", commit)
                 print(f"# {args.kind} taps on {args.db}: {args.events} events in {wall:.2f} s = "
                       f"{1000 * wall / args.events:.2f} ms per event (profiled, inline handling)")
                 print(prof.output_text(unicode=True, color=False, show_all=False))
@@ -87,6 +104,9 @@ def main() -> None:
                 print("stage (inclusive, outermost call)   ms/event")
                 for k in stages:
                     print(f"  {k:34} {1000 * found.get(k, 0.0) / args.events:6.2f}")
+                print(f"database round trips per event: {sum(trips.values()) / args.events:.2f}")
+                for sql, n in trips.most_common():
+                    print(f"  {n / args.events:5.2f}  {sql}")
                 if args.html:
                     open(args.html, "w").write(prof.output_html())
     finally:

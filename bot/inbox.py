@@ -33,8 +33,7 @@ from bot.web.signin import Links
 from handlers.framework.ctx import Ctx
 from handlers.framework.router import router
 from handlers.messages import texts
-from models import Database, Member, WebhookEvent, quota, utcnow
-from models.db import READ_ONLY
+from models import Database, WebhookEvent, quota, utcnow
 from models.messaging import enqueue
 from models.roster import current_association
 from models.tenancy import ChannelRef, quota_key, resolve
@@ -236,7 +235,7 @@ def store(db: Database, events: list[dict], channel_id: int | None = None) -> li
     # insertmanyvalues): the ids it returns are the new ones, a redelivery returns none
     for attempt in (1, 2):
         try:
-            with db.engine.begin() as conn:
+            with db.one_statement() as conn:  # PostgreSQL: autocommit, one round trip
                 new_set = set(conn.execute(_store_statement(db), rows).scalars())
             break
         except DBAPIError as e:
@@ -319,9 +318,9 @@ def _next_statement():
 def _next_for_user(db: Database, user_id: str) -> str | None:
     """That user's earliest event waiting for its first attempt, if any (one that failed waits
     for the sweep: retried at once it would likely fail again)."""
-    with db.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-        with conn.begin():  # on SQLite a plain BEGIN (models/db.py): a snapshot, no write lock
-            return conn.execute(_next_statement(), {"user_id": user_id}).scalar()
+    # on SQLite a plain BEGIN (models/db.py): a snapshot, no write lock; PostgreSQL: autocommit
+    with db.one_statement(read_only=True) as conn:
+        return conn.execute(_next_statement(), {"user_id": user_id}).scalar()
 
 
 # Replies that must reach the person even at the cost of saying it twice: when LINE's answer to
