@@ -66,13 +66,20 @@ def main() -> None:
                 from sqlalchemy import event as sa_event
                 from sqlalchemy.engine import Engine
                 trips: Counter = Counter()
+                waited: Counter = Counter()  # wall ms from the statement's send to its result
 
-                def statement(_conn, _cursor, sql, *_rest):
-                    trips[" ".join(sql.split())[:70]] += 1
+                def statement(conn, _cursor, sql, *_rest):
+                    conn.info["kairan_sent"] = time.perf_counter()
+
+                def answered(conn, _cursor, sql, *_rest):
+                    key = " ".join(sql.split())[:70]
+                    trips[key] += 1
+                    waited[key] += 1000 * (time.perf_counter() - conn.info.pop("kairan_sent", time.perf_counter()))
 
                 def commit(_conn):
                     trips["COMMIT"] += 1
                 sa_event.listen(Engine, "before_cursor_execute", statement)
+                sa_event.listen(Engine, "after_cursor_execute", answered)
                 sa_event.listen(Engine, "commit", commit)
                 prof = Profiler(interval=0.0005)
                 t = time.perf_counter()
@@ -81,6 +88,7 @@ def main() -> None:
                 prof.stop()
                 wall = time.perf_counter() - t
                 sa_event.remove(Engine, "before_cursor_execute", statement)
+                sa_event.remove(Engine, "after_cursor_execute", answered)
                 sa_event.remove(Engine, "commit", commit)
                 print(f"# {args.kind} taps on {args.db}: {args.events} events in {wall:.2f} s = "
                       f"{1000 * wall / args.events:.2f} ms per event (profiled, inline handling)")
@@ -104,9 +112,11 @@ def main() -> None:
                 print("stage (inclusive, outermost call)   ms/event")
                 for k in stages:
                     print(f"  {k:34} {1000 * found.get(k, 0.0) / args.events:6.2f}")
-                print(f"database round trips per event: {sum(trips.values()) / args.events:.2f}")
+                print(f"database round trips per event: {sum(trips.values()) / args.events:.2f} "
+                      "(per event, and the statement's wall ms from send to result, profiler included)")
                 for sql, n in trips.most_common():
-                    print(f"  {n / args.events:5.2f}  {sql}")
+                    ms = f"{waited[sql] / n:6.3f} ms" if sql in waited else " " * 9
+                    print(f"  {n / args.events:5.2f}  {ms}  {sql}")
                 if args.html:
                     open(args.html, "w").write(prof.output_html())
     finally:

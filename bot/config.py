@@ -53,6 +53,10 @@ class Settings:
     # DB_SLOTS: 4 on SQLite, whose one writer they queue for; 8 on PostgreSQL, where 4 left the
     # handling seconds behind the answers under a burst, docs/benchmarks.md issue 15)
     inbox_db_slots: int = 0
+    # database connections each process keeps open: its request threads (gunicorn --threads 4)
+    # and handling transactions (8 on PostgreSQL) and the reads beside them hold one each; fewer,
+    # and every use beyond the pool opened and closed a connection (docs/benchmarks.md issue 15)
+    db_pool_size: int = 16
     inbox_queue: int = 1000  # events waiting for a thread; beyond it they wait in the inbox for the sweep
     inbox_order_wait_ms: int = 200  # a new event waits this long, so a user's slightly earlier one can arrive
     reply_timeout_seconds: float = 5.0  # a reply slower than this falls back to a push
@@ -161,6 +165,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         inbox_workers=max(1, int(env.get("KAIRAN_INBOX_WORKERS", str(Settings.inbox_workers)))),
         inbox_db_slots=max(0, int(env.get("KAIRAN_INBOX_DB_SLOTS", str(Settings.inbox_db_slots)))),
         inbox_queue=max(1, int(env.get("KAIRAN_INBOX_QUEUE", str(Settings.inbox_queue)))),
+        db_pool_size=max(1, int(env.get("KAIRAN_DB_POOL_SIZE", str(Settings.db_pool_size)))),
         inbox_order_wait_ms=max(0, int(env.get("KAIRAN_INBOX_ORDER_WAIT_MS", str(Settings.inbox_order_wait_ms)))),
         reply_timeout_seconds=float(env.get("KAIRAN_REPLY_TIMEOUT", str(Settings.reply_timeout_seconds))),
         channel_keys=channel_keys,

@@ -49,7 +49,7 @@ def build(settings: Settings) -> Kairan:
     from bot.line.client import LineClients
     from bot.workers import InboxPool
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     channels = Directory(db, settings)
     line = LineClients(settings, channels).env
     processor = Processor(db, settings, line, channels)

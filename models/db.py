@@ -21,8 +21,17 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kw) -> Engine:
+POOL_OVERFLOW = 4  # connections opened beyond the pool's size at a peak, closed again when returned
+
+
+def make_engine(url: str, pool_size: int | None = None, **kw) -> Engine:
+    """`pool_size`: connections kept open (None: SQLAlchemy's 5). A process that uses more at once
+    than its pool keeps opens one for each use beyond it and closes it again at once: on
+    PostgreSQL a new server process per connection, every few events of a burst (issue 15)."""
     url = normalize_url(url)
+    if pool_size and ":memory:" not in url and "poolclass" not in kw:
+        kw.setdefault("pool_size", pool_size)
+        kw.setdefault("max_overflow", POOL_OVERFLOW)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -88,9 +97,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int | None = None):
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, pool_size)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                               expire_on_commit=False)
