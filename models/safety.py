@@ -259,13 +259,6 @@ def prior_reports(session: Session, delivery_id: int) -> list:
     return list(session.execute(_STATEMENTS["prior"], {"delivery_id": delivery_id}))
 
 
-def household_name(session: Session, household_id: int) -> str | None:
-    """The household's name alone (no Household object loaded for one string)."""
-    if "household_name" not in _STATEMENTS:
-        _STATEMENTS["household_name"] = select(Household.name).where(Household.id == bindparam("household_id"))
-    return session.scalar(_STATEMENTS["household_name"], {"household_id": household_id})
-
-
 def most_serious(history) -> "object | None":
     """The household's standing report: of each reporter's latest report (a member may lower
     their own: a correction), the most serious (救助が必要 > けが人あり > 避難しました > 無事). A

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, case, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, contains_eager, mapped_column
 
 from .base import Base, created, intpk, utcnow
 from .infra import DialogState
 from .mimamori import MimamoriEnrolment
-from .roster import Association, Member, MemberStatus
+from .roster import Association, Household, Member, MemberStatus
 
 
 class Municipality(Base):
@@ -168,9 +168,11 @@ _STATEMENTS: dict = {}  # built once per process: building one costs about as mu
 
 def _member_statement(env: bool):
     """The member of association :aid with LINE user id :uid (one in use before a withdrawn one)
-    with its association and whether 見守り watches them (an active enrolment: handlers/mimamori
-    counts their every event as a sign of life); `env`: also the id of an active city staff row
-    of that user on the environment's channel (None: none), as in resolve's own look-up."""
+    with its association, its household (loaded into the session: a handler's `member.household`
+    or a receipt's `household` is then no query of its own) and whether 見守り watches them (an
+    active enrolment: handlers/mimamori counts their every event as a sign of life); `env`: also
+    the id of an active city staff row of that user on the environment's channel (None: none),
+    as in resolve's own look-up."""
     if env not in _STATEMENTS:
         uid = bindparam("uid")
         watched = (select(MimamoriEnrolment.id).where(MimamoriEnrolment.member_id == Member.id,
@@ -182,6 +184,8 @@ def _member_statement(env: bool):
                                                    CityStaff.active.is_(True))
                         .order_by(CityStaff.id).limit(1).scalar_subquery())
         _STATEMENTS[env] = (select(*cols).join(Association, Association.id == Member.association_id)
+                            .outerjoin(Household, Household.id == Member.household_id)
+                            .options(contains_eager(Member.household))  # member.household, loaded
                             .where(Member.association_id == bindparam("aid"), Member.line_user_id == uid)
                             .order_by(_IN_USE, Member.id.desc()).limit(1))
     return _STATEMENTS[env]

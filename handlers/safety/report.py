@@ -42,7 +42,7 @@ from handlers.safety.common import (
 from handlers.safety.rescue import lock_report, rescue_alert, rescue_update
 from models import Delivery, Disaster, Member, SafetyLocation, SafetyPhoto
 from handlers.messages.drills import need_actions, need_recorded
-from models.safety import (NEEDS, STATUSES, SUBJECT, active_disaster, add_note, household_name, most_serious, needs_of,
+from models.safety import (NEEDS, STATUSES, SUBJECT, active_disaster, add_note, most_serious, needs_of,
                            prior_reports)
 
 log = logging.getLogger(__name__)
@@ -117,9 +117,9 @@ def record_status(ctx: Ctx, d: Disaster, row: Delivery, status: str, note: str |
     where the follow-up goes (none while another dialog is open)."""
     was_rescue = row.answer == "rescue"
     # read before anything changes (a query flushes pending changes first): the household's
-    # name, its earlier reports as rows, and this one after them give the standing report; the
-    # answer is written with the rest of the event's changes, in one flush
-    household = household_name(ctx.session, row.household_id)
+    # earlier reports as rows, and this one after them give the standing report; the answer is
+    # written with the rest of the event's changes, in one flush
+    household = row.household.name  # in the session already (resolve loaded the member's)
     prior = prior_reports(ctx.session, row.id)
     # the follow-up opens unless another dialog is open (it keeps waiting)
     nxt = Go("extra", disaster_id=d.id) if ctx.dialog is None or DIALOG.is_open(ctx) else None
