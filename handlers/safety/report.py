@@ -69,7 +69,27 @@ def report_row(ctx: Ctx, d: Disaster) -> Delivery:
     return row
 
 
+@functools.cache
+def _open_report_statement():
+    """The active disaster and the household's report of it, the report locked (as report_row):
+    one statement for what a burst's every answer needs (none when either is missing)."""
+    return (select(Disaster, Delivery)
+            .join(Delivery, Delivery.of(SUBJECT, Disaster.id) & (Delivery.household_id == bindparam("household_id")))
+            .where(Disaster.association_id == bindparam("association_id"), Disaster.ended_at.is_(None))
+            .with_for_update(of=Delivery).execution_options(populate_existing=True))
+
+
 def my_report(ctx: Ctx, disaster_id: str | None = None) -> tuple[Disaster, Delivery] | None:
+    if ctx.is_member and ctx.member.household_id is not None:
+        found = ctx.session.execute(_open_report_statement(), {"association_id": ctx.association.id,
+                                                               "household_id": ctx.member.household_id}).first()
+        if found is not None:
+            d, row = found
+            if disaster_id is not None and str(d.id) != disaster_id:
+                ctx.reply(msg.text(texts.SAFETY_CLOSED))
+                return None
+            return d, row
+    # no report row yet (a household added after the start), or no active disaster, or not a member
     d = active_disaster(ctx.session, ctx.association.id)
     if d is None or (disaster_id is not None and str(d.id) != disaster_id):
         ctx.reply(msg.text(texts.SAFETY_CLOSED))
