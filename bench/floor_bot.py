@@ -30,7 +30,7 @@ from linebot.v3 import WebhookHandler
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, ReplyMessageRequest, TextMessage
 from linebot.v3.webhooks import Event
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,6 +52,8 @@ def create_app() -> Flask:
                                   host=os.environ.get("LINE_API_BASE_URL", "https://api.line.me"))
     engine = make_engine(os.environ["DATABASE_URL"])
     with engine.begin() as c:
+        if engine.dialect.name == "postgresql":  # gunicorn's three workers start at once: one creates
+            c.execute(text("SELECT pg_advisory_xact_lock(15015)"))  # the tables, the others wait and find them
         meta.create_all(c, checkfirst=True)
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
